@@ -1,0 +1,1 @@
+"""The `hic` command line: the front door to every stage."""

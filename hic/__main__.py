@@ -1,0 +1,3 @@
+from hic.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,2 @@
+"""The region runtime (C) that native code links against, and the code that
+builds and locates it."""
