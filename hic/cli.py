@@ -1,0 +1,202 @@
+"""`hic`: check, run and compile hilang (`.hi`) and lolang (`.lo`) programs.
+
+Exit statuses (DESIGN.md): 0 success, 1 bad input (a diagnostic was
+printed), 2 usage error, 3 compiler bug, 101 the program's runtime error.
+Everything about stages comes from `lowering.pipeline`; this module only
+parses the command line and reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from rich.console import Console
+
+from diagnostics import CompileError, CompilerBug, ProgramError, Source, render_diagnostics
+from hic import dump, engines
+from lowering import pipeline
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_RUNTIME = 0, 1, 2, 3, 101
+
+EPILOG = """\
+examples:
+  hic check examples/binary_trees.hi
+  hic run examples/binary_trees.hi --engine hilang --stats
+  hic run prog.lo --engine lolang
+  hic compile examples/binary_trees.hi --dump all
+  hic compile examples/binary_trees.hi --emit mono -o bt.mono.hi
+
+stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm, exe.
+exit status: 0 ok, 1 bad input, 2 usage, 3 compiler bug, 101 runtime error.
+"""
+
+
+class UsageError(Exception):
+    """A command line that makes no sense; exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hic",
+        description="hic compiles hilang, a garbage-collected-style language, "
+        "to native code that manages memory with regions instead of a collector.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    check = commands.add_parser("check", help="parse and check a program; report every error")
+    check.add_argument("file", metavar="FILE.hi|FILE.lo")
+
+    run = commands.add_parser("run", help="run a program on one engine",
+                              description="Run a program. Arguments after '--' go to main(args).")
+    run.add_argument("file", metavar="FILE.hi|FILE.lo")
+    run.add_argument("--engine", choices=engines.ENGINE_NAMES,
+                     help="which engine runs it (default: the most compiled one available)")
+    run.add_argument("--stage", metavar="STAGE",
+                     help="which stage's program to run (default: the last one the engine runs)")
+    run.add_argument("--stats", nargs="?", const="-", metavar="FILE",
+                     help="write the run's figures as JSON to FILE (stderr when no FILE)")
+    _add_optimization(run)
+    run.add_argument("args", nargs="*", metavar="ARGS", help="arguments for main, after '--'")
+
+    compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
+    compile_.add_argument("file", metavar="FILE.hi|FILE.lo")
+    compile_.add_argument("-o", dest="output", metavar="OUT", help="where --emit writes (default: stdout)")
+    compile_.add_argument("--dump", metavar="STAGE,...|all",
+                          help="pretty-print these stages (with a summary table each)")
+    compile_.add_argument("--emit", metavar="STAGE", help="write this stage's text to -o")
+    _add_optimization(compile_)
+    return parser
+
+
+def _add_optimization(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_mutually_exclusive_group()
+    for level in (0, 1, 2):
+        group.add_argument(f"-O{level}", dest="level", action="store_const", const=level,
+                           help="no optimization (the naive lowering)" if level == 0
+                           else ("every pass (default)" if level == 2 else "the cheap passes"))
+    sub.set_defaults(level=2)
+    sub.add_argument("--no-pass", action="append", default=[], metavar="NAME",
+                     help="switch one optimization pass off (repeatable)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on a usage error
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        return _dispatch(args, err)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"hic: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CompilerBug as bug:
+        _flush_stdout()
+        where = f" in stage '{bug.stage}'" if bug.stage else ""
+        print(f"hic: internal compiler error{where}: {bug}", file=sys.stderr)
+        print("this is a bug in hic, not in your program; please report it", file=sys.stderr)
+        return EXIT_BUG
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # any other escape is hic's fault, never the user's
+        _flush_stdout()
+        print(f"hic: internal compiler error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("HIC_DEBUG"):
+            traceback.print_exc()
+        else:
+            print("this is a bug in hic; set HIC_DEBUG=1 for a traceback", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _dispatch(args, err: Console) -> int:
+    path = args.file
+    if not (path.endswith(".hi") or path.endswith(".lo")):
+        raise UsageError(f"'{path}' is neither a hilang (.hi) nor a lolang (.lo) file")
+    try:
+        source = Source.read(path)
+    except OSError as exc:
+        print(f"hic: error: cannot read '{path}': {exc.strerror}", file=sys.stderr)
+        return EXIT_INPUT
+    options = pipeline.Options(args.level if hasattr(args, "level") else 2,
+                               frozenset(getattr(args, "no_pass", [])))
+    try:
+        match args.command:
+            case "check":
+                return _check(source, options)
+            case "run":
+                return _run(source, options, args)
+            case "compile":
+                return _compile(source, options, args)
+    except CompileError as error:
+        _flush_stdout()
+        render_diagnostics(source, error.diagnostics, err)
+        count = len(error.diagnostics)
+        err.print(f"{count} error{'s' if count != 1 else ''}", style="bold red")
+        return EXIT_INPUT
+    raise UsageError(f"unknown command {args.command}")
+
+
+def _check(source: Source, options: pipeline.Options) -> int:
+    until = "lo" if source.name.endswith(".lo") else "typed"
+    pipeline.run_pipeline(source, options, until=until)
+    print(f"{source.name}: ok")
+    return EXIT_OK
+
+
+def _run(source: Source, options: pipeline.Options, args) -> int:
+    names = pipeline.stage_names(source.name)
+    if args.stage and args.stage not in names:
+        raise UsageError(f"no stage '{args.stage}' for {source.name}; stages are: {', '.join(names)}")
+    artifacts = pipeline.run_pipeline(source, options, until=args.stage)
+    artifact = engines.choose(artifacts, args.engine, args.stage)
+    if artifact is None:
+        wanted = f"engine '{args.engine}'" if args.engine else "an engine"
+        at = f" at stage '{args.stage}'" if args.stage else ""
+        raise UsageError(f"{wanted} cannot run {source.name}{at}")
+    engine = args.engine or artifact.stage.engine
+    status, stats = engines.execute(engine, artifact, args.args)
+    if args.stats:
+        _write_stats(args.stats, {"engine": engine, "stage": artifact.stage.name, **stats})
+    return status
+
+
+def _write_stats(where: str, stats: dict) -> None:
+    text = json.dumps(stats, sort_keys=False)
+    if where == "-":
+        _flush_stdout()
+        print(text, file=sys.stderr)
+    else:
+        with open(where, "w") as f:
+            f.write(text + "\n")
+
+
+def _compile(source: Source, options: pipeline.Options, args) -> int:
+    names = pipeline.stage_names(source.name)
+    wanted = dump.parse_stage_list(args.dump, names) if args.dump else []
+    if args.emit and args.emit not in names:
+        raise UsageError(f"cannot emit '{args.emit}'; stages are: {', '.join(names)}")
+    last = max([names.index(n) for n in wanted + ([args.emit] if args.emit else [])], default=len(names) - 1)
+    artifacts = pipeline.run_pipeline(source, options, until=names[last])
+    if wanted:
+        dump.show(artifacts, wanted, Console(highlight=False))
+    if args.emit:
+        text = dump.text_of(next(a for a in artifacts if a.stage.name == args.emit))
+        if args.output:
+            with open(args.output, "w") as f:
+                f.write(text)
+        else:
+            sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,100 @@
+"""`hic compile --dump`: each stage pretty-printed with rich, coloured by the
+pygments lexers of hilang and lolang, followed by a table of its figures, and
+a table of how the figures changed from stage to stage."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+
+from lowering.pipeline import HILANG, LOLANG, Artifact
+
+
+def parse_stage_list(spec: str, names: list[str]) -> list[str]:
+    from hic.cli import UsageError
+
+    if spec == "all":
+        return list(names)
+    wanted = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in names]
+    if unknown:
+        raise UsageError(f"unknown stage {', '.join(unknown)}; stages are: {', '.join(names)}, all")
+    return sorted(wanted, key=names.index)
+
+
+def text_of(artifact: Artifact) -> str:
+    """The stage's program as plain text (what `--emit` writes)."""
+    match artifact.stage.language:
+        case "hilang":
+            from hilang.printer import print_program
+
+            return print_program(artifact.program)
+        case "lolang":
+            from lolang.printer import print_program
+
+            return print_program(artifact.program)
+    return str(artifact.program)
+
+
+def summary_of(artifact: Artifact) -> dict[str, int]:
+    match artifact.stage.language:
+        case "hilang":
+            from hilang.summary import summarize
+
+            return summarize(artifact.program)
+        case "lolang":
+            from lolang.summary import summarize
+
+            return summarize(artifact.program)
+    return {}
+
+
+def _lexer(language: str):
+    if language == HILANG:
+        from hilang.lexer_pygments import HilangLexer
+
+        return HilangLexer()
+    if language == LOLANG:
+        from lolang.lexer_pygments import LolangLexer
+
+        return LolangLexer()
+    return "text"
+
+
+def show(artifacts: list[Artifact], wanted: list[str], console: Console) -> None:
+    shown = [a for a in artifacts if a.stage.name in wanted]
+    for artifact in shown:
+        syntax = Syntax(text_of(artifact), _lexer(artifact.stage.language), theme="monokai",
+                        line_numbers=True, word_wrap=False, background_color="default")
+        figures = Table(show_header=False, box=None, padding=(0, 2))
+        for key, value in summary_of(artifact).items():
+            figures.add_row(key, f"[bold]{value}[/]")
+        title = f"[bold cyan]{artifact.stage.name}[/]  [dim]{artifact.stage.language}[/]"
+        console.print(Panel(Group(syntax, figures), title=title, title_align="left", border_style="cyan"))
+    if len(shown) > 1:
+        console.print(_changes_table(shown))
+
+
+def _changes_table(artifacts: list[Artifact]) -> Table:
+    """One row per figure, one column per stage: what each stage changed."""
+    summaries = [summary_of(a) for a in artifacts]
+    table = Table(title="figures by stage", title_style="bold")
+    table.add_column("figure")
+    for artifact in artifacts:
+        table.add_column(artifact.stage.name, justify="right")
+    keys: list[str] = []
+    for summary in summaries:
+        keys += [k for k in summary if k not in keys]
+    for key in keys:
+        cells, previous = [], None
+        for summary in summaries:
+            value = summary.get(key)
+            text = "" if value is None else str(value)
+            if value is not None and previous is not None and value != previous:
+                text = f"[bold yellow]{value}[/]"
+            cells.append(text)
+            previous = value if value is not None else previous
+        table.add_row(key, *cells)
+    return table

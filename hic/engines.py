@@ -1,0 +1,69 @@
+"""The engines that run a stage's program, behind one interface.
+
+Every engine writes the program's stdout to this process's stdout, and turns a
+`ProgramError` into the one stderr line and exit status 101 of LANGUAGE.md 1.6.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from diagnostics import ProgramError
+from lowering.pipeline import Artifact
+
+ENGINE_NAMES = ("hilang", "lolang", "native")
+
+
+def _hilang(program, out, args):
+    from hilang.interpreter import run
+
+    return run(program, out, args)
+
+
+def _lolang(program, out, args):
+    from lolang.interpreter import run
+
+    return run(program, out, args)
+
+
+def _native(program, out, args):
+    from lolang.native import run
+
+    return run(program, out, args)
+
+
+RUNNERS = {"hilang": _hilang, "lolang": _lolang, "native": _native}
+
+
+def choose(artifacts: list[Artifact], engine: str | None, stage: str | None) -> Artifact | None:
+    """The artifact to run: the named stage, else the last one the named
+    engine runs, else the last runnable one."""
+    candidates = [a for a in artifacts if a.stage.engine is not None]
+    if stage is not None:
+        candidates = [a for a in candidates if a.stage.name == stage]
+    if engine is not None:
+        candidates = [a for a in candidates if a.stage.engine == engine]
+    return candidates[-1] if candidates else None
+
+
+def execute(engine: str, artifact: Artifact, args: list[str]) -> tuple[int, dict]:
+    """Run; return (exit status, stats)."""
+    out = sys.stdout.buffer
+    try:
+        stats = RUNNERS[engine](artifact.program, out, list(args))
+        status = 0
+    except ProgramError as error:
+        stats = getattr(error, "stats", None) or {}
+        _flush(out)
+        sys.stderr.write(error.line() + "\n")
+        sys.stderr.flush()
+        status = 101
+    _flush(out)
+    return status, stats
+
+
+def _flush(out) -> None:
+    try:
+        out.flush()
+    except (OSError, ValueError):
+        pass

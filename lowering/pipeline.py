@@ -1,0 +1,148 @@
+"""The pipeline: every stage of hic as one list, and the one loop that runs it.
+
+A stage is a name, the language of what it produces, and a function from the
+previous stage's program to its own. `--dump`, `--emit`, `--stage`,
+`--no-pass` and `-O` are all served from this list (STYLE.md habit 2): no
+stage is special-cased anywhere else. The lolang checker runs after every
+lolang stage; a failure there is a compiler bug naming the stage (habit 12).
+
+Which stages exist depends on the input: a `.hi` file starts at `ast`, a `.lo`
+file at `lo` (so one pass can be run alone on a `.lo` file, habit 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from diagnostics import CompileError, CompilerBug, Source
+
+HILANG = "hilang"
+LOLANG = "lolang"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step. `run` maps the previous stage's program to this stage's;
+    `engine` names the interpreter that can run the result (None: none can);
+    `optimization` marks a pass that `-O0` and `--no-pass` may skip."""
+
+    name: str
+    language: str
+    run: Callable[[Any], Any]
+    engine: str | None = None
+    optimization: bool = False
+    min_level: int = 0
+
+
+@dataclass
+class Artifact:
+    """What a stage produced, kept for dumping and running."""
+
+    stage: Stage
+    program: Any
+
+
+@dataclass
+class Options:
+    level: int = 2
+    disabled: frozenset[str] = field(default_factory=frozenset)
+
+
+# --------------------------------------------------------------------------
+# The stages
+
+
+def _typed(program):
+    from hilang.checker import check
+
+    return check(program)
+
+
+def _mono(program):
+    from hilang.checker import check
+    from hilang.mono import monomorphize
+
+    return check(monomorphize(program))
+
+
+def hilang_stages() -> list[Stage]:
+    """The front end: parsed, checked, monomorphized hilang."""
+    return [
+        Stage("typed", HILANG, _typed, engine="hilang"),
+        Stage("mono", HILANG, _mono, engine="hilang"),
+    ]
+
+
+def lolang_stages() -> list[Stage]:
+    """The naive lowering and the optimization passes, in order. Empty until
+    the lowering exists; passes append here without touching the loop."""
+    try:
+        from lowering.stages import stages
+    except ImportError:
+        return []
+    return stages()
+
+
+def stages_for(path: str) -> list[Stage]:
+    """Every stage after parsing for an input file, in order."""
+    if path.endswith(".lo"):
+        return [s for s in lolang_stages() if s.name != "lo"]
+    return hilang_stages() + lolang_stages()
+
+
+def parse_file(source: Source):
+    """The `ast` stage (for `.hi`) or the `lo` stage (for `.lo`)."""
+    if source.name.endswith(".lo"):
+        from lolang.checker import check
+        from lolang.parser import parse
+
+        program = parse(source)
+        check(program)
+        return Artifact(Stage("lo", LOLANG, lambda p: p, engine="lolang"), program)
+    from hilang.parser import parse
+
+    return Artifact(Stage("ast", HILANG, lambda p: p), parse(source))
+
+
+def stage_names(path: str) -> list[str]:
+    first = "lo" if path.endswith(".lo") else "ast"
+    return [first] + [s.name for s in stages_for(path)]
+
+
+def run_pipeline(source: Source, options: Options, until: str | None = None) -> list[Artifact]:
+    """Run every stage up to and including `until` (all when None); return
+    the artifacts in order. Optimization passes are skipped below their
+    `-O` level or when disabled by `--no-pass`."""
+    artifacts = [parse_file(source)]
+    if until == artifacts[0].stage.name:
+        return artifacts
+    for stage in stages_for(source.name):
+        if stage.optimization and (options.level < stage.min_level or stage.name in options.disabled):
+            continue
+        program = _run_stage(stage, artifacts[-1].program)
+        artifacts.append(Artifact(stage, program))
+        if stage.name == until:
+            break
+    return artifacts
+
+
+def _run_stage(stage: Stage, program):
+    try:
+        result = stage.run(program)
+        if stage.language == LOLANG:
+            _check_lolang(stage, result)
+        return result
+    except CompilerBug as bug:
+        raise bug.with_stage(stage.name) from None
+    except RecursionError as exc:
+        raise CompilerBug(f"recursion too deep: {exc}", stage.name) from exc
+
+
+def _check_lolang(stage: Stage, program) -> None:
+    from lolang.checker import check
+
+    try:
+        check(program)
+    except CompileError as err:
+        raise CompilerBug(f"the lolang checker rejects the output of '{stage.name}': {err}", stage.name) from err

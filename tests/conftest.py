@@ -1,0 +1,28 @@
+"""Shared test configuration: hypothesis profiles and paths.
+
+Profiles bound how hard the property tests push:
+  ci        the default; fits the CI budget together with the rest of the suite
+  dev       quick local iterations
+  thorough  thousands of examples: `HYPOTHESIS_PROFILE=thorough pytest`
+"""
+
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+ROOT = Path(__file__).resolve().parent.parent
+# shared/ sits beside the project's root (DESIGN.md); CI clones it there too.
+CONFORMANCE = Path(os.environ.get("HIC_CONFORMANCE", ROOT.parent / "shared" / "conformance"))
+EXAMPLES = ROOT / "examples"

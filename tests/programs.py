@@ -1,0 +1,50 @@
+"""Run a program file through the pipeline on any engine, in-process, and
+collect what LANGUAGE.md 1.6 calls its observable behaviour: stdout, the first
+line of stderr, and the exit status. Shared by the program-level tests."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from diagnostics import CompileError, ProgramError, Source
+from hic import engines
+from lowering import pipeline
+
+
+@dataclass
+class Outcome:
+    stdout: bytes
+    stderr_first_line: str
+    status: int
+    stats: dict = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)
+
+
+def runnable_stages(path: Path) -> list[tuple[str, str]]:
+    """(stage, engine) for every stage of `path` that an engine runs."""
+    return [(s.name, s.engine) for s in pipeline.stages_for(str(path)) if s.engine]
+
+
+def run_file(path: Path, stage: str | None = None, engine: str | None = None,
+             args: tuple[str, ...] = (), level: int = 2) -> Outcome:
+    source = Source.read(str(path))
+    try:
+        artifacts = pipeline.run_pipeline(source, pipeline.Options(level), until=stage)
+    except CompileError as error:
+        first = error.diagnostics[0]
+        return Outcome(b"", first.headline(source.name), 1, diagnostics=error.diagnostics)
+    artifact = engines.choose(artifacts, engine, stage)
+    assert artifact is not None, f"no engine runs stage {stage} of {path}"
+    out = io.BytesIO()
+    try:
+        stats = engines.RUNNERS[engine or artifact.stage.engine](artifact.program, out, list(args))
+    except ProgramError as error:
+        return Outcome(out.getvalue(), error.line(), 101, getattr(error, "stats", None) or {})
+    return Outcome(out.getvalue(), "", 0, stats)
+
+
+def expected_status(hi: Path) -> int:
+    status = hi.with_suffix(".status")
+    return int(status.read_text().strip()) if status.exists() else 0

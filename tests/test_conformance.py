@@ -1,0 +1,53 @@
+"""Every program of ../shared/conformance and examples/ on every engine at
+every stage the pipeline has: exactly its expected stdout and exit status;
+compile-error programs rejected at the LINE:COL of their `.err`.
+
+Programs are found by globbing, so new files are picked up without code
+changes; stages come from the pipeline's list, so new stages join too."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import CONFORMANCE, EXAMPLES
+from programs import expected_status, run_file, runnable_stages
+
+
+def _programs() -> list[Path]:
+    found = sorted(CONFORMANCE.glob("*.hi")) + sorted(EXAMPLES.glob("*.hi"))
+    return [p for p in found if p.with_suffix(".out").exists()]
+
+
+def _cases():
+    for path in _programs():
+        if path.with_suffix(".err").exists():
+            yield pytest.param(path, None, id=f"{path.parent.name}/{path.stem}")
+            continue
+        for stage, engine in runnable_stages(path):
+            yield pytest.param(path, stage, id=f"{path.parent.name}/{path.stem}@{stage}")
+
+
+def test_the_conformance_suite_is_present():
+    assert CONFORMANCE.is_dir(), f"conformance programs not found at {CONFORMANCE}"
+    assert len(list(CONFORMANCE.glob("*.hi"))) >= 20
+
+
+@pytest.mark.parametrize("path,stage", list(_cases()))
+def test_program(path: Path, stage: str | None):
+    err_file = path.with_suffix(".err")
+    if stage is None:
+        outcome = run_file(path, stage="typed")
+        assert outcome.status == 1, f"{path.name} should be rejected"
+        line, col = err_file.read_text().split()[0].split(":")
+        first = outcome.diagnostics[0]
+        assert (first.span.line, first.span.col) == (int(line), int(col)), first
+        return
+    args = ()
+    args_file = path.with_suffix(".args")
+    if args_file.exists():
+        args = tuple(args_file.read_text().split())
+    outcome = run_file(path, stage=stage, args=args)
+    assert outcome.stdout.decode() == path.with_suffix(".out").read_text()
+    assert outcome.status == expected_status(path)
+    if outcome.status == 101:
+        assert outcome.stderr_first_line.startswith("runtime error: ")
