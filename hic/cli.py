@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", metavar="FILE.hi|FILE.lo")
 
     run = commands.add_parser("run", help="run a program on one engine",
+                              usage="hic run FILE [options] [-- ARGS...]",
                               description="Run a program. Arguments after '--' go to main(args).")
     run.add_argument("file", metavar="FILE.hi|FILE.lo")
     run.add_argument("--engine", choices=engines.ENGINE_NAMES,
@@ -62,7 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stats", nargs="?", const="-", metavar="FILE",
                      help="write the run's figures as JSON to FILE (stderr when no FILE)")
     _add_optimization(run)
-    run.add_argument("args", nargs="*", metavar="ARGS", help="arguments for main, after '--'")
 
     compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
     compile_.add_argument("file", metavar="FILE.hi|FILE.lo")
@@ -87,8 +87,15 @@ def _add_optimization(sub: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after '--' belongs to the program's main(args); argparse's
+    # subcommands would otherwise try to read it.
+    program_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, program_args = argv[:cut], argv[cut + 1:]
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
+    args.args = program_args
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         return _dispatch(args, err)

@@ -1,0 +1,137 @@
+"""The command line as a user meets it: exit statuses, diagnostics with
+positions and carets, --stats, --dump, --emit, usage errors. Run as a real
+subprocess, since exit statuses and stream ordering are the point."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CONFORMANCE, EXAMPLES
+
+
+def hic(*args: str, cwd: Path | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hic", *args], capture_output=True, cwd=cwd,
+                          input=input, timeout=300)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_help_lists_commands_and_exit_statuses():
+    result = hic("--help")
+    assert result.returncode == 0
+    out = result.stdout.decode()
+    for word in ("check", "run", "compile", "exit status", "101"):
+        assert word in out
+
+
+def test_no_command_is_a_usage_error():
+    assert hic().returncode == 2
+
+
+def test_unknown_extension_is_a_usage_error(tmp_path):
+    result = hic("check", str(write(tmp_path, "x.txt", "")))
+    assert result.returncode == 2
+    assert b"neither a hilang" in result.stderr
+
+
+def test_missing_file_is_bad_input(tmp_path):
+    result = hic("check", str(tmp_path / "nope.hi"))
+    assert result.returncode == 1
+    assert b"cannot read" in result.stderr
+
+
+def test_check_ok_example():
+    result = hic("check", str(EXAMPLES / "hello.hi"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_error_has_position_line_and_caret():
+    path = CONFORMANCE / "ce_capability.hi"
+    result = hic("check", str(path))
+    assert result.returncode == 1
+    err = result.stderr.decode()
+    assert f"{path}:10:5: error: " in err
+    assert "    push(xs, s);" in err
+    assert "^" in err
+    assert "Traceback" not in err
+
+
+def test_several_errors_are_all_reported(tmp_path):
+    path = write(tmp_path, "two.hi", "fun main() {\n    let a: S64 = true;\n    let b: Bool = 3;\n}\n")
+    err = hic("check", str(path)).stderr.decode()
+    assert f"{path}:2:" in err and f"{path}:3:" in err
+
+
+def test_run_hilang_engine_prints_program_output():
+    result = hic("run", str(CONFORMANCE / "loops.hi"), "--engine", "hilang")
+    assert result.returncode == 0
+    assert result.stdout.decode() == (CONFORMANCE / "loops.out").read_text()
+
+
+def test_runtime_error_exits_101_after_output():
+    path = CONFORMANCE / "rt_divzero.hi"
+    result = hic("run", str(path), "--engine", "hilang")
+    assert result.returncode == 101
+    assert result.stdout.decode() == (CONFORMANCE / "rt_divzero.out").read_text()
+    assert result.stderr.decode().splitlines()[0].startswith("runtime error: division by zero at 8:")
+
+
+def test_stats_to_file_is_json_with_allocs(tmp_path):
+    stats = tmp_path / "stats.json"
+    result = hic("run", str(EXAMPLES / "binary_trees.hi"), "--engine", "hilang", f"--stats={stats}")
+    assert result.returncode == 0
+    figures = json.loads(stats.read_text())
+    assert figures["engine"] == "hilang" and figures["stage"] in ("typed", "mono")
+    assert figures["allocs"] > 0
+
+
+def test_stats_without_file_go_to_stderr():
+    result = hic("run", str(EXAMPLES / "hello.hi"), "--engine", "hilang", "--stats")
+    assert result.returncode == 0
+    assert '"allocs"' in result.stderr.decode()
+
+
+def test_program_arguments_after_double_dash():
+    result = hic("run", str(EXAMPLES / "binary_trees.hi"), "--engine", "hilang", "--", "8")
+    assert result.returncode == 0
+    assert b"stretch tree of depth 9" in result.stdout
+
+
+def test_unknown_stage_is_a_usage_error():
+    result = hic("run", str(EXAMPLES / "hello.hi"), "--stage", "nonsense")
+    assert result.returncode == 2
+    assert b"stages are" in result.stderr
+
+
+@pytest.mark.parametrize("stages", ["ast,typed,mono", "all"])
+def test_dump_shows_each_stage(stages):
+    result = hic("compile", str(EXAMPLES / "hello.hi"), "--dump", stages)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    for name in ("ast", "typed", "mono"):
+        assert name in out
+    assert "functions" in out
+
+
+def test_emit_mono_writes_hilang_that_runs_the_same(tmp_path):
+    out = tmp_path / "generics.mono.hi"
+    assert hic("compile", str(CONFORMANCE / "generics.hi"), "--emit", "mono", "-o", str(out)).returncode == 0
+    result = hic("run", str(out), "--engine", "hilang")
+    assert result.returncode == 0
+    assert result.stdout.decode() == (CONFORMANCE / "generics.out").read_text()
+
+
+def test_binary_garbage_gets_a_diagnostic_not_a_traceback(tmp_path):
+    path = tmp_path / "junk.hi"
+    path.write_bytes(b"\xff\xfe\x00fun \x80\x81 main(")
+    result = hic("check", str(path))
+    assert result.returncode == 1
+    assert f"{path}:1:".encode() in result.stderr
+    assert b"Traceback" not in result.stderr
