@@ -59,6 +59,12 @@ MALFORMED_INT = "malformed integer string"
 NEGATIVE_ARRAY_SIZE = "negative array size {size}"
 STACK_OVERFLOW = "stack overflow"
 OUT_OF_MEMORY = "out of memory"
+TRUNC_OUT_OF_RANGE = "F64 value out of range for S64"
+
+# Every engine reports `stack overflow` when a call would be the one past this
+# many nested calls (main is depth 1), so that all engines agree on where a
+# deep recursion stops: LANGUAGE.md 1.7 asks for at least 100,000.
+MAX_CALL_DEPTH = 200_000
 
 
 class CompilerBug(Exception):

@@ -1,0 +1,203 @@
+"""Monomorphization: `monomorphize(program) -> program` with no generic function.
+
+Assumes a checked program: `Call.type_args` maps each generic callee's type
+variables to the caller's types, which mention no type variables other than
+the caller's own, and every expression has its `ty`.
+
+Guarantees a NEW program (the input is not touched; spans are kept) that
+the checker accepts again and the printer writes as valid hilang:
+
+* every non-generic function is kept (reachable from `main` or not, since
+  the checker checks them all), its calls of generic functions renamed;
+* each generic function is replaced, where it stood, by one copy per ground
+  instantiation reachable from those, in the order they are first reached,
+  named `length__S64`, `zip__S64__String`, `nth__List_S64` (see `mangle`),
+  with a numeric suffix on the rare name already taken;
+* in a copy, type variables in annotations become the ground types, and a
+  `let` whose type mentioned a type variable gets that type written out, so
+  that re-checking infers nothing a generic body had to infer;
+* generic data types stay as they are: after this they are only ever applied
+  to ground types.
+
+Polymorphic recursion (a generic function reaching itself at an ever larger
+type) has no finite monomorphization; instantiations nested deeper than
+`MAX_TYPE_DEPTH` are reported at the call as a `CompileError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+
+from diagnostics import CompileError, CompilerBug, Span
+from diagnostics.deep_stack import run_with_deep_stack
+from hilang import ast
+from hilang.types import ArrayType, DataType, MapType, Prim, Type, TypeVar, substitute
+
+MAX_TYPE_DEPTH = 64
+POLYMORPHIC_RECURSION = "polymorphic recursion is not supported"
+
+# Facts the checker writes on nodes: left out of copies, which are unchecked.
+_RESOLVED = frozenset({"ty", "type_args", "builtin"})
+
+
+def monomorphize(program: ast.Program) -> ast.Program:
+    # Copying recurses over the AST, which may nest thousands of levels.
+    return run_with_deep_stack(lambda: _Instantiator(program).run())
+
+
+def type_vars(fun: ast.FunDecl) -> list[str]:
+    """The type variables of a function's signature, in order of appearance."""
+    found: list[str] = []
+
+    def visit(t: ast.TypeExpr | None) -> None:
+        match t:
+            case ast.TypeVarRef(name) if name not in found:
+                found.append(name)
+            case ast.TypeName(args=args):
+                for a in args:
+                    visit(a)
+
+    for p in fun.params:
+        visit(p.type)
+    visit(fun.ret)
+    return found
+
+
+def mangle(t: Type) -> str:
+    """A type as part of an identifier: `S64`, `List_S64`, `Pair_S64_String`,
+    `Array_S64` (capabilities other than `r` are spelled: `Array_rwa_S64`)."""
+    match t:
+        case Prim(name):
+            return name
+        case DataType(name, args):
+            return "_".join([name, *(mangle(a) for a in args)])
+        case ArrayType(elem, caps):
+            return "_".join(["Array", *([caps] if caps != "r" else []), mangle(elem)])
+        case MapType(key, value, caps):
+            return "_".join(["Map", *([caps] if caps != "r" else []), mangle(key), mangle(value)])
+    raise CompilerBug(f"cannot instantiate at the non-ground type {t}")
+
+
+def type_expr(t: Type, span: Span) -> ast.TypeExpr:
+    """The annotation that denotes the ground type `t`."""
+
+    def container(name: str, args: tuple[Type, ...], caps: str) -> ast.TypeName:
+        # No set written means {r}; {rwa} reads best as `mut`.
+        return ast.TypeName(name, tuple(type_expr(a, span) for a in args),
+                            None if caps == "r" else caps, mut=caps == "rwa", span=span)
+
+    match t:
+        case Prim(name):
+            return ast.TypeName(name, span=span)
+        case DataType(name, args):
+            return ast.TypeName(name, tuple(type_expr(a, span) for a in args), span=span)
+        case ArrayType(elem, caps):
+            return container("Array", (elem,), caps)
+        case MapType(key, value, caps):
+            return container("Map", (key, value), caps)
+    raise CompilerBug(f"cannot write the non-ground type {t} as an annotation")
+
+
+def type_depth(t: Type) -> int:
+    match t:
+        case DataType(_, args):
+            return 1 + max((type_depth(a) for a in args), default=0)
+        case ArrayType(elem, _):
+            return 1 + type_depth(elem)
+        case MapType(key, value, _):
+            return 1 + max(type_depth(key), type_depth(value))
+    return 1
+
+
+def mentions_type_var(t: Type | None) -> bool:
+    match t:
+        case TypeVar():
+            return True
+        case DataType(_, args):
+            return any(mentions_type_var(a) for a in args)
+        case ArrayType(elem, _):
+            return mentions_type_var(elem)
+        case MapType(key, value, _):
+            return mentions_type_var(key) or mentions_type_var(value)
+    return False
+
+
+@dataclasses.dataclass
+class _Instance:
+    generic: ast.FunDecl
+    name: str
+    subst: dict[str, Type]
+    decl: ast.FunDecl | None = None  # the copy, once made
+
+
+class _Instantiator:
+    """The worklist: instances are keyed by (function, ground type arguments)
+    and copied once each; copying one may request more."""
+
+    def __init__(self, program: ast.Program):
+        self.program = program
+        self.generics = {f.name: type_vars(f) for f in program.funs if type_vars(f)}
+        self.decls = {f.name: f for f in program.funs}
+        self.taken = {f.name for f in program.funs}
+        self.instances: dict[tuple[str, tuple[Type, ...]], _Instance] = {}
+        self.pending: deque[_Instance] = deque()
+
+    def run(self) -> ast.Program:
+        kept = {f.name: self.copy(f, {}) for f in self.program.funs if f.name not in self.generics}
+        while self.pending:
+            inst = self.pending.popleft()
+            inst.decl = dataclasses.replace(self.copy(inst.generic, inst.subst), name=inst.name)
+        decls: list[ast.DataDecl | ast.FunDecl] = []
+        for d in self.program.decls:
+            if isinstance(d, ast.DataDecl):
+                decls.append(self.copy(d, {}))
+            elif d.name in kept:
+                decls.append(kept[d.name])
+            else:
+                decls.extend(i.decl for i in self.instances.values() if i.generic is d)
+        return ast.Program(tuple(decls), span=self.program.span)
+
+    def instance(self, call: ast.Call, subst: dict[str, Type]) -> str:
+        """The name of the instance `call` reaches from a copy made at `subst`."""
+        tvars = self.generics[call.func]
+        args = tuple(substitute(call.type_args[v], subst) for v in tvars)
+        key = (call.func, args)
+        if key not in self.instances:
+            if any(type_depth(a) > MAX_TYPE_DEPTH for a in args):
+                raise CompileError.at(call.span, POLYMORPHIC_RECURSION)
+            name = self.fresh_name(f"{call.func}__" + "__".join(mangle(a) for a in args))
+            inst = _Instance(self.decls[call.func], name, dict(zip(tvars, args)))
+            self.instances[key] = inst
+            self.pending.append(inst)
+        return self.instances[key].name
+
+    def fresh_name(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+    def copy(self, node, subst: dict[str, Type]):
+        """A fresh copy of `node` with its type variables replaced by `subst`
+        and its calls of generic functions renamed to their instances."""
+        match node:
+            case tuple():
+                return tuple(self.copy(x, subst) for x in node)
+            case ast.TypeVarRef(name=name, span=span) if name in subst:
+                return type_expr(subst[name], span)
+            case ast.Call(func=func) if func in self.generics and not node.builtin:
+                return dataclasses.replace(self._rebuild(node, subst), func=self.instance(node, subst))
+            case ast.Let(type=None, value=value) if subst and mentions_type_var(value.ty):
+                annotation = type_expr(substitute(value.ty, subst), node.span)
+                return dataclasses.replace(self._rebuild(node, subst), type=annotation)
+            case _ if dataclasses.is_dataclass(node):
+                return self._rebuild(node, subst)
+        return node
+
+    def _rebuild(self, node, subst: dict[str, Type]):
+        fields = {f.name: self.copy(getattr(node, f.name), subst)
+                  for f in dataclasses.fields(node) if f.name not in _RESOLVED}
+        return type(node)(**fields)
