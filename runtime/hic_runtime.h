@@ -1,0 +1,366 @@
+/* hic_runtime.h -- the region runtime that hic's native code links against.
+ *
+ * This is the runtime's one header: the public API the LLVM backend calls,
+ * the layouts it must know to inline the hot paths (the region struct, the
+ * counters, strings, arrays, maps), and, behind HIC_RUNTIME_INTERNAL, what
+ * the runtime's own .c files share. docs/runtime.md explains the design; the
+ * layouts below are the reference, and their sizes are fixed ABI.
+ *
+ * Everything assumes a 64-bit target with 8-byte pointers, and one thread:
+ * a hilang program is single-threaded, so no operation here locks.
+ */
+#ifndef HIC_RUNTIME_H
+#define HIC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HIC_NORETURN __attribute__((noreturn))
+
+/* ------------------------------------------------------------------------
+ * Packs and region ids
+ *
+ * A region id is `generation << 32 | slot`. The slot indexes the region
+ * table; the generation is bumped when the slot's region dies, so an id kept
+ * past its region's death is detected (an internal error, exit 3) rather than
+ * followed. Slot 0 is the primitive region P: id 0, always live, never
+ * counted; retain, release and hold of P do nothing.
+ */
+#define HIC_PRIMITIVE 0u
+#define HIC_SLOT_MASK 0xffffffffu
+
+struct hic_pack {           /* 16 bytes: Pack{c} T at run time */
+    void *ptr;              /*  0: the object */
+    uint64_t region;        /*  8: its region's id */
+};
+
+/* ------------------------------------------------------------------------
+ * Regions
+ *
+ * A region is a list of chunks with a bump pointer. The first three fields
+ * are the allocation fast path's: generated code inlines hic_alloc() below
+ * (load cur, add, compare with end, store) and calls hic_alloc_slow() only
+ * when the current chunk is full. Region structs never move: a slot keeps
+ * its struct for the whole run, so a `struct hic_region *` may be cached for
+ * as long as the region lives. The table itself may move when it grows, so
+ * load `hic_region_table` afresh after any call that can create a region.
+ */
+struct hic_chunk;
+struct hic_hold;
+
+struct hic_region {
+    char *cur;                  /*  0: next free byte of the current chunk */
+    char *end;                  /*  8: end of the current chunk */
+    uint64_t bytes;             /* 16: bytes handed out here (sizes requested) */
+    uint64_t id;                /* 24: this slot's id; a dead slot holds its next life's */
+    int64_t refs;               /* 32: reference count; 0 while the slot is free */
+    struct hic_chunk *chunks;   /* 40: every chunk, newest first */
+    struct hic_chunk *last;     /* 48: the oldest chunk, to splice on merge */
+    struct hic_hold *holds;     /* 56: the packs stored in this region (a multiset) */
+    uint32_t hold_cap;          /* 64: hash table capacity (power of two) or 0 */
+    uint32_t hold_len;          /* 68: distinct ids held */
+    uint32_t next_class;        /* 72: log2 size of the next chunk */
+    uint32_t link;              /* 76: next slot on the free list, or on the list
+                                 *     of regions being freed (0 ends either) */
+    uint64_t forward;           /* 80: the region this one was merged into, or 0 */
+};                              /* 88 bytes */
+
+/* The figures of DESIGN.md's stats table. The first two are bumped by the
+ * inline fast path; the rest only by the runtime. */
+struct hic_counters {
+    uint64_t allocs;            /*  0: objects allocated */
+    uint64_t bytes_allocated;   /*  8: bytes handed out, as requested */
+    uint64_t bytes_freed;       /* 16: bytes of regions freed so far */
+    uint64_t bytes_peak;        /* 24: most bytes live at once (see hic_stats_json) */
+    uint64_t regions_created;
+    uint64_t regions_freed;
+    uint64_t regions_live;      /* live now, P excluded: regions_leaked at exit */
+    uint64_t regions_peak;
+    uint64_t retains;
+    uint64_t releases;
+};
+
+extern struct hic_counters hic_counters;
+extern struct hic_region **hic_region_table;
+
+void *hic_alloc_slow(struct hic_region *r, uint64_t size);
+
+/* The region struct of a live id, unchecked: two loads, for inlining. */
+static inline struct hic_region *hic_region_of(uint64_t id)
+{
+    return hic_region_table[(uint32_t)id];
+}
+
+/* Allocate one object of `size` > 0 bytes in `r`, 8-aligned, uninitialized.
+ * This is the fast path the LLVM backend reproduces inline; keep the two in
+ * step. The subtraction is done on integers so that a region without a chunk
+ * (cur == end == NULL) takes the slow path without pointer-arithmetic UB. */
+static inline void *hic_alloc(struct hic_region *r, uint64_t size)
+{
+    uint64_t step = (size + 7) & ~(uint64_t)7;
+    char *p = r->cur;
+    if (__builtin_expect(step <= (uint64_t)((uintptr_t)r->end - (uintptr_t)p), 1)) {
+        r->cur = p + step;
+        r->bytes += size;
+        hic_counters.allocs += 1;
+        hic_counters.bytes_allocated += size;
+        return p;
+    }
+    return hic_alloc_slow(r, size);
+}
+
+uint64_t hic_region_new(void);                       /* count 1: the block's reference */
+struct hic_region *hic_region_lookup(uint64_t id);   /* checked hic_region_of */
+void *hic_region_alloc(struct hic_region *r, uint64_t size); /* hic_alloc, out of line */
+void *hic_alloc_in(uint64_t id, uint64_t size);      /* checked id, then hic_alloc */
+void *hic_alloc_bytes(struct hic_region *r, uint64_t size); /* storage: bytes, not an object */
+void hic_retain(uint64_t id);
+void hic_retain_n(uint64_t id, uint64_t n);          /* n retains, counted n times */
+void hic_release(uint64_t id);                       /* frees at zero, iteratively */
+/* An owned pack of `held` was stored into an object of `owner`: its
+ * reference moves into `owner` (no count changes). */
+void hic_region_hold(uint64_t owner, uint64_t held);
+void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n);
+/* A pack of `held` was taken out of an object of `owner` (pop, remove):
+ * its reference moves to the taker. */
+void hic_region_unhold(uint64_t owner, uint64_t held);
+/* A slot of an object of `owner` that held a pack of `old_held` (0: none)
+ * is overwritten with an owned pack of `held`: one call per store. */
+void hic_region_replace(uint64_t owner, uint64_t held, uint64_t old_held);
+/* lolang's `merge child into parent`: the child's chunks, bytes and held
+ * packs become the parent's owner's (they now die with it). The child stays
+ * a live region for the references it has, owning nothing: it takes one
+ * counted reference on the parent, released when the child is freed, and
+ * what is allocated in or stored into it from then on goes to the owner. */
+void hic_region_merge(uint64_t child, uint64_t parent);
+
+/* Introspection, for tests and debugging (all check the id). */
+int64_t hic_region_refs(uint64_t id);
+uint64_t hic_region_bytes(uint64_t id);
+uint64_t hic_region_chunk_count(uint64_t id);
+uint64_t hic_region_held(uint64_t owner, uint64_t held); /* multiplicity */
+int32_t hic_region_is_live(uint64_t id);                 /* never an error */
+uint64_t hic_pool_mapped_bytes(void);                    /* taken from the OS */
+
+/* ------------------------------------------------------------------------
+ * Runtime errors (LANGUAGE.md 1.6; the texts are diagnostics/errors.py's).
+ * `line` 0 means no position. Both flush stdout first, then print one line
+ * on stderr and end the program: exit status 101 for a program error, 3 for
+ * hic's own bug (`hic internal error: ...`). */
+enum hic_error_kind {
+    HIC_ERR_DIVISION_BY_ZERO = 1,
+    HIC_ERR_INDEX_OUT_OF_RANGE = 2,   /* a = index, b = length */
+    HIC_ERR_POP_EMPTY = 3,
+    HIC_ERR_MALFORMED_INT = 4,
+    HIC_ERR_NEGATIVE_ARRAY_SIZE = 5,  /* a = size */
+    HIC_ERR_STACK_OVERFLOW = 6,
+    HIC_ERR_OUT_OF_MEMORY = 7,
+    HIC_ERR_TRUNC_OUT_OF_RANGE = 8,
+    HIC_ERR_KEY_NOT_FOUND = 9,        /* lolang's `m[k]` (docs/lolang.md section 6) */
+};
+
+HIC_NORETURN void hic_panic(int32_t kind, int32_t line, int32_t col, int64_t a, int64_t b);
+HIC_NORETURN void hic_internal_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Arithmetic the backend may call instead of inlining: S64 `/` and `%` with
+ * the zero check and the S64_MIN / -1 wrap; `trunc` toward zero, with NaN,
+ * the infinities and values beyond S64 a runtime error (never LLVM's
+ * poison). */
+int64_t hic_div_s64(int64_t a, int64_t b, int32_t line, int32_t col);
+int64_t hic_rem_s64(int64_t a, int64_t b, int32_t line, int32_t col);
+int64_t hic_trunc_f64(double x, int32_t line, int32_t col);
+
+/* ------------------------------------------------------------------------
+ * Strings: immutable byte strings, `8 + len` bytes, no terminator. */
+struct hic_string {
+    int64_t len;                /* 0: length in bytes */
+    uint8_t bytes[];            /* 8: the bytes */
+};
+
+struct hic_string *hic_string_new(struct hic_region *r, const uint8_t *bytes, int64_t len);
+struct hic_string *hic_string_concat(struct hic_region *r, const struct hic_string *a,
+                                     const struct hic_string *b);
+struct hic_string *hic_string_from_s64(struct hic_region *r, int64_t n);            /* str */
+int64_t hic_string_to_s64(const struct hic_string *s, int32_t line, int32_t col);   /* int */
+int32_t hic_string_eq(const struct hic_string *a, const struct hic_string *b);
+uint8_t hic_string_at(const struct hic_string *s, int64_t i, int32_t line, int32_t col);
+
+/* ------------------------------------------------------------------------
+ * Printing: buffered stdout, flushed when the program ends and before
+ * anything goes to stderr. `print(a, b)` is value, space, value, newline. */
+void hic_print_s64(int64_t x);
+void hic_print_u8(uint8_t x);
+void hic_print_f64(double x);       /* %.9f; inf, -inf, nan (never -nan) */
+void hic_print_bool(int32_t x);
+void hic_print_string(const struct hic_string *s);
+void hic_print_unit(void);
+void hic_print_space(void);
+void hic_print_newline(void);
+void hic_flush(void);
+
+/* ------------------------------------------------------------------------
+ * Arrays: a 24-byte header and a separate storage block in the same region
+ * (so growth replaces the storage and keeps the header, and every alias of
+ * the array sees the growth). Elements are `elem_size` bytes: 8, or 16 for
+ * packs. Element addresses are valid until the next push on the array. */
+struct hic_array {
+    int64_t len;                /*  0 */
+    int64_t cap;                /*  8 */
+    char *data;                 /* 16: cap * elem_size bytes, or NULL */
+};
+
+struct hic_array *hic_array_new(struct hic_region *r, int64_t elem_size, int64_t cap);
+struct hic_array *hic_array_filled(struct hic_region *r, int64_t elem_size, int64_t n,
+                                   const void *value, int32_t line, int32_t col);
+void *hic_array_push(struct hic_region *r, struct hic_array *a, int64_t elem_size);
+void *hic_array_pop(struct hic_array *a, int64_t elem_size, int32_t line, int32_t col);
+void *hic_array_at(const struct hic_array *a, int64_t i, int64_t elem_size, int32_t line,
+                   int32_t col);
+/* Every element of `a` is a pack copied from elsewhere (keys of a String
+ * map, array(n, pack)): retain each and record it as held by `owner`. */
+void hic_array_retain_packs(uint64_t owner, const struct hic_array *a);
+
+/* ------------------------------------------------------------------------
+ * Maps: insertion-ordered hash maps (docs/lolang.md section 9). The header
+ * points at one storage block: `cap` entries in insertion order, then an
+ * index of 2 * cap 32-bit slots (linear probing) that finds them. An entry
+ * is `hash | key | value`:
+ *   hash  8 bytes (HIC_MAP_REMOVED once the key is removed)
+ *   key   8 bytes (an S64, or a String reference) or 16 (a String pack
+ *         {struct hic_string *, region})
+ *   value 8 or 16 bytes
+ * Value and entry addresses are valid until the next insert or remove. */
+#define HIC_MAP_REMOVED UINT64_MAX
+
+struct hic_map {
+    int64_t len;                /*  0: live keys: len(m) */
+    int64_t used;               /*  8: entries appended, removed ones included */
+    int32_t cap;                /* 16: entries the storage holds */
+    uint16_t key_size;          /* 20: 8 or 16 */
+    uint16_t value_size;        /* 22: 8 or 16 */
+    char *entries;              /* 24: the storage block: cap entries, then
+                                 *     2 * cap index slots; or NULL */
+};                              /* 32 bytes */
+
+struct hic_map *hic_map_new(struct hic_region *r, int32_t key_size, int32_t value_size);
+/* Insert: return the value slot for `key` (the caller stores the value);
+ * *is_new (may be NULL) says whether the key was added -- for a String key
+ * pack that was already present, the map keeps its own key and the caller
+ * drops the one it passed. The _str functions serve both String key sizes:
+ * with 8-byte keys, `key_region` is not stored. */
+void *hic_map_insert_s64(struct hic_region *r, struct hic_map *m, int64_t key, int32_t *is_new);
+void *hic_map_insert_str(struct hic_region *r, struct hic_map *m, const struct hic_string *key,
+                         uint64_t key_region, int32_t *is_new);
+void *hic_map_get_s64(const struct hic_map *m, int64_t key);          /* value or NULL */
+void *hic_map_get_str(const struct hic_map *m, const struct hic_string *key);
+int32_t hic_map_contains_s64(const struct hic_map *m, int64_t key);
+int32_t hic_map_contains_str(const struct hic_map *m, const struct hic_string *key);
+/* Remove: NULL if absent, else the removed entry's key (its value follows
+ * at + key_size), so the caller can release packs held there. */
+void *hic_map_remove_s64(struct hic_map *m, int64_t key);
+void *hic_map_remove_str(struct hic_map *m, const struct hic_string *key);
+struct hic_array *hic_map_keys(struct hic_region *r, const struct hic_map *m);
+
+/* ------------------------------------------------------------------------
+ * Start-up and the end of a program.
+ *
+ * hic_start runs `program_main` on a large stack of its own (1 GiB
+ * reserved, HIC_STACK_SIZE overrides) with a guard below it, and returns the
+ * exit status: 0 when main returns, 101 after a runtime error or a stack
+ * overflow, 3 after an internal error. It never calls exit(), so a JIT host
+ * may run several programs in one process; an executable's main() returns
+ * what it returns. Stats go to $HIC_STATS when the program ends. */
+#define HIC_START_ARGS 1        /* main takes args: Array (Pack String) */
+#define HIC_START_ARGS_PLAIN 2  /* main takes args: Array String, references */
+
+typedef void (*hic_main_fn)(struct hic_pack *args);
+
+int hic_start(int argc, char **argv, hic_main_fn program_main, const char *stage, int32_t flags);
+
+/* For hosts that call runtime functions without hic_start (tests): set up,
+ * and end by flushing, writing stats and releasing every mapping. */
+void hic_runtime_init(const char *stage);
+void hic_runtime_finish(void);
+/* The stats JSON of the current or last run; returns its length (as
+ * snprintf: may exceed cap, then the text is cut). */
+int64_t hic_stats_json(char *buf, int64_t cap);
+
+/* ------------------------------------------------------------------------
+ * What the runtime's .c files share; not for generated code. */
+#ifdef HIC_RUNTIME_INTERNAL
+
+struct hic_chunk {              /* at the start of every region chunk */
+    struct hic_chunk *next;
+    uint64_t size;              /* bytes, header included, as given to hic_pool_get */
+};
+
+struct hic_hold {               /* one entry of a region's held multiset */
+    uint64_t id;                /* 0: empty (P is never held) */
+    uint64_t count;
+};
+
+/* pool.c: memory from the OS, in power-of-two blocks recycled LIFO. */
+void *hic_pool_get(size_t bytes);
+void hic_pool_put(void *p, size_t bytes);
+void hic_pool_teardown(void);
+
+/* regions.c */
+void *hic_alloc_uncounted(struct hic_region *r, uint64_t size);
+void hic_regions_init(void);
+void hic_regions_forget(void);
+
+/* print.c */
+void hic_output_reset(void);
+void hic_write_all(int fd, const char *p, size_t n);
+
+/* stats.c */
+void hic_stats_reset(const char *stage);
+void hic_stats_write(void);
+
+/* start.c: end the program with `status` (back to hic_start's caller, or
+ * _exit when there is no hic_start). */
+HIC_NORETURN void hic_leave(int status);
+
+/* errors.c */
+HIC_NORETURN void hic_out_of_memory(void);
+void hic_report_error(int32_t kind, int32_t line, int32_t col, int64_t a, int64_t b);
+
+#define HIC_ROUND8(n) (((n) + 7) & ~(uint64_t)7)
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#include <valgrind/valgrind.h>
+#define HIC_VALGRIND 1
+#endif
+#endif
+#ifdef HIC_VALGRIND
+/* Tell memcheck which pool memory is off limits, so a use of a freed
+ * region's object is reported. The requests are skipped outside valgrind,
+ * where each would still cost a dozen instructions. */
+extern int hic_on_valgrind;
+#define HIC_VG(request)                                                        \
+    do {                                                                       \
+        if (__builtin_expect(hic_on_valgrind, 0))                              \
+            request;                                                           \
+    } while (0)
+#define HIC_VG_NOACCESS(p, n) HIC_VG(VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
+#define HIC_VG_UNDEFINED(p, n) HIC_VG(VALGRIND_MAKE_MEM_UNDEFINED((p), (n)))
+#define HIC_VG_DEFINED(p, n) HIC_VG(VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#else
+#define HIC_VG_NOACCESS(p, n) ((void)(p), (void)(n))
+#define HIC_VG_UNDEFINED(p, n) ((void)(p), (void)(n))
+#define HIC_VG_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
+#endif /* HIC_RUNTIME_INTERNAL */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HIC_RUNTIME_H */

@@ -1,0 +1,319 @@
+/* maps.c -- insertion-ordered hash maps with S64 or String keys.
+ *
+ * Entries are appended to an array in insertion order, which makes the
+ * language's order rules fall out: a new key goes to the end, an overwrite
+ * keeps its entry, and a removed key leaves a dead entry behind, so inserting
+ * it again appends it at the end. After the entries, in the same storage
+ * block, an index of 2 * cap 32-bit slots (0 empty, entry number + 1, or
+ * TOMBSTONE), probed linearly, finds entries by hash; it is never more than
+ * half full counting tombstones, because each non-empty slot stands for a
+ * distinct entry and there are `used <= cap` of them.
+ *
+ * Sizes and growth are docs/lolang.md's (section 9), so that both engines
+ * count the same bytes: a 32-byte header; no storage until the first insert;
+ * inserting a new key when every entry is used (removed ones included)
+ * allocates a new block of capacity max(8, the smallest power of two >=
+ * 2 * live) in the map's region and compacts the live entries into it (the
+ * old block stays until the region dies). So inserts are amortized O(1), and
+ * value addresses are valid only until the next insert or remove.
+ */
+#define _GNU_SOURCE
+#define HIC_RUNTIME_INTERNAL
+#include "hic_runtime.h"
+
+#include <string.h>
+
+#define FIRST_CAP 8
+#define MAX_CAP ((int64_t)1 << 30)  /* entry numbers + 1 must fit 32 bits */
+#define TOMBSTONE UINT32_MAX
+
+static size_t stride(const struct hic_map *m)
+{
+    return 8 + m->key_size + m->value_size;
+}
+
+static char *entry(const struct hic_map *m, int64_t i)
+{
+    return m->entries + (size_t)i * stride(m);
+}
+
+static uint32_t *index_of(const struct hic_map *m)
+{
+    return (uint32_t *)(m->entries + (size_t)m->cap * stride(m));
+}
+
+static uint64_t entry_hash(const char *e)
+{
+    uint64_t h;
+    memcpy(&h, e, 8);
+    return h;
+}
+
+/* splitmix64's finalizer: every input bit reaches every output bit. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/* Hashes have the top bit clear, so no key hashes to HIC_MAP_REMOVED. */
+static uint64_t hash_s64(int64_t k)
+{
+    return mix((uint64_t)k) >> 1;
+}
+
+static uint64_t hash_str(const struct hic_string *s)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)s->len;
+    const uint8_t *p = s->bytes;
+    int64_t n = s->len;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = mix(h ^ w);
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p, (size_t)n);
+    return mix(h ^ tail) >> 1;
+}
+
+/* A key being looked up: the S64, or the String. */
+struct key {
+    uint64_t hash;
+    int64_t s64;
+    const struct hic_string *str;
+};
+
+static int key_eq(const char *e, const struct key *k)
+{
+    if (entry_hash(e) != k->hash)
+        return 0;
+    if (!k->str) {
+        int64_t v;
+        memcpy(&v, e + 8, 8);
+        return v == k->s64;
+    }
+    const struct hic_string *s;  /* a reference, or a pack's first word */
+    memcpy(&s, e + 8, sizeof s);
+    return hic_string_eq(s, k->str);
+}
+
+/* The index slot holding `k`'s entry (*found = 1), or else where to put it
+ * (*found = 0): the first tombstone on its probe run, or the empty slot that
+ * ends the run. Reusing tombstones matters: removing and re-inserting one key
+ * would otherwise grow a run of tombstones on its path until the next
+ * rebuild. The map must have an index. */
+static uint32_t *probe(const struct hic_map *m, const struct key *k, int *found)
+{
+    uint64_t mask = (uint64_t)m->cap * 2 - 1;
+    uint32_t *index = index_of(m);
+    uint32_t *tombstone = NULL;
+    for (uint64_t i = k->hash & mask;; i = (i + 1) & mask) {
+        uint32_t v = index[i];
+        if (v == 0) {
+            *found = 0;
+            return tombstone ? tombstone : &index[i];
+        }
+        if (v == TOMBSTONE) {
+            if (!tombstone)
+                tombstone = &index[i];
+        } else if (key_eq(entry(m, v - 1), k)) {
+            *found = 1;
+            return &index[i];
+        }
+    }
+}
+
+static void rebuild_index(struct hic_map *m)
+{
+    uint64_t mask = (uint64_t)m->cap * 2 - 1;
+    uint32_t *index = index_of(m);
+    memset(index, 0, (size_t)m->cap * 2 * sizeof *index);
+    for (int64_t n = 0; n < m->used; n++) {
+        uint64_t i = entry_hash(entry(m, n)) & mask;
+        while (index[i])
+            i = (i + 1) & mask;
+        index[i] = (uint32_t)(n + 1);
+    }
+}
+
+/* Every entry is used: move the live ones, in order, into a new block with
+ * room for twice their number (at least FIRST_CAP). */
+static void make_room(struct hic_region *r, struct hic_map *m)
+{
+    size_t size = stride(m);
+    int64_t cap = FIRST_CAP;
+    while (cap < 2 * m->len)
+        cap *= 2;
+    if (cap > MAX_CAP)
+        hic_out_of_memory();
+    char *storage = hic_alloc_bytes(r, (uint64_t)cap * (size + 2 * sizeof(uint32_t)));
+    int64_t live = 0;
+    for (int64_t n = 0; n < m->used; n++) {
+        char *e = entry(m, n);
+        if (entry_hash(e) != HIC_MAP_REMOVED)
+            memcpy(storage + (size_t)live++ * size, e, size);
+    }
+    m->entries = storage;
+    m->cap = (int32_t)cap;
+    m->used = live;
+    rebuild_index(m);
+}
+
+struct hic_map *hic_map_new(struct hic_region *r, int32_t key_size, int32_t value_size)
+{
+    if ((key_size != 8 && key_size != 16) || (value_size != 8 && value_size != 16))
+        hic_internal_error("map with %d-byte keys and %d-byte values", (int)key_size,
+                           (int)value_size);
+    struct hic_map *m = hic_alloc(r, sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->key_size = (uint16_t)key_size;
+    m->value_size = (uint16_t)value_size;
+    return m;
+}
+
+static void *insert(struct hic_region *r, struct hic_map *m, const struct key *k,
+                    uint64_t key_region, int32_t *is_new)
+{
+    int found = 0;
+    uint32_t *slot = NULL;
+    if (m->cap)
+        slot = probe(m, k, &found);
+    if (found) {
+        if (is_new)
+            *is_new = 0;
+        return entry(m, *slot - 1) + 8 + m->key_size;
+    }
+    if (m->used == m->cap) {
+        make_room(r, m);
+        slot = probe(m, k, &found);
+    }
+    char *e = entry(m, m->used);
+    memcpy(e, &k->hash, 8);
+    if (!k->str)
+        memcpy(e + 8, &k->s64, 8);
+    else
+        memcpy(e + 8, &k->str, 8);
+    if (m->key_size == 16)
+        memcpy(e + 16, &key_region, 8);
+    char *value = e + 8 + m->key_size;
+    memset(value, 0, m->value_size);
+    *slot = (uint32_t)(m->used + 1);
+    m->used++;
+    m->len++;
+    if (is_new)
+        *is_new = 1;
+    return value;
+}
+
+static void *get(const struct hic_map *m, const struct key *k)
+{
+    int found;
+    if (!m->len)
+        return NULL;
+    uint32_t *slot = probe(m, k, &found);
+    return found ? entry(m, *slot - 1) + 8 + m->key_size : NULL;
+}
+
+/* The removed entry keeps its key and value in place (only its hash is
+ * overwritten) until the next rebuild, which is after the next insert. */
+static void *remove_key(struct hic_map *m, const struct key *k)
+{
+    int found;
+    if (!m->len)
+        return NULL;
+    uint32_t *slot = probe(m, k, &found);
+    if (!found)
+        return NULL;
+    char *e = entry(m, *slot - 1);
+    uint64_t removed = HIC_MAP_REMOVED;
+    memcpy(e, &removed, 8);
+    *slot = TOMBSTONE;
+    m->len--;
+    return e + 8;
+}
+
+/* S64 keys are 8 bytes; String keys are 8 (references) or 16 (packs). */
+static void need_s64_keys(const struct hic_map *m)
+{
+    if (m->key_size != 8)
+        hic_internal_error("map with %u-byte keys used with S64 keys", (unsigned)m->key_size);
+}
+
+static struct key s64_key(int64_t key)
+{
+    return (struct key){.hash = hash_s64(key), .s64 = key};
+}
+
+static struct key str_key(const struct hic_string *key)
+{
+    return (struct key){.hash = hash_str(key), .str = key};
+}
+
+void *hic_map_insert_s64(struct hic_region *r, struct hic_map *m, int64_t key, int32_t *is_new)
+{
+    need_s64_keys(m);
+    struct key k = s64_key(key);
+    return insert(r, m, &k, 0, is_new);
+}
+
+void *hic_map_insert_str(struct hic_region *r, struct hic_map *m, const struct hic_string *key,
+                         uint64_t key_region, int32_t *is_new)
+{
+    struct key k = str_key(key);
+    return insert(r, m, &k, key_region, is_new);
+}
+
+void *hic_map_get_s64(const struct hic_map *m, int64_t key)
+{
+    need_s64_keys(m);
+    struct key k = s64_key(key);
+    return get(m, &k);
+}
+
+void *hic_map_get_str(const struct hic_map *m, const struct hic_string *key)
+{
+    struct key k = str_key(key);
+    return get(m, &k);
+}
+
+int32_t hic_map_contains_s64(const struct hic_map *m, int64_t key)
+{
+    return hic_map_get_s64(m, key) != NULL;
+}
+
+int32_t hic_map_contains_str(const struct hic_map *m, const struct hic_string *key)
+{
+    return hic_map_get_str(m, key) != NULL;
+}
+
+void *hic_map_remove_s64(struct hic_map *m, int64_t key)
+{
+    need_s64_keys(m);
+    struct key k = s64_key(key);
+    return remove_key(m, &k);
+}
+
+void *hic_map_remove_str(struct hic_map *m, const struct hic_string *key)
+{
+    struct key k = str_key(key);
+    return remove_key(m, &k);
+}
+
+/* `keys(m)`: a new array (one object, plus storage) of the live keys in
+ * order, elements key_size bytes. Keys that are packs are copies: the
+ * caller retains and records them (hic_array_retain_packs). */
+struct hic_array *hic_map_keys(struct hic_region *r, const struct hic_map *m)
+{
+    struct hic_array *a = hic_array_new(r, m->key_size, m->len);
+    for (int64_t n = 0; n < m->used; n++) {
+        const char *e = entry(m, n);
+        if (entry_hash(e) != HIC_MAP_REMOVED)
+            memcpy(a->data + a->len++ * (int64_t)m->key_size, e + 8, m->key_size);
+    }
+    return a;
+}

@@ -1,0 +1,217 @@
+/* pool.c -- the runtime's only source of memory.
+ *
+ * Everything the runtime allocates (region chunks, region structs, the region
+ * table, hold tables) comes from here, in blocks of fixed size classes carved
+ * from 4 MiB slabs, and goes back onto the class's LIFO free list when
+ * released. Why:
+ *
+ * - Regions die young and often; a dying region's chunks are handed to the
+ *   next region while still in cache and already faulted in. Touching fresh
+ *   pages costs about ten times more than reusing warm ones.
+ * - Nothing here calls malloc. A runtime error or a stack overflow abandons
+ *   the program wherever it is, and the program may have been inside the
+ *   runtime; with malloc that could leave a libc lock held in a JIT host
+ *   process. mmap and munmap are plain system calls.
+ * - Teardown is unmapping the slabs and the big blocks; it does not walk
+ *   the regions, whose lists an abandoned program may have left half-built.
+ *
+ * Classes: powers of two from 64 B to 64 KiB (region chunks double through
+ * these), then quarter steps up to 1 MiB (80, 96, 112, 128, 160, ... KiB).
+ * The quarter steps are for objects with a chunk of their own: array storage
+ * is typically a power of two, and with the 16-byte chunk header a
+ * power-of-two class would waste half of it; quarter steps waste at most a
+ * fifth. Blocks above 1 MiB are mapped on their own and unmapped on release.
+ * Memory goes back to the OS only at teardown: the pool's high-water mark is
+ * the program's.
+ */
+#define _GNU_SOURCE
+#define HIC_RUNTIME_INTERNAL
+#include "hic_runtime.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MIN_SHIFT 6                     /* 64 B */
+#define POW2_CLASSES 11                 /* 64 B .. 64 KiB */
+#define QUARTER_CLASSES 16              /* 80 KiB .. 1 MiB */
+#define NCLASSES (POW2_CLASSES + QUARTER_CLASSES)
+#define MAX_BLOCK ((size_t)1 << 20)
+#define SLAB_BYTES ((size_t)4 << 20)
+
+/* The first 64 bytes of a slab link the slabs for teardown. */
+struct slab {
+    struct slab *next;
+};
+
+#define SLAB_HEADER ((size_t)1 << MIN_SHIFT)
+
+/* A block above MAX_BLOCK is a mapping of its own, behind this prefix. The
+ * list is doubly linked so a release unlinks in O(1). 32 bytes keep the
+ * block 16-aligned. */
+struct big {
+    struct big *prev;
+    struct big *next;
+    size_t mapped;
+    size_t pad;
+};
+
+static struct {
+    void *free[NCLASSES];       /* per class: LIFO list linked through the first word */
+    char *slab_cur;
+    char *slab_end;
+    struct slab *slabs;
+    struct big *bigs;
+    uint64_t mapped;            /* bytes currently mapped from the OS */
+} pool;
+
+#ifdef HIC_VALGRIND
+int hic_on_valgrind;
+#endif
+
+static unsigned log2_floor(size_t n)
+{
+    return 63 - (unsigned)__builtin_clzll((unsigned long long)n);
+}
+
+static size_t class_size(unsigned c)
+{
+    if (c < POW2_CLASSES)
+        return (size_t)1 << (MIN_SHIFT + c);
+    unsigned j = c - POW2_CLASSES;
+    unsigned k = 16 + j / 4;
+    return ((size_t)1 << k) + (size_t)(j % 4 + 1) * ((size_t)1 << (k - 2));
+}
+
+/* The smallest class holding `bytes` (at most MAX_BLOCK). */
+static unsigned class_of(size_t bytes)
+{
+    if (bytes <= SLAB_HEADER)
+        return 0;
+    unsigned k = log2_floor(bytes - 1);  /* 2^k < bytes <= 2^(k+1) */
+    if (k < 16)
+        return k + 1 - MIN_SHIFT;
+    size_t quarter = (size_t)1 << (k - 2);
+    unsigned q = (unsigned)((bytes - ((size_t)1 << k) + quarter - 1) / quarter);  /* 1..4 */
+    return POW2_CLASSES + 4 * (k - 16) + q - 1;
+}
+
+static void *map_or_die(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        hic_out_of_memory();
+    pool.mapped += bytes;
+    return p;
+}
+
+static void push_free(void *p, unsigned cls)
+{
+    HIC_VG_UNDEFINED(p, sizeof(void *)); /* a slab's tail was never handed out */
+    *(void **)p = pool.free[cls];
+    pool.free[cls] = p;
+    HIC_VG_NOACCESS(p, class_size(cls));
+}
+
+/* Carve a block from the current slab, starting a new slab when it is too
+ * short. The old slab's tail is not wasted: it is cut into the largest
+ * blocks that fit (all sizes are multiples of 64) and put on the free lists. */
+static void *carve(unsigned cls)
+{
+    size_t size = class_size(cls);
+    if ((size_t)(pool.slab_end - pool.slab_cur) < size) {
+        char *slab = map_or_die(SLAB_BYTES);
+        while (pool.slab_end - pool.slab_cur >= (ptrdiff_t)SLAB_HEADER) {
+            size_t rest = (size_t)(pool.slab_end - pool.slab_cur);
+            unsigned c = rest >= MAX_BLOCK ? NCLASSES - 1 : class_of(rest);
+            if (class_size(c) > rest)
+                c--;
+            push_free(pool.slab_cur, c);
+            pool.slab_cur += class_size(c);
+        }
+        struct slab *s = (struct slab *)slab;
+        s->next = pool.slabs;
+        pool.slabs = s;
+        pool.slab_cur = slab + SLAB_HEADER;
+        pool.slab_end = slab + SLAB_BYTES;
+        HIC_VG_NOACCESS(pool.slab_cur, SLAB_BYTES - SLAB_HEADER);
+    }
+    void *p = pool.slab_cur;
+    pool.slab_cur += size;
+    HIC_VG_UNDEFINED(p, size);
+    return p;
+}
+
+static void *big_get(size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (bytes > SIZE_MAX / 2)
+        hic_out_of_memory();
+    size_t mapped = (bytes + sizeof(struct big) + page - 1) & ~(page - 1);
+    struct big *b = map_or_die(mapped);
+    b->mapped = mapped;
+    b->prev = NULL;
+    b->next = pool.bigs;
+    if (pool.bigs)
+        pool.bigs->prev = b;
+    pool.bigs = b;
+    return b + 1;
+}
+
+static void big_put(void *p)
+{
+    struct big *b = (struct big *)p - 1;
+    if (b->prev)
+        b->prev->next = b->next;
+    else
+        pool.bigs = b->next;
+    if (b->next)
+        b->next->prev = b->prev;
+    pool.mapped -= b->mapped;
+    munmap(b, b->mapped);
+}
+
+/* A block of at least `bytes`, 16-aligned, contents undefined. */
+void *hic_pool_get(size_t bytes)
+{
+    if (bytes > MAX_BLOCK)
+        return big_get(bytes);
+    unsigned cls = class_of(bytes);
+    void *p = pool.free[cls];
+    if (!p)
+        return carve(cls);
+    HIC_VG_DEFINED(p, sizeof(void *));
+    pool.free[cls] = *(void **)p;
+    HIC_VG_UNDEFINED(p, class_size(cls));
+    return p;
+}
+
+/* Give back a block; `bytes` must be what was asked of hic_pool_get. */
+void hic_pool_put(void *p, size_t bytes)
+{
+    if (bytes > MAX_BLOCK)
+        big_put(p);
+    else
+        push_free(p, class_of(bytes));
+}
+
+uint64_t hic_pool_mapped_bytes(void)
+{
+    return pool.mapped;
+}
+
+void hic_pool_teardown(void)
+{
+#ifdef HIC_VALGRIND
+    hic_on_valgrind = RUNNING_ON_VALGRIND;  /* every run starts here */
+#endif
+    while (pool.bigs)
+        big_put(pool.bigs + 1);
+    struct slab *s = pool.slabs;
+    while (s) {
+        HIC_VG_DEFINED(s, sizeof *s);
+        struct slab *next = s->next;
+        munmap(s, SLAB_BYTES);
+        s = next;
+    }
+    pool = (__typeof__(pool)){0};
+}
