@@ -12,20 +12,22 @@ model"):
   raises `CompilerBug`: a checked program never does it, so it means hic broke
   an invariant, and silently following it would hide the bug.
 * A new region starts with one reference, its `region` block's; creating it
-  is not counted as a retain. `retain` (a `pack`, a `copy`) adds one,
+  is not counted as a retain. `retain` (a `pack`, a `copy`, ...) adds one,
   `release` (a `drop`, the end of a `region` block or of an owned `unpack`, the
-  freeing of a region holding packs) removes one. At zero the region is freed.
+  freeing of a region holding packs, ...) removes one; docs/lolang.md §13
+  lists every operation that counts. At zero the region is freed.
 * Storing an owned pack into an object of region q moves the pack's reference
   into q: `record(q, id)` notes it (no count changes). Taking it out again
   (overwrite, `pop`, `remove`) is `unrecord`. Freeing q releases every pack it
   still records, with no scan of q's objects. Freeing can cascade down a long
   chain of regions (a list with one region per cell), so it runs on a
   worklist, never by recursion.
-* `merge(child, parent)` ends the child as a region of its own: its objects,
-  bytes and recorded packs become the parent's and the child's id dies. The
-  child must hold exactly one reference (its block's): a pack of it would
-  otherwise keep a dead id (the checker guarantees this; here it is a
-  `CompilerBug`).
+* `merge(child, parent)` (lolang's `merge r into q`): the child's objects,
+  bytes and recorded packs become the parent's and die with it. The child
+  stays a live region for the references it still has, holding one counted
+  reference on the parent, released when the child is freed. An object keeps
+  the id of the region it was allocated in; `owner` follows merges to the
+  region that now owns it, and that is the one whose death makes it stale.
 * The primitive region `P` has the fixed id `PRIMITIVE` (slot 0, generation
   0). It always lives; packs of it are not reference counted (retain and
   release of `P` do nothing and count nothing), it is not counted among the
@@ -71,6 +73,8 @@ class RegionTable:
         "rc",
         "_bytes",
         "_held",
+        "_forward",
+        "owning",
         "_generation",
         "_free",
         "_live_bytes",
@@ -89,6 +93,12 @@ class RegionTable:
         self._bytes: dict[int, int] = {}
         # region id -> multiset (id -> multiplicity) of the packs stored in it
         self._held: dict[int, dict[int, int]] = {}
+        # Live regions that own their objects (not merged into another):
+        # the one set an object access looks in.
+        self.owning: set[int] = set()
+        # merged region id -> the region it was merged into. Kept after the
+        # merged region dies: its objects live on in the parent.
+        self._forward: dict[int, int] = {}
         self._generation: list[int] = [0]  # slot 0 is P's
         self._free: list[int] = []
         self._live_bytes = 0
@@ -113,6 +123,7 @@ class RegionTable:
             self._generation.append(0)
         rid = self._generation[slot] << SLOT_BITS | slot
         self.rc[rid] = 1
+        self.owning.add(rid)
         self._bytes[rid] = 0
         self.regions_created += 1
         if len(self.rc) > self.regions_peak:
@@ -153,6 +164,7 @@ class RegionTable:
     def _free_one(self, rid: int) -> list[tuple[int, int]]:
         """Free a region whose count reached zero; return the packs it held."""
         del self.rc[rid]
+        self.owning.discard(rid)
         self._live_bytes -= self._bytes.pop(rid)
         held = self._held.pop(rid, None)
         slot = slot_of(rid)
@@ -162,35 +174,48 @@ class RegionTable:
         return list(held.items()) if held else []
 
     def merge(self, child: int, parent: int) -> None:
-        """Make `child`'s objects, bytes and held packs `parent`'s; the
-        child's id dies (its slot is reused like a freed one's)."""
-        self._need_live(child, "merge")
+        """`merge child into parent`: the child's objects, bytes and recorded
+        packs become the parent's (they now die with it). The child lives on
+        as a region of its own for its references (its block's, its packs'),
+        holding one reference on the parent, counted as a retain and released
+        when the child is freed; so a pack of the child stays valid."""
+        self._need_owning(child, "merge")
         self._need_live(parent, "merge into")
-        if child == parent or child == PRIMITIVE or parent == PRIMITIVE:
+        target = self.owner(parent, "merge into")
+        if target == child or PRIMITIVE in (child, parent):
             raise CompilerBug(f"cannot merge region {describe(child)} into {describe(parent)}")
-        if self.rc[child] != 1:
-            raise CompilerBug(
-                f"merge of region {describe(child)} while {self.rc[child] - 1} pack(s) of it are live"
-            )
-        # The bytes stay live, now as the parent's.
-        self._bytes[parent] += self._bytes[child]
+        self._bytes[target] += self._bytes[child]
+        self._bytes[child] = 0
         held = self._held.pop(child, None)
         if held:
-            into = self._held.setdefault(parent, {})
+            into = self._held.setdefault(target, {})
             for rid, times in held.items():
                 into[rid] = into.get(rid, 0) + times
-        del self.rc[child]
-        self._bytes.pop(child)
-        slot = slot_of(child)
-        self._generation[slot] = (self._generation[slot] + 1) & GENERATION_MASK
-        self._free.append(slot)
+        self.owning.discard(child)
+        self._forward[child] = parent
+        self.retain(parent)
+        self._held[child] = {parent: 1}
+
+    def owner(self, rid: int, what: str) -> int:
+        """The region whose objects those allocated in `rid` now are: `rid`
+        itself, or where it was merged into (transitively). Raises
+        CompilerBug when that region is dead: reading an object through a
+        stale id."""
+        if rid in self.owning or rid == PRIMITIVE:
+            return rid
+        seen = rid
+        while seen in self._forward:
+            seen = self._forward[seen]
+            if seen in self.owning:
+                return seen
+        self._stale(rid if seen == rid else seen, what)
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------
     # Objects and the packs stored in them
 
     def alloc(self, rid: int, nbytes: int) -> None:
         """Account for one object of `nbytes` allocated in `rid`."""
-        self._need_live(rid, "allocate in")
         self.allocs += 1
         self.grow(rid, nbytes)
 
@@ -199,6 +224,7 @@ class RegionTable:
         (a container's storage growing)."""
         if rid == PRIMITIVE:
             return
+        rid = self.owner(rid, "allocate in")
         self._bytes[rid] += nbytes
         self.bytes_allocated += nbytes
         self._live_bytes += nbytes
@@ -211,7 +237,7 @@ class RegionTable:
             if holder == PRIMITIVE and rid != PRIMITIVE:
                 raise CompilerBug(f"pack of region {describe(rid)} stored into P")
             return
-        self._need_live(holder, "store a pack into")
+        holder = self.owner(holder, "store a pack into")
         held = self._held.get(holder)
         if held is None:
             held = self._held[holder] = {}
@@ -222,7 +248,7 @@ class RegionTable:
         `holder`; its reference goes with it."""
         if rid == PRIMITIVE or holder == PRIMITIVE:
             return
-        self._need_live(holder, "take a pack out of")
+        holder = self.owner(holder, "take a pack out of")
         held = self._held.get(holder)
         times = held.get(rid, 0) if held else 0
         if not times:
@@ -244,6 +270,12 @@ class RegionTable:
             self._stale(rid, what)
 
     _need_live = check
+
+    def _need_owning(self, rid: int, what: str) -> None:
+        if rid not in self.owning:
+            if rid in self.rc:
+                raise CompilerBug(f"{what} region {describe(rid)}: it was merged already")
+            self._stale(rid, what)
 
     def _stale(self, rid: int, what: str) -> None:
         slot = slot_of(rid)

@@ -1,0 +1,113 @@
+"""Block expressions — `region`, `unpack`, `restrict`, `do` — and blocks
+used for their value: each opens a scope, and the first two introduce a
+region whose name the block's value must not mention (the escape rule). A
+block's value moves out of it; at its end every owned pack declared in it
+must have been consumed, and a `merge`'s aliases made in it end.
+"""
+
+from __future__ import annotations
+
+from lolang import ir
+from lolang.checker import exprs
+from lolang.checker.capabilities import at
+from lolang.checker.context import Cx, Reject
+from lolang.checker.flow import Consumed
+from lolang.checker.types import NEVER, UNIT_VAL, Val, mentions, norm, pack_of
+
+
+def _region(cx: Cx, e: ir.Region, use) -> Val:
+    cx.push()
+    info = cx.new_region(e.name, ir.ALL_CAPS, "block", f"opened at {at(e.span)}")
+    v = block(cx, e.body)
+    v = _no_escape(cx, v, info.uid, f"the block of region '{e.name}' (opened at {at(e.span)})", e.body)
+    cx.flow.spent.discard(info.uid)
+    cx.flow.merged_at.pop(info.uid, None)
+    cx.pop()
+    return v
+
+
+def _unpack(cx: Cx, e: ir.Unpack, use) -> Val:
+    place = isinstance(e.pack, (ir.Var, ir.FieldGet))
+    v = exprs.check(cx, e.pack, None) if place else exprs.take(cx, e.pack, "'unpack'")
+    pack = pack_of(v.type)
+    if pack is None:
+        raise Reject(e.pack.span, f"'unpack' needs a pack, not '{cx.show(v.type)}' (type rule)")
+    if v.element:
+        raise Reject(e.pack.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
+    lent = place and v.var is not None and v.var.owned_pack and v.var.key not in cx.flow.lent
+    if lent:
+        cx.flow.lent[v.var.key] = e.span
+    cx.push()
+    info = cx.new_region(e.region, pack.caps, "unpack", f"unpacked at {at(e.span)} from a 'Pack{{{pack.caps}}}'")
+    cx.declare(e.var, ir.RefType(pack.obj, info.uid), False, e.span)
+    result = block(cx, e.body)
+    result = _no_escape(cx, result, info.uid, f"the 'unpack' block of region '{e.region}' (at {at(e.span)})", e.body)
+    cx.pop()
+    if lent:
+        del cx.flow.lent[v.var.key]
+    return result
+
+
+def _restrict(cx: Cx, e: ir.Restrict, use) -> Val:
+    info = cx.region(e.region, e.span)
+    held, note = cx.held(info.uid)
+    extra = "".join(c for c in e.caps if c not in held)
+    if extra:
+        raise Reject(
+            e.span,
+            f"'restrict' cannot give region '{e.region}' capability '{extra}': it holds {{{held}}} here ({note}) (capability rule)",
+        )
+    cx.push()
+    cx.rebind_region(info, e.caps, f"restricted at {at(e.span)}")
+    v = block(cx, e.body)
+    cx.pop()
+    return v
+
+
+def _do(cx: Cx, e: ir.Do, use) -> Val:
+    return block(cx, e.body)
+
+
+def _no_escape(cx: Cx, v: Val, uid: str, where: str, body) -> Val:
+    if v.type is NEVER:
+        return v
+    if uid in mentions(cx, v):
+        span = body.result.span if body.result is not None else body.span
+        kind = "a borrowed pack read from it" if uid in {cx.canon(a) for a in v.anchors} else f"type '{cx.show(v.type)}'"
+        raise Reject(span, f"a value of {kind} escapes {where} (escape rule)")
+    return Val(norm(cx, v.type), fresh=v.fresh, anchors=v.anchors)
+
+
+def block(cx: Cx, b: ir.Block) -> Val:
+    """A block used for its value: statements, then the value, which moves
+    out (an owned pack in a variable of the block is consumed by it)."""
+    from lolang.checker import stmts
+
+    aliases = dict(cx.flow.merged)
+    scope = cx.push()
+    for s in b.stmts:
+        stmts.check(cx, s)
+    if b.result is None:
+        v = UNIT_VAL
+    else:
+        v = exprs.check(cx, b.result, Consumed("the block's value", b.result.span))
+        if v.element:
+            raise Reject(b.result.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
+        v = Val(norm(cx, v.type), fresh=isinstance(v.type, ir.PackType), anchors=frozenset(cx.canon(a) for a in v.anchors))
+    stmts.end_scope(cx, scope, b.span)
+    cx.pop()
+    # A merge's aliases last to the end of the block holding it (§5.3).
+    cx.flow.merged = {r: q for r, q in cx.flow.merged.items() if aliases.get(r) == q}
+    if cx.flow.dead:
+        return Val(NEVER)
+    return v
+
+
+RULES = {
+    ir.Region: _region,
+    ir.Unpack: _unpack,
+    ir.Restrict: _restrict,
+    ir.Do: _do,
+}
+
+exprs.RULES.update(RULES)

@@ -1,0 +1,200 @@
+"""The built-in operations' typing, capability and linearity rules
+(docs/lolang.md §6 and `ir.BUILTINS`): one rule function per built-in, in a
+table. The capability a built-in needs on the container it works on is
+`ir.BUILTINS[name].needs`; allocating ones also need `a` on their `[r]`.
+"""
+
+from __future__ import annotations
+
+from lolang import ir
+from lolang.checker.capabilities import need, need_named
+from lolang.checker.context import Cx, Reject
+from lolang.checker.types import NEVER, Val, expect, norm, pack_of, ref_of
+
+
+def check(cx: Cx, e: ir.Builtin) -> Val:
+    info = ir.BUILTINS.get(e.name)
+    if info is None:
+        raise Reject(e.span, f"unknown built-in '{e.name}'")
+    if len(e.regions) != info.regions:
+        raise Reject(e.span, f"'{e.name}' takes {info.regions} region argument(s), not {len(e.regions)} (type rule)")
+    if info.arity is not None and len(e.args) != info.arity:
+        raise Reject(e.span, f"'{e.name}' takes {info.arity} argument(s), not {len(e.args)} (type rule)")
+    return RULES[e.name](cx, e)
+
+
+def _read(cx, e):
+    from lolang.checker.exprs import read
+
+    return read(cx, e, "a built-in")
+
+
+def _take(cx, e, how):
+    from lolang.checker.exprs import take
+
+    return take(cx, e, how)
+
+
+def expect_prim(cx: Cx, v: Val, t, span, what: str) -> None:
+    if norm(cx, v.type) != t and v.type is not NEVER:
+        raise Reject(span, f"{what} has type '{cx.show(v.type)}', but '{ir.type_str(t)}' is expected (type rule)")
+
+
+def check_slot(cx: Cx, slot, span) -> None:
+    from lolang.checker.types import check_obj_names
+
+    check_obj_names(cx, slot, span)
+
+
+def stored(slot, region: str):
+    """The value type a slot of an object in `region` takes: an owned pack
+    for a pack slot (it is consumed), else the slot's read type."""
+    return slot if isinstance(slot, ir.PackType) else ir.slot_value_type(slot, region)
+
+
+def _container(cx: Cx, e: ir.Builtin, kinds, what: str) -> ir.RefType:
+    target = ref_of(cx, _read(cx, e.args[0]), e.args[0].span, f"the first argument of '{e.name}'", kinds)
+    need(cx, target.region, ir.BUILTINS[e.name].needs, f"'{e.name}'", e.span)
+    return target
+
+
+def _string(cx: Cx, arg, what: str, span) -> None:
+    """A string argument: a `String @r` that is read (needs `r`)."""
+    t = norm(cx, _read(cx, arg).type)
+    if not (isinstance(t, ir.RefType) and t.obj == ir.STRING):
+        raise Reject(arg.span, f"{what} has type '{cx.show(t)}', but a 'String' reference is expected (type rule)")
+    need(cx, t.region, "r", what, span)
+
+
+def lookup_key(cx: Cx, m: ir.MapType, region: str, arg) -> None:
+    """A key looked up (not stored): an S64, or any string — a reference,
+    or for `Pack{c} String` keys also a pack that stays owned."""
+    if m.key == ir.S64:
+        expect_prim(cx, _read(cx, arg), ir.S64, arg.span, "the key")
+        return
+    from lolang.checker.exprs import lend
+
+    v = lend(cx, arg, "a key lookup")
+    pack = pack_of(v.type)
+    if pack is not None and isinstance(m.key, ir.PackType) and pack.obj == ir.STRING:
+        return
+    t = norm(cx, v.type)
+    if isinstance(t, ir.RefType) and t.obj == ir.STRING:
+        need(cx, t.region, "r", "a key lookup", arg.span)
+        return
+    raise Reject(arg.span, f"the key has type '{cx.show(v.type)}', but a string is expected (type rule)")
+
+
+# ------------------------------------------------------------------ rules
+
+
+def _print(cx: Cx, e):
+    for arg in e.args:
+        t = norm(cx, _read(cx, arg).type)
+        if isinstance(t, ir.RefType) and t.obj == ir.STRING:
+            need(cx, t.region, "r", "'print'", arg.span)
+        elif not isinstance(t, ir.PrimType):
+            raise Reject(arg.span, f"'print' prints primitives and strings, not '{cx.show(t)}' (type rule)")
+    return Val(ir.UNIT)
+
+
+def _len(cx: Cx, e):
+    _container(cx, e, (ir.StringType, ir.ArrayType, ir.MapType), "len")
+    return Val(ir.S64)
+
+
+def _push(cx: Cx, e):
+    xs = _container(cx, e, (ir.ArrayType,), "push")
+    expect(cx, stored(xs.obj.elem, xs.region), _take(cx, e.args[1], "'push'"), e.args[1].span, "the pushed value")
+    return Val(ir.UNIT)
+
+
+def _pop(cx: Cx, e):
+    xs = _container(cx, e, (ir.ArrayType,), "pop")
+    t = stored(xs.obj.elem, xs.region)
+    return Val(t, fresh=isinstance(t, ir.PackType))
+
+
+def _array(cx: Cx, e):
+    region = need_named(cx, e.regions[0], "a", f"'array[{e.regions[0]}]'", e.span)
+    expect_prim(cx, _read(cx, e.args[0]), ir.S64, e.args[0].span, "the size")
+    v = _take(cx, e.args[1], "'array'")
+    t = norm(cx, v.type)
+    match t:
+        case ir.PrimType() if t is not NEVER:
+            elem = t
+        case ir.PackType():
+            elem = t
+        case ir.RefType(obj, where) if where == cx.canon(region):
+            elem = obj
+        case _:
+            raise Reject(e.args[1].span, f"'array[{e.regions[0]}]' cannot hold '{cx.show(t)}' (type rule)")
+    return Val(ir.RefType(ir.ArrayType(elem), region))
+
+
+def _insert(cx: Cx, e):
+    m = _container(cx, e, (ir.MapType,), "insert")
+    expect(cx, stored(m.obj.key, m.region), _take(cx, e.args[1], "'insert'"), e.args[1].span, "the key")
+    expect(cx, stored(m.obj.value, m.region), _take(cx, e.args[2], "'insert'"), e.args[2].span, "the value")
+    return Val(ir.UNIT)
+
+
+def _contains_or_remove(cx: Cx, e):
+    m = _container(cx, e, (ir.MapType,), e.name)
+    lookup_key(cx, m.obj, m.region, e.args[1])
+    return Val(ir.BOOL)
+
+
+def _keys(cx: Cx, e):
+    region = need_named(cx, e.regions[0], "a", f"'keys[{e.regions[0]}]'", e.span)
+    m = _container(cx, e, (ir.MapType,), "keys")
+    if m.obj.key == ir.STRING and cx.canon(region) != m.region:
+        raise Reject(e.span, f"'keys' of String keys must go to the map's region '{cx.shown(m.region)}' (type rule)")
+    return Val(ir.RefType(ir.ArrayType(m.obj.key), region))
+
+
+def _concat(cx: Cx, e):
+    region = need_named(cx, e.regions[0], "a", f"'concat[{e.regions[0]}]'", e.span)
+    for arg in e.args:
+        _string(cx, arg, "'concat'", e.span)
+    return Val(ir.RefType(ir.STRING, region))
+
+
+def _str(cx: Cx, e):
+    region = need_named(cx, e.regions[0], "a", f"'str[{e.regions[0]}]'", e.span)
+    expect_prim(cx, _read(cx, e.args[0]), ir.S64, e.args[0].span, "the argument of 'str'")
+    return Val(ir.RefType(ir.STRING, region))
+
+
+def _int(cx: Cx, e):
+    _string(cx, e.args[0], "'int'", e.span)
+    return Val(ir.S64)
+
+
+def _convert(arg_type, result):
+    def rule(cx: Cx, e):
+        expect_prim(cx, _read(cx, e.args[0]), arg_type, e.args[0].span, f"the argument of '{e.name}'")
+        return Val(result)
+
+    return rule
+
+
+RULES = {
+    "print": _print,
+    "len": _len,
+    "push": _push,
+    "pop": _pop,
+    "array": _array,
+    "insert": _insert,
+    "contains": _contains_or_remove,
+    "remove": _contains_or_remove,
+    "keys": _keys,
+    "concat": _concat,
+    "str": _str,
+    "int": _int,
+    "sqrt": _convert(ir.F64, ir.F64),
+    "float": _convert(ir.S64, ir.F64),
+    "trunc": _convert(ir.F64, ir.S64),
+    "u8": _convert(ir.S64, ir.U8),
+    "s64": _convert(ir.U8, ir.S64),
+}

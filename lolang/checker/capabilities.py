@@ -1,0 +1,42 @@
+"""The capability rule (docs/lolang.md §5.1): every operation holds, on the
+region it touches, the capabilities the table there lists. What is held
+comes from where the region came from (a `region` block holds `rwa`, a
+region parameter what it declares, an unpacked region the pack's caps), less
+what a `restrict` block or a `merge` took away; `Cx.held` knows which.
+"""
+
+from __future__ import annotations
+
+from lolang import ir
+from lolang.checker.context import Cx, Reject
+
+
+def shown_caps(caps: ir.Caps) -> str:
+    return "{" + caps + "}"
+
+
+def need(cx: Cx, region: str, letters: ir.Caps, what: str, span) -> None:
+    """`what` (e.g. "'push'") needs `letters` on region uid `region`."""
+    if region == ir.PRIMITIVE_REGION:
+        if "a" in letters or "w" in letters:
+            raise Reject(span, f"{what} cannot write or allocate in the primitive region 'P' (capability rule)")
+        return
+    held, note = cx.held(region)
+    missing = "".join(c for c in letters if c not in held)
+    if missing:
+        raise Reject(
+            span,
+            f"{what} needs capability '{missing}' on region '{cx.shown(region)}', "
+            f"which holds {shown_caps(held)} here ({note}) (capability rule)",
+        )
+
+
+def need_named(cx: Cx, name: str, letters: ir.Caps, what: str, span) -> str:
+    """As `need`, for a region written by name (`new[r]`); returns its uid."""
+    info = cx.region(name, span)
+    need(cx, info.uid, letters, what, span)
+    return info.uid
+
+
+def at(span) -> str:
+    return f"{span.line}:{span.col}"

@@ -1,0 +1,328 @@
+"""Expressions: their types, the capabilities they use, the packs they move.
+
+`check(cx, e, use)` checks `e` and returns its `Val`. `use` says what the
+context does with the value: None reads it (a variable holding an owned pack
+stays owned), a `Consumed` moves it (the variable is consumed by that). The
+helpers `take` (a consuming position: the value must be owned if it is a
+pack) and `lend` (a `&` argument) wrap it for the positions of §5.2.
+
+Block expressions (`region`, `unpack`, `restrict`, `do`) are in `blocks`,
+built-ins in `builtins`.
+"""
+
+from __future__ import annotations
+
+from lolang import ir
+from lolang.checker import builtins
+from lolang.checker.capabilities import at, need, need_named
+from lolang.checker.context import Cx, Reject
+from lolang.checker.flow import Consumed, join
+from lolang.checker.types import (
+    NEVER, Val, accepts, expect, is_prim, norm, pack_of, ref_of, slot_value,
+)
+
+
+def check(cx: Cx, e, use: Consumed | None = None) -> Val:
+    rule = RULES.get(type(e))
+    if rule is None:
+        raise Reject(e.span, f"not an expression: {type(e).__name__}")
+    v = rule(cx, e, use)
+    if cx.types is not None:
+        cx.types[id(e)] = v.type
+    return v
+
+
+def take(cx: Cx, e, how: str) -> Val:
+    """`e` in a consuming position: an owned pack is moved; a borrowed one
+    cannot be (it owns no reference to hand over)."""
+    v = check(cx, e, Consumed(how, e.span))
+    if v.element:
+        raise Reject(e.span, f"a pack read from a container slot can only be copied here: write 'copy' (linearity rule)")
+    if isinstance(v.type, ir.BorrowType):
+        raise Reject(e.span, f"a borrowed pack cannot be consumed by {how}: copy it first (linearity rule)")
+    return v
+
+
+def lend(cx: Cx, e, how: str) -> Val:
+    """`e` given to a `&` parameter: read, not consumed."""
+    v = check(cx, e, None)
+    if v.element:
+        raise Reject(e.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
+    if v.fresh:
+        raise Reject(e.span, f"an owned pack made here would leak: {how} only borrows it (linearity rule)")
+    return v
+
+
+def read(cx: Cx, e, what: str) -> Val:
+    """`e` only read (an operand): a fresh owned pack here would leak."""
+    v = check(cx, e, None)
+    if v.fresh:
+        raise Reject(e.span, f"an owned pack made here is never consumed ({what} only reads it) (linearity rule)")
+    return v
+
+
+# ------------------------------------------------------------------ leaves
+
+
+def _lit(t):
+    def rule(cx, e, use):
+        return Val(t)
+
+    return rule
+
+
+def _int(cx, e, use):
+    return Val(ir.U8 if e.u8 else ir.S64)
+
+
+def _var(cx: Cx, e: ir.Var, use) -> Val:
+    var = cx.var(e.name, e.span)
+    if var.owned_pack:
+        gone = cx.flow.consumed(var.key)
+        if gone is not None:
+            if use is not None:
+                raise Reject(e.span, f"pack '{var.name}' is consumed twice (first by {gone.how} at {at(gone.span)}) (linearity rule)")
+            raise Reject(e.span, f"pack '{var.name}' is used after it was consumed (by {gone.how} at {at(gone.span)}) (linearity rule)")
+        if use is not None:
+            lent = cx.flow.lent.get(var.key)
+            if lent is not None:
+                raise Reject(
+                    e.span,
+                    f"pack '{var.name}' cannot be consumed by {use.how}: it is borrowed at {at(lent)} meanwhile (linearity rule)",
+                )
+            cx.flow.packs[var.key] = use
+    return Val(var.type, var=var, anchors=var.anchors)
+
+
+# ------------------------------------------------------------------ operators
+
+_ARITH = {"S64", "U8", "F64"}
+
+
+def _unary(cx: Cx, e: ir.Unary, use) -> Val:
+    v = read(cx, e.operand, f"'{e.op}'")
+    t = norm(cx, v.type)
+    if e.op == "-" and is_prim(t, "S64", "U8", "F64"):
+        return Val(t)
+    if e.op == "!" and is_prim(t, "Bool"):
+        return Val(t)
+    raise Reject(e.span, f"operator '{e.op}' does not apply to '{cx.show(t)}' (type rule)")
+
+
+def _binary(cx: Cx, e: ir.Binary, use) -> Val:
+    left = norm(cx, read(cx, e.left, f"'{e.op}'").type)
+    if e.op in ("&&", "||"):
+        _bool(cx, left, e.left, e.op)
+        branch = cx.flow.copy()
+        saved, cx.flow = cx.flow, branch
+        right = norm(cx, read(cx, e.right, f"'{e.op}'").type)
+        cx.flow = join(saved, branch, f"'{e.op}'", e.span, _reject)
+        _bool(cx, right, e.right, e.op)
+        return Val(ir.BOOL)
+    right = norm(cx, read(cx, e.right, f"'{e.op}'").type)
+    if e.op in ("==", "!="):
+        if isinstance(left, ir.RefType) and isinstance(right, ir.RefType) and left.obj == right.obj == ir.STRING:
+            need(cx, left.region, "r", f"'{e.op}' on strings", e.span)
+            need(cx, right.region, "r", f"'{e.op}' on strings", e.span)
+            return Val(ir.BOOL)
+        if left == right and is_prim(left, "S64", "U8", "F64", "Bool"):
+            return Val(ir.BOOL)
+    elif left == right and is_prim(left, *_ARITH):
+        if e.op in ("<", "<=", ">", ">="):
+            return Val(ir.BOOL)
+        if not (e.op == "%" and left == ir.F64):
+            return Val(left)
+    raise Reject(e.span, f"operator '{e.op}' does not apply to '{cx.show(left)}' and '{cx.show(right)}' (type rule)")
+
+
+def _bool(cx, t, e, op) -> None:
+    if t != ir.BOOL and t is not NEVER:
+        raise Reject(e.span, f"'{op}' needs Bool operands, not '{cx.show(t)}' (type rule)")
+
+
+def _reject(span, message):
+    raise Reject(span, message)
+
+
+def _if_expr(cx: Cx, e: ir.IfExpr, use) -> Val:
+    cond = read(cx, e.cond, "'if'")
+    _bool(cx, norm(cx, cond.type), e.cond, "if")
+    how = use or Consumed("the 'if' expression's value", e.span)
+    saved = cx.flow
+    cx.flow = saved.copy()
+    then = _branch(cx, e.then, how)
+    after_then, cx.flow = cx.flow, saved.copy()
+    els = _branch(cx, e.els, how)
+    cx.flow = join(after_then, cx.flow, "'if' expression", e.span, _reject)
+    if accepts(cx, then.type, els.type):
+        t = then.type
+    elif accepts(cx, els.type, then.type):
+        t = els.type
+    else:
+        raise Reject(e.span, f"the branches of 'if' have types '{cx.show(then.type)}' and '{cx.show(els.type)}' (type rule)")
+    if isinstance(t, ir.BorrowType):
+        raise Reject(e.span, "a borrowed pack cannot be the value of an 'if' expression (linearity rule)")
+    return Val(t, fresh=isinstance(t, ir.PackType))
+
+
+def _branch(cx: Cx, e, how: Consumed) -> Val:
+    """A branch's value moves out of it, as a block's value does."""
+    v = check(cx, e, how)
+    if v.element:
+        raise Reject(e.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
+    return v
+
+
+# ------------------------------------------------------------------ calls
+
+
+def _call(cx: Cx, e: ir.Call, use) -> Val:
+    fun = cx.program.funs.get(e.func)
+    if fun is None:
+        raise Reject(e.span, f"unknown function '{e.func}'")
+    if len(e.regions) != len(fun.regions):
+        raise Reject(e.span, f"'{fun.name}' takes {len(fun.regions)} region argument(s), not {len(e.regions)} (type rule)")
+    subst = {}
+    for param, name in zip(fun.regions, e.regions):
+        info = cx.region(name, e.span)
+        what = f"the call to '{fun.name}' (for its region parameter '{param.name}: {param.caps}')"
+        need(cx, info.uid, param.caps, what, e.span)
+        subst[param.name] = info.uid
+    if len(e.args) != len(fun.params):
+        raise Reject(e.span, f"'{fun.name}' takes {len(fun.params)} argument(s), not {len(e.args)} (type rule)")
+    how = f"the call to '{fun.name}'"
+    lent: list[int] = []
+    for param, arg in zip(fun.params, e.args):
+        want = ir.rename_regions(param.type, subst)
+        if isinstance(want, ir.BorrowType):
+            v = lend(cx, arg, how)
+            if v.var is not None and v.var.owned_pack and v.var.key not in cx.flow.lent:
+                cx.flow.lent[v.var.key] = arg.span
+                lent.append(v.var.key)
+        else:
+            v = take(cx, arg, how)
+        expect(cx, want, v, arg.span, f"argument '{param.name}' of '{fun.name}'")
+    for key in lent:
+        del cx.flow.lent[key]
+    ret = ir.rename_regions(fun.ret, subst)
+    return Val(ret, fresh=isinstance(ret, ir.PackType))
+
+
+# ------------------------------------------------------------------ objects
+
+
+def _new_data(cx: Cx, e: ir.NewData, use) -> Val:
+    region = need_named(cx, e.region, "a", f"'new[{e.region}] {e.ctor}'", e.span)
+    found = cx.program.ctors.get(e.ctor)
+    if found is None:
+        raise Reject(e.span, f"unknown constructor '{e.ctor}'")
+    data, ctor = found
+    if len(e.args) != len(ctor.fields):
+        raise Reject(e.span, f"'{ctor.name}' has {len(ctor.fields)} field(s), not {len(e.args)} (type rule)")
+    for i, (field, arg) in enumerate(zip(ctor.fields, e.args)):
+        v = take(cx, arg, f"'new {ctor.name}'")
+        want = ir.PackType(field.type.caps, field.type.obj) if isinstance(field.type, ir.PackType) else slot_value(field.type, region)
+        expect(cx, want, v, arg.span, f"field {field.name or i + 1} of '{ctor.name}'")
+    return Val(ir.RefType(ir.DataType(data.name), region))
+
+
+def _new_string(cx: Cx, e: ir.NewString, use) -> Val:
+    return Val(ir.RefType(ir.STRING, need_named(cx, e.region, "a", f"'new[{e.region}]' of a string", e.span)))
+
+
+def _new_array(cx: Cx, e: ir.NewArray, use) -> Val:
+    region = need_named(cx, e.region, "a", f"'new[{e.region}] Array'", e.span)
+    builtins.check_slot(cx, e.elem, e.span)
+    want = builtins.stored(e.elem, region)
+    for arg in e.elems:
+        expect(cx, want, take(cx, arg, "an array literal"), arg.span, "an array element")
+    return Val(ir.RefType(ir.ArrayType(e.elem), region))
+
+
+def _new_map(cx: Cx, e: ir.NewMap, use) -> Val:
+    region = need_named(cx, e.region, "a", f"'new[{e.region}] Map'", e.span)
+    builtins.check_slot(cx, e.key, e.span)
+    builtins.check_slot(cx, e.value, e.span)
+    if not (e.key in (ir.S64, ir.STRING) or (isinstance(e.key, ir.PackType) and e.key.obj == ir.STRING)):
+        raise Reject(e.span, f"a map key is S64, String or Pack{{c}} String, not '{ir.type_str(e.key)}' (type rule)")
+    return Val(ir.RefType(ir.MapType(e.key, e.value), region))
+
+
+def _field(cx: Cx, e: ir.FieldGet, use) -> Val:
+    target = ref_of(cx, read(cx, e.target, "a field read"), e.target.span, "the object of a field read", (ir.DataType,))
+    need(cx, target.region, "r", f"reading field '{e.name}'", e.span)
+    data = cx.program.datas[target.obj.name]
+    types = set()
+    for ctor in data.ctors:
+        found = [f.type for f in ctor.fields if f.name == e.name]
+        if not found:
+            raise Reject(e.span, f"constructor '{ctor.name}' of '{data.name}' has no field '{e.name}' (type rule)")
+        types.add(found[0])
+    if len(types) != 1:
+        raise Reject(e.span, f"field '{e.name}' has different types in the constructors of '{data.name}' (type rule)")
+    t = slot_value(types.pop(), target.region)
+    return Val(t, anchors=frozenset((target.region,)) if isinstance(t, ir.BorrowType) else frozenset())
+
+
+def _index(cx: Cx, e: ir.Index, use) -> Val:
+    target = ref_of(cx, read(cx, e.target, "indexing"), e.target.span, "the indexed value")
+    need(cx, target.region, "r", "indexing", e.span)
+    obj = target.obj
+    if obj == ir.STRING:
+        builtins.expect_prim(cx, read(cx, e.index, "indexing"), ir.S64, e.index.span, "a string index")
+        return Val(ir.U8)
+    if isinstance(obj, ir.ArrayType):
+        builtins.expect_prim(cx, read(cx, e.index, "indexing"), ir.S64, e.index.span, "an array index")
+        slot = obj.elem
+    elif isinstance(obj, ir.MapType):
+        builtins.lookup_key(cx, obj, target.region, e.index)
+        slot = obj.value
+    else:
+        raise Reject(e.span, f"'{cx.show(target)}' cannot be indexed (type rule)")
+    t = slot_value(slot, target.region)
+    return Val(t, element=isinstance(t, ir.BorrowType))
+
+
+# ------------------------------------------------------------------ packs
+
+
+def _pack(cx: Cx, e: ir.Pack, use) -> Val:
+    target = ref_of(cx, read(cx, e.value, "'pack'"), e.value.span, "the packed value")
+    need(cx, target.region, e.caps, f"'pack{{{e.caps}}}'", e.span)
+    return Val(ir.PackType(e.caps, target.obj), fresh=True)
+
+
+def _copy(cx: Cx, e: ir.Copy, use) -> Val:
+    v = check(cx, e.value, None)
+    pack = pack_of(v.type)
+    if pack is None:
+        raise Reject(e.span, f"'copy' needs a pack, not '{cx.show(v.type)}' (type rule)")
+    if v.fresh:
+        raise Reject(e.value.span, "'copy' of an owned pack made here: it would leak; use it directly (linearity rule)")
+    return Val(ir.PackType(pack.caps, pack.obj), fresh=True)
+
+
+RULES = {
+    ir.IntLit: _int,
+    ir.FloatLit: _lit(ir.F64),
+    ir.BoolLit: _lit(ir.BOOL),
+    ir.UnitLit: _lit(ir.UNIT),
+    ir.Var: _var,
+    ir.Unary: _unary,
+    ir.Binary: _binary,
+    ir.IfExpr: _if_expr,
+    ir.Call: _call,
+    ir.Builtin: lambda cx, e, use: builtins.check(cx, e),
+    ir.NewData: _new_data,
+    ir.NewString: _new_string,
+    ir.NewArray: _new_array,
+    ir.NewMap: _new_map,
+    ir.FieldGet: _field,
+    ir.Index: _index,
+    ir.Pack: _pack,
+    ir.Copy: _copy,
+}
+
+# The block expressions' rules join RULES when `blocks` loads (it needs this
+# module's helpers, so it is imported last).
+from lolang.checker import blocks  # noqa: E402,F401

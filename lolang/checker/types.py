@@ -1,0 +1,135 @@
+"""Types as the checker sees them, and the ordinary typing rules' helpers.
+
+Inside the checker a `T @r` names its region by uid (see `context`); types
+written in the program are resolved with `resolve`. An expression checks to
+a `Val`: its type plus what linearity and escape analysis need to know about
+the value (is it a variable, a fresh owned pack, a borrow that depends on
+some region staying alive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lolang import ir
+from lolang.checker.context import Cx, Reject, VarInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    """What an expression produces.
+
+    * `var`: the variable, when the expression is one (a *place*);
+    * `fresh`: an owned pack made here (`pack`, `copy`, a call's or `pop`'s
+      result, a block's result) that someone must consume;
+    * `anchors`: for a borrowed pack, the regions of the objects it was read
+      from — it is valid only while they are in scope;
+    * `element`: a pack read from a container slot, which may only be
+      copied (the container could overwrite the slot while it is borrowed).
+    """
+
+    type: object
+    var: VarInfo | None = None
+    fresh: bool = False
+    anchors: frozenset = frozenset()
+    element: bool = False
+
+
+UNIT_VAL = Val(ir.UNIT)
+
+
+def resolve(cx: Cx, t, span=None):
+    """A written type with its region names replaced by the uids in scope."""
+    if isinstance(t, ir.RefType):
+        if t.region == ir.PRIMITIVE_REGION:
+            raise Reject(t.span if span is None else span, f"'{ir.type_str(t)}': objects never live in P (type rule)")
+        info = cx.region(t.region, t.span if t.span.known else span)
+        return ir.RefType(t.obj, info.uid)
+    check_obj_names(cx, t, span)
+    return t
+
+
+def check_obj_names(cx: Cx, t, span) -> None:
+    """Every data type a type mentions is declared."""
+    match t:
+        case ir.DataType(name):
+            if name not in cx.program.datas:
+                raise Reject(t.span if t.span.known else span, f"unknown data type '{name}' (type rule)")
+        case ir.ArrayType(elem):
+            check_obj_names(cx, elem, span)
+        case ir.MapType(key, value):
+            check_obj_names(cx, key, span)
+            check_obj_names(cx, value, span)
+        case ir.RefType(obj, _) | ir.PackType(_, obj):
+            check_obj_names(cx, obj, span)
+        case ir.BorrowType(pack):
+            check_obj_names(cx, pack, span)
+
+
+def norm(cx: Cx, t):
+    """`t` with merged regions replaced by what they were merged into."""
+    if isinstance(t, ir.RefType):
+        canon = cx.canon(t.region)
+        return t if canon == t.region else ir.RefType(t.obj, canon)
+    return t
+
+
+def accepts(cx: Cx, want, have) -> bool:
+    """A value of type `have` may be used where `want` is expected: the
+    same type, regions compared after merges, with a pack's capabilities
+    allowed to weaken (`Pack{rw} T` where `Pack{r} T` is wanted)."""
+    if have is NEVER:
+        return True
+    want, have = norm(cx, want), norm(cx, have)
+    match want, have:
+        case ir.PackType(c1, o1), ir.PackType(c2, o2):
+            return o1 == o2 and ir.caps_le(c1, c2)
+        case ir.BorrowType(ir.PackType(c1, o1)), ir.BorrowType(ir.PackType(c2, o2)) | ir.PackType(c2, o2):
+            return o1 == o2 and ir.caps_le(c1, c2)
+    return want == have
+
+
+def expect(cx: Cx, want, val: Val, span, what: str) -> None:
+    if not accepts(cx, want, val.type):
+        raise Reject(span, f"{what} has type '{cx.show(val.type)}', but '{cx.show(want)}' is expected (type rule)")
+
+
+def mentions(cx: Cx, val: Val) -> set[str]:
+    """The regions a value depends on: those its type names, and the
+    anchors of a borrow (all after merges)."""
+    found = {cx.canon(a) for a in val.anchors}
+    t = norm(cx, val.type)
+    if isinstance(t, ir.RefType):
+        found.add(t.region)
+    return found
+
+
+def slot_value(slot, region: str):
+    """The value type of a slot of an object in `region` (`region` a uid)."""
+    return ir.slot_value_type(slot, region)
+
+
+def ref_of(cx: Cx, val: Val, span, what: str, kinds=ir.OBJ_TYPES) -> ir.RefType:
+    """`val` must be a reference to an object of one of `kinds`."""
+    t = norm(cx, val.type)
+    if isinstance(t, ir.RefType) and isinstance(t.obj, kinds):
+        return t
+    raise Reject(span, f"{what} has type '{cx.show(t)}', but a reference to an object is expected (type rule)")
+
+
+def is_prim(t, *names: str) -> bool:
+    return isinstance(t, ir.PrimType) and (not names or t.name in names)
+
+
+def pack_of(t) -> ir.PackType | None:
+    """The pack type of an owned or borrowed pack type, else None."""
+    if isinstance(t, ir.PackType):
+        return t
+    if isinstance(t, ir.BorrowType):
+        return t.pack
+    return None
+
+
+# The type of a block that never finishes (every path returns, breaks or
+# continues): it is accepted wherever any type is expected.
+NEVER = ir.PrimType("!")

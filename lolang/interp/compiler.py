@@ -1,0 +1,81 @@
+"""The compile-time side of the interpreter: each function becomes a tree of
+Python closures once, before the program runs; running is calling them.
+
+`K` (one per function) resolves names to frame slots: a frame is a Python
+list, slot 0 holds a `return`'s value, every variable and every region name
+gets a slot of its own (a region's slot holds its id at run time). Scopes
+only decide which slot a name means; slots are never reused, so a closure
+can capture its slot index as a constant.
+
+The node-kind dispatch is a table per family (`exprs.RULES`,
+`stmts.RULES`, `builtins.RULES`), filled by those modules.
+"""
+
+from __future__ import annotations
+
+from lolang import ir
+from lolang.interp.machine import Machine
+from lolang.regions import PRIMITIVE
+
+
+class ProgramTables:
+    """What every function's code needs of the declarations."""
+
+    def __init__(self, program: ir.Program):
+        self.ctors: dict[str, ir.CtorDecl] = {}
+        # field name -> constructor -> tuple position (2 + field index)
+        self.fields: dict[str, dict[str, int]] = {}
+        for data in program.datas:
+            for ctor in data.ctors:
+                self.ctors[ctor.name] = ctor
+                for i, field in enumerate(ctor.fields):
+                    if field.name is not None:
+                        self.fields.setdefault(field.name, {})[ctor.name] = 2 + i
+        self.funs = {f.name: f for f in program.funs}
+
+
+class K:
+    """Compiling one function."""
+
+    def __init__(self, m: Machine, tables: ProgramTables, types: dict):
+        self.m = m
+        self.tables = tables
+        self.types = types
+        self.size = 1  # slot 0: the returned value
+        self.scopes: list[dict] = [{("r", ir.PRIMITIVE_REGION): None}]
+
+    def push(self) -> None:
+        self.scopes.append({})
+
+    def pop(self) -> None:
+        self.scopes.pop()
+
+    def bind(self, name: str, region: bool = False) -> int:
+        slot = self.size
+        self.size += 1
+        self.scopes[-1][("r" if region else "v", name)] = slot
+        return slot
+
+    def slot(self, name: str, region: bool = False) -> int | None:
+        """The slot of a name (None for the primitive region `P`)."""
+        key = ("r" if region else "v", name)
+        for scope in reversed(self.scopes):
+            if key in scope:
+                return scope[key]
+        raise KeyError(f"unbound {'region' if region else 'variable'} {name!r} (the program was not checked)")
+
+    def region_getter(self, name: str):
+        slot = self.slot(name, region=True)
+        if slot is None:
+            return lambda fr: PRIMITIVE
+        return lambda fr: fr[slot]
+
+    def type_of(self, e):
+        t = self.types.get(id(e))
+        if t is None:
+            raise KeyError(f"no type recorded for {type(e).__name__} (the program was not checked)")
+        return t
+
+
+def is_pack(t) -> bool:
+    return isinstance(t, (ir.PackType, ir.BorrowType))
