@@ -60,6 +60,8 @@ NEGATIVE_ARRAY_SIZE = "negative array size {size}"
 STACK_OVERFLOW = "stack overflow"
 OUT_OF_MEMORY = "out of memory"
 TRUNC_OUT_OF_RANGE = "F64 value out of range for S64"
+# A map read that lolang proved present but was not (a lowering bug shows here).
+KEY_NOT_FOUND = "key not found"
 
 # Every engine reports `stack overflow` when a call would be the one past this
 # many nested calls (main is depth 1), so that all engines agree on where a

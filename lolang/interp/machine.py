@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+# The call-depth bound and the texts are every engine's (diagnostics/errors.py).
+from diagnostics.errors import KEY_NOT_FOUND, MAX_CALL_DEPTH  # noqa: F401  (re-exported)
 from lolang.regions import RegionTable
 
 # Statement signals (None: carry on).
@@ -32,12 +34,6 @@ BREAK = 1
 CONTINUE = 2
 RETURN = 3
 
-# A call that would make more than this many calls active at once (`main`
-# is the first) is a stack overflow; every engine uses the same bound
-# (docs/hilang-semantics.md, "Call depth").
-MAX_CALL_DEPTH = 200_000
-
-KEY_NOT_FOUND = "key not found"  # docs/lolang.md §6; to join diagnostics/errors.py
 
 
 class Escape(Exception):

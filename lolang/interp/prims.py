@@ -15,6 +15,7 @@ import re
 
 from diagnostics import ProgramError, Span
 from diagnostics import messages
+from diagnostics.errors import TRUNC_OUT_OF_RANGE
 
 S64_MIN = -(1 << 63)
 S64_MAX = (1 << 63) - 1
@@ -87,8 +88,6 @@ def show(value: object) -> bytes:
 
 _INT_TEXT = re.compile(rb"-?0*([0-9]*)\Z")
 
-# `trunc` of an infinity, a NaN or a value beyond S64 (docs/hilang-semantics.md).
-TRUNC_OUT_OF_RANGE = "F64 value out of range for S64"
 
 
 def int_of_string(s: bytes, span: Span) -> int:
