@@ -29,8 +29,11 @@ examples:
   hic run prog.lo --engine lolang
   hic compile examples/binary_trees.hi --dump all
   hic compile examples/binary_trees.hi --emit mono -o bt.mono.hi
+  hic compile examples/binary_trees.hi -o bt          # a native executable
+  hic compile examples/binary_trees.hi --emit llvm -o bt.ll
 
-stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm, exe.
+stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm; and for
+--emit also obj (an object file) and exe (an executable; what -o alone writes).
 exit status: 0 ok, 1 bad input, 2 usage, 3 compiler bug, 101 runtime error.
 """
 
@@ -66,10 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
     compile_.add_argument("file", metavar="FILE.hi|FILE.lo")
-    compile_.add_argument("-o", dest="output", metavar="OUT", help="where --emit writes (default: stdout)")
+    compile_.add_argument("-o", dest="output", metavar="OUT",
+                          help="where --emit writes (default: stdout); without --emit, "
+                          "the program linked as a native executable")
     compile_.add_argument("--dump", metavar="STAGE,...|all",
                           help="pretty-print these stages (with a summary table each)")
-    compile_.add_argument("--emit", metavar="STAGE", help="write this stage's text to -o")
+    compile_.add_argument("--emit", metavar="STAGE",
+                          help="write this stage's text to -o, or with 'obj' or 'exe' an object file "
+                          "or an executable")
     _add_optimization(compile_)
     return parser
 
@@ -185,16 +192,36 @@ def _write_stats(where: str, stats: dict) -> None:
             f.write(text + "\n")
 
 
+# What `--emit` can write beyond the stages: machine code made from `llvm`.
+NATIVE_OUTPUTS = ("obj", "exe")
+
+
 def _compile(source: Source, options: pipeline.Options, args) -> int:
     names = pipeline.stage_names(source.name)
     wanted = dump.parse_stage_list(args.dump, names) if args.dump else []
-    if args.emit and args.emit not in names:
-        raise UsageError(f"cannot emit '{args.emit}'; stages are: {', '.join(names)}")
-    last = max([names.index(n) for n in wanted + ([args.emit] if args.emit else [])], default=len(names) - 1)
+    emit = args.emit or ("exe" if args.output else None)
+    native = emit in NATIVE_OUTPUTS
+    if native and "llvm" not in names:
+        raise UsageError(f"cannot emit '{emit}': the pipeline has no 'llvm' stage")
+    if native and not args.output:
+        raise UsageError(f"--emit {emit} writes a binary file: give it -o FILE")
+    stage = "llvm" if native else emit
+    if stage and stage not in names:
+        raise UsageError(f"cannot emit '{emit}'; stages are: {', '.join(names + list(NATIVE_OUTPUTS))}")
+    last = max([names.index(n) for n in wanted + ([stage] if stage else [])], default=len(names) - 1)
     artifacts = pipeline.run_pipeline(source, options, until=names[last])
     if wanted:
         dump.show(artifacts, wanted, Console(highlight=False))
-    if args.emit:
+    if native:
+        from lolang.native import emit_object, link_executable
+
+        module = next(a for a in artifacts if a.stage.name == "llvm").program
+        if emit == "obj":
+            with open(args.output, "wb") as f:
+                f.write(emit_object(module))
+        else:
+            link_executable(module, args.output)
+    elif args.emit:
         text = dump.text_of(next(a for a in artifacts if a.stage.name == args.emit))
         if args.output:
             with open(args.output, "w") as f:

@@ -35,7 +35,7 @@ def text_of(artifact: Artifact) -> str:
             from lolang.printer import print_program
 
             return print_program(artifact.program)
-    return str(artifact.program)
+    return str(artifact.program)  # llvm: the module's IR text
 
 
 def summary_of(artifact: Artifact) -> dict[str, int]:
@@ -60,6 +60,10 @@ def _lexer(language: str):
         from lolang.lexer_pygments import LolangLexer
 
         return LolangLexer()
+    if language == "llvm":
+        from pygments.lexers import LlvmLexer
+
+        return LlvmLexer()
     return "text"
 
 

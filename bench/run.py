@@ -1,0 +1,255 @@
+"""The benchmark runner: binary trees in hilang (native, through hic) and in
+the languages people would pick instead, run side by side.
+
+    python bench/run.py                  # depth 16, 5 runs each
+    python bench/run.py --depth 16 --runs 7 --level 2
+
+What it does:
+
+1. builds every peer: `bench/binary_trees.hi` with hic (lowered at `-O`
+   LEVEL, default 0 — the naive lowering — and linked as an executable),
+   `binary_trees.c` (arena) and `binary_trees_malloc.c` with `cc -O2`,
+   `binary_trees.ml` with `ocamlopt` when there is one; the CPython
+   version runs as it is. A peer whose tool is missing is skipped, with a
+   note;
+2. checks that every peer prints exactly what hic prints;
+3. runs them RUNS times, interleaved (hic, C, ..., then again), so that a
+   machine that slows down or speeds up during the run touches every peer
+   alike; each run's wall time, and its peak resident memory from
+   `wait4`'s rusage of that very child;
+4. reports the medians and their ratios to the C arena version (the best a
+   region compiler can hope for) as a rich table, with hic's own figures
+   from `HIC_STATS` (regions, reference-count operations, bytes), and
+   writes it all, with a description of the machine, to
+   `bench/results/latest.json` (git-ignored) so that runs can be compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results" / "latest.json"
+DEFAULT_DEPTH = 16  # hic at -O0 takes a few seconds here
+DEFAULT_RUNS = 5
+BASELINE = "C (arena)"
+HIC_FIGURES = ("allocs", "regions_created", "regions_freed", "regions_peak", "regions_leaked",
+               "retains", "releases", "bytes_allocated", "bytes_peak")
+
+
+@dataclass
+class Peer:
+    name: str
+    command: list[str]            # without the depth argument
+    times: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)  # hic's HIC_STATS, last run
+
+    def summary(self) -> dict:
+        return {
+            "command": self.command,
+            "times_s": self.times,
+            "rss_kib": self.rss_kib,
+            "median_s": statistics.median(self.times),
+            "median_rss_kib": statistics.median(self.rss_kib),
+            **({"hic_stats": self.stats} if self.stats else {}),
+        }
+
+
+# ------------------------------------------------------------------ building
+
+
+def build(work: Path, level: int, notes: list[str]) -> list[Peer]:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    peers = [Peer(f"hic -O{level}", [str(_build_hic(work, level))])]
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    if cc:
+        for name, source in ((BASELINE, "binary_trees.c"), ("C (malloc)", "binary_trees_malloc.c")):
+            exe = work / Path(source).stem
+            subprocess.run([cc, "-O2", "-o", str(exe), str(BENCH / source)], check=True)
+            peers.append(Peer(name, [str(exe)]))
+    else:
+        notes.append("no C compiler (cc): the C peers are skipped")
+    ocamlopt = shutil.which("ocamlopt")
+    if ocamlopt:
+        exe = work / "binary_trees_ml"
+        shutil.copy(BENCH / "binary_trees.ml", work / "binary_trees.ml")
+        flags = ["-O3"] if _ocaml_has_flambda(ocamlopt) else []
+        subprocess.run([ocamlopt, *flags, "-o", str(exe), "binary_trees.ml"], check=True, cwd=work, capture_output=True)
+        peers.append(Peer("OCaml", [str(exe)]))
+    else:
+        notes.append("no ocamlopt: the OCaml peer is skipped")
+    peers.append(Peer("CPython", [sys.executable, str(BENCH / "binary_trees.py")]))
+    return peers
+
+
+def _build_hic(work: Path, level: int) -> Path:
+    from diagnostics import Source
+    from lolang import native
+    from lowering import pipeline
+
+    source = Source.read(str(BENCH / "binary_trees.hi"))
+    artifacts = pipeline.run_pipeline(source, pipeline.Options(level))
+    module = next((a.program for a in artifacts if a.stage.name == native.STAGE), None)
+    if module is None:  # a pipeline without the llvm stage: compile its last lolang
+        module = native.compile(next(a.program for a in reversed(artifacts) if a.stage.language == pipeline.LOLANG))
+    return native.link_executable(module, work / "binary_trees_hic")
+
+
+def _ocaml_has_flambda(ocamlopt: str) -> bool:
+    result = subprocess.run([ocamlopt, "-config"], capture_output=True, text=True)
+    return "flambda: true" in result.stdout
+
+
+# ------------------------------------------------------------------ running
+
+
+def gnu_time() -> str | None:
+    """GNU time, which measures a child's peak RSS from a small process.
+    (The rusage of a child of this runner would not do: Linux counts the
+    memory of the process a child was forked from, this ~100 MiB Python,
+    into the child's maximum.)"""
+    path = shutil.which("time", path="/usr/bin:/bin")
+    if path and subprocess.run([path, "-f", "%M", "true"], capture_output=True).returncode == 0:
+        return path
+    return None
+
+
+def run_once(peer: Peer, depth: int, work: Path, timer: str | None) -> bytes:
+    """One run: its output; its time and peak RSS are appended to `peer`."""
+    stats_file, rss_file = work / "stats.json", work / "rss.txt"
+    env = {**os.environ, "HIC_STATS": str(stats_file)}
+    command = [*peer.command, str(depth)]
+    if timer:
+        command = [timer, "-f", "%M", "-o", str(rss_file), *command]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{peer.name} failed with status {code}")
+    peer.times.append(elapsed)
+    peer.rss_kib.append(int(rss_file.read_text().split()[-1]) if timer else usage.ru_maxrss)
+    if peer.name.startswith("hic") and stats_file.exists():
+        peer.stats = json.loads(stats_file.read_text())
+        stats_file.unlink()
+    return output
+
+
+def measure(peers: list[Peer], depth: int, runs: int, work: Path, notes: list[str]) -> None:
+    timer = gnu_time()
+    if timer is None:
+        notes.append("no GNU time at /usr/bin/time: peak RSS is the child's rusage, inflated by the runner's own")
+    expected = None
+    for _ in range(runs):
+        for peer in peers:
+            output = run_once(peer, depth, work, timer)
+            expected = output if expected is None else expected
+            if output != expected:
+                raise SystemExit(f"{peer.name} prints something else than {peers[0].name}")
+
+
+# ------------------------------------------------------------------ reporting
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    cc_version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0] if cc else None
+    import llvmlite.binding as llvm
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "llvm": ".".join(map(str, llvm.llvm_version_info)),
+        "cc": cc_version,
+    }
+
+
+def report(peers: list[Peer], depth: int, runs: int, level: int, notes: list[str], path: Path,
+           load_before: float) -> dict:
+    from rich.console import Console
+    from rich.table import Table
+
+    base = next((p for p in peers if p.name == BASELINE), peers[0])
+    base_time, base_rss = statistics.median(base.times), statistics.median(base.rss_kib)
+    console = Console()
+    table = Table(title=f"binary trees, depth {depth}, median of {runs} interleaved runs")
+    for column in ("program", "time (s)", f"× {base.name}", "peak RSS (MiB)", f"× {base.name} "):
+        table.add_column(column, justify="left" if column == "program" else "right")
+    for peer in peers:
+        t, rss = statistics.median(peer.times), statistics.median(peer.rss_kib)
+        table.add_row(peer.name, f"{t:.3f}", f"{t / base_time:.1f}", f"{rss / 1024:.1f}", f"{rss / base_rss:.1f}")
+    console.print(table)
+    hic = peers[0]
+    if hic.stats:
+        figures = Table(title=f"{hic.name}: what the regions did (HIC_STATS)")
+        figures.add_column("figure")
+        figures.add_column("value", justify="right")
+        for key in HIC_FIGURES:
+            figures.add_row(key, f"{hic.stats.get(key, 0):,}")
+        console.print(figures)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
+    result = {
+        "benchmark": "binary_trees",
+        "depth": depth,
+        "runs": runs,
+        "hic_level": level,
+        "baseline": base.name,
+        # Other work on the machine slows every peer; the interleaving keeps
+        # the ratios fair, the load average says how far to trust the times.
+        "machine": {**machine(), "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
+        "peers": {p.name: p.summary() for p in peers},
+        "notes": notes,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    console.print(f"[dim]written to {path}[/]")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help=f"tree depth (default {DEFAULT_DEPTH})")
+    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"runs of each peer (default {DEFAULT_RUNS})")
+    parser.add_argument("--level", type=int, choices=(0, 1, 2), default=0, help="hic's -O level (default 0)")
+    parser.add_argument("--json", type=Path, default=RESULTS, help=f"where the results go (default {RESULTS})")
+    args = parser.parse_args(argv)
+    notes: list[str] = []
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="hic-bench-") as scratch:
+        work = Path(scratch)
+        peers = build(work, args.level, notes)
+        measure(peers, args.depth, args.runs, work, notes)
+    report(peers, args.depth, args.runs, args.level, notes, args.json, load_before)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

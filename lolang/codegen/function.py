@@ -1,0 +1,175 @@
+"""The state of compiling one lolang function: the IR builder, the scopes
+that map names to storage, the cleanups pending on the way out of region
+and owned-unpack blocks, the enclosing loops, and the helpers every emitter
+shares (constants, runtime errors, dead code after a jump).
+
+Names and regions. Variables live in `alloca`s of the entry block (LLVM's
+mem2reg makes registers of them). A region name written in the program
+(`new[q]`, `f[q](...)`) resolves lexically to the checker's uid for it; a
+region read off a type (the region of `xs` in `push(xs, v)`) is already a
+uid, because the checker records types with uids (lolang/checker/context.py).
+Either way the uid maps to the region id, an i64 SSA value. Uids are assigned
+by `uids.assign`, which numbers regions in the order the checker does, so a
+type's uid finds the right region even where a name is shadowed (nested
+`unpack .. as s` blocks).
+
+Cleanups. A `region` block holds one reference and an owned `unpack` one;
+both are released whenever control leaves the block: its end, or a
+`break`, `continue` or `return` from inside (docs/lolang.md §5.1). Each
+such block pushes its region id on `cleanups` while its body is emitted;
+a jump out releases, innermost first, every id pushed since the jump's
+target was entered. A runtime error ends the program, so it needs none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llvmlite import ir as ll
+
+from diagnostics import CompilerBug
+from lolang import ir
+from lolang.codegen import types as T
+
+
+@dataclass
+class Loop:
+    again: ll.Block      # where `continue` goes (the condition)
+    done: ll.Block       # where `break` goes
+    depth: int           # len(cleanups) when the loop was entered
+
+
+class Fn:
+    """One function being compiled (`mc` is the module's context)."""
+
+    def __init__(self, mc, decl: ir.FunDecl, func: ll.Function, uids: dict[int, str]):
+        self.mc = mc
+        self.decl = decl
+        self.func = func
+        self.uids = uids
+        self.types = mc.types
+        entry = func.append_basic_block("entry")
+        self.entry = ll.IRBuilder(entry)
+        body = func.append_basic_block("body")
+        self.entry.branch(body)
+        self.entry.position_at_start(entry)
+        self.b = ll.IRBuilder(body)
+        self.scopes: list[dict] = [{("u", ir.PRIMITIVE_REGION): T.I64(0), ("r", ir.PRIMITIVE_REGION): ir.PRIMITIVE_REGION}]
+        self.cleanups: list[ll.Value] = []
+        self.loops: list[Loop] = []
+
+    # ------------------------------------------------------------ scopes
+
+    def push(self) -> None:
+        self.scopes.append({})
+
+    def pop(self) -> None:
+        self.scopes.pop()
+
+    def _find(self, key):
+        for scope in reversed(self.scopes):
+            if key in scope:
+                return scope[key]
+        raise CompilerBug(f"llvm: '{key[1]}' is not bound in '{self.decl.name}' (was the program checked?)")
+
+    def bind_region(self, name: str, uid: str, value: ll.Value) -> None:
+        scope = self.scopes[-1]
+        scope[("r", name)] = uid
+        scope[("u", uid)] = value
+
+    def rebind_uid(self, uid: str, value: ll.Value) -> None:
+        """From here to the end of the current block, region `uid` is the
+        region whose id is `value` (`merge`)."""
+        self.scopes[-1][("u", uid)] = value
+
+    def region(self, name: str) -> ll.Value:
+        """The id of the region written `name` here."""
+        return self._find(("u", self._find(("r", name))))
+
+    def region_of(self, t) -> ll.Value:
+        """The id of the region a reference type `T @uid` points into."""
+        if not isinstance(t, ir.RefType):
+            raise CompilerBug(f"llvm: expected a reference type, got {t!r}")
+        return self._find(("u", t.region))
+
+    def bind_var(self, name: str, value: ll.Value, lltype: ll.Type | None = None) -> ll.Value:
+        """A new variable holding `value`; returns its storage."""
+        lltype = lltype or value.type
+        slot = self.entry.alloca(lltype, name=name)
+        self.b.store(coerce(value, lltype), slot)
+        self.scopes[-1][("v", name)] = slot
+        return slot
+
+    def var(self, name: str) -> ll.Value:
+        return self._find(("v", name))
+
+    def type_of(self, e):
+        try:
+            return self.types[id(e)]
+        except KeyError:
+            raise CompilerBug(f"llvm: no type recorded for a {type(e).__name__} in '{self.decl.name}'") from None
+
+    def llvm_type_of(self, e) -> ll.Type:
+        return T.value_type(self.type_of(e))
+
+    # ------------------------------------------------------------ control
+
+    def block(self, name: str) -> ll.Block:
+        return self.func.append_basic_block(name)
+
+    def live_block(self) -> None:
+        """After a jump (return, break, continue, a runtime error), what
+        follows is dead: emit it into a fresh block nothing branches to,
+        which keeps every block well-formed; LLVM deletes it."""
+        if self.b.block.is_terminated:
+            self.b.position_at_end(self.block("dead"))
+
+    def release_to(self, depth: int) -> None:
+        """Release, innermost first, the references held by the blocks
+        being left (those entered since `cleanups` had `depth` entries)."""
+        from lolang.codegen.regions import release
+
+        for rid in reversed(self.cleanups[depth:]):
+            release(self, rid)
+
+    # ------------------------------------------------------------ errors
+
+    def position(self, pos: ir.Pos | None) -> tuple[ll.Value, ll.Value]:
+        if pos is None:
+            return T.I32(0), T.I32(0)
+        return T.I32(pos.line), T.I32(pos.col)
+
+    def guard(self, failed: ll.Value, name: str, fail) -> None:
+        """Run `fail()` (which must not return) when `failed` is true;
+        continue in a fresh block otherwise."""
+        bad, ok = self.block(f"{name}.fail"), self.block(f"{name}.ok")
+        self.b.cbranch(failed, bad, ok)
+        self.b.position_at_end(bad)
+        fail()
+        self.b.unreachable()
+        self.b.position_at_end(ok)
+
+    def panic(self, kind: int, pos: ir.Pos | None, a: ll.Value | None = None, b: ll.Value | None = None) -> None:
+        """`runtime error: ...` with the runtime's text for `kind`."""
+        line, col = self.position(pos)
+        self.b.call(self.mc.runtime("hic_panic"), [T.I32(kind), line, col, a or T.I64(0), b or T.I64(0)])
+
+
+def coerce(value: ll.Value, lltype: ll.Type) -> ll.Value:
+    """`value` as `lltype`. They differ only for a value of the checker's
+    never-finishing type, emitted into dead code: any value will do."""
+    if value.type == lltype:
+        return value
+    return T.undef(lltype)
+
+
+# Runtime error kinds (runtime/hic_runtime.h, enum hic_error_kind).
+DIVISION_BY_ZERO = 1
+INDEX_OUT_OF_RANGE = 2
+POP_EMPTY = 3
+MALFORMED_INT = 4
+NEGATIVE_ARRAY_SIZE = 5
+STACK_OVERFLOW = 6
+OUT_OF_MEMORY = 7
+TRUNC_OUT_OF_RANGE = 8
+KEY_NOT_FOUND = 9

@@ -1,0 +1,219 @@
+"""A lolang program as one LLVM module: the runtime's declarations, the
+data layouts, the module's globals, one LLVM function per lolang function,
+and the entry points.
+
+Entry points. `hic_program_run(argc, argv)` is the program: it hands
+`hic.entry` to the runtime's `hic_start`, which runs it on a large stack of
+its own, builds `main`'s `args` from argv when asked to (in a region of its
+own, uncounted, as the lolang interpreter does) and returns the exit status.
+The C `main` of an executable just calls it; the JIT calls it directly.
+`hic.entry` sets the call depth to 1 (`main` is the first call,
+docs/hilang-semantics.md "Call depth") and calls `main`.
+
+lolang functions are named `lo.NAME`: a dot no C name can contain, so a
+hilang function called `write` or `malloc` never meets libc's.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+from lolang import ir
+from lolang.codegen import types as T
+from lolang.codegen import uids
+from lolang.codegen.function import Fn, coerce
+
+# name -> (result, parameters, does not return)
+RUNTIME: dict[str, tuple] = {
+    "hic_alloc_slow": (T.PTR, [T.PTR, T.I64]),
+    "hic_alloc_bytes": (T.PTR, [T.PTR, T.I64]),
+    "hic_region_new": (T.I64, []),
+    "hic_retain_n": (T.VOID, [T.I64, T.I64]),
+    "hic_release": (T.VOID, [T.I64]),
+    "hic_region_hold": (T.VOID, [T.I64, T.I64]),
+    "hic_region_hold_n": (T.VOID, [T.I64, T.I64, T.I64]),
+    "hic_region_unhold": (T.VOID, [T.I64, T.I64]),
+    "hic_region_replace": (T.VOID, [T.I64, T.I64, T.I64]),
+    "hic_panic": (T.VOID, [T.I32, T.I32, T.I32, T.I64, T.I64], True),
+    "hic_string_concat": (T.PTR, [T.PTR, T.PTR, T.PTR]),
+    "hic_string_from_s64": (T.PTR, [T.PTR, T.I64]),
+    "hic_string_to_s64": (T.I64, [T.PTR, T.I32, T.I32]),
+    "hic_string_eq": (T.I32, [T.PTR, T.PTR]),
+    "hic_print_s64": (T.VOID, [T.I64]),
+    "hic_print_f64": (T.VOID, [T.F64]),
+    "hic_print_bool": (T.VOID, [T.I32]),
+    "hic_print_string": (T.VOID, [T.PTR]),
+    "hic_print_unit": (T.VOID, []),
+    "hic_print_space": (T.VOID, []),
+    "hic_print_newline": (T.VOID, []),
+    "hic_array_filled": (T.PTR, [T.PTR, T.I64, T.I64, T.PTR, T.I32, T.I32]),
+    "hic_array_push": (T.PTR, [T.PTR, T.PTR, T.I64]),
+    "hic_array_retain_packs": (T.VOID, [T.I64, T.PTR]),
+    "hic_map_new": (T.PTR, [T.PTR, T.I32, T.I32]),
+    "hic_map_insert_s64": (T.PTR, [T.PTR, T.PTR, T.I64, T.PTR]),
+    "hic_map_insert_str": (T.PTR, [T.PTR, T.PTR, T.PTR, T.I64, T.PTR]),
+    "hic_map_get_s64": (T.PTR, [T.PTR, T.I64]),
+    "hic_map_get_str": (T.PTR, [T.PTR, T.PTR]),
+    "hic_map_remove_s64": (T.PTR, [T.PTR, T.I64]),
+    "hic_map_remove_str": (T.PTR, [T.PTR, T.PTR]),
+    "hic_map_keys": (T.PTR, [T.PTR, T.PTR]),
+    "hic_start": (T.I32, [T.I32, T.PTR, T.PTR, T.PTR, T.I32]),
+    "hic_region_merge": (T.VOID, [T.I64, T.I64]),
+    # LLVM's own
+    "llvm.sqrt.f64": (T.F64, [T.F64]),
+    "llvm.memcpy.p0.p0.i64": (T.VOID, [T.PTR, T.PTR, T.I64, T.I1]),
+}
+
+# hic_start's flags (runtime/hic_runtime.h): main takes `args`, whose
+# elements are packs of strings, or plain string references.
+START_ARGS = 1
+START_ARGS_PLAIN = 2
+
+# hic_counters (runtime/hic_runtime.h): ten 64-bit counters.
+COUNTERS = ll.ArrayType(T.I64, 10)
+
+
+def _opaque(g: ll.GlobalVariable) -> ll.GlobalVariable:
+    """llvmlite gives a global a typed pointer (`i64*`) and checks stores
+    against it; this module works with opaque pointers throughout, as LLVM
+    itself does, so every global is addressed as a plain `ptr`."""
+    g.type = T.PTR
+    return g
+
+
+class ModuleContext:
+    """What every function's code shares: the module, the checker's types,
+    the declarations, and lazily declared runtime functions and constants."""
+
+    def __init__(self, program: ir.Program, types: dict, name: str):
+        self.module = ll.Module(name=name)
+        self.types = types
+        self.datas = {d.name: d for d in program.datas}
+        self.ctors: dict[str, tuple[ir.DataDecl, ir.CtorDecl, int]] = {}
+        for data in program.datas:
+            for tag, ctor in enumerate(data.ctors):
+                self.ctors[ctor.name] = (data, ctor, tag)
+        self.funs: dict[str, tuple[ir.FunDecl, ll.Function]] = {}
+        self._runtime: dict[str, ll.Function] = {}
+        self.helpers: dict[str, ll.Function] = {}  # hic.alloc, hic.retain... (codegen/regions.py)
+        self._strings: dict[bytes, ll.GlobalVariable] = {}
+        self._cstrings: dict[str, ll.GlobalVariable] = {}
+        self.region_table = self._external("hic_region_table", T.PTR)
+        self.counters = self._external("hic_counters", COUNTERS)
+        self.depth = self._global("hic.depth", T.I64, T.I64(0))
+
+    def _external(self, name: str, lltype: ll.Type) -> ll.GlobalVariable:
+        g = _opaque(ll.GlobalVariable(self.module, lltype, name))
+        g.linkage = "external"
+        return g
+
+    def _global(self, name: str, lltype: ll.Type, init: ll.Constant) -> ll.GlobalVariable:
+        g = _opaque(ll.GlobalVariable(self.module, lltype, name))
+        g.linkage = "internal"
+        g.initializer = init
+        return g
+
+    def runtime(self, name: str) -> ll.Function:
+        """The runtime function `name`, declared on first use."""
+        fn = self._runtime.get(name)
+        if fn is None:
+            ret, params, *noreturn = RUNTIME[name]
+            fn = ll.Function(self.module, ll.FunctionType(ret, params), name)
+            if noreturn:
+                fn.attributes.add("noreturn")
+                fn.attributes.add("cold")
+            self._runtime[name] = fn
+        return fn
+
+    def string(self, data: bytes) -> ll.GlobalVariable:
+        """A constant laid out as a `struct hic_string` (length, bytes), in
+        no region: the source of `new[r] "..."` and of string patterns."""
+        g = self._strings.get(data)
+        if g is None:
+            body = ll.ArrayType(T.I8, len(data))
+            lltype = ll.LiteralStructType([T.I64, body])
+            g = _opaque(ll.GlobalVariable(self.module, lltype, f"str.{len(self._strings)}"))
+            g.linkage = "private"
+            g.global_constant = True
+            g.initializer = ll.Constant(lltype, [T.I64(len(data)), ll.Constant(body, bytearray(data))])
+            g.align = 8
+            self._strings[data] = g
+        return g
+
+    def cstring(self, text: str) -> ll.GlobalVariable:
+        """A NUL-terminated constant, for the runtime's C strings."""
+        g = self._cstrings.get(text)
+        if g is None:
+            data = text.encode() + b"\0"
+            lltype = ll.ArrayType(T.I8, len(data))
+            g = _opaque(ll.GlobalVariable(self.module, lltype, f"cstr.{len(self._cstrings)}"))
+            g.linkage = "private"
+            g.global_constant = True
+            g.initializer = ll.Constant(lltype, bytearray(data))
+            self._cstrings[text] = g
+        return g
+
+
+def compile_program(program: ir.Program, types: dict, stage: str, name: str = "hic") -> ll.Module:
+    """`program` (checked; `types` as the checker recorded them) as an LLVM
+    module, triple and data layout not yet set."""
+    mc = ModuleContext(program, types, name)
+    for fun in program.funs:
+        params = [T.I64] * len(fun.regions) + [T.value_type(p.type) for p in fun.params]
+        fnty = ll.FunctionType(T.value_type(fun.ret), params)
+        func = ll.Function(mc.module, fnty, f"lo.{fun.name}")
+        func.linkage = "internal"
+        mc.funs[fun.name] = (fun, func)
+    for fun in program.funs:
+        _function(mc, fun)
+    _entry(mc, stage)
+    return mc.module
+
+
+def _function(mc: ModuleContext, fun: ir.FunDecl) -> None:
+    from lolang.codegen.statements import emit_block
+
+    decl, func = mc.funs[fun.name]
+    params, found = uids.assign(fun)
+    fn = Fn(mc, fun, func, found)
+    for region, uid, arg in zip(fun.regions, params, func.args[: len(fun.regions)]):
+        arg.name = region.name
+        fn.bind_region(region.name, uid, arg)
+    for param, arg in zip(fun.params, func.args[len(fun.regions):]):
+        arg.name = param.name
+        fn.bind_var(param.name, arg)
+    value = emit_block(fn, fun.body)
+    if fn.b.block.is_terminated:
+        return
+    ret = func.function_type.return_type
+    if value is None and fun.ret != ir.UNIT:
+        fn.b.unreachable()  # the checker proved every path returns
+        return
+    fn.b.ret(coerce(value, ret) if value is not None else ll.Constant(ret, 0))
+
+
+def _entry(mc: ModuleContext, stage: str) -> None:
+    module = mc.module
+    entry = ll.Function(module, ll.FunctionType(T.VOID, [T.PTR]), "hic.entry")
+    entry.linkage = "internal"
+    b = ll.IRBuilder(entry.append_basic_block("entry"))
+    b.store(T.I64(1), mc.depth)
+    main_decl, main = mc.funs["main"]
+    flags = 0
+    if main_decl.params:
+        elem = main_decl.params[0].type.obj.elem
+        flags = START_ARGS if isinstance(elem, ir.PackType) else START_ARGS_PLAIN
+        b.call(main, [b.load(entry.args[0], typ=T.PACK)])
+    else:
+        b.call(main, [])
+    b.ret_void()
+
+    run = ll.Function(module, ll.FunctionType(T.I32, [T.I32, T.PTR]), "hic_program_run")
+    b = ll.IRBuilder(run.append_basic_block("entry"))
+    argc, argv = run.args
+    status = b.call(mc.runtime("hic_start"), [argc, argv, entry, mc.cstring(stage), T.I32(flags)])
+    b.ret(status)
+
+    c_main = ll.Function(module, ll.FunctionType(T.I32, [T.I32, T.PTR]), "main")
+    b = ll.IRBuilder(c_main.append_basic_block("entry"))
+    b.ret(b.call(run, list(c_main.args)))

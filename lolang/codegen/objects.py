@@ -1,0 +1,201 @@
+"""Objects: building data objects, strings, arrays and maps, and reading
+(and writing) their slots.
+
+Layouts (runtime/hic_runtime.h, docs/lolang.md §9): a data object is its
+constructor's tag (its index in the data declaration) and then its slots; a
+string is its length and its bytes; an array is `{len, cap, data}` with the
+elements in a separate storage block of the same region; a map is the
+runtime's `struct hic_map`. Every length sits at offset 0, so `len` is one
+load whatever it measures.
+
+Reading an array element or a string byte bounds-checks inline (one
+unsigned compare covers negative indices too); the error reports the index
+and the length, as every engine does.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+from lolang import ir
+from lolang.codegen import regions
+from lolang.codegen import types as T
+from lolang.codegen.expressions import emit_value
+from lolang.codegen.function import INDEX_OUT_OF_RANGE, KEY_NOT_FOUND, Fn
+
+DATA = 16  # offset of an array's storage pointer
+
+
+def _field_offsets(ctor: ir.CtorDecl) -> list[int]:
+    offsets, at = [], ir.DATA_HEADER
+    for f in ctor.fields:
+        offsets.append(at)
+        at += ir.slot_size(f.type)
+    return offsets
+
+
+def field_address(fn: Fn, obj: ll.Value, ctor: ir.CtorDecl, index: int) -> ll.Value:
+    return regions.field(fn, obj, _field_offsets(ctor)[index])
+
+
+# ------------------------------------------------------------------ building
+
+
+def _new_data(fn: Fn, e: ir.NewData) -> ll.Value:
+    data, ctor, tag = fn.mc.ctors[e.ctor]
+    values = [emit_value(fn, a) for a in e.args]
+    rid = fn.region(e.region)
+    obj = regions.alloc_object(fn, rid, ir.data_size(ctor))
+    fn.b.store(T.I64(tag), obj)
+    for i, (f, value) in enumerate(zip(ctor.fields, values)):
+        T.store_slot(fn.b, f.type, value, field_address(fn, obj, ctor, i))
+    for f, value in zip(ctor.fields, values):
+        if isinstance(f.type, ir.PackType):
+            regions.hold(fn, rid, value)
+    return obj
+
+
+def _new_string(fn: Fn, e: ir.NewString) -> ll.Value:
+    data = e.value.encode("utf-8")
+    obj = regions.alloc_object(fn, fn.region(e.region), ir.string_size(len(data)))
+    fn.b.store(T.I64(len(data)), obj)
+    if data:
+        source = regions.field(fn, fn.mc.string(data), ir.STRING_HEADER)
+        copy = fn.mc.runtime("llvm.memcpy.p0.p0.i64")
+        fn.b.call(copy, [regions.field(fn, obj, ir.STRING_HEADER), source, T.I64(len(data)), T.I1(0)])
+    return obj
+
+
+def _new_array(fn: Fn, e: ir.NewArray) -> ll.Value:
+    values = [emit_value(fn, a) for a in e.elems]
+    rid = fn.region(e.region)
+    b = fn.b
+    header = regions.alloc_object(fn, rid, ir.ARRAY_HEADER)
+    n = len(values)
+    storage = ll.Constant(T.PTR, None)
+    if n:
+        size = ir.array_storage_size(e.elem, n)
+        storage = b.call(fn.mc.runtime("hic_alloc_bytes"), [regions.region_struct(fn, rid), T.I64(size)])
+    b.store(T.I64(n), header)
+    b.store(T.I64(n), regions.field(fn, header, 8))
+    b.store(storage, regions.field(fn, header, DATA))
+    step = ir.slot_size(e.elem)
+    for i, value in enumerate(values):
+        T.store_slot(b, e.elem, value, regions.field(fn, storage, i * step))
+    if isinstance(e.elem, ir.PackType):
+        for value in values:
+            regions.hold(fn, rid, value)
+    return header
+
+
+def key_size(key) -> int:
+    return ir.slot_size(key)
+
+
+def _new_map(fn: Fn, e: ir.NewMap) -> ll.Value:
+    r = regions.region_struct(fn, fn.region(e.region))
+    sizes = [T.I32(key_size(e.key)), T.I32(ir.slot_size(e.value))]
+    return fn.b.call(fn.mc.runtime("hic_map_new"), [r, *sizes])
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _field(fn: Fn, e: ir.FieldGet) -> ll.Value:
+    """`e.name`: every constructor has the field with the same type, but
+    maybe at another offset; then the tag picks the offset."""
+    target_type = fn.type_of(e.target)
+    obj = emit_value(fn, e.target)
+    data = fn.mc.datas[target_type.obj.name]
+    places = []
+    for tag, ctor in enumerate(data.ctors):
+        index = next(i for i, f in enumerate(ctor.fields) if f.name == e.name)
+        places.append((tag, _field_offsets(ctor)[index], ctor.fields[index].type))
+    slot = places[0][2]
+    b = fn.b
+    offsets = {offset for _, offset, _ in places}
+    if len(offsets) == 1:
+        address = regions.field(fn, obj, offsets.pop())
+    else:
+        tag = b.load(obj, typ=T.I64)
+        offset = T.I64(places[0][1])
+        for t, off, _ in places[1:]:
+            offset = b.select(b.icmp_signed("==", tag, T.I64(t)), T.I64(off), offset)
+        address = b.gep(obj, [offset], source_etype=T.I8)
+    return T.load_slot(b, slot, address)
+
+
+def element_address(fn: Fn, array: ll.Value, index: ll.Value, elem, pos: ir.Pos | None) -> ll.Value:
+    """The address of `array[index]`, after the bounds check."""
+    b = fn.b
+    length = b.load(array, typ=T.I64)
+    fn.guard(b.icmp_unsigned(">=", index, length), "index",
+             lambda: fn.panic(INDEX_OUT_OF_RANGE, pos, index, length))
+    data = b.load(regions.field(fn, array, DATA), typ=T.PTR)
+    offset = b.mul(index, T.I64(ir.slot_size(elem)))
+    return b.gep(data, [offset], source_etype=T.I8)
+
+
+def _index(fn: Fn, e: ir.Index) -> ll.Value:
+    t = fn.type_of(e.target).obj
+    target = emit_value(fn, e.target)
+    index = emit_value(fn, e.index)
+    b = fn.b
+    match t:
+        case ir.ArrayType(elem):
+            return T.load_slot(b, elem, element_address(fn, target, index, elem, e.pos))
+        case ir.StringType():
+            length = b.load(target, typ=T.I64)
+            fn.guard(b.icmp_unsigned(">=", index, length), "index",
+                     lambda: fn.panic(INDEX_OUT_OF_RANGE, e.pos, index, length))
+            byte = b.gep(target, [b.add(index, T.I64(ir.STRING_HEADER))], source_etype=T.I8)
+            return b.load(byte, typ=T.I8)
+        case ir.MapType(key, value):
+            slot = map_lookup(fn, "get", key, target, index)
+            fn.guard(b.icmp_unsigned("==", slot, ll.Constant(T.PTR, None)), "key",
+                     lambda: fn.panic(KEY_NOT_FOUND, e.pos))
+            return T.load_slot(b, value, slot)
+    raise TypeError(f"cannot index a {t!r}")
+
+
+def map_lookup(fn: Fn, what: str, key, m: ll.Value, k: ll.Value) -> ll.Value:
+    """`hic_map_get_*` or `hic_map_remove_*` for the map's key kind; a
+    String key given as a pack is looked up by its string."""
+    if key == ir.S64:
+        return fn.b.call(fn.mc.runtime(f"hic_map_{what}_s64"), [m, k])
+    if k.type == T.PACK:
+        k = regions.pack_object(fn, k)
+    return fn.b.call(fn.mc.runtime(f"hic_map_{what}_str"), [m, k])
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _index_set(fn: Fn, s: ir.IndexSet) -> None:
+    """`xs[i] = v`: target, index and value, then the bounds check, then
+    the store; an overwritten pack is dropped, the new one recorded."""
+    t = fn.type_of(s.target)
+    elem = t.obj.elem
+    target = emit_value(fn, s.target)
+    index = emit_value(fn, s.index)
+    value = emit_value(fn, s.value)
+    address = element_address(fn, target, index, elem, s.pos)
+    if isinstance(elem, ir.PackType):
+        old = fn.b.load(address, typ=T.PACK)
+        replace = fn.mc.runtime("hic_region_replace")
+        fn.b.call(replace, [fn.region_of(t), regions.pack_region(fn, value), regions.pack_region(fn, old)])
+    T.store_slot(fn.b, elem, value, address)
+
+
+EXPR_RULES = {
+    ir.NewData: _new_data,
+    ir.NewString: _new_string,
+    ir.NewArray: _new_array,
+    ir.NewMap: _new_map,
+    ir.FieldGet: _field,
+    ir.Index: _index,
+}
+
+STMT_RULES = {
+    ir.IndexSet: _index_set,
+}

@@ -1,0 +1,78 @@
+"""`match`: the arms are tried in order; each arm's pattern compiles to a
+chain of tests that branch to the next arm on the first mismatch and bind
+the arm's variables as they go (each arm has a scope of its own, so a
+binding made before a later test fails is simply never read). The
+checker proved the arms exhaustive, so falling off the last is
+`unreachable`.
+
+What a test reads: the constructor tag of a data object (offset 0), a
+field through its constructor's layout, an integer or Bool by value, a
+string by its bytes (`hic_string_eq` against a constant laid out like a
+runtime string).
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+from lolang import ir
+from lolang.codegen import types as T
+from lolang.codegen.expressions import emit_value
+from lolang.codegen.function import Fn
+from lolang.codegen.objects import field_address
+
+
+def emit_match(fn: Fn, s: ir.Match) -> None:
+    from lolang.codegen.statements import emit_block
+
+    t = fn.type_of(s.scrutinee)
+    value = emit_value(fn, s.scrutinee)
+    b = fn.b
+    done = fn.block("match.done")
+    for arm in s.arms:
+        next_arm = fn.block("match.next")
+        fn.push()
+        _test(fn, arm.pattern, value, t, next_arm)
+        emit_block(fn, arm.body)
+        fn.pop()
+        if not b.block.is_terminated:
+            b.branch(done)
+        b.position_at_end(next_arm)
+    b.unreachable()
+    b.position_at_end(done)
+
+
+def _test(fn: Fn, p, value: ll.Value, t, fail: ll.Block) -> None:
+    """Continue in the current block when `value` (of lolang type `t`)
+    matches `p`, else branch to `fail`."""
+    b = fn.b
+    match p:
+        case ir.PWild():
+            return
+        case ir.PVar(name):
+            fn.bind_var(name, value)
+            return
+        case ir.PInt(n):
+            _branch(fn, b.icmp_signed("==", value, ll.Constant(value.type, n)), fail)
+        case ir.PBool(v):
+            _branch(fn, b.icmp_unsigned("==", value, T.I1(int(v))), fail)
+        case ir.PString(text):
+            same = b.call(fn.mc.runtime("hic_string_eq"), [value, fn.mc.string(text.encode("utf-8"))])
+            _branch(fn, b.icmp_signed("!=", same, T.I32(0)), fail)
+        case ir.PCtor(name, args):
+            _data, ctor, tag = fn.mc.ctors[name]
+            if len(fn.mc.datas[_data.name].ctors) > 1:
+                _branch(fn, b.icmp_signed("==", b.load(value, typ=T.I64), T.I64(tag)), fail)
+            for i, (sub, f) in enumerate(zip(args, ctor.fields)):
+                if isinstance(sub, ir.PWild):
+                    continue
+                field = T.load_slot(b, f.type, field_address(fn, value, ctor, i))
+                _test(fn, sub, field, ir.slot_value_type(f.type, t.region), fail)
+        case _:
+            raise TypeError(f"not a pattern: {p!r}")
+
+
+def _branch(fn: Fn, ok: ll.Value, fail: ll.Block) -> None:
+    then = fn.block("match.ok")
+    fn.b.cbranch(ok, then, fail)
+    fn.b.position_at_end(then)

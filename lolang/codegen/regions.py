@@ -1,0 +1,257 @@
+"""Regions at run time: allocation, reference counts, and the lolang
+constructs that open, pack, unpack, copy, drop and merge them.
+
+Allocation is the runtime's `hic_alloc` (runtime/hic_runtime.h) in IR:
+find the region struct (`hic_region_table[slot]`), bump `cur` if the step
+fits before `end`, add to the region's and the global counters, and only
+when the chunk is full call `hic_alloc_slow`. The primitive region P has
+no chunk (cur == end == NULL), so it always takes the slow path, which
+counts its objects as allocs but not as bytes, as the lolang interpreter
+does.
+
+Retain and release are inlined the same way: an id of 0 (P) is never
+counted; a release that would bring the count to 0 calls `hic_release`,
+which frees the region and everything it held. The liveness checks of the
+runtime's out-of-line versions are skipped on the fast path: the checker
+has proved that a checked program never uses a dead region.
+
+Counts happen exactly where the lolang interpreter counts them
+(docs/lolang.md §5): `pack` and `copy` retain; `drop`, the end of a
+`region` block and of an owned `unpack` release; storing an owned pack
+into an object records it in the object's region (`hic_region_hold`).
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+from lolang import ir
+from lolang.codegen import types as T
+from lolang.codegen.function import Fn
+
+# struct hic_region (runtime/hic_runtime.h): byte offsets
+CUR, END, BYTES, REFS = 0, 8, 16, 32
+# struct hic_counters: byte offsets
+ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
+
+
+def field(fn: Fn, base: ll.Value, offset: int) -> ll.Value:
+    """The address `offset` bytes past `base`."""
+    if offset == 0:
+        return base
+    return fn.b.gep(base, [T.I64(offset)], source_etype=T.I8)
+
+
+def bump(fn: Fn, address: ll.Value, amount: int | ll.Value) -> None:
+    """`*address += amount` on an i64."""
+    b = fn.b
+    value = b.load(address, typ=T.I64)
+    b.store(b.add(value, amount if isinstance(amount, ll.Value) else T.I64(amount)), address)
+
+
+def region_struct(fn: Fn, rid: ll.Value) -> ll.Value:
+    """`hic_region_of(rid)`: the region struct of a live id. The table can
+    move whenever a region is created, so it is loaded afresh each time."""
+    b = fn.b
+    table = b.load(fn.mc.region_table, typ=T.PTR)
+    slot = b.and_(rid, T.I64(0xFFFFFFFF))
+    return b.load(b.gep(table, [slot], source_etype=T.PTR), typ=T.PTR)
+
+
+class _Body:
+    """A helper function being emitted: offers what the emitters below use
+    of a `Fn` (`b`, `mc`, `block`)."""
+
+    def __init__(self, mc, func: ll.Function):
+        self.mc = mc
+        self.func = func
+        self.b = ll.IRBuilder(func.append_basic_block("entry"))
+
+    def block(self, name: str) -> ll.Block:
+        return self.func.append_basic_block(name)
+
+
+def _helper(mc, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
+    """The module's internal function `hic.<name>`, emitted on first use.
+    Each is small and marked `inlinehint`: LLVM's inliner copies it into
+    its callers (the fast paths end up inline), while the IR text stays one
+    copy, which keeps code generation and the JIT quick."""
+    func = mc.helpers.get(name)
+    if func is None:
+        func = ll.Function(mc.module, ll.FunctionType(ret, params), f"hic.{name}")
+        func.linkage = "internal"
+        func.attributes.add("inlinehint")
+        func.attributes.add("nounwind")
+        mc.helpers[name] = func
+        emit(_Body(mc, func), *func.args)
+    return func
+
+
+def alloc_object(fn: Fn, rid: ll.Value, size: int) -> ll.Value:
+    """One object of `size` bytes in region `rid`: the fast path."""
+    return fn.b.call(_helper(fn.mc, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
+
+
+def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
+    b = fn.b
+    r = region_struct(fn, rid)
+    step = b.and_(b.add(size, T.I64(7)), T.I64(~7))
+    cur = b.load(r, typ=T.PTR)
+    end = b.load(field(fn, r, END), typ=T.PTR)
+    room = b.sub(b.ptrtoint(end, T.I64), b.ptrtoint(cur, T.I64))
+    fast, slow = fn.block("fast"), fn.block("slow")
+    b.cbranch(b.icmp_unsigned("<=", step, room), fast, slow)
+    b.position_at_end(fast)
+    b.store(b.gep(cur, [step], source_etype=T.I8), r)
+    bump(fn, field(fn, r, BYTES), size)
+    bump(fn, field(fn, fn.mc.counters, ALLOCS), 1)
+    bump(fn, field(fn, fn.mc.counters, BYTES_ALLOCATED), size)
+    b.ret(cur)
+    b.position_at_end(slow)
+    b.ret(b.call(fn.mc.runtime("hic_alloc_slow"), [r, size]))
+
+
+def retain(fn: Fn, rid: ll.Value) -> None:
+    fn.b.call(_helper(fn.mc, "retain", T.VOID, [T.I64], _emit_retain), [rid])
+
+
+def _emit_retain(fn: _Body, rid: ll.Value) -> None:
+    b = fn.b
+    counted, done = fn.block("counted"), fn.block("done")
+    b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), counted, done)
+    b.position_at_end(counted)
+    bump(fn, field(fn, region_struct(fn, rid), REFS), 1)
+    bump(fn, field(fn, fn.mc.counters, RETAINS), 1)
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def release(fn: Fn, rid: ll.Value) -> None:
+    fn.b.call(_helper(fn.mc, "release", T.VOID, [T.I64], _emit_release), [rid])
+
+
+def _emit_release(fn: _Body, rid: ll.Value) -> None:
+    b = fn.b
+    check, decrement, free, done = (fn.block(n) for n in ("counted", "decrement", "free", "done"))
+    b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), check, done)
+    b.position_at_end(check)
+    refs = field(fn, region_struct(fn, rid), REFS)
+    count = b.load(refs, typ=T.I64)
+    b.cbranch(b.icmp_signed(">", count, T.I64(1)), decrement, free)
+    b.position_at_end(decrement)
+    b.store(b.sub(count, T.I64(1)), refs)
+    bump(fn, field(fn, fn.mc.counters, RELEASES), 1)
+    b.branch(done)
+    b.position_at_end(free)
+    b.call(fn.mc.runtime("hic_release"), [rid])
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def hold(fn: Fn, owner: ll.Value, pack: ll.Value) -> None:
+    """An owned pack was stored into an object of region `owner`."""
+    fn.b.call(fn.mc.runtime("hic_region_hold"), [owner, pack_region(fn, pack)])
+
+
+def pack_region(fn: Fn, pack: ll.Value) -> ll.Value:
+    return fn.b.extract_value(pack, 1)
+
+
+def pack_object(fn: Fn, pack: ll.Value) -> ll.Value:
+    return fn.b.extract_value(pack, 0)
+
+
+def make_pack(fn: Fn, obj: ll.Value, rid: ll.Value) -> ll.Value:
+    b = fn.b
+    return b.insert_value(b.insert_value(T.undef(T.PACK), obj, 0), rid, 1)
+
+
+# ---------------------------------------------------------------- constructs
+
+
+def _region(fn: Fn, e: ir.Region) -> ll.Value | None:
+    from lolang.codegen.statements import emit_block
+
+    rid = fn.b.call(fn.mc.runtime("hic_region_new"), [], name=e.name)
+    fn.push()
+    fn.bind_region(e.name, fn.uids[id(e)], rid)
+    fn.cleanups.append(rid)
+    value = emit_block(fn, e.body)
+    fn.cleanups.pop()
+    fn.pop()
+    fn.live_block()
+    release(fn, rid)
+    return value
+
+
+def _unpack(fn: Fn, e: ir.Unpack) -> ll.Value | None:
+    from lolang.codegen.expressions import emit_expr
+    from lolang.codegen.statements import emit_block
+
+    # A place (a variable, a field read) is borrowed for the block; any
+    # other pack is an owned temporary the block consumes.
+    owned = not isinstance(e.pack, (ir.Var, ir.FieldGet))
+    pack = emit_expr(fn, e.pack)
+    rid = pack_region(fn, pack)
+    fn.push()
+    fn.bind_region(e.region, fn.uids[id(e)], rid)
+    fn.bind_var(e.var, pack_object(fn, pack))
+    if owned:
+        fn.cleanups.append(rid)
+    value = emit_block(fn, e.body)
+    if owned:
+        fn.cleanups.pop()
+    fn.pop()
+    if owned:
+        fn.live_block()
+        release(fn, rid)
+    return value
+
+
+def _pack(fn: Fn, e: ir.Pack) -> ll.Value:
+    from lolang.codegen.expressions import emit_expr
+
+    obj = emit_expr(fn, e.value)
+    rid = fn.region_of(fn.type_of(e.value))
+    retain(fn, rid)
+    return make_pack(fn, obj, rid)
+
+
+def _copy(fn: Fn, e: ir.Copy) -> ll.Value:
+    from lolang.codegen.expressions import emit_expr
+
+    pack = emit_expr(fn, e.value)
+    retain(fn, pack_region(fn, pack))
+    return pack
+
+
+def _drop(fn: Fn, s: ir.Drop) -> None:
+    from lolang.codegen.expressions import emit_expr
+
+    release(fn, pack_region(fn, emit_expr(fn, s.value)))
+
+
+def _merge(fn: Fn, s: ir.Merge) -> None:
+    """`merge r into q`: the runtime moves r's chunks and held packs to q,
+    gives r a counted reference on q, and from then on sends what is
+    allocated in r to q. Until the end of the block holding the merge,
+    `@r` is `@q` (docs/lolang.md §5.3): what the program does there to an
+    object of r, it does in q, as the interpreter does."""
+    child, parent = fn.region(s.region), fn.region(s.into)
+    fn.b.call(fn.mc.runtime("hic_region_merge"), [child, parent])
+    fn.rebind_uid(fn._find(("r", s.region)), parent)
+
+
+EXPR_RULES = {
+    ir.Region: _region,
+    ir.Unpack: _unpack,
+    ir.Pack: _pack,
+    ir.Copy: _copy,
+}
+
+STMT_RULES = {
+    ir.Drop: _drop,
+    ir.Merge: _merge,
+}

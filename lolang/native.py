@@ -1,0 +1,319 @@
+"""Native code: lolang compiled to LLVM IR (lolang/codegen), then run in a
+child process by MCJIT (`hic run --engine native`), or written as an object
+file and linked with the C runtime into an executable (`hic compile -o`).
+
+* `compile(program) -> NativeModule` is the `llvm` stage: it checks the
+  program (code generation reads the checker's types), builds the module
+  with llvmlite's IR builder for this machine's triple and data layout, and
+  verifies it with `parse_assembly` + `verify`; a module LLVM rejects is a
+  `CompilerBug` of stage `llvm`. `str()` of the result is the IR text that
+  `--dump llvm` and `--emit llvm` show.
+* `run(program, out, args) -> stats` is the `native` engine (DESIGN.md's
+  engine interface, like `lolang.interpreter.run`). See `_run_child`.
+* `emit_object(module) -> bytes` and `link_executable(module, path)` are
+  ahead-of-time compilation; the executable honours `HIC_STATS=FILE` and
+  passes its arguments to `main(args)`.
+
+How hard LLVM works. An executable gets LLVM's `default<O2>` pipeline and
+optimizing code generation: it is what benchmarks measure. The JIT serves
+`hic run` and the tests, where compile time dominates: by default it runs
+only SROA (variables to registers) and CFG simplification, then fast
+instruction selection, about ten times quicker to compile than O2;
+`HIC_JIT_OPT=2` gives it the full pipeline, `HIC_JIT_OPT=0` nothing.
+Optimization cannot change what a program prints or counts: integer
+operations are emitted without `nsw`/`nuw`, floating point without
+fast-math flags (so no fused or reordered operations, LANGUAGE.md 1.7),
+the cases where C or LLVM leave behaviour undefined (division by zero or by
+−1, an F64 out of S64's range) are tested before the operation, and every
+counter is a memory operation on a global the optimizer must preserve.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import selectors
+import subprocess
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import llvmlite.binding as llvm
+from llvmlite import ir as ll
+
+from diagnostics import NOSPAN, CompileError, CompilerBug, ProgramError, Span
+from lolang import checker, ir
+from lolang.codegen import compile_program
+
+STAGE = "llvm"
+ENTRY = "hic_program_run"
+OPT_LEVEL = 2  # executables
+
+
+def _jit_level() -> int:
+    """`HIC_JIT_OPT`: 0, 1 (the default) or 2; see the module docstring."""
+    value = os.environ.get("HIC_JIT_OPT", "1")
+    return int(value) if value in ("0", "1", "2") else 1
+
+
+@dataclass
+class NativeModule:
+    """The `llvm` stage's program: an LLVM module, verified."""
+
+    module: ll.Module
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# --------------------------------------------------------------------------
+# Compiling
+
+
+_initialized = False
+
+
+def _init_llvm() -> None:
+    # llvm.initialize() is deprecated (it raises in current llvmlite): only
+    # the native target and its assembly printer are needed.
+    global _initialized
+    if not _initialized:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        _initialized = True
+
+
+def _target_machine(*, jit: bool) -> llvm.TargetMachine:
+    """For the JIT, this very CPU; for an object file, the triple's generic
+    CPU (the executable may run on another machine of the same kind) and
+    position-independent code (cc links PIE executables)."""
+    _init_llvm()
+    target = llvm.Target.from_triple(llvm.get_process_triple())
+    if jit:
+        features = llvm.get_host_cpu_features().flatten()
+        level = 0 if _jit_level() < 2 else OPT_LEVEL
+        return target.create_target_machine(cpu=llvm.get_host_cpu_name(), features=features, opt=level, jit=True)
+    return target.create_target_machine(opt=OPT_LEVEL, reloc="pic", codemodel="default")
+
+
+def compile(program: ir.Program, stage: str = STAGE) -> NativeModule:
+    """The `llvm` stage: a checked, verified LLVM module for `program`."""
+    types: dict = {}
+    try:
+        checker.check(program, types)
+    except CompileError as error:
+        raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
+    try:
+        module = compile_program(program, types, stage)
+    except CompilerBug as bug:
+        raise bug.with_stage(STAGE) from None
+    module.triple = llvm.get_process_triple()
+    module.data_layout = str(_target_machine(jit=False).target_data)
+    text = str(module)
+    try:
+        llvm.parse_assembly(text).verify()
+    except RuntimeError as error:
+        raise CompilerBug(f"LLVM rejects the generated module: {error}", STAGE) from None
+    return NativeModule(module, text)
+
+
+def compile_to_llvm(program: ir.Program, stage: str = STAGE) -> str:
+    """The LLVM IR of `program`, as text."""
+    return str(compile(program, stage))
+
+
+def _native(program) -> NativeModule:
+    return program if isinstance(program, NativeModule) else compile(program)
+
+
+def _optimized(native: NativeModule, tm: llvm.TargetMachine, level: int = OPT_LEVEL) -> llvm.ModuleRef:
+    """The module parsed for LLVM and optimized at `level` (0 nothing, 1
+    registers and CFG clean-up only, 2 LLVM's default O2 pipeline)."""
+    mod = llvm.parse_assembly(native.text)
+    mod.verify()
+    if level <= 0:
+        return mod
+    builder = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=min(level, 2)))
+    if level >= 2:
+        passes = builder.getModulePassManager()
+    else:
+        passes = llvm.create_new_module_pass_manager()
+        passes.add_sroa_pass()
+        passes.add_simplify_cfg_pass()
+    passes.run(mod, builder)
+    return mod
+
+
+def emit_object(program) -> bytes:
+    """An object file (this machine's format) defining `main`."""
+    native = _native(program)
+    tm = _target_machine(jit=False)
+    return tm.emit_object(_optimized(native, tm))
+
+
+def link_executable(program, path: str | os.PathLike) -> Path:
+    """Link `program` with the runtime's static library into an
+    executable at `path` (with the machine's C compiler, `$CC` or `cc`)."""
+    from runtime.build import compiler, link_args
+
+    obj = emit_object(program)
+    with tempfile.TemporaryDirectory(prefix="hic-link-") as scratch:
+        obj_path = Path(scratch) / "program.o"
+        obj_path.write_bytes(obj)
+        command = [*compiler(), str(obj_path), *link_args(), "-o", str(path)]
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise CompilerBug(f"linking failed: {' '.join(command)}\n{result.stdout.decode(errors='replace')}", "exe")
+    return Path(path)
+
+
+# --------------------------------------------------------------------------
+# Running (the `native` engine)
+
+
+def run(program, out: BinaryIO, args=()) -> dict:
+    """Run `program` (a `NativeModule`, or lolang to compile first) in a
+    child process; its stdout goes to `out`; return the stats dict, or raise
+    `ProgramError` (exit 101, the runtime's stderr line parsed back) or
+    `CompilerBug` (exit 3, a crash, a JIT failure)."""
+    from runtime import shared_library
+
+    native = _native(program)
+    library = str(shared_library())  # built here, once, not in the child
+    with tempfile.TemporaryDirectory(prefix="hic-run-") as scratch:
+        stats_path = os.path.join(scratch, "stats.json")
+        status, stderr = _run_child(native, library, out, [str(a) for a in args], stats_path)
+        stats = _read_stats(stats_path)
+    return _outcome(status, stderr, stats)
+
+
+def _run_child(native: NativeModule, library: str, out: BinaryIO, args: list[str], stats_path: str):
+    """Fork; the child JIT-compiles the module and runs it, so that a
+    crash or an `exit` in the program cannot take hic down. The child's
+    stdout is `out`'s own file descriptor when it has one (the program
+    writes the terminal directly, in order), else a pipe copied into
+    `out`; its stderr is always a pipe, read back for the error line.
+    Returns (wait status, stderr bytes)."""
+    direct = _fileno(out)
+    _flush(out)
+    _flush(sys.stdout)
+    _flush(sys.stderr)
+    err_r, err_w = os.pipe()
+    out_r, out_w = os.pipe() if direct is None else (None, None)
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 3
+        try:
+            os.dup2(direct if direct is not None else out_w, 1)
+            os.dup2(err_w, 2)
+            for fd in (err_r, err_w, out_r, out_w):
+                if fd is not None and fd > 2:
+                    os.close(fd)
+            os.environ["HIC_STATS"] = stats_path
+            status = _jit_and_run(native, library, args)
+        except BaseException:
+            os.write(2, ("hic internal error: the JIT failed:\n" + traceback.format_exc()).encode())
+        os._exit(status)
+    os.close(err_w)
+    if out_w is not None:
+        os.close(out_w)
+    stderr = _drain(out_r, err_r, out)
+    _, status = os.waitpid(pid, 0)
+    return status, stderr
+
+
+def _jit_and_run(native: NativeModule, library: str, args: list[str]) -> int:
+    llvm.load_library_permanently(library)
+    tm = _target_machine(jit=True)
+    engine = llvm.create_mcjit_compiler(_optimized(native, tm, _jit_level()), tm)
+    engine.finalize_object()
+    entry = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p))(
+        engine.get_function_address(ENTRY))
+    argv = [b"hic"] + [os.fsencode(a) for a in args]
+    array = (ctypes.c_char_p * (len(argv) + 1))(*argv, None)
+    return entry(len(argv), array)
+
+
+def _drain(out_r: int | None, err_r: int, out: BinaryIO) -> bytes:
+    """Copy the child's stdout pipe into `out` and collect its stderr,
+    both until the child closes them."""
+    stderr = bytearray()
+    selector = selectors.DefaultSelector()
+    selector.register(err_r, selectors.EVENT_READ)
+    if out_r is not None:
+        selector.register(out_r, selectors.EVENT_READ)
+    open_fds = 1 + (out_r is not None)
+    while open_fds:
+        for key, _ in selector.select():
+            data = os.read(key.fd, 1 << 16)
+            if not data:
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                open_fds -= 1
+            elif key.fd == err_r:
+                stderr += data
+            else:
+                out.write(data)
+    selector.close()
+    return bytes(stderr)
+
+
+_ERROR_LINE = re.compile(r"runtime error: (?P<what>.*?)(?: at (?P<line>\d+):(?P<col>\d+))?")
+
+
+def _outcome(status: int, stderr: bytes, stats: dict) -> dict:
+    """What the child's wait status and stderr mean to hic (see `run`)."""
+    text = stderr.decode("utf-8", errors="replace")
+    first = text.splitlines()[0] if text else ""
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        if code == 0:
+            return stats
+        found = _ERROR_LINE.fullmatch(first)
+        if code == 101 and found:
+            span = Span(int(found["line"]), int(found["col"])) if found["line"] else NOSPAN
+            error = ProgramError(found["what"], span)
+            error.stats = stats
+            raise error
+        raise CompilerBug(f"native code exited with status {code}: {text.strip() or '(no message)'}", STAGE)
+    signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else status
+    raise CompilerBug(f"native code was killed by signal {signal}: {text.strip() or '(no message)'}", STAGE)
+
+
+def _read_stats(path: str) -> dict:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def _fileno(out) -> int | None:
+    try:
+        return out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _flush(stream) -> None:
+    try:
+        stream.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def llvm_stage():
+    """The pipeline's `llvm` stage, `Stage("llvm", "llvm", compile,
+    engine="native")`, for `lowering/stages.py` to append after the lolang
+    passes. (`lowering` owns the stage list and the `Stage` type; importing
+    it here, only when called, keeps lolang free of any import of lowering
+    at load time.)"""
+    from lowering.pipeline import Stage
+
+    return Stage(STAGE, "llvm", compile, engine="native")

@@ -1,0 +1,400 @@
+"""Native code (lolang/native.py, lolang/codegen/): every program behaves
+natively exactly as under the lolang interpreter, which defines lolang —
+stdout, the first line of stderr, the exit status — and counts the same
+allocations, regions and reference-count operations (DESIGN.md "Figures
+every engine reports"). Then what only native code has: the JIT's child
+process, the stack, ahead-of-time executables, the IR's own checks.
+
+Executables and the command line need the pipeline's `llvm` stage; the
+rest drives `lolang.native` directly on lowered programs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import llvmlite.binding as llvm
+import pytest
+from llvmlite import ir as ll
+
+from conftest import CONFORMANCE, EXAMPLES, ROOT
+from diagnostics import CompilerBug, ProgramError, Source
+from lolang import interpreter, native
+from lolang.parser import parse
+from lowering import pipeline
+
+LOLANG_PROGRAMS = sorted((ROOT / "tests" / "lolang_programs").glob("*.lo"))
+# The figures native code and the lolang interpreter must agree on (and, in
+# practice, on the rest too: bytes and the peak of live regions).
+SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "retains", "releases")
+ALL_STATS = SHARED_STATS + ("regions_peak", "bytes_allocated", "bytes_peak")
+
+
+@dataclass
+class Run:
+    stdout: bytes
+    stderr_line: str
+    status: int
+    stats: dict = field(default_factory=dict)
+
+    def observed(self):
+        return self.stdout, self.stderr_line, self.status
+
+
+def run(runner, program, args=()) -> Run:
+    out = io.BytesIO()
+    try:
+        stats = runner(program, out, list(args))
+    except ProgramError as error:
+        return Run(out.getvalue(), error.line(), 101, error.stats)
+    return Run(out.getvalue(), "", 0, stats)
+
+
+def figures(stats: dict, keys=ALL_STATS) -> dict:
+    return {k: stats.get(k) for k in keys}
+
+
+def lowered(path: Path | str, level: int = 0, text: str | None = None):
+    """The `lo` stage of a hilang file (or of `text`)."""
+    source = Source(str(path), text) if text is not None else Source.read(str(path))
+    return pipeline.run_pipeline(source, pipeline.Options(level), until="lo")[-1].program
+
+
+def assert_same(program, args=()) -> Run:
+    expected = run(interpreter.run, program, args)
+    got = run(native.run, program, args)
+    assert got.observed() == expected.observed()
+    assert figures(got.stats) == figures(expected.stats)
+    return got
+
+
+def has_llvm_stage() -> bool:
+    return "llvm" in pipeline.stage_names("x.hi")
+
+
+needs_llvm_stage = pytest.mark.skipif(not has_llvm_stage(), reason="the pipeline has no 'llvm' stage yet")
+
+
+# ---------------------------------------------------------------- programs
+
+
+@pytest.mark.parametrize("path", LOLANG_PROGRAMS, ids=lambda p: p.stem)
+def test_lolang_program(path: Path):
+    got = assert_same(parse(Source.read(str(path))))
+    assert got.stdout == path.with_suffix(".out").read_bytes()
+    status = path.with_suffix(".status")
+    assert got.status == (int(status.read_text()) if status.exists() else 0)
+    stderr = path.with_suffix(".stderr")
+    if stderr.exists():
+        assert got.stderr_line == stderr.read_text().splitlines()[0]
+
+
+def _hilang_programs() -> list[Path]:
+    found = sorted(CONFORMANCE.glob("*.hi")) + sorted(EXAMPLES.glob("*.hi"))
+    return [p for p in found if p.with_suffix(".out").exists() and not p.with_suffix(".err").exists()]
+
+
+@pytest.mark.parametrize("path", _hilang_programs(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_hilang_program(path: Path):
+    args = path.with_suffix(".args")
+    args = args.read_text().split() if args.exists() else ()
+    got = assert_same(lowered(path), args)
+    assert got.stdout == path.with_suffix(".out").read_bytes()
+
+
+def test_the_benchmark_program():
+    got = assert_same(lowered(ROOT / "bench" / "binary_trees.hi"), ["6"])
+    assert got.stdout.startswith(b"stretch tree of depth 7")
+    assert got.stats["regions_leaked"] == 0
+
+
+def test_main_takes_its_arguments():
+    program = lowered("args.hi", text="""
+fun main(args: Array String) {
+    var total = 0;
+    for a in args { print(a, len(a)); total = total + int(a); }
+    print(len(args), total);
+}
+""")
+    got = assert_same(program, ["1", "22", "-300"])
+    assert got.stdout == b"1 1\n22 2\n-300 4\n3 -277\n"
+    assert got.stats["regions_created"] == 4  # the array's region and one per string
+    failed = assert_same(program, ["7", "x"])
+    assert failed.stderr_line == "runtime error: malformed integer string at 4:55"
+
+
+# `continue`, `break` and `return` out of `region` blocks and owned
+# `unpack`s release what those blocks hold, innermost first.
+ESCAPES = """
+data Box = Box(v: S64)
+
+fun early(n: S64): S64 {
+    let x = do {
+        if n > 2 {
+            return n * 10;
+        }
+        n
+    };
+    var i = 0;
+    while true {
+        i = i + 1;
+        region q {
+            let b = pack{r} new[q] Box(i);
+            let v = unpack copy b as s, o {
+                if o.v == 4 {
+                    drop b;
+                    continue;
+                }
+                o.v
+            };
+            drop b;
+            if v == 3 {
+                continue;
+            }
+            if v > 5 {
+                break;
+            }
+            print(v);
+        };
+    }
+    let y = region q {
+        let b = pack{r} new[q] Box(x);
+        unpack copy b as s, o {
+            drop b;
+            if o.v == 1 {
+                return 100;
+            }
+            o.v
+        }
+    };
+    return x + y + i;
+}
+
+fun main() {
+    print(early(1), early(2), early(7));
+}
+"""
+
+
+def test_jumps_out_of_blocks_release_their_references():
+    got = assert_same(parse(Source("escapes.lo", ESCAPES)))
+    assert got.stdout == b"1\n2\n5\n1\n2\n5\n100 10 70\n"
+    assert got.stats["regions_leaked"] == 0 and got.stats["releases"] == 42
+
+
+# ---------------------------------------------------------------- numbers
+
+WRAPPING = """
+fun divide(a: S64, b: S64) { print(a / b, a % b); }
+fun main() {
+    let min = -9223372036854775807 - 1;
+    divide(min, -1);
+    divide(-7, 2);
+    divide(7, -2);
+    print(min - 1, -min, min * -1, 200u8 + 100u8, -(1u8));
+    divide(1, 0);
+}
+"""
+
+
+def test_division_wraps_and_a_zero_divisor_is_an_error():
+    got = assert_same(lowered("wrap.hi", text=WRAPPING))
+    assert got.stdout.splitlines() == [
+        b"-9223372036854775808 0", b"-3 -1", b"-3 1",
+        b"9223372036854775807 -9223372036854775808 -9223372036854775808 44 255",
+    ]
+    assert got.stderr_line == "runtime error: division by zero at 2:36"
+
+
+# (a * b + c) where a * b rounds to 1.0 exactly: 0 unfused, 2^-54 fused.
+FUSION = """
+fun f(a: F64, b: F64, c: F64): F64 { return (a * b + c) * 100000000000000000.0; }
+fun main() {
+    print(f(0.1, 10.0, -1.0), 1.0 / 0.0, -1.0 / 0.0, 0.0 / 0.0, sqrt(-0.0), trunc(-2.9));
+    print(trunc(1.0 / 0.0));
+}
+"""
+
+
+@pytest.mark.parametrize("jit_level", ["1", "2"])
+def test_floating_point_is_never_fused(jit_level, monkeypatch):
+    monkeypatch.setenv("HIC_JIT_OPT", jit_level)
+    got = assert_same(lowered("fma.hi", text=FUSION))
+    assert got.stdout == b"0.000000000 inf -inf nan -0.000000000 -2\n"
+    assert got.stderr_line == "runtime error: F64 value out of range for S64 at 5:11"
+
+
+# ---------------------------------------------------------------- the stack
+
+DEEP = """
+fun depth(n: S64): S64 {
+    if n == 0 { return 0; }
+    return 1 + depth(n - 1);
+}
+fun main() { print(depth(100000)); print(depth(199998)); print(depth(199999)); }
+"""
+
+
+def test_deep_recursion_runs_and_stops_where_every_engine_stops():
+    """main is call 1, so depth(199998) makes 199,999 calls active and
+    depth(199999) would make 200,001: `stack overflow` at that call."""
+    got = assert_same(lowered("deep.hi", text=DEEP))
+    assert got.stdout == b"100000\n199998\n"
+    assert got.stderr_line == "runtime error: stack overflow at 4:16"
+
+
+def test_unbounded_recursion_is_a_stack_overflow():
+    got = assert_same(lowered("forever.hi", text="""
+fun down(n: S64): S64 { return down(n + 1) + 1; }
+fun main() { print(1); print(down(0)); }
+"""))
+    assert (got.stdout, got.stderr_line, got.status) == (b"1\n", "runtime error: stack overflow at 2:32", 101)
+
+
+def test_the_guard_page_is_the_backstop(monkeypatch):
+    """With a stack too small for the depth bound, the runtime's guard
+    page ends the program the same way (without a position)."""
+    monkeypatch.setenv("HIC_STACK_SIZE", "256K")
+    got = run(native.run, lowered("deep.hi", text=DEEP))
+    assert (got.stdout, got.stderr_line, got.status) == (b"", "runtime error: stack overflow", 101)
+
+
+# ---------------------------------------------------------------- the JIT's child process
+
+
+def test_stdout_goes_straight_to_a_file_descriptor(tmp_path):
+    """When `out` has a file descriptor the child writes to it directly:
+    output before a runtime error stands, in order."""
+    program = parse(Source.read(str(ROOT / "tests" / "lolang_programs" / "runtime_error.lo")))
+    with open(tmp_path / "out", "wb") as out:
+        with pytest.raises(ProgramError) as caught:
+            native.run(program, out, [])
+    assert (tmp_path / "out").read_bytes() == (ROOT / "tests" / "lolang_programs" / "runtime_error.out").read_bytes()
+    assert caught.value.line() == "runtime error: division by zero at 9:16"
+    assert caught.value.stats["regions_leaked"] == 1
+
+
+def test_a_lot_of_output_through_the_pipe():
+    got = run(native.run, lowered("loud.hi", text="""
+fun main() { for i in 0..200000 { print(i, "some padding to fill the pipe"); } }
+"""))
+    lines = got.stdout.splitlines()
+    assert len(lines) == 200000 and lines[-1] == b"199999 some padding to fill the pipe"
+
+
+def test_how_the_child_ends():
+    exited = lambda code: code << 8  # noqa: E731  (a wait status)
+    assert native._outcome(exited(0), b"", {"allocs": 1}) == {"allocs": 1}
+    with pytest.raises(ProgramError) as caught:
+        native._outcome(exited(101), b"runtime error: index 3 out of range for length 3 at 9:22\n", {})
+    assert caught.value.line() == "runtime error: index 3 out of range for length 3 at 9:22"
+    with pytest.raises(CompilerBug, match="stale region id") as bug:
+        native._outcome(exited(3), b"hic internal error: stale region id #3.1 (retain)\n", {})
+    assert bug.value.stage == "llvm"
+    with pytest.raises(CompilerBug, match="signal 11"):
+        native._outcome(11, b"", {})
+
+
+# ---------------------------------------------------------------- the module
+
+
+def test_a_module_llvm_rejects_is_a_compiler_bug_of_stage_llvm(monkeypatch):
+    def broken(program, types, stage):
+        module = ll.Module()
+        func = ll.Function(module, ll.FunctionType(ll.IntType(64), []), "f")
+        ll.IRBuilder(func.append_basic_block()).ret(ll.Constant(ll.IntType(32), 0))
+        return module
+
+    monkeypatch.setattr(native, "compile_program", broken)
+    with pytest.raises(CompilerBug) as bug:
+        native.compile(parse(Source.read(str(LOLANG_PROGRAMS[0]))))
+    assert bug.value.stage == "llvm"
+
+
+def test_the_module_is_built_for_this_machine():
+    text = native.compile_to_llvm(parse(Source.read(str(LOLANG_PROGRAMS[0]))))
+    assert f'target triple = "{llvm.get_process_triple()}"' in text
+    assert "define i32 @\"hic_program_run\"" in text or "@hic_program_run" in text
+    assert "fast" not in [w.strip(",") for w in text.split()]  # no fast-math flags anywhere
+
+
+def test_executables_inline_the_allocation_fast_path():
+    """At O2 the bump-and-compare fast path and the retain/release fast
+    paths are inlined into the program's functions; only a full chunk
+    calls the runtime."""
+    module = native.compile(parse(Source.read(str(ROOT / "tests" / "lolang_programs" / "worked_example.lo"))))
+    text = str(native._optimized(module, native._target_machine(jit=False)))
+    assert "@hic_alloc_slow(" in text
+    for helper in ("@hic.alloc(", "@hic.retain(", "@hic.release("):
+        assert helper not in text
+
+
+# ---------------------------------------------------------------- executables
+
+
+def test_an_executable_runs_like_the_jit(tmp_path):
+    program = lowered(EXAMPLES / "binary_trees.hi")
+    exe = native.link_executable(native.compile(program), tmp_path / "bt")
+    jit = run(native.run, program, ["5"])
+    stats = tmp_path / "stats.json"
+    result = subprocess.run([str(exe), "5"], capture_output=True, env={**os.environ, "HIC_STATS": str(stats)})
+    assert (result.stdout, result.returncode) == (jit.stdout, 0)
+    assert figures(json.loads(stats.read_text())) == figures(jit.stats)
+
+
+def test_an_executable_reports_runtime_errors(tmp_path):
+    program = parse(Source.read(str(ROOT / "tests" / "lolang_programs" / "runtime_index.lo")))
+    exe = native.link_executable(program, tmp_path / "prog")
+    result = subprocess.run([str(exe)], capture_output=True)
+    assert result.returncode == 101
+    assert result.stderr.decode().splitlines()[0] == "runtime error: index 3 out of range for length 3 at 9:22"
+
+
+def hic(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hic", *args], capture_output=True, cwd=ROOT, **kwargs)
+
+
+@needs_llvm_stage
+def test_hic_compile_o_links_an_executable(tmp_path):
+    exe = tmp_path / "hello"
+    assert hic("compile", str(EXAMPLES / "hello.hi"), "-o", str(exe)).returncode == 0
+    assert subprocess.run([str(exe)], capture_output=True).stdout == (EXAMPLES / "hello.out").read_bytes()
+
+
+@needs_llvm_stage
+def test_hic_emits_llvm_and_objects(tmp_path):
+    source = str(EXAMPLES / "hello.hi")
+    assert hic("compile", source, "--emit", "llvm", "-o", str(tmp_path / "h.ll")).returncode == 0
+    llvm.parse_assembly((tmp_path / "h.ll").read_text()).verify()
+    assert hic("compile", source, "--emit", "obj", "-o", str(tmp_path / "h.o")).returncode == 0
+    assert (tmp_path / "h.o").read_bytes()[:4] == b"\x7fELF"
+    dumped = hic("compile", source, "--dump", "llvm")
+    assert dumped.returncode == 0 and b"hic_program_run" in dumped.stdout
+    assert hic("compile", source, "--emit", "obj").returncode == 2  # a binary needs -o
+
+
+@needs_llvm_stage
+def test_native_is_the_default_engine(tmp_path):
+    result = hic("run", str(CONFORMANCE / "rt_divzero.hi"), f"--stats={tmp_path / 's.json'}")
+    assert result.returncode == 101
+    assert result.stdout == (CONFORMANCE / "rt_divzero.out").read_bytes()
+    assert result.stderr.decode().startswith("runtime error: division by zero at ")
+    assert json.loads((tmp_path / "s.json").read_text())["engine"] == "native"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.hi")), ids=lambda p: p.stem)
+def test_valgrind_finds_nothing_wrong_with_the_examples(path: Path, tmp_path):
+    exe = native.link_executable(lowered(path), tmp_path / path.stem)
+    result = subprocess.run(["valgrind", "--error-exitcode=99", "--leak-check=no", "-q", str(exe)],
+                            capture_output=True)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == path.with_suffix(".out").read_bytes()
