@@ -306,14 +306,3 @@ def _flush(stream) -> None:
         stream.flush()
     except (AttributeError, OSError, ValueError):
         pass
-
-
-def llvm_stage():
-    """The pipeline's `llvm` stage, `Stage("llvm", "llvm", compile,
-    engine="native")`, for `lowering/stages.py` to append after the lolang
-    passes. (`lowering` owns the stage list and the `Stage` type; importing
-    it here, only when called, keeps lolang free of any import of lowering
-    at load time.)"""
-    from lowering.pipeline import Stage
-
-    return Stage(STAGE, "llvm", compile, engine="native")

@@ -1,0 +1,147 @@
+"""hilang's built-in functions -> lolang built-ins, one small rule each
+(`RULES`, keyed by name).
+
+Assumes a checked call (`Call.builtin` set, arguments typed). Guarantees
+what docs/hilang-semantics.md says of each: arguments left to right before
+the operation; the allocating ones (`array`, `map`, `keys`, `get`, `str`)
+make one object in a fresh region; `pop`, `array`, `int` and `trunc` carry
+the call's position. A container operation unpacks the container's pack
+for the operation (so growing needs `a` on its region, docs/lolang.md §5.1).
+
+`get(m, k)` has no lolang built-in: it is `if contains(m, k) then Some(m[k])
+else None`, the key evaluated once.
+"""
+
+from __future__ import annotations
+
+from hilang import ast
+from hilang import types as ht
+from lolang import ir
+from lowering.naive import values as V
+from lowering.naive.context import FunCx
+from lowering.naive.expressions import allocate, lower_expr, pos, stored
+from lowering.naive.values import Val
+
+
+def lower_builtin(fx: FunCx, e: ast.Call) -> Val:
+    return RULES[e.func](fx, e)
+
+
+def _result(value: ir.Expr, ty: ht.Type) -> Val:
+    return V.owned(value, ty) if ht.is_heap(ty) else V.prim(value, ty)
+
+
+def _heap_places(e: ast.Call) -> list[bool]:
+    return [ht.is_heap(a.ty) for a in e.args]
+
+
+def _on_objects(name: str, with_pos: bool = False):
+    """`name(o1, ...)` on the objects of its arguments (primitives as
+    they are): `len`, `contains`, `remove`, `int`, `print`."""
+
+    def rule(fx: FunCx, e: ast.Call) -> Val:
+        vals = V.operands(fx, lower_expr, e.args, _heap_places(e))
+        at = pos(e) if with_pos else None
+        value = V.with_objects(fx, vals, lambda objs: ir.Builtin(name, (), tuple(objs), at))
+        return _result(value, e.ty)
+
+    return rule
+
+
+def _prim_op(name: str, with_pos: bool = False):
+    """A conversion on a primitive: `sqrt`, `float`, `trunc`, `u8`, `s64`."""
+
+    def rule(fx: FunCx, e: ast.Call) -> Val:
+        (arg,) = V.operands(fx, lower_expr, e.args)
+        return V.prim(ir.Builtin(name, (), (arg.expr,), pos(e) if with_pos else None), e.ty)
+
+    return rule
+
+
+def _push(fx: FunCx, e: ast.Call) -> Val:
+    xs, x = V.operands(fx, lower_expr, e.args, [True, False])
+    return V.prim(V.with_object(fx, xs, lambda o: ir.Builtin("push", (), (o, V.consume(fx, x)))), e.ty)
+
+
+def _pop(fx: FunCx, e: ast.Call) -> Val:
+    (xs,) = V.operands(fx, lower_expr, e.args, [True])
+    return _result(V.with_object(fx, xs, lambda o: ir.Builtin("pop", (), (o,), pos(e))), e.ty)
+
+
+def _insert(fx: FunCx, e: ast.Call) -> Val:
+    m, k, v = V.operands(fx, lower_expr, e.args, [True, False, False])
+
+    def insert(o: ir.Expr) -> ir.Expr:
+        return ir.Builtin("insert", (), (o, V.consume(fx, k), V.consume(fx, v)))
+
+    return V.prim(V.with_object(fx, m, insert), e.ty)
+
+
+def _get(fx: FunCx, e: ast.Call) -> Val:
+    m, key = V.operands(fx, lower_expr, e.args, _heap_places(e))
+    key = V.settled(fx, key)  # read twice: by `contains` and by `m[k]`
+    value_heap = ht.is_heap(e.ty.args[0])
+    some = fx.types.ctor(e.ty, "Some").name
+    none = fx.types.ctor(e.ty, "None").name
+
+    def get(objs: list[ir.Expr]) -> ir.Expr:
+        o, k = objs
+        found = ir.Index(o, k)
+        found = ir.Copy(found) if value_heap else found
+        return ir.IfExpr(
+            ir.Builtin("contains", (), (o, k)),
+            allocate(fx, "r", lambda q: ir.NewData(q, some, (found,))),
+            allocate(fx, "r", lambda q: ir.NewData(q, none)),
+        )
+
+    return V.owned(V.with_objects(fx, [m, key], get), e.ty)
+
+
+def _keys(fx: FunCx, e: ast.Call) -> Val:
+    (m,) = V.operands(fx, lower_expr, e.args, [True])
+    keys = lambda o: allocate(fx, "rwa", lambda q: ir.Builtin("keys", (q,), (o,)))
+    return V.owned(V.with_object(fx, m, keys), e.ty)
+
+
+def _array(fx: FunCx, e: ast.Call) -> Val:
+    n, x = stored(fx, e.args)
+    elem = fx.types.slot_type(e.ty.elem)
+    if elem != fx.types.value_type(e.args[1].ty):
+        # lolang takes the element type from `x`: weaken a stronger pack
+        # (`[]` is `{rwa}`) to the declared element type first.
+        t = fx.temp("t")
+        fx.emit(ir.Let(t, elem, x))
+        x = ir.Var(t)
+    return V.owned(allocate(fx, "rwa", lambda q: ir.Builtin("array", (q,), (n, x), pos(e))), e.ty)
+
+
+def _map(fx: FunCx, e: ast.Call) -> Val:
+    key, value = fx.types.slot_type(e.ty.key), fx.types.slot_type(e.ty.value)
+    return V.owned(allocate(fx, "rwa", lambda q: ir.NewMap(q, key, value)), e.ty)
+
+
+def _str(fx: FunCx, e: ast.Call) -> Val:
+    (n,) = stored(fx, e.args)
+    return V.owned(allocate(fx, "r", lambda q: ir.Builtin("str", (q,), (n,))), e.ty)
+
+
+RULES = {
+    "print": _on_objects("print"),
+    "len": _on_objects("len"),
+    "contains": _on_objects("contains"),
+    "remove": _on_objects("remove"),
+    "int": _on_objects("int", with_pos=True),
+    "push": _push,
+    "pop": _pop,
+    "insert": _insert,
+    "get": _get,
+    "keys": _keys,
+    "array": _array,
+    "map": _map,
+    "str": _str,
+    "sqrt": _prim_op("sqrt"),
+    "float": _prim_op("float"),
+    "trunc": _prim_op("trunc", with_pos=True),
+    "u8": _prim_op("u8"),
+    "s64": _prim_op("s64"),
+}

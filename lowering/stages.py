@@ -1,0 +1,31 @@
+"""The lolang stages of the pipeline, in order (`lowering.pipeline` runs
+them; the lolang checker runs after each).
+
+`lo` is the naive lowering. Optimization passes append themselves here as
+`Stage("lo.<pass>", LOLANG, run, engine="lolang", optimization=True,
+min_level=...)`; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from lowering.pipeline import LOLANG, Stage
+
+
+def _lower(program):
+    from lowering.naive import lower
+
+    return lower(program)
+
+
+def _compile_llvm(program):
+    from lolang.native import compile
+
+    return compile(program)
+
+
+def stages() -> list[Stage]:
+    return [
+        Stage("lo", LOLANG, _lower, engine="lolang"),
+        # Optimization passes go here, before code generation.
+        Stage("llvm", "llvm", _compile_llvm, engine="native"),
+    ]
