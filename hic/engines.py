@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from diagnostics import ProgramError
+from diagnostics.deep_stack import run_with_deep_stack
 from lowering.pipeline import Artifact
 
 ENGINE_NAMES = ("hilang", "lolang", "native")
@@ -50,7 +51,9 @@ def execute(engine: str, artifact: Artifact, args: list[str]) -> tuple[int, dict
     """Run; return (exit status, stats)."""
     out = sys.stdout.buffer
     try:
-        stats = RUNNERS[engine](artifact.program, out, list(args))
+        # Engines walk the program recursively before running it (the lolang
+        # interpreter re-checks it), so they too get a deep stack.
+        stats = run_with_deep_stack(lambda: RUNNERS[engine](artifact.program, out, list(args)))
         status = 0
     except ProgramError as error:
         stats = getattr(error, "stats", None) or {}

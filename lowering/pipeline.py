@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from diagnostics import CompileError, CompilerBug, Source
+from diagnostics.deep_stack import run_with_deep_stack
 
 HILANG = "hilang"
 LOLANG = "lolang"
@@ -97,8 +98,8 @@ def parse_file(source: Source):
         from lolang.checker import check
         from lolang.parser import parse
 
-        program = parse(source)
-        check(program)
+        program = run_with_deep_stack(lambda: parse(source))
+        run_with_deep_stack(lambda: check(program))
         return Artifact(Stage("lo", LOLANG, lambda p: p, engine="lolang"), program)
     from hilang.parser import parse
 
@@ -128,10 +129,12 @@ def run_pipeline(source: Source, options: Options, until: str | None = None) -> 
 
 
 def _run_stage(stage: Stage, program):
+    # Every stage walks trees recursively; a 20,000-deep program must reach
+    # no Python limit in any of them, so the loop gives each a deep stack.
     try:
-        result = stage.run(program)
+        result = run_with_deep_stack(lambda: stage.run(program))
         if stage.language == LOLANG:
-            _check_lolang(stage, result)
+            run_with_deep_stack(lambda: _check_lolang(stage, result))
         return result
     except CompilerBug as bug:
         raise bug.with_stage(stage.name) from None
