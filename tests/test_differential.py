@@ -1,0 +1,188 @@
+"""Differential testing (DESIGN.md "Testing"): random well-typed hilang
+programs from `gen`, each run by every engine at every stage the pipeline
+has, must behave identically.
+
+For each program, at each stage `runnable_stages` lists (the hilang
+interpreter at `typed` and `mono`, the lolang interpreter at `lo` and every
+`lo.<pass>`, native code at `llvm`, as they exist), the test asserts:
+
+* stdout, the first line of stderr and the exit status are the same
+  everywhere (LANGUAGE.md 1.6);
+* the `allocs` figure is the same everywhere (docs/hilang-semantics.md);
+* the lolang checker accepts every lolang stage (the pipeline runs it; a
+  rejection is a `CompilerBug`, which fails the test);
+* a lolang or native run that ends normally leaks no region;
+* native code and the lolang interpreter count the same allocations,
+  regions and reference-count operations for the program native code was
+  compiled from (DESIGN.md "Figures every engine reports").
+
+The program's text is attached to a failure (`note`), already shrunk by
+hypothesis. docs/testing.md says how to run it harder, and what to do with
+a disagreement.
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+import tempfile
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+from hypothesis import given, note
+
+from diagnostics import CompileError, ProgramError, Source
+from gen import programs, sample
+from gen.census import FEATURES, census
+from hic import engines
+from hilang.checker import check
+from hilang.parser import parse
+from hilang.printer import print_program
+from lowering import pipeline
+from programs import Outcome, runnable_stages
+
+# Generated programs run in well under a second; a run this long has hung.
+ENGINE_TIMEOUT = 60
+# The figures native code and the lolang interpreter must agree on.
+SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "retains", "releases")
+
+
+# Tests take the program's text: hypothesis then reports a failing
+# program as text, not as a page of AST.
+program_texts = programs().map(print_program)
+
+
+@given(program_texts)
+def test_every_engine_at_every_stage_agrees(text):
+    note(text)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "generated.hi"
+        path.write_text(text)
+        outcomes = run_everywhere(path)
+    assert_agreement(outcomes)
+
+
+@given(program_texts)
+def test_generated_programs_are_well_typed(text):
+    """A program the checker rejects is a bug of the generator (or of the
+    checker): either way the differential test would not be testing."""
+    note(text)
+    parsed = parse(Source("generated.hi", text))
+    assert print_program(parsed) == text, "the printed program does not read back as itself"
+    check(parsed)
+
+
+CENSUS_SEEDS = 300
+
+
+def test_the_generator_covers_the_language():
+    """Every feature of `gen.census.FEATURES` shows up in a fixed sample
+    of programs (drawn from seeds, so this cannot flicker)."""
+    seen: Counter = Counter()
+    for seed in range(CENSUS_SEEDS):
+        seen.update(census(sample(seed)))
+    missing = [f for f in FEATURES if not seen[f]]
+    assert not missing, f"the generator never made: {', '.join(missing)}"
+
+
+# --------------------------------------------------------------------------
+# running
+
+
+def run_everywhere(path: Path) -> dict[str, tuple[str, Outcome]]:
+    """(engine, outcome) by stage, for every runnable stage of `path`,
+    compiling once. A `CompilerBug` (a stage's lolang rejected by the
+    checker, say) propagates and fails the test."""
+    source = Source.read(str(path))
+    try:
+        artifacts = pipeline.run_pipeline(source, pipeline.Options())
+    except CompileError as error:
+        raise AssertionError(f"the pipeline rejects a generated program: "
+                             f"{error.diagnostics[0].headline(path.name)}") from error
+    by_stage = {a.stage.name: a for a in artifacts}
+    results = {}
+    for stage, engine in runnable_stages(path):
+        assert stage in by_stage, f"stage {stage} did not run"
+        with time_limit(ENGINE_TIMEOUT, f"the {engine} engine at stage {stage}"):
+            results[stage] = (engine, _run(engine, by_stage[stage].program))
+    return results
+
+
+def _run(engine: str, program) -> Outcome:
+    out = io.BytesIO()
+    try:
+        stats = engines.RUNNERS[engine](program, out, [])
+    except ProgramError as error:
+        return Outcome(out.getvalue(), error.line(), 101, getattr(error, "stats", None) or {})
+    return Outcome(out.getvalue(), "", 0, stats)
+
+
+class EngineHung(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float, what: str):
+    def expire(signum, frame):
+        raise EngineHung(f"{what} ran for more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# --------------------------------------------------------------------------
+# the property
+
+
+def assert_agreement(outcomes: dict[str, tuple[str, Outcome]]) -> None:
+    stages = list(outcomes)
+    first = stages[0]
+    observed = {s: _observable(o) for s, (_, o) in outcomes.items()}
+    assert all(observed[s] == observed[first] for s in stages), _disagreement(outcomes)
+    allocs = {s: o.stats["allocs"] for s, (_, o) in outcomes.items() if "allocs" in o.stats}
+    assert len(set(allocs.values())) <= 1, f"allocation counts differ: {allocs}"
+    for stage, (engine, outcome) in outcomes.items():
+        if engine in ("lolang", "native") and outcome.status == 0:
+            leaked = outcome.stats.get("regions_leaked")
+            assert leaked == 0, f"{engine} at {stage} leaks {leaked} regions"
+    for stage, (engine, outcome) in outcomes.items():
+        if engine == "native":
+            source = _lolang_source(outcomes, stage)
+            if source is not None:
+                _assert_same_figures(source, outcomes[source][1], stage, outcome)
+
+
+def _observable(outcome: Outcome) -> tuple:
+    return outcome.stdout, outcome.stderr_first_line, outcome.status
+
+
+def _lolang_source(outcomes, native_stage: str) -> str | None:
+    """The lolang stage native code was compiled from: the last one before."""
+    before = list(outcomes)[: list(outcomes).index(native_stage)]
+    lolang = [s for s in before if outcomes[s][0] == "lolang"]
+    return lolang[-1] if lolang else None
+
+
+def _assert_same_figures(lo_stage: str, lo: Outcome, native_stage: str, native: Outcome) -> None:
+    if lo.status != 0:
+        return  # a runtime error's figures are those reached so far, where known
+    mine = {k: lo.stats.get(k) for k in SHARED_STATS}
+    theirs = {k: native.stats.get(k) for k in SHARED_STATS}
+    assert mine == theirs, f"figures differ: lolang at {lo_stage} {mine}, native at {native_stage} {theirs}"
+
+
+def _disagreement(outcomes) -> str:
+    lines = ["the engines disagree:"]
+    for stage, (engine, o) in outcomes.items():
+        stdout = o.stdout.decode(errors="replace")
+        if len(stdout) > 600:
+            stdout = stdout[:600] + "..."
+        lines.append(f"--- {stage} ({engine}): status {o.status}, stderr {o.stderr_first_line!r}")
+        lines.append(stdout)
+    return "\n".join(lines)
