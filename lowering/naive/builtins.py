@@ -106,9 +106,11 @@ def _keys(fx: FunCx, e: ast.Call) -> Val:
 def _array(fx: FunCx, e: ast.Call) -> Val:
     n, x = stored(fx, e.args)
     elem = fx.types.slot_type(e.ty.elem)
-    if elem != fx.types.value_type(e.args[1].ty):
-        # lolang takes the element type from `x`: weaken a stronger pack
-        # (`[]` is `{rwa}`) to the declared element type first.
+    if ht.is_heap(e.ty.elem):
+        # lolang takes the element type from `x`, whose pack may hold more
+        # than the element type says (`[]` is `{rwa}`; `copy rows[0]` keeps
+        # the declared caps of a read-only view's element): a typed `let`
+        # weakens it first.
         t = fx.temp("t")
         fx.emit(ir.Let(t, elem, x))
         x = ir.Var(t)
