@@ -169,7 +169,12 @@ def _run(source: Source, options: pipeline.Options, args) -> int:
     names = pipeline.stage_names(source.name)
     if args.stage and args.stage not in names:
         raise UsageError(f"no stage '{args.stage}' for {source.name}; stages are: {', '.join(names)}")
-    artifacts = pipeline.run_pipeline(source, options, until=args.stage)
+    until = args.stage
+    if until is None and args.engine is not None:
+        # No further than the engine's last stage: `--engine hilang` does
+        # not lower, `--engine lolang` does not generate code.
+        until = pipeline.last_stage_run_by(source.name, options, args.engine)
+    artifacts = pipeline.run_pipeline(source, options, until=until)
     artifact = engines.choose(artifacts, args.engine, args.stage)
     if artifact is None:
         wanted = f"engine '{args.engine}'" if args.engine else "an engine"

@@ -111,6 +111,20 @@ def stage_names(path: str) -> list[str]:
     return [first] + [s.name for s in stages_for(path)]
 
 
+def active_stages(path: str, options: Options) -> list[Stage]:
+    """The stages after parsing that run for `path` under `options`:
+    optimization passes below their `-O` level or disabled are left out."""
+    return [stage for stage in stages_for(path)
+            if not (stage.optimization and (options.level < stage.min_level or stage.name in options.disabled))]
+
+
+def last_stage_run_by(path: str, options: Options, engine: str) -> str:
+    """Where `hic run --engine` stops the pipeline: the last active stage
+    `engine` can run, else the parsed stage (the `lo` of a `.lo` file)."""
+    names = [stage.name for stage in active_stages(path, options) if stage.engine == engine]
+    return names[-1] if names else stage_names(path)[0]
+
+
 def run_pipeline(source: Source, options: Options, until: str | None = None) -> list[Artifact]:
     """Run every stage up to and including `until` (all when None); return
     the artifacts in order. Optimization passes are skipped below their
@@ -118,9 +132,7 @@ def run_pipeline(source: Source, options: Options, until: str | None = None) -> 
     artifacts = [parse_file(source)]
     if until == artifacts[0].stage.name:
         return artifacts
-    for stage in stages_for(source.name):
-        if stage.optimization and (options.level < stage.min_level or stage.name in options.disabled):
-            continue
+    for stage in active_stages(source.name, options):
         program = _run_stage(stage, artifacts[-1].program)
         artifacts.append(Artifact(stage, program))
         if stage.name == until:
