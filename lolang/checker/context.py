@@ -97,6 +97,9 @@ class Cx:
         self.loops: list[Loop] = []
         self.ret: object = None  # the declared result, regions as uids
         self.names: dict[str, str] = {}  # uid -> name, for messages
+        # id(type) -> type, for types whose data names are known declared
+        # (subterms are shared, so a deep type is walked once, not per use).
+        self.named_types: dict[int, object] = {}
         self._uids = itertools.count()
         self._keys = itertools.count()
         prim = RegionInfo(ir.PRIMITIVE_REGION, ir.PRIMITIVE_REGION, "r", "prim", "the primitive region", 0)

@@ -51,6 +51,8 @@ def resolve(cx: Cx, t, span=None):
 
 def check_obj_names(cx: Cx, t, span) -> None:
     """Every data type a type mentions is declared."""
+    if id(t) in cx.named_types:
+        return
     match t:
         case ir.DataType(name):
             if name not in cx.program.datas:
@@ -64,6 +66,7 @@ def check_obj_names(cx: Cx, t, span) -> None:
             check_obj_names(cx, obj, span)
         case ir.BorrowType(pack):
             check_obj_names(cx, pack, span)
+    cx.named_types[id(t)] = t
 
 
 def norm(cx: Cx, t):
