@@ -16,11 +16,16 @@ T = TypeVar("T")
 
 STACK_BYTES = 1024 * 1024 * 1024  # virtual; only touched pages are committed
 RECURSION_LIMIT = 10_000_000
+_THREAD_NAME = "hic-deep"
 
 
 def run_with_deep_stack(fn: Callable[[], T]) -> T:
     """Call `fn()` on a thread with a large stack; return its result or
-    re-raise its exception in the caller."""
+    re-raise its exception in the caller. Already on such a thread (a
+    stage calling the checker, say), it just calls `fn`: the stack is deep
+    enough, and a thread per nested call would only cost time."""
+    if threading.current_thread().name == _THREAD_NAME:
+        return fn()
     result: list = []
     error: list = []
 
@@ -35,7 +40,7 @@ def run_with_deep_stack(fn: Callable[[], T]) -> T:
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     threading.stack_size(STACK_BYTES)
     try:
-        thread = threading.Thread(target=target, name="hic-deep")
+        thread = threading.Thread(target=target, name=_THREAD_NAME)
         thread.start()
         thread.join()
     finally:
