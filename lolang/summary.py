@@ -43,7 +43,13 @@ def children(node) -> list:
 
 
 def _is_node(x) -> bool:
-    return dataclasses.is_dataclass(x) and not isinstance(x, ir.TYPE_TYPES)
+    cls = type(x)
+    if cls not in _IS_NODE:  # cached per class: walks visit every node
+        _IS_NODE[cls] = dataclasses.is_dataclass(cls) and not issubclass(cls, ir.TYPE_TYPES)
+    return _IS_NODE[cls]
+
+
+_IS_NODE: dict[type, bool] = {}
 
 
 def _child_fields(cls) -> tuple[str, ...]:
