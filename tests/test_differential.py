@@ -30,7 +30,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from hypothesis import given, note
+from hypothesis import given, note, settings
 
 from diagnostics import CompileError, ProgramError, Source
 from gen import programs, sample
@@ -40,6 +40,7 @@ from hilang.checker import check
 from hilang.parser import parse
 from hilang.printer import print_program
 from lowering import pipeline
+from conftest import DIFFERENTIAL_EXAMPLES
 from programs import Outcome, runnable_stages
 
 # Generated programs run in well under a second; a run this long has hung.
@@ -53,6 +54,7 @@ SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", 
 program_texts = programs().map(print_program)
 
 
+@settings(max_examples=DIFFERENTIAL_EXAMPLES)
 @given(program_texts)
 def test_every_engine_at_every_stage_agrees(text):
     note(text)
