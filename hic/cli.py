@@ -29,11 +29,13 @@ examples:
   hic run prog.lo --engine lolang
   hic compile examples/binary_trees.hi --dump all
   hic compile examples/binary_trees.hi --emit mono -o bt.mono.hi
-  hic compile examples/binary_trees.hi -o bt          # a native executable
+  hic compile examples/binary_trees.hi               # a native executable: ./binary_trees
+  hic compile examples/binary_trees.hi -o bt          # ... named bt
   hic compile examples/binary_trees.hi --emit llvm -o bt.ll
 
 stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm; and for
---emit also obj (an object file) and exe (an executable; what -o alone writes).
+--emit also obj (an object file) and exe (an executable: what compile writes
+when asked for nothing else).
 exit status: 0 ok, 1 bad input, 2 usage, 3 compiler bug, 101 runtime error.
 """
 
@@ -70,13 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
     compile_.add_argument("file", metavar="FILE.hi|FILE.lo")
     compile_.add_argument("-o", dest="output", metavar="OUT",
-                          help="where --emit writes (default: stdout); without --emit, "
-                          "the program linked as a native executable")
+                          help="where to write: the executable, or what --emit names (default: "
+                          "text stages to stdout, an executable or object file named after FILE)")
     compile_.add_argument("--dump", metavar="STAGE,...|all",
                           help="pretty-print these stages (with a summary table each)")
     compile_.add_argument("--emit", metavar="STAGE",
-                          help="write this stage's text to -o, or with 'obj' or 'exe' an object file "
-                          "or an executable")
+                          help="write this stage's text, or with 'obj' or 'exe' an object file or an "
+                          "executable (the default unless only --dump is given)")
     _add_optimization(compile_)
     return parser
 
@@ -139,6 +141,7 @@ def _dispatch(args, err: Console) -> int:
         return EXIT_INPUT
     options = pipeline.Options(args.level if hasattr(args, "level") else 2,
                                frozenset(getattr(args, "no_pass", [])))
+    _check_pass_names(path, options.disabled)
     try:
         match args.command:
             case "check":
@@ -154,6 +157,13 @@ def _dispatch(args, err: Console) -> int:
         err.print(f"{count} error{'s' if count != 1 else ''}", style="bold red")
         return EXIT_INPUT
     raise UsageError(f"unknown command {args.command}")
+
+
+def _check_pass_names(path: str, disabled: frozenset[str]) -> None:
+    known = pipeline.pass_names(path)
+    for name in sorted(disabled - set(known)):
+        listed = f"passes are: {', '.join(known)}" if known else "hic has no optimization pass yet"
+        raise UsageError(f"--no-pass {name}: no such pass; {listed}")
 
 
 def _check(source: Source, options: pipeline.Options) -> int:
@@ -204,12 +214,14 @@ NATIVE_OUTPUTS = ("obj", "exe")
 def _compile(source: Source, options: pipeline.Options, args) -> int:
     names = pipeline.stage_names(source.name)
     wanted = dump.parse_stage_list(args.dump, names) if args.dump else []
-    emit = args.emit or ("exe" if args.output else None)
+    # Asked for nothing but a dump, hic only shows; otherwise it writes an
+    # executable, by default named after the input (`hic compile sum.hi`
+    # writes ./sum, as rustc and go build do).
+    emit = args.emit or (None if wanted and not args.output else "exe")
     native = emit in NATIVE_OUTPUTS
     if native and "llvm" not in names:
         raise UsageError(f"cannot emit '{emit}': the pipeline has no 'llvm' stage")
-    if native and not args.output:
-        raise UsageError(f"--emit {emit} writes a binary file: give it -o FILE")
+    output = args.output or (default_output(source.name, emit) if native else None)
     stage = "llvm" if native else emit
     if stage and stage not in names:
         raise UsageError(f"cannot emit '{emit}'; stages are: {', '.join(names + list(NATIVE_OUTPUTS))}")
@@ -222,10 +234,10 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
 
         module = next(a for a in artifacts if a.stage.name == "llvm").program
         if emit == "obj":
-            with open(args.output, "wb") as f:
+            with open(output, "wb") as f:
                 f.write(emit_object(module))
         else:
-            link_executable(module, args.output)
+            link_executable(module, output)
     elif args.emit:
         text = dump.text_of(next(a for a in artifacts if a.stage.name == args.emit))
         if args.output:
@@ -234,6 +246,13 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
         else:
             sys.stdout.write(text)
     return EXIT_OK
+
+
+def default_output(path: str, emit: str) -> str:
+    """Where a binary goes without -o: the input's name, in the current
+    directory, without its extension (`.o` added for an object file)."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return stem + ".o" if emit == "obj" else stem
 
 
 def _flush_stdout() -> None:

@@ -35,6 +35,12 @@ class Stage:
     optimization: bool = False
     min_level: int = 0
 
+    @property
+    def pass_name(self) -> str | None:
+        """What `--no-pass` calls an optimization stage: `lo.merge-regions`
+        is the pass `merge-regions`. None for the other stages."""
+        return self.name.split(".", 1)[-1] if self.optimization else None
+
 
 @dataclass
 class Artifact:
@@ -110,11 +116,16 @@ def stage_names(path: str) -> list[str]:
     return [first] + [s.name for s in stages_for(path)]
 
 
+def pass_names(path: str) -> list[str]:
+    """The optimization passes `--no-pass` may name, in pipeline order."""
+    return [s.pass_name for s in stages_for(path) if s.optimization]
+
+
 def active_stages(path: str, options: Options) -> list[Stage]:
     """The stages after parsing that run for `path` under `options`:
     optimization passes below their `-O` level or disabled are left out."""
     return [stage for stage in stages_for(path)
-            if not (stage.optimization and (options.level < stage.min_level or stage.name in options.disabled))]
+            if not (stage.optimization and (options.level < stage.min_level or stage.pass_name in options.disabled))]
 
 
 def last_stage_run_by(path: str, options: Options, engine: str) -> str:

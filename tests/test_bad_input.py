@@ -91,9 +91,18 @@ def feed(path: Path, data: bytes, commands=COMMANDS) -> None:
     status, err = hic("check", str(path))
     assert_handled(path, status, err)
     if "compile" in commands:
-        assert_handled(path, *hic("compile", str(path)))
+        assert_handled(path, *hic(*command_line("compile", path)))
     if "run" in commands and status == 1:
         assert_handled(path, *hic("run", str(path)))
+
+
+def command_line(command: str, path: Path) -> list[str]:
+    """`hic COMMAND PATH`; `compile` goes through every stage to the LLVM
+    module and writes it beside the input (rather than linking an
+    executable into the current directory)."""
+    if command == "compile":
+        return [command, str(path), "--emit", "llvm", "-o", str(path.with_suffix(".ll"))]
+    return [command, str(path)]
 
 
 def _file(tmp_path: Path, ext: str) -> Path:
@@ -310,7 +319,7 @@ def test_deep_nesting(tmp_path, name, command):
     path = tmp_path / name
     path.write_text(DEEP[name])
     # `run` of a valid program prints 1, 0 or 3: its depth is what is tested.
-    assert_handled(path, *hic_in_child(command, str(path), timeout=DEEP_TIMEOUT))
+    assert_handled(path, *hic_in_child(*command_line(command, path), timeout=DEEP_TIMEOUT))
 
 
 def hic_in_child(*args: str, timeout: float = TIMEOUT) -> tuple[int, str]:

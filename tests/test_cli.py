@@ -110,6 +110,38 @@ def test_unknown_stage_is_a_usage_error():
     assert b"stages are" in result.stderr
 
 
+def test_unknown_pass_is_a_usage_error():
+    result = hic("compile", str(EXAMPLES / "hello.hi"), "--no-pass", "nonsense")
+    assert result.returncode == 2
+    assert b"--no-pass nonsense: no such pass" in result.stderr
+
+
+def test_no_pass_switches_off_the_pass_it_names(monkeypatch):
+    """`--no-pass NAME` drops the stage `lo.NAME` and nothing else, at every
+    -O level that would run it."""
+    from lowering import pipeline, stages
+
+    def fake_stages():
+        identity = lambda program: program
+        return [pipeline.Stage("lo", pipeline.LOLANG, identity, engine="lolang"),
+                pipeline.Stage("lo.fold-things", pipeline.LOLANG, identity, engine="lolang",
+                               optimization=True, min_level=1),
+                pipeline.Stage("lo.merge-things", pipeline.LOLANG, identity, engine="lolang",
+                               optimization=True, min_level=2)]
+
+    monkeypatch.setattr(stages, "stages", fake_stages)
+    path = "prog.hi"
+    assert pipeline.pass_names(path) == ["fold-things", "merge-things"]
+
+    def names(level, disabled=()):
+        return [s.name for s in pipeline.active_stages(path, pipeline.Options(level, frozenset(disabled)))]
+
+    assert names(2)[-3:] == ["lo", "lo.fold-things", "lo.merge-things"]
+    assert names(2, ["merge-things"])[-2:] == ["lo", "lo.fold-things"]
+    assert names(1)[-2:] == ["lo", "lo.fold-things"]
+    assert names(0)[-1] == "lo"
+
+
 @pytest.mark.parametrize("stages", ["ast,typed,mono", "all"])
 def test_dump_shows_each_stage(stages):
     result = hic("compile", str(EXAMPLES / "hello.hi"), "--dump", stages)

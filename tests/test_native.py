@@ -352,8 +352,9 @@ def test_an_executable_reports_runtime_errors(tmp_path):
     assert result.stderr.decode().splitlines()[0] == "runtime error: index 3 out of range for length 3 at 9:22"
 
 
-def hic(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hic", *args], capture_output=True, cwd=ROOT, **kwargs)
+def hic(*args: str, cwd=ROOT, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "hic", *args], capture_output=True, cwd=cwd, env=env, **kwargs)
 
 
 def test_hic_compile_o_links_an_executable(tmp_path):
@@ -370,7 +371,19 @@ def test_hic_emits_llvm_and_objects(tmp_path):
     assert (tmp_path / "h.o").read_bytes()[:4] == b"\x7fELF"
     dumped = hic("compile", source, "--dump", "llvm")
     assert dumped.returncode == 0 and b"hic_program_run" in dumped.stdout
-    assert hic("compile", source, "--emit", "obj").returncode == 2  # a binary needs -o
+
+
+def test_hic_compile_names_binaries_after_the_input(tmp_path):
+    """Without -o, an executable or object file goes to the current
+    directory, named after the input (as rustc and go build do); a dump
+    alone writes nothing."""
+    source = str(EXAMPLES / "hello.hi")
+    assert hic("compile", source, "--dump", "lo", cwd=tmp_path).returncode == 0
+    assert list(tmp_path.iterdir()) == []
+    assert hic("compile", source, cwd=tmp_path).returncode == 0
+    assert subprocess.run([str(tmp_path / "hello")], capture_output=True).stdout == (EXAMPLES / "hello.out").read_bytes()
+    assert hic("compile", source, "--emit", "obj", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "hello.o").read_bytes()[:4] == b"\x7fELF"
 
 
 def test_native_is_the_default_engine(tmp_path):
