@@ -48,6 +48,10 @@ def summary_of(artifact: Artifact) -> dict[str, int]:
             from lolang.summary import summarize
 
             return summarize(artifact.program)
+        case "llvm":
+            from lolang.codegen.summary import summarize
+
+            return summarize(artifact.program.module)
     return {}
 
 

@@ -371,6 +371,22 @@ def test_hic_emits_llvm_and_objects(tmp_path):
     assert (tmp_path / "h.o").read_bytes()[:4] == b"\x7fELF"
     dumped = hic("compile", source, "--dump", "llvm")
     assert dumped.returncode == 0 and b"hic_program_run" in dumped.stdout
+    assert b"release sites" in dumped.stdout
+
+
+def test_the_llvm_summary_counts_the_region_work_of_the_lolang_program():
+    """Every `region` block of lolang creates its region in one place of the
+    module; every `drop` releases in one (a pattern's failure paths may add
+    more); the figures come from the module, not from lolang."""
+    from lolang.codegen.summary import summarize as summarize_llvm
+    from lolang.summary import summarize as summarize_lolang
+
+    artifacts = pipeline.run_pipeline(Source.read(str(EXAMPLES / "binary_trees.hi")), pipeline.Options())
+    lo = summarize_lolang(next(a for a in artifacts if a.stage.name == "lo").program)
+    llvm_figures = summarize_llvm(artifacts[-1].program.module)
+    assert llvm_figures["region creations"] == lo["region blocks"] == 27
+    assert llvm_figures["release sites"] >= lo["drops"]
+    assert llvm_figures["functions"] >= lo["functions"]
 
 
 def test_hic_compile_names_binaries_after_the_input(tmp_path):

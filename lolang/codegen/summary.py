@@ -1,0 +1,44 @@
+"""Figures about the `llvm` stage for `hic compile --dump`, counted on the
+llvmlite module before LLVM optimizes it: how much code there is, and how
+many places do region work (allocate, create a region, retain, release,
+hold) -- the work the region passes exist to remove.
+
+Like `lolang.summary.summarize`, it returns the same keys in the same order
+for every module.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+# Calls by the figure they count: the runtime's entry points
+# (docs/runtime.md) and the module's own inline-hinted helpers
+# (`hic.<name>`, lolang/codegen/regions.py), which LLVM inlines.
+SITES = {
+    "inline allocations": ("hic.alloc", "hic_region_alloc", "hic_alloc_in"),
+    "region creations": ("hic_region_new",),
+    "retain sites": ("hic.retain", "hic_retain", "hic_retain_n"),
+    "release sites": ("hic.release", "hic_release"),
+    "hold sites": ("hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace"),
+}
+
+
+def summarize(module: ll.Module) -> dict[str, int]:
+    # Helpers are counted where they are called, not as code of their own.
+    defined = [f for f in module.functions if not f.is_declaration and not f.name.startswith("hic.")]
+    callees = [
+        instruction.callee.name
+        for function in defined
+        for block in function.blocks
+        for instruction in block.instructions
+        if isinstance(instruction, ll.CallInstr) and isinstance(instruction.callee, ll.Function)
+    ]
+    figures = {
+        "functions": len(defined),
+        "basic blocks": sum(len(f.blocks) for f in defined),
+        "instructions": sum(len(b.instructions) for f in defined for b in f.blocks),
+        "runtime calls": sum(1 for name in callees if name.startswith("hic_")),
+    }
+    for figure, names in SITES.items():
+        figures[figure] = sum(1 for name in callees if name in names)
+    return figures
