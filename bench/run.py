@@ -1,27 +1,28 @@
-"""The benchmark runner: binary trees in hilang (native, through hic) and in
-the languages people would pick instead, run side by side.
+"""The benchmark runner: each benchmark of `bench/benchmarks.py` in hilang
+(native, through hic) and in the languages people would pick instead, run
+side by side.
 
-    python bench/run.py                  # depth 16, 5 runs each
-    python bench/run.py --depth 16 --runs 7 --level 2
+    python bench/run.py                          # every benchmark, 5 runs each
+    python bench/run.py binary_trees --size 18   # one, at another size
+    python bench/run.py --runs 7 --level 2
 
-What it does:
+For each benchmark it:
 
-1. builds every peer: `bench/binary_trees.hi` with hic (lowered at `-O`
-   LEVEL, default 0 — the naive lowering — and linked as an executable),
-   `binary_trees.c` (arena) and `binary_trees_malloc.c` with `cc -O2`,
-   `binary_trees.ml` with `ocamlopt` when there is one; the CPython
-   version runs as it is. A peer whose tool is missing is skipped, with a
-   note;
+1. builds every peer: `bench/NAME.hi` with hic (lowered at `-O` LEVEL,
+   default 0 -- the naive lowering -- and linked as an executable), the C
+   versions with `cc -O2`, `NAME.ml` with `ocamlopt` when there is one; the
+   CPython version runs as it is. A peer whose tool is missing is skipped,
+   with a note;
 2. checks that every peer prints exactly what hic prints;
 3. runs them RUNS times, interleaved (hic, C, ..., then again), so that a
    machine that slows down or speeds up during the run touches every peer
-   alike; each run's wall time, and its peak resident memory from
-   `wait4`'s rusage of that very child;
-4. reports the medians and their ratios to the C arena version (the best a
-   region compiler can hope for) as a rich table, with hic's own figures
-   from `HIC_STATS` (regions, reference-count operations, bytes), and
-   writes it all, with a description of the machine, to
-   `bench/results/latest.json` (git-ignored) so that runs can be compared.
+   alike; each run's wall time, and its peak resident memory (GNU time's
+   `%M`, else `wait4`'s rusage of that very child);
+4. reports the medians and their ratios to the benchmark's first C version
+   as rich tables, with hic's own figures from `HIC_STATS` (regions,
+   reference-count operations, bytes), and writes it all, with a
+   description of the machine, to `bench/results/latest.json`
+   (git-ignored) so that runs can be compared.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+from benchmarks import BENCHMARKS, BY_NAME, Benchmark  # noqa: E402
+
 RESULTS = BENCH / "results" / "latest.json"
-DEFAULT_DEPTH = 16  # hic at -O0 takes a few seconds here
 DEFAULT_RUNS = 5
-BASELINE = "C (arena)"
 HIC_FIGURES = ("allocs", "regions_created", "regions_freed", "regions_peak", "regions_leaked",
                "retains", "releases", "bytes_allocated", "bytes_peak")
 
@@ -71,42 +74,43 @@ class Peer:
 # ------------------------------------------------------------------ building
 
 
-def build(work: Path, level: int, notes: list[str]) -> list[Peer]:
+def build(bench: Benchmark, work: Path, level: int, notes: list[str]) -> list[Peer]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    peers = [Peer(f"hic -O{level}", [str(_build_hic(work, level))])]
+    peers = [Peer(f"hic -O{level}", [str(_build_hic(bench, work, level))])]
     cc = shutil.which(os.environ.get("CC", "cc"))
     if cc:
-        for name, source in ((BASELINE, "binary_trees.c"), ("C (malloc)", "binary_trees_malloc.c")):
+        for name, source in bench.c_sources():
             exe = work / Path(source).stem
-            subprocess.run([cc, "-O2", "-o", str(exe), str(BENCH / source)], check=True)
+            subprocess.run([cc, "-O2", "-o", str(exe), str(BENCH / source), "-lm"], check=True)
             peers.append(Peer(name, [str(exe)]))
     else:
-        notes.append("no C compiler (cc): the C peers are skipped")
+        notes.append(f"{bench.name}: no C compiler (cc): the C peers are skipped")
     ocamlopt = shutil.which("ocamlopt")
     if ocamlopt:
-        exe = work / "binary_trees_ml"
-        shutil.copy(BENCH / "binary_trees.ml", work / "binary_trees.ml")
+        exe = work / f"{bench.name}_ml"
+        shutil.copy(BENCH / f"{bench.name}.ml", work / f"{bench.name}.ml")
         flags = ["-O3"] if _ocaml_has_flambda(ocamlopt) else []
-        subprocess.run([ocamlopt, *flags, "-o", str(exe), "binary_trees.ml"], check=True, cwd=work, capture_output=True)
+        subprocess.run([ocamlopt, *flags, "-o", str(exe), f"{bench.name}.ml"], check=True, cwd=work,
+                       capture_output=True)
         peers.append(Peer("OCaml", [str(exe)]))
     else:
-        notes.append("no ocamlopt: the OCaml peer is skipped")
-    peers.append(Peer("CPython", [sys.executable, str(BENCH / "binary_trees.py")]))
+        notes.append(f"{bench.name}: no ocamlopt: the OCaml peer is skipped")
+    peers.append(Peer("CPython", [sys.executable, str(BENCH / f"{bench.name}.py")]))
     return peers
 
 
-def _build_hic(work: Path, level: int) -> Path:
+def _build_hic(bench: Benchmark, work: Path, level: int) -> Path:
     from diagnostics import Source
     from lolang import native
     from lowering import pipeline
 
-    source = Source.read(str(BENCH / "binary_trees.hi"))
+    source = Source.read(str(BENCH / f"{bench.name}.hi"))
     artifacts = pipeline.run_pipeline(source, pipeline.Options(level))
     module = next((a.program for a in artifacts if a.stage.name == native.STAGE), None)
     if module is None:  # a pipeline without the llvm stage: compile its last lolang
         module = native.compile(next(a.program for a in reversed(artifacts) if a.stage.language == pipeline.LOLANG))
-    return native.link_executable(module, work / "binary_trees_hic")
+    return native.link_executable(module, work / f"{bench.name}_hic")
 
 
 def _ocaml_has_flambda(ocamlopt: str) -> bool:
@@ -128,11 +132,11 @@ def gnu_time() -> str | None:
     return None
 
 
-def run_once(peer: Peer, depth: int, work: Path, timer: str | None) -> bytes:
+def run_once(peer: Peer, size: int, work: Path, timer: str | None) -> bytes:
     """One run: its output; its time and peak RSS are appended to `peer`."""
     stats_file, rss_file = work / "stats.json", work / "rss.txt"
     env = {**os.environ, "HIC_STATS": str(stats_file)}
-    command = [*peer.command, str(depth)]
+    command = [*peer.command, str(size)]
     if timer:
         command = [timer, "-f", "%M", "-o", str(rss_file), *command]
     start = time.perf_counter()
@@ -151,14 +155,11 @@ def run_once(peer: Peer, depth: int, work: Path, timer: str | None) -> bytes:
     return output
 
 
-def measure(peers: list[Peer], depth: int, runs: int, work: Path, notes: list[str]) -> None:
-    timer = gnu_time()
-    if timer is None:
-        notes.append("no GNU time at /usr/bin/time: peak RSS is the child's rusage, inflated by the runner's own")
+def measure(peers: list[Peer], size: int, runs: int, work: Path, timer: str | None) -> None:
     expected = None
     for _ in range(runs):
         for peer in peers:
-            output = run_once(peer, depth, work, timer)
+            output = run_once(peer, size, work, timer)
             expected = output if expected is None else expected
             if output != expected:
                 raise SystemExit(f"{peer.name} prints something else than {peers[0].name}")
@@ -191,63 +192,114 @@ def machine() -> dict:
     }
 
 
-def report(peers: list[Peer], depth: int, runs: int, level: int, notes: list[str], path: Path,
-           load_before: float) -> dict:
-    from rich.console import Console
+def show(bench: Benchmark, size: int, runs: int, peers: list[Peer], console) -> None:
     from rich.table import Table
 
-    base = next((p for p in peers if p.name == BASELINE), peers[0])
+    base = next((p for p in peers if p.name == bench.baseline), peers[0])
     base_time, base_rss = statistics.median(base.times), statistics.median(base.rss_kib)
-    console = Console()
-    table = Table(title=f"binary trees, depth {depth}, median of {runs} interleaved runs")
+    table = Table(title=f"{bench.title}, {bench.size_name} {size}, median of {runs} interleaved runs")
     for column in ("program", "time (s)", f"× {base.name}", "peak RSS (MiB)", f"× {base.name} "):
         table.add_column(column, justify="left" if column == "program" else "right")
     for peer in peers:
         t, rss = statistics.median(peer.times), statistics.median(peer.rss_kib)
         table.add_row(peer.name, f"{t:.3f}", f"{t / base_time:.1f}", f"{rss / 1024:.1f}", f"{rss / base_rss:.1f}")
     console.print(table)
-    hic = peers[0]
-    if hic.stats:
-        figures = Table(title=f"{hic.name}: what the regions did (HIC_STATS)")
-        figures.add_column("figure")
-        figures.add_column("value", justify="right")
-        for key in HIC_FIGURES:
-            figures.add_row(key, f"{hic.stats.get(key, 0):,}")
-        console.print(figures)
-    for note in notes:
-        console.print(f"[yellow]note:[/] {note}")
-    result = {
-        "benchmark": "binary_trees",
-        "depth": depth,
-        "runs": runs,
-        "hic_level": level,
-        "baseline": base.name,
-        # Other work on the machine slows every peer; the interleaving keeps
-        # the ratios fair, the load average says how far to trust the times.
-        "machine": {**machine(), "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
-        "peers": {p.name: p.summary() for p in peers},
-        "notes": notes,
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    console.print(f"[dim]written to {path}[/]")
-    return result
+
+
+def show_figures(results: dict, console) -> None:
+    """hic's HIC_STATS, a column per benchmark: what the regions did."""
+    from rich.table import Table
+
+    figures = Table(title="hic: what the regions did (HIC_STATS)")
+    figures.add_column("figure")
+    for name in results:
+        figures.add_column(name, justify="right")
+    for key in HIC_FIGURES:
+        figures.add_row(key, *(f"{r['hic_stats'].get(key, 0):,}" for r in results.values()))
+    console.print(figures)
+
+
+def show_summary(results: dict, console) -> None:
+    """One row per benchmark: each peer's median time as a multiple of the
+    benchmark's baseline (its first C version), and hic's memory likewise."""
+    from rich.table import Table
+
+    others = []
+    for result in results.values():
+        others += [name for name in result["peers"] if name != result["baseline"] and name not in others]
+    table = Table(title="time × the C baseline (median)")
+    table.add_column("benchmark")
+    table.add_column("baseline")
+    for name in others:
+        table.add_column(name, justify="right")
+    table.add_column("hic peak RSS ×", justify="right")
+    for bench, result in results.items():
+        peers = result["peers"]
+        base = peers[result["baseline"]]
+        cells = [f"{peers[n]['median_s'] / base['median_s']:.1f}" if n in peers else "" for n in others]
+        hic = next(p for n, p in peers.items() if n.startswith("hic"))
+        table.add_row(bench, result["baseline"], *cells, f"{hic['median_rss_kib'] / base['median_rss_kib']:.1f}")
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help=f"tree depth (default {DEFAULT_DEPTH})")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"benchmarks to run (default: all of {', '.join(BY_NAME)})")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--size", "--depth", type=int,
+                       help="the size argument (with one NAME; default: the benchmark's own)")
+    sizes.add_argument("--tiny", action="store_true", help="each benchmark at a tiny size (a smoke test)")
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"runs of each peer (default {DEFAULT_RUNS})")
     parser.add_argument("--level", type=int, choices=(0, 1, 2), default=0, help="hic's -O level (default 0)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"where the results go (default {RESULTS})")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BY_NAME]
+    if unknown:
+        parser.error(f"no benchmark {', '.join(unknown)}; there are: {', '.join(BY_NAME)}")
+    chosen = [BY_NAME[n] for n in args.names] or list(BENCHMARKS)
+    if args.size is not None and len(chosen) != 1:
+        parser.error("--size goes with exactly one benchmark NAME")
+
+    from rich.console import Console
+
+    console = Console()
     notes: list[str] = []
+    timer = gnu_time()
+    if timer is None:
+        notes.append("no GNU time at /usr/bin/time: peak RSS is the child's rusage, inflated by the runner's own")
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="hic-bench-") as scratch:
-        work = Path(scratch)
-        peers = build(work, args.level, notes)
-        measure(peers, args.depth, args.runs, work, notes)
-    report(peers, args.depth, args.runs, args.level, notes, args.json, load_before)
+    results = {}
+    for bench in chosen:
+        size = args.size if args.size is not None else (bench.tiny if args.tiny else bench.size)
+        with tempfile.TemporaryDirectory(prefix="hic-bench-") as scratch:
+            work = Path(scratch)
+            peers = build(bench, work, args.level, notes)
+            measure(peers, size, args.runs, work, timer)
+        show(bench, size, args.runs, peers, console)
+        results[bench.name] = {
+            "size": size,
+            "baseline": bench.baseline,
+            "peers": {p.name: p.summary() for p in peers},
+            "hic_stats": peers[0].stats,
+        }
+    show_figures(results, console)
+    if len(results) > 1:
+        show_summary(results, console)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
+    report = {
+        "runs": args.runs,
+        "hic_level": args.level,
+        # Other work on the machine slows every peer; the interleaving keeps
+        # the ratios fair, the load average says how far to trust the times.
+        "machine": {**machine(), "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
+        "benchmarks": results,
+        "notes": notes,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    console.print(f"[dim]written to {args.json}[/]")
     return 0
 
 

@@ -104,9 +104,23 @@ def test_hilang_program(path: Path):
     assert got.stdout == path.with_suffix(".out").read_bytes()
 
 
-def test_the_benchmark_program():
-    got = assert_same(lowered(ROOT / "bench" / "binary_trees.hi"), ["6"])
-    assert got.stdout.startswith(b"stretch tree of depth 7")
+def _benchmarks():
+    sys.path.insert(0, str(ROOT / "bench"))
+    from benchmarks import BENCHMARKS
+
+    return BENCHMARKS
+
+
+@pytest.mark.parametrize("bench", _benchmarks(), ids=lambda b: b.name)
+def test_the_benchmark_programs(bench):
+    """Each benchmark at its tiny size: native code agrees with the lolang
+    interpreter, figures included, and prints what its CPython version
+    prints (an independent reference)."""
+    size = str(bench.tiny)
+    got = assert_same(lowered(ROOT / "bench" / f"{bench.name}.hi"), [size])
+    reference = subprocess.run([sys.executable, str(ROOT / "bench" / f"{bench.name}.py"), size],
+                               capture_output=True, check=True)
+    assert got.stdout == reference.stdout
     assert got.stats["regions_leaked"] == 0
 
 
