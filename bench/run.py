@@ -263,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from rich.console import Console
 
-    console = Console()
+    # Logs and files get tables as wide as they need, not 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 132)
     notes: list[str] = []
     timer = gnu_time()
     if timer is None:
