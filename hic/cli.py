@@ -13,12 +13,14 @@ import json
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 
 from rich.console import Console
 
 from diagnostics import CompileError, CompilerBug, ProgramError, Source, render_diagnostics
 from hic import dump, engines
 from lowering import pipeline
+from runtime import RuntimeBuildError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_RUNTIME = 0, 1, 2, 3, 101
 
@@ -36,12 +38,26 @@ examples:
 stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm; and for
 --emit also obj (an object file) and exe (an executable: what compile writes
 when asked for nothing else).
-exit status: 0 ok, 1 bad input, 2 usage, 3 compiler bug, 101 runtime error.
+exit status: 0 ok, 1 bad input (or no C compiler, or an output that cannot be
+written), 2 usage, 3 compiler bug, 101 runtime error.
 """
 
 
 class UsageError(Exception):
     """A command line that makes no sense; exit 2."""
+
+
+class CannotWrite(Exception):
+    """An output file that cannot be written (a missing directory, no
+    permission): the user's to fix, so exit 1 with the OS's reason."""
+
+
+@contextmanager
+def writing(path: str):
+    try:
+        yield
+    except OSError as error:
+        raise CannotWrite(f"cannot write '{path}': {error.strerror or error}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"hic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (CannotWrite, RuntimeBuildError) as exc:
+        # Not hic's bug and not the program's: what to fix is in the message
+        # (a path, or the C compiler the runtime is built with).
+        _flush_stdout()
+        print(f"hic: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
     except CompilerBug as bug:
         _flush_stdout()
         where = f" in stage '{bug.stage}'" if bug.stage else ""
@@ -203,7 +225,7 @@ def _write_stats(where: str, stats: dict) -> None:
         _flush_stdout()
         print(text, file=sys.stderr)
     else:
-        with open(where, "w") as f:
+        with writing(where), open(where, "w") as f:
             f.write(text + "\n")
 
 
@@ -234,14 +256,16 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
 
         module = next(a for a in artifacts if a.stage.name == "llvm").program
         if emit == "obj":
-            with open(output, "wb") as f:
-                f.write(emit_object(module))
+            code = emit_object(module)
+            with writing(output), open(output, "wb") as f:
+                f.write(code)
         else:
-            link_executable(module, output)
+            with writing(output):
+                link_executable(module, output)
     elif args.emit:
         text = dump.text_of(next(a for a in artifacts if a.stage.name == args.emit))
         if args.output:
-            with open(args.output, "w") as f:
+            with writing(args.output), open(args.output, "w") as f:
                 f.write(text)
         else:
             sys.stdout.write(text)

@@ -31,10 +31,12 @@ counter is a memory operation on a global the optimizer must preserve.
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import re
 import selectors
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -164,12 +166,17 @@ def link_executable(program, path: str | os.PathLike) -> Path:
 
     obj = emit_object(program)
     with tempfile.TemporaryDirectory(prefix="hic-link-") as scratch:
-        obj_path = Path(scratch) / "program.o"
+        obj_path, exe_path = Path(scratch) / "program.o", Path(scratch) / "program"
         obj_path.write_bytes(obj)
-        command = [*compiler(), str(obj_path), *link_args(), "-o", str(path)]
+        command = [*compiler(), str(obj_path), *link_args(), "-o", str(exe_path)]
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if result.returncode != 0:
-        raise CompilerBug(f"linking failed: {' '.join(command)}\n{result.stdout.decode(errors='replace')}", "exe")
+        if result.returncode != 0:
+            raise CompilerBug(f"linking failed: {' '.join(command)}\n{result.stdout.decode(errors='replace')}", "exe")
+        # Linked where nothing can go wrong, then moved: a bad `path` is
+        # the OSError of an ordinary write, not a linker's complaint.
+        if Path(path).is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        shutil.move(exe_path, path)
     return Path(path)
 
 

@@ -3,6 +3,7 @@ positions and carets, --stats, --dump, --emit, usage errors. Run as a real
 subprocess, since exit statuses and stream ordering are the point."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,10 @@ import pytest
 from conftest import CONFORMANCE, EXAMPLES
 
 
-def hic(*args: str, cwd: Path | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
+def hic(*args: str, cwd: Path | None = None, input: bytes | None = None,
+        env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hic", *args], capture_output=True, cwd=cwd,
-                          input=input, timeout=300)
+                          input=input, timeout=300, env={**os.environ, **(env or {})})
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -108,6 +110,22 @@ def test_unknown_stage_is_a_usage_error():
     result = hic("run", str(EXAMPLES / "hello.hi"), "--stage", "nonsense")
     assert result.returncode == 2
     assert b"stages are" in result.stderr
+
+
+@pytest.mark.parametrize("what", [["--emit", "lo", "-o"], ["--emit", "obj", "-o"], ["-o"]])
+def test_an_output_that_cannot_be_written_is_the_users_to_fix(tmp_path, what):
+    target = tmp_path / "no such directory" / "out"
+    result = hic("compile", str(EXAMPLES / "hello.hi"), *what, str(target))
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"hic: error: cannot write '{target}': No such file or directory\n"
+
+
+def test_a_missing_c_compiler_is_named_with_the_remedy(tmp_path):
+    result = hic("run", str(EXAMPLES / "hello.hi"),
+                 env={"CC": "no-such-cc", "HIC_CACHE_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "'no-such-cc' was not found" in result.stderr.decode()
+    assert "set CC" in result.stderr.decode() and "Traceback" not in result.stderr.decode()
 
 
 def test_unknown_pass_is_a_usage_error():
