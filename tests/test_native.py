@@ -434,3 +434,16 @@ def test_valgrind_finds_nothing_wrong_with_the_examples(path: Path, tmp_path):
                             capture_output=True)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == path.with_suffix(".out").read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+@pytest.mark.parametrize("bench", _benchmarks(), ids=lambda b: b.name)
+def test_valgrind_finds_nothing_wrong_with_the_benchmarks(bench, tmp_path):
+    exe = native.link_executable(lowered(ROOT / "bench" / f"{bench.name}.hi"), tmp_path / bench.name)
+    result = subprocess.run(["valgrind", "--error-exitcode=99", "--leak-check=no", "-q", str(exe), str(bench.tiny)],
+                            capture_output=True)
+    assert result.returncode == 0, result.stderr.decode()
+    reference = subprocess.run([sys.executable, str(ROOT / "bench" / f"{bench.name}.py"), str(bench.tiny)],
+                               capture_output=True, check=True)
+    assert result.stdout == reference.stdout
