@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hypothesis import given, note, settings
+from hypothesis import strategies as st
 
 from diagnostics import CompileError, ProgramError, Source
 from gen import programs, sample
@@ -54,14 +55,21 @@ SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", 
 program_texts = programs().map(print_program)
 
 
+# What `main(args)` is given: numbers `int` accepts, strings it does not,
+# and non-ASCII text, so that reading, indexing and parsing arguments is
+# compared too (the engines build `args` each in its own way).
+ARGUMENTS = st.lists(st.sampled_from(["0", "7", "-3", "42", "", "x", "12x", "héllo"]), max_size=3)
+
+
 @settings(max_examples=DIFFERENTIAL_EXAMPLES)
-@given(program_texts)
-def test_every_engine_at_every_stage_agrees(text):
+@given(program_texts, ARGUMENTS)
+def test_every_engine_at_every_stage_agrees(text, args):
     note(text)
+    note(f"arguments: {args}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "generated.hi"
         path.write_text(text)
-        outcomes = run_everywhere(path)
+        outcomes = run_everywhere(path, args)
     assert_agreement(outcomes)
 
 
@@ -92,7 +100,7 @@ def test_the_generator_covers_the_language():
 # running
 
 
-def run_everywhere(path: Path) -> dict[str, tuple[str, Outcome]]:
+def run_everywhere(path: Path, args: list[str] = ()) -> dict[str, tuple[str, Outcome]]:
     """(engine, outcome) by stage, for every runnable stage of `path`,
     compiling once. A `CompilerBug` (a stage's lolang rejected by the
     checker, say) propagates and fails the test."""
@@ -107,14 +115,14 @@ def run_everywhere(path: Path) -> dict[str, tuple[str, Outcome]]:
     for stage, engine in runnable_stages(path):
         assert stage in by_stage, f"stage {stage} did not run"
         with time_limit(ENGINE_TIMEOUT, f"the {engine} engine at stage {stage}"):
-            results[stage] = (engine, _run(engine, by_stage[stage].program))
+            results[stage] = (engine, _run(engine, by_stage[stage].program, list(args)))
     return results
 
 
-def _run(engine: str, program) -> Outcome:
+def _run(engine: str, program, args: list[str]) -> Outcome:
     out = io.BytesIO()
     try:
-        stats = engines.RUNNERS[engine](program, out, [])
+        stats = engines.RUNNERS[engine](program, out, args)
     except ProgramError as error:
         return Outcome(out.getvalue(), error.line(), 101, getattr(error, "stats", None) or {})
     return Outcome(out.getvalue(), "", 0, stats)
