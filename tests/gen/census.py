@@ -23,7 +23,7 @@ FEATURES = (
     "shorthand field pattern", "wildcard", "catch-all variable",
     "array literal", "empty array literal", "indexing", "string indexing", "method-call syntax",
     "division", "string concatenation", "comparison", "logic", "negation",
-    "U8 literal", "F64 literal", "string escape", "non-ASCII string", "None", "Some",
+    "U8 literal", "F64 literal", "Unit value", "string escape", "non-ASCII string", "None", "Some",
     "division by a computed value", "unguarded pop",
     *(f"{name}()" for name in BUILTINS),
 )
@@ -168,6 +168,8 @@ def _node(node) -> set[str]:
             return {"U8 literal"}
         case ast.FloatLit():
             return {"F64 literal"}
+        case ast.UnitLit():
+            return {"Unit value"}
         case ast.StringLit(value=value):
             return ({"string escape"} if any(c in value for c in '\n\t"\\') else set()) | (
                 {"non-ASCII string"} if not value.isascii() else set())

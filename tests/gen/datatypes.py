@@ -9,7 +9,7 @@ can always be built (`exprs.leaf`).
 
 from __future__ import annotations
 
-from hilang.types import BOOL, F64, S64, STRING, U8, ArrayType, DataType, MapType, Type, TypeVar
+from hilang.types import BOOL, F64, S64, STRING, U8, UNIT, ArrayType, DataType, MapType, Type, TypeVar
 
 from .context import Ctx, Scope
 from .types import CAPS, CTOR_NAMES, DATA_NAMES, FIELD_NAMES, KEYS, Ctor, Data
@@ -80,6 +80,7 @@ def field_type(cx: Ctx, params: tuple[str, ...], earlier: list[Data]) -> Type:
         (1, lambda: BOOL),
         (1, lambda: F64),
         (1, lambda: U8),
+        (1, lambda: UNIT),
         (1, lambda: DataType("Option", (cx.choice([S64, STRING, *map(TypeVar, params)]),))),
         (1, lambda: cx.choice([ArrayType(S64), ArrayType(STRING), MapType(STRING, S64)])),
     ]
@@ -107,6 +108,7 @@ def choose_type(cx: Ctx, sc: Scope, plain: bool = False, depth: int = 2, ground:
         (2, lambda: BOOL),
         (1, lambda: F64),
         (1, lambda: U8),
+        (1, lambda: UNIT),
     ]
     if sc.fn.tvars and not ground:
         options.append((3, lambda: TypeVar(cx.choice(list(sc.fn.tvars)))))
