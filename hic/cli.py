@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     check = commands.add_parser("check", help="parse and check a program; report every error")
@@ -97,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
                           "executable (the default unless only --dump is given)")
     _add_optimization(compile_)
     return parser
+
+
+def version_text() -> str:
+    """hic's version and the versions of what its output depends on."""
+    from importlib import metadata
+
+    try:
+        mine = metadata.version("hic")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        mine = "(not installed)"
+    try:
+        llvmlite = metadata.version("llvmlite")
+    except metadata.PackageNotFoundError:
+        llvmlite = "?"
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"hic {mine} (llvmlite {llvmlite}, Python {python})"
 
 
 def _add_optimization(sub: argparse.ArgumentParser) -> None:

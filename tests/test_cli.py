@@ -33,6 +33,12 @@ def test_help_lists_commands_and_exit_statuses():
         assert word in out
 
 
+def test_version_names_hic_and_llvmlite():
+    result = hic("--version")
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("hic ") and "llvmlite" in result.stdout.decode()
+
+
 def test_no_command_is_a_usage_error():
     assert hic().returncode == 2
 
