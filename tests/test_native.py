@@ -111,6 +111,12 @@ def _benchmarks():
     return BENCHMARKS
 
 
+def _cpython_output(bench) -> bytes:
+    """What the benchmark's CPython version prints at its tiny size."""
+    command = [sys.executable, str(ROOT / "bench" / f"{bench.name}.py"), str(bench.tiny)]
+    return subprocess.run(command, capture_output=True, check=True).stdout
+
+
 @pytest.mark.parametrize("bench", _benchmarks(), ids=lambda b: b.name)
 def test_the_benchmark_programs(bench):
     """Each benchmark at its tiny size: native code agrees with the lolang
@@ -118,9 +124,7 @@ def test_the_benchmark_programs(bench):
     prints (an independent reference)."""
     size = str(bench.tiny)
     got = assert_same(lowered(ROOT / "bench" / f"{bench.name}.hi"), [size])
-    reference = subprocess.run([sys.executable, str(ROOT / "bench" / f"{bench.name}.py"), size],
-                               capture_output=True, check=True)
-    assert got.stdout == reference.stdout
+    assert got.stdout == _cpython_output(bench)
     assert got.stats["regions_leaked"] == 0
 
 
@@ -444,6 +448,4 @@ def test_valgrind_finds_nothing_wrong_with_the_benchmarks(bench, tmp_path):
     result = subprocess.run(["valgrind", "--error-exitcode=99", "--leak-check=no", "-q", str(exe), str(bench.tiny)],
                             capture_output=True)
     assert result.returncode == 0, result.stderr.decode()
-    reference = subprocess.run([sys.executable, str(ROOT / "bench" / f"{bench.name}.py"), str(bench.tiny)],
-                               capture_output=True, check=True)
-    assert result.stdout == reference.stdout
+    assert result.stdout == _cpython_output(bench)
