@@ -376,6 +376,6 @@ def test_bad_bytes_in_a_real_process(tmp_path, data):
         path = tmp_path / f"bytes{ext}"
         path.write_bytes(data)
         for command in COMMANDS:
-            result = subprocess.run([sys.executable, "-m", "hic", command, str(path)],
+            result = subprocess.run([sys.executable, "-m", "hic", *command_line(command, path)],
                                     capture_output=True, timeout=TIMEOUT, cwd=ROOT)
             assert_handled(path, result.returncode, result.stderr.decode(errors="replace"))
