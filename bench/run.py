@@ -197,7 +197,8 @@ def show(bench: Benchmark, size: int, runs: int, peers: list[Peer], console) -> 
 
     base = next((p for p in peers if p.name == bench.baseline), peers[0])
     base_time, base_rss = statistics.median(base.times), statistics.median(base.rss_kib)
-    table = Table(title=f"{bench.title}, {bench.size_name} {size}, median of {runs} interleaved runs")
+    table = Table(title=f"{bench.title}, {bench.size_name} {size}, median of {runs} interleaved runs",
+                  caption=bench.stresses)
     for column in ("program", "time (s)", f"× {base.name}", "peak RSS (MiB)", f"× {base.name} "):
         table.add_column(column, justify="left" if column == "program" else "right")
     for peer in peers:
