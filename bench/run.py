@@ -102,7 +102,7 @@ def build(bench: Benchmark, work: Path, level: int, notes: list[str]) -> list[Pe
 
 def _build_hic(bench: Benchmark, work: Path, level: int) -> Path:
     from diagnostics import Source
-    from lolang import native
+    from lolang.codegen import native
     from lowering import pipeline
 
     source = Source.read(str(BENCH / f"{bench.name}.hi"))

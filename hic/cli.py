@@ -269,7 +269,7 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
     if wanted:
         dump.show(artifacts, wanted, Console(highlight=False))
     if native:
-        from lolang.native import emit_object, link_executable
+        from lolang.codegen.native import emit_object, link_executable
 
         module = next(a for a in artifacts if a.stage.name == "llvm").program
         if emit == "obj":

@@ -28,7 +28,7 @@ def _lolang(program, out, args):
 
 
 def _native(program, out, args):
-    from lolang.native import run
+    from lolang.codegen.native import run
 
     return run(program, out, args)
 

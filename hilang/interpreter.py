@@ -15,7 +15,7 @@ from diagnostics import CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
 from diagnostics.errors import OUT_OF_MEMORY
 from hilang import ast
-from hilang.interp.codegen import compile_program, python_source
+from hilang.interp.translate import compile_program, python_source
 from hilang.interp.context import ALLOCS
 from hilang.interp.runtime import HELPERS, MAX_CALL_DEPTH, TRUNC_OUT_OF_RANGE
 

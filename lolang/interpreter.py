@@ -11,7 +11,7 @@ compiler bug here, since every stage's lolang must pass it. Guarantees:
 * runtime errors raise `ProgramError` with the shared texts and the hilang
   position the failing operation carries; the figures reached so far ride
   along as `error.stats`;
-* the region model of `lolang.regions`: a use of a freed or stale region id
+* the region model of `lolang.interp.regions`: a use of a freed or stale region id
   raises `CompilerBug`, never silently reads;
 * 200,000 nested calls run (on a deep Python stack); one more is the
   runtime error `stack overflow`, never a Python crash.
@@ -27,7 +27,7 @@ from typing import BinaryIO
 from diagnostics import CompileError, CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
 from lolang import checker, ir
-from lolang.interp.compiler import K, ProgramTables
+from lolang.interp.compiler import FunctionCompiler, ProgramTables
 from lolang.interp.exprs import compile_expr
 from lolang.interp.machine import Escape, Machine
 from lolang.interp.stmts import compile_stmt
@@ -76,7 +76,7 @@ def _stats(m: Machine, stage: str) -> dict:
 
 def compile_function(m: Machine, tables: ProgramTables, types: dict, fun: ir.FunDecl):
     """`fun` as a Python function `(region ids, arguments) -> result`."""
-    k = K(m, tables, types)
+    k = FunctionCompiler(m, tables, types)
     for region in fun.regions:
         k.bind(region.name, region=True)
     for param in fun.params:

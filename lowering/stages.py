@@ -18,7 +18,7 @@ def _lower(program):
 
 
 def _compile_llvm(program):
-    from lolang.native import compile
+    from lolang.codegen.native import compile
 
     return compile(program)
 

@@ -1,7 +1,7 @@
 /* regions.c -- the region table, allocation, reference counts, held packs,
  * merging.
  *
- * This mirrors lolang's runtime model (lolang/regions.py) operation for
+ * This mirrors lolang's runtime model (lolang/interp/regions.py) operation for
  * operation, because DESIGN.md requires native code and the lolang
  * interpreter to report the same counts:
  *

@@ -1,4 +1,4 @@
-"""The region table of lolang's runtime model (lolang/regions.py): ids, slot
+"""The region table of lolang's runtime model (lolang/interp/regions.py): ids, slot
 reuse, stale-id detection, reference counts, held packs and the figures."""
 
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diagnostics import CompilerBug
-from lolang.regions import PRIMITIVE, RegionTable, generation_of, slot_of
+from lolang.interp.regions import PRIMITIVE, RegionTable, generation_of, slot_of
 
 
 def test_ids_are_generation_and_slot():

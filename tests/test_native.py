@@ -1,4 +1,4 @@
-"""Native code (lolang/native.py, lolang/codegen/): every program behaves
+"""Native code (lolang/codegen/native.py, lolang/codegen/): every program behaves
 natively exactly as under the lolang interpreter, which defines lolang —
 stdout, the first line of stderr, the exit status — and counts the same
 allocations, regions and reference-count operations (DESIGN.md "Figures
@@ -6,7 +6,7 @@ every engine reports"). Then what only native code has: the JIT's child
 process, the stack, ahead-of-time executables, the IR's own checks.
 
 Executables and the command line need the pipeline's `llvm` stage; the
-rest drives `lolang.native` directly on lowered programs.
+rest drives `lolang.codegen.native` directly on lowered programs.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from llvmlite import ir as ll
 
 from conftest import CONFORMANCE, EXAMPLES, ROOT
 from diagnostics import CompilerBug, ProgramError, Source
-from lolang import interpreter, native
+from lolang import interpreter
+from lolang.codegen import native
 from lolang.parser import parse
 from lowering import pipeline
 

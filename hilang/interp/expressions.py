@@ -1,4 +1,4 @@
-"""Translate hilang expressions to Python expressions (see `codegen`).
+"""Translate hilang expressions to Python expressions (see `translate`).
 
 A hilang expression has no statements inside it, so each one becomes a single
 Python expression that keeps hilang's order of evaluation: Python also

@@ -21,7 +21,7 @@ from __future__ import annotations
 from diagnostics import CompileError, Diagnostic
 from lolang import ir
 from lolang.checker import blocks, decls
-from lolang.checker.context import Cx, ProgramInfo, Reject
+from lolang.checker.context import CheckContext, ProgramInfo, Reject
 from lolang.checker.types import expect, resolve
 
 
@@ -41,7 +41,7 @@ def check(program: ir.Program, types: dict | None = None) -> None:
 
 
 def check_function(info: ProgramInfo, fun: ir.FunDecl, types: dict | None = None) -> None:
-    cx = Cx(info, fun, types)
+    cx = CheckContext(info, fun, types)
     for param in fun.regions:
         note = f"region parameter '{param.name}: {param.caps}' of '{fun.name}'" if param.caps else (
             f"region parameter '{param.name}' of '{fun.name}' declares none"

@@ -10,12 +10,12 @@ from __future__ import annotations
 from lolang import ir
 from lolang.checker import exprs
 from lolang.checker.capabilities import at
-from lolang.checker.context import Cx, Reject
+from lolang.checker.context import CheckContext, Reject
 from lolang.checker.flow import Consumed
-from lolang.checker.types import NEVER, UNIT_VAL, Val, mentions, norm, pack_of
+from lolang.checker.types import NEVER, UNIT_VAL, Checked, mentions, norm, pack_of
 
 
-def _region(cx: Cx, e: ir.Region, use) -> Val:
+def _region(cx: CheckContext, e: ir.Region, use) -> Checked:
     cx.push()
     info = cx.new_region(e.name, ir.ALL_CAPS, "block", f"opened at {at(e.span)}")
     v = block(cx, e.body)
@@ -26,7 +26,7 @@ def _region(cx: Cx, e: ir.Region, use) -> Val:
     return v
 
 
-def _unpack(cx: Cx, e: ir.Unpack, use) -> Val:
+def _unpack(cx: CheckContext, e: ir.Unpack, use) -> Checked:
     place = isinstance(e.pack, (ir.Var, ir.FieldGet))
     v = exprs.check(cx, e.pack, None) if place else exprs.take(cx, e.pack, "'unpack'")
     pack = pack_of(v.type)
@@ -48,7 +48,7 @@ def _unpack(cx: Cx, e: ir.Unpack, use) -> Val:
     return result
 
 
-def _restrict(cx: Cx, e: ir.Restrict, use) -> Val:
+def _restrict(cx: CheckContext, e: ir.Restrict, use) -> Checked:
     info = cx.region(e.region, e.span)
     held, note = cx.held(info.uid)
     extra = "".join(c for c in e.caps if c not in held)
@@ -64,21 +64,21 @@ def _restrict(cx: Cx, e: ir.Restrict, use) -> Val:
     return v
 
 
-def _do(cx: Cx, e: ir.Do, use) -> Val:
+def _do(cx: CheckContext, e: ir.Do, use) -> Checked:
     return block(cx, e.body)
 
 
-def _no_escape(cx: Cx, v: Val, uid: str, where: str, body) -> Val:
+def _no_escape(cx: CheckContext, v: Checked, uid: str, where: str, body) -> Checked:
     if v.type is NEVER:
         return v
     if uid in mentions(cx, v):
         span = body.result.span if body.result is not None else body.span
         kind = "a borrowed pack read from it" if uid in {cx.canon(a) for a in v.anchors} else f"type '{cx.show(v.type)}'"
         raise Reject(span, f"a value of {kind} escapes {where} (escape rule)")
-    return Val(norm(cx, v.type), fresh=v.fresh, anchors=v.anchors)
+    return Checked(norm(cx, v.type), fresh=v.fresh, anchors=v.anchors)
 
 
-def block(cx: Cx, b: ir.Block) -> Val:
+def block(cx: CheckContext, b: ir.Block) -> Checked:
     """A block used for its value: statements, then the value, which moves
     out (an owned pack in a variable of the block is consumed by it)."""
     from lolang.checker import stmts
@@ -93,13 +93,13 @@ def block(cx: Cx, b: ir.Block) -> Val:
         v = exprs.check(cx, b.result, Consumed("the block's value", b.result.span))
         if v.element:
             raise Reject(b.result.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
-        v = Val(norm(cx, v.type), fresh=isinstance(v.type, ir.PackType), anchors=frozenset(cx.canon(a) for a in v.anchors))
+        v = Checked(norm(cx, v.type), fresh=isinstance(v.type, ir.PackType), anchors=frozenset(cx.canon(a) for a in v.anchors))
     stmts.end_scope(cx, scope, b.span)
     cx.pop()
     # A merge's aliases last to the end of the block holding it (§5.3).
     cx.flow.merged = {r: q for r, q in cx.flow.merged.items() if aliases.get(r) == q}
     if cx.flow.dead:
-        return Val(NEVER)
+        return Checked(NEVER)
     return v
 
 

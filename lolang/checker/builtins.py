@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from lolang import ir
 from lolang.checker.capabilities import need, need_named
-from lolang.checker.context import Cx, Reject
-from lolang.checker.types import NEVER, Val, expect, norm, pack_of, ref_of
+from lolang.checker.context import CheckContext, Reject
+from lolang.checker.types import NEVER, Checked, expect, norm, pack_of, ref_of
 
 
-def check(cx: Cx, e: ir.Builtin) -> Val:
+def check(cx: CheckContext, e: ir.Builtin) -> Checked:
     info = ir.BUILTINS.get(e.name)
     if info is None:
         raise Reject(e.span, f"unknown built-in '{e.name}'")
@@ -35,12 +35,12 @@ def _take(cx, e, how):
     return take(cx, e, how)
 
 
-def expect_prim(cx: Cx, v: Val, t, span, what: str) -> None:
+def expect_prim(cx: CheckContext, v: Checked, t, span, what: str) -> None:
     if norm(cx, v.type) != t and v.type is not NEVER:
         raise Reject(span, f"{what} has type '{cx.show(v.type)}', but '{ir.type_str(t)}' is expected (type rule)")
 
 
-def check_slot(cx: Cx, slot, span) -> None:
+def check_slot(cx: CheckContext, slot, span) -> None:
     from lolang.checker.types import check_obj_names
 
     check_obj_names(cx, slot, span)
@@ -52,13 +52,13 @@ def stored(slot, region: str):
     return slot if isinstance(slot, ir.PackType) else ir.slot_value_type(slot, region)
 
 
-def _container(cx: Cx, e: ir.Builtin, kinds, what: str) -> ir.RefType:
+def _container(cx: CheckContext, e: ir.Builtin, kinds, what: str) -> ir.RefType:
     target = ref_of(cx, _read(cx, e.args[0]), e.args[0].span, f"the first argument of '{e.name}'", kinds)
     need(cx, target.region, ir.BUILTINS[e.name].needs, f"'{e.name}'", e.span)
     return target
 
 
-def _string(cx: Cx, arg, what: str, span) -> None:
+def _string(cx: CheckContext, arg, what: str, span) -> None:
     """A string argument: a `String @r` that is read (needs `r`)."""
     t = norm(cx, _read(cx, arg).type)
     if not (isinstance(t, ir.RefType) and t.obj == ir.STRING):
@@ -66,7 +66,7 @@ def _string(cx: Cx, arg, what: str, span) -> None:
     need(cx, t.region, "r", what, span)
 
 
-def lookup_key(cx: Cx, m: ir.MapType, region: str, arg) -> None:
+def lookup_key(cx: CheckContext, m: ir.MapType, region: str, arg) -> None:
     """A key looked up (not stored): an S64, or any string — a reference,
     or for `Pack{c} String` keys also a pack that stays owned."""
     if m.key == ir.S64:
@@ -88,34 +88,34 @@ def lookup_key(cx: Cx, m: ir.MapType, region: str, arg) -> None:
 # ------------------------------------------------------------------ rules
 
 
-def _print(cx: Cx, e):
+def _print(cx: CheckContext, e):
     for arg in e.args:
         t = norm(cx, _read(cx, arg).type)
         if isinstance(t, ir.RefType) and t.obj == ir.STRING:
             need(cx, t.region, "r", "'print'", arg.span)
         elif not isinstance(t, ir.PrimType):
             raise Reject(arg.span, f"'print' prints primitives and strings, not '{cx.show(t)}' (type rule)")
-    return Val(ir.UNIT)
+    return Checked(ir.UNIT)
 
 
-def _len(cx: Cx, e):
+def _len(cx: CheckContext, e):
     _container(cx, e, (ir.StringType, ir.ArrayType, ir.MapType), "len")
-    return Val(ir.S64)
+    return Checked(ir.S64)
 
 
-def _push(cx: Cx, e):
+def _push(cx: CheckContext, e):
     xs = _container(cx, e, (ir.ArrayType,), "push")
     expect(cx, stored(xs.obj.elem, xs.region), _take(cx, e.args[1], "'push'"), e.args[1].span, "the pushed value")
-    return Val(ir.UNIT)
+    return Checked(ir.UNIT)
 
 
-def _pop(cx: Cx, e):
+def _pop(cx: CheckContext, e):
     xs = _container(cx, e, (ir.ArrayType,), "pop")
     t = stored(xs.obj.elem, xs.region)
-    return Val(t, fresh=isinstance(t, ir.PackType))
+    return Checked(t, fresh=isinstance(t, ir.PackType))
 
 
-def _array(cx: Cx, e):
+def _array(cx: CheckContext, e):
     region = need_named(cx, e.regions[0], "a", f"'array[{e.regions[0]}]'", e.span)
     expect_prim(cx, _read(cx, e.args[0]), ir.S64, e.args[0].span, "the size")
     v = _take(cx, e.args[1], "'array'")
@@ -129,52 +129,52 @@ def _array(cx: Cx, e):
             elem = obj
         case _:
             raise Reject(e.args[1].span, f"'array[{e.regions[0]}]' cannot hold '{cx.show(t)}' (type rule)")
-    return Val(ir.RefType(ir.ArrayType(elem), region))
+    return Checked(ir.RefType(ir.ArrayType(elem), region))
 
 
-def _insert(cx: Cx, e):
+def _insert(cx: CheckContext, e):
     m = _container(cx, e, (ir.MapType,), "insert")
     expect(cx, stored(m.obj.key, m.region), _take(cx, e.args[1], "'insert'"), e.args[1].span, "the key")
     expect(cx, stored(m.obj.value, m.region), _take(cx, e.args[2], "'insert'"), e.args[2].span, "the value")
-    return Val(ir.UNIT)
+    return Checked(ir.UNIT)
 
 
-def _contains_or_remove(cx: Cx, e):
+def _contains_or_remove(cx: CheckContext, e):
     m = _container(cx, e, (ir.MapType,), e.name)
     lookup_key(cx, m.obj, m.region, e.args[1])
-    return Val(ir.BOOL)
+    return Checked(ir.BOOL)
 
 
-def _keys(cx: Cx, e):
+def _keys(cx: CheckContext, e):
     region = need_named(cx, e.regions[0], "a", f"'keys[{e.regions[0]}]'", e.span)
     m = _container(cx, e, (ir.MapType,), "keys")
     if m.obj.key == ir.STRING and cx.canon(region) != m.region:
         raise Reject(e.span, f"'keys' of String keys must go to the map's region '{cx.shown(m.region)}' (type rule)")
-    return Val(ir.RefType(ir.ArrayType(m.obj.key), region))
+    return Checked(ir.RefType(ir.ArrayType(m.obj.key), region))
 
 
-def _concat(cx: Cx, e):
+def _concat(cx: CheckContext, e):
     region = need_named(cx, e.regions[0], "a", f"'concat[{e.regions[0]}]'", e.span)
     for arg in e.args:
         _string(cx, arg, "'concat'", e.span)
-    return Val(ir.RefType(ir.STRING, region))
+    return Checked(ir.RefType(ir.STRING, region))
 
 
-def _str(cx: Cx, e):
+def _str(cx: CheckContext, e):
     region = need_named(cx, e.regions[0], "a", f"'str[{e.regions[0]}]'", e.span)
     expect_prim(cx, _read(cx, e.args[0]), ir.S64, e.args[0].span, "the argument of 'str'")
-    return Val(ir.RefType(ir.STRING, region))
+    return Checked(ir.RefType(ir.STRING, region))
 
 
-def _int(cx: Cx, e):
+def _int(cx: CheckContext, e):
     _string(cx, e.args[0], "'int'", e.span)
-    return Val(ir.S64)
+    return Checked(ir.S64)
 
 
 def _convert(arg_type, result):
-    def rule(cx: Cx, e):
+    def rule(cx: CheckContext, e):
         expect_prim(cx, _read(cx, e.args[0]), arg_type, e.args[0].span, f"the argument of '{e.name}'")
-        return Val(result)
+        return Checked(result)
 
     return rule
 

@@ -2,20 +2,20 @@
 region it touches, the capabilities the table there lists. What is held
 comes from where the region came from (a `region` block holds `rwa`, a
 region parameter what it declares, an unpacked region the pack's caps), less
-what a `restrict` block or a `merge` took away; `Cx.held` knows which.
+what a `restrict` block or a `merge` took away; `CheckContext.held` knows which.
 """
 
 from __future__ import annotations
 
 from lolang import ir
-from lolang.checker.context import Cx, Reject
+from lolang.checker.context import CheckContext, Reject
 
 
 def shown_caps(caps: ir.Caps) -> str:
     return "{" + caps + "}"
 
 
-def need(cx: Cx, region: str, letters: ir.Caps, what: str, span) -> None:
+def need(cx: CheckContext, region: str, letters: ir.Caps, what: str, span) -> None:
     """`what` (e.g. "'push'") needs `letters` on region uid `region`."""
     if region == ir.PRIMITIVE_REGION:
         if "a" in letters or "w" in letters:
@@ -31,7 +31,7 @@ def need(cx: Cx, region: str, letters: ir.Caps, what: str, span) -> None:
         )
 
 
-def need_named(cx: Cx, name: str, letters: ir.Caps, what: str, span) -> str:
+def need_named(cx: CheckContext, name: str, letters: ir.Caps, what: str, span) -> str:
     """As `need`, for a region written by name (`new[r]`); returns its uid."""
     info = cx.region(name, span)
     need(cx, info.uid, letters, what, span)

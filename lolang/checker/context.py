@@ -6,10 +6,10 @@ its region by uid, so a region shadowing another of the same name is never
 confused with it, and a value that outlives its region's block is recognised
 by its type alone. Messages show the name again (`shown`).
 
-A `Cx` (checking context) holds the program's declarations, the scope chain
+A `CheckContext` (checking context) holds the program's declarations, the scope chain
 of the function being checked and its flow state (`flow.Flow`). The rules
 themselves live in `exprs`, `stmts`, `builtins` and `patterns`, as functions
-over a `Cx`; this module holds no rule.
+over a `CheckContext`; this module holds no rule.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Loop:
     continues: list = field(default_factory=list)
 
 
-class Cx:
+class CheckContext:
     """The state of checking one function (see the module docstring)."""
 
     def __init__(self, program: "ProgramInfo", fun: ir.FunDecl, types: dict | None = None):

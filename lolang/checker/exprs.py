@@ -1,6 +1,6 @@
 """Expressions: their types, the capabilities they use, the packs they move.
 
-`check(cx, e, use)` checks `e` and returns its `Val`. `use` says what the
+`check(cx, e, use)` checks `e` and returns its `Checked`. `use` says what the
 context does with the value: None reads it (a variable holding an owned pack
 stays owned), a `Consumed` moves it (the variable is consumed by that). The
 helpers `take` (a consuming position: the value must be owned if it is a
@@ -15,14 +15,14 @@ from __future__ import annotations
 from lolang import ir
 from lolang.checker import builtins
 from lolang.checker.capabilities import at, need, need_named
-from lolang.checker.context import Cx, Reject
+from lolang.checker.context import CheckContext, Reject
 from lolang.checker.flow import Consumed, join
 from lolang.checker.types import (
-    NEVER, Val, accepts, expect, is_prim, norm, pack_of, ref_of, slot_value,
+    NEVER, Checked, accepts, expect, is_prim, norm, pack_of, ref_of, slot_value,
 )
 
 
-def check(cx: Cx, e, use: Consumed | None = None) -> Val:
+def check(cx: CheckContext, e, use: Consumed | None = None) -> Checked:
     rule = RULES.get(type(e))
     if rule is None:
         raise Reject(e.span, f"not an expression: {type(e).__name__}")
@@ -32,7 +32,7 @@ def check(cx: Cx, e, use: Consumed | None = None) -> Val:
     return v
 
 
-def take(cx: Cx, e, how: str) -> Val:
+def take(cx: CheckContext, e, how: str) -> Checked:
     """`e` in a consuming position: an owned pack is moved; a borrowed one
     cannot be (it owns no reference to hand over)."""
     v = check(cx, e, Consumed(how, e.span))
@@ -43,7 +43,7 @@ def take(cx: Cx, e, how: str) -> Val:
     return v
 
 
-def lend(cx: Cx, e, how: str) -> Val:
+def lend(cx: CheckContext, e, how: str) -> Checked:
     """`e` given to a `&` parameter: read, not consumed."""
     v = check(cx, e, None)
     if v.element:
@@ -53,7 +53,7 @@ def lend(cx: Cx, e, how: str) -> Val:
     return v
 
 
-def read(cx: Cx, e, what: str) -> Val:
+def read(cx: CheckContext, e, what: str) -> Checked:
     """`e` only read (an operand): a fresh owned pack here would leak."""
     v = check(cx, e, None)
     if v.fresh:
@@ -66,16 +66,16 @@ def read(cx: Cx, e, what: str) -> Val:
 
 def _lit(t):
     def rule(cx, e, use):
-        return Val(t)
+        return Checked(t)
 
     return rule
 
 
 def _int(cx, e, use):
-    return Val(ir.U8 if e.u8 else ir.S64)
+    return Checked(ir.U8 if e.u8 else ir.S64)
 
 
-def _var(cx: Cx, e: ir.Var, use) -> Val:
+def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
     var = cx.var(e.name, e.span)
     if var.owned_pack:
         gone = cx.flow.consumed(var.key)
@@ -91,7 +91,7 @@ def _var(cx: Cx, e: ir.Var, use) -> Val:
                     f"pack '{var.name}' cannot be consumed by {use.how}: it is borrowed at {at(lent)} meanwhile (linearity rule)",
                 )
             cx.flow.packs[var.key] = use
-    return Val(var.type, var=var, anchors=var.anchors)
+    return Checked(var.type, var=var, anchors=var.anchors)
 
 
 # ------------------------------------------------------------------ operators
@@ -99,17 +99,17 @@ def _var(cx: Cx, e: ir.Var, use) -> Val:
 _ARITH = {"S64", "U8", "F64"}
 
 
-def _unary(cx: Cx, e: ir.Unary, use) -> Val:
+def _unary(cx: CheckContext, e: ir.Unary, use) -> Checked:
     v = read(cx, e.operand, f"'{e.op}'")
     t = norm(cx, v.type)
     if e.op == "-" and is_prim(t, "S64", "U8", "F64"):
-        return Val(t)
+        return Checked(t)
     if e.op == "!" and is_prim(t, "Bool"):
-        return Val(t)
+        return Checked(t)
     raise Reject(e.span, f"operator '{e.op}' does not apply to '{cx.show(t)}' (type rule)")
 
 
-def _binary(cx: Cx, e: ir.Binary, use) -> Val:
+def _binary(cx: CheckContext, e: ir.Binary, use) -> Checked:
     left = norm(cx, read(cx, e.left, f"'{e.op}'").type)
     if e.op in ("&&", "||"):
         _bool(cx, left, e.left, e.op)
@@ -118,20 +118,20 @@ def _binary(cx: Cx, e: ir.Binary, use) -> Val:
         right = norm(cx, read(cx, e.right, f"'{e.op}'").type)
         cx.flow = join(saved, branch, f"'{e.op}'", e.span, _reject)
         _bool(cx, right, e.right, e.op)
-        return Val(ir.BOOL)
+        return Checked(ir.BOOL)
     right = norm(cx, read(cx, e.right, f"'{e.op}'").type)
     if e.op in ("==", "!="):
         if isinstance(left, ir.RefType) and isinstance(right, ir.RefType) and left.obj == right.obj == ir.STRING:
             need(cx, left.region, "r", f"'{e.op}' on strings", e.span)
             need(cx, right.region, "r", f"'{e.op}' on strings", e.span)
-            return Val(ir.BOOL)
+            return Checked(ir.BOOL)
         if left == right and is_prim(left, "S64", "U8", "F64", "Bool"):
-            return Val(ir.BOOL)
+            return Checked(ir.BOOL)
     elif left == right and is_prim(left, *_ARITH):
         if e.op in ("<", "<=", ">", ">="):
-            return Val(ir.BOOL)
+            return Checked(ir.BOOL)
         if not (e.op == "%" and left == ir.F64):
-            return Val(left)
+            return Checked(left)
     raise Reject(e.span, f"operator '{e.op}' does not apply to '{cx.show(left)}' and '{cx.show(right)}' (type rule)")
 
 
@@ -144,7 +144,7 @@ def _reject(span, message):
     raise Reject(span, message)
 
 
-def _if_expr(cx: Cx, e: ir.IfExpr, use) -> Val:
+def _if_expr(cx: CheckContext, e: ir.IfExpr, use) -> Checked:
     cond = read(cx, e.cond, "'if'")
     _bool(cx, norm(cx, cond.type), e.cond, "if")
     how = use or Consumed("the 'if' expression's value", e.span)
@@ -162,10 +162,10 @@ def _if_expr(cx: Cx, e: ir.IfExpr, use) -> Val:
         raise Reject(e.span, f"the branches of 'if' have types '{cx.show(then.type)}' and '{cx.show(els.type)}' (type rule)")
     if isinstance(t, ir.BorrowType):
         raise Reject(e.span, "a borrowed pack cannot be the value of an 'if' expression (linearity rule)")
-    return Val(t, fresh=isinstance(t, ir.PackType))
+    return Checked(t, fresh=isinstance(t, ir.PackType))
 
 
-def _branch(cx: Cx, e, how: Consumed) -> Val:
+def _branch(cx: CheckContext, e, how: Consumed) -> Checked:
     """A branch's value moves out of it, as a block's value does."""
     v = check(cx, e, how)
     if v.element:
@@ -176,7 +176,7 @@ def _branch(cx: Cx, e, how: Consumed) -> Val:
 # ------------------------------------------------------------------ calls
 
 
-def _call(cx: Cx, e: ir.Call, use) -> Val:
+def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
     fun = cx.program.funs.get(e.func)
     if fun is None:
         raise Reject(e.span, f"unknown function '{e.func}'")
@@ -205,13 +205,13 @@ def _call(cx: Cx, e: ir.Call, use) -> Val:
     for key in lent:
         del cx.flow.lent[key]
     ret = ir.rename_regions(fun.ret, subst)
-    return Val(ret, fresh=isinstance(ret, ir.PackType))
+    return Checked(ret, fresh=isinstance(ret, ir.PackType))
 
 
 # ------------------------------------------------------------------ objects
 
 
-def _new_data(cx: Cx, e: ir.NewData, use) -> Val:
+def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
     region = need_named(cx, e.region, "a", f"'new[{e.region}] {e.ctor}'", e.span)
     found = cx.program.ctors.get(e.ctor)
     if found is None:
@@ -223,32 +223,32 @@ def _new_data(cx: Cx, e: ir.NewData, use) -> Val:
         v = take(cx, arg, f"'new {ctor.name}'")
         want = ir.PackType(field.type.caps, field.type.obj) if isinstance(field.type, ir.PackType) else slot_value(field.type, region)
         expect(cx, want, v, arg.span, f"field {field.name or i + 1} of '{ctor.name}'")
-    return Val(ir.RefType(ir.DataType(data.name), region))
+    return Checked(ir.RefType(ir.DataType(data.name), region))
 
 
-def _new_string(cx: Cx, e: ir.NewString, use) -> Val:
-    return Val(ir.RefType(ir.STRING, need_named(cx, e.region, "a", f"'new[{e.region}]' of a string", e.span)))
+def _new_string(cx: CheckContext, e: ir.NewString, use) -> Checked:
+    return Checked(ir.RefType(ir.STRING, need_named(cx, e.region, "a", f"'new[{e.region}]' of a string", e.span)))
 
 
-def _new_array(cx: Cx, e: ir.NewArray, use) -> Val:
+def _new_array(cx: CheckContext, e: ir.NewArray, use) -> Checked:
     region = need_named(cx, e.region, "a", f"'new[{e.region}] Array'", e.span)
     builtins.check_slot(cx, e.elem, e.span)
     want = builtins.stored(e.elem, region)
     for arg in e.elems:
         expect(cx, want, take(cx, arg, "an array literal"), arg.span, "an array element")
-    return Val(ir.RefType(ir.ArrayType(e.elem), region))
+    return Checked(ir.RefType(ir.ArrayType(e.elem), region))
 
 
-def _new_map(cx: Cx, e: ir.NewMap, use) -> Val:
+def _new_map(cx: CheckContext, e: ir.NewMap, use) -> Checked:
     region = need_named(cx, e.region, "a", f"'new[{e.region}] Map'", e.span)
     builtins.check_slot(cx, e.key, e.span)
     builtins.check_slot(cx, e.value, e.span)
     if not (e.key in (ir.S64, ir.STRING) or (isinstance(e.key, ir.PackType) and e.key.obj == ir.STRING)):
         raise Reject(e.span, f"a map key is S64, String or Pack{{c}} String, not '{ir.type_str(e.key)}' (type rule)")
-    return Val(ir.RefType(ir.MapType(e.key, e.value), region))
+    return Checked(ir.RefType(ir.MapType(e.key, e.value), region))
 
 
-def _field(cx: Cx, e: ir.FieldGet, use) -> Val:
+def _field(cx: CheckContext, e: ir.FieldGet, use) -> Checked:
     target = ref_of(cx, read(cx, e.target, "a field read"), e.target.span, "the object of a field read", (ir.DataType,))
     need(cx, target.region, "r", f"reading field '{e.name}'", e.span)
     data = cx.program.datas[target.obj.name]
@@ -261,16 +261,16 @@ def _field(cx: Cx, e: ir.FieldGet, use) -> Val:
     if len(types) != 1:
         raise Reject(e.span, f"field '{e.name}' has different types in the constructors of '{data.name}' (type rule)")
     t = slot_value(types.pop(), target.region)
-    return Val(t, anchors=frozenset((target.region,)) if isinstance(t, ir.BorrowType) else frozenset())
+    return Checked(t, anchors=frozenset((target.region,)) if isinstance(t, ir.BorrowType) else frozenset())
 
 
-def _index(cx: Cx, e: ir.Index, use) -> Val:
+def _index(cx: CheckContext, e: ir.Index, use) -> Checked:
     target = ref_of(cx, read(cx, e.target, "indexing"), e.target.span, "the indexed value")
     need(cx, target.region, "r", "indexing", e.span)
     obj = target.obj
     if obj == ir.STRING:
         builtins.expect_prim(cx, read(cx, e.index, "indexing"), ir.S64, e.index.span, "a string index")
-        return Val(ir.U8)
+        return Checked(ir.U8)
     if isinstance(obj, ir.ArrayType):
         builtins.expect_prim(cx, read(cx, e.index, "indexing"), ir.S64, e.index.span, "an array index")
         slot = obj.elem
@@ -280,26 +280,26 @@ def _index(cx: Cx, e: ir.Index, use) -> Val:
     else:
         raise Reject(e.span, f"'{cx.show(target)}' cannot be indexed (type rule)")
     t = slot_value(slot, target.region)
-    return Val(t, element=isinstance(t, ir.BorrowType))
+    return Checked(t, element=isinstance(t, ir.BorrowType))
 
 
 # ------------------------------------------------------------------ packs
 
 
-def _pack(cx: Cx, e: ir.Pack, use) -> Val:
+def _pack(cx: CheckContext, e: ir.Pack, use) -> Checked:
     target = ref_of(cx, read(cx, e.value, "'pack'"), e.value.span, "the packed value")
     need(cx, target.region, e.caps, f"'pack{{{e.caps}}}'", e.span)
-    return Val(ir.PackType(e.caps, target.obj), fresh=True)
+    return Checked(ir.PackType(e.caps, target.obj), fresh=True)
 
 
-def _copy(cx: Cx, e: ir.Copy, use) -> Val:
+def _copy(cx: CheckContext, e: ir.Copy, use) -> Checked:
     v = check(cx, e.value, None)
     pack = pack_of(v.type)
     if pack is None:
         raise Reject(e.span, f"'copy' needs a pack, not '{cx.show(v.type)}' (type rule)")
     if v.fresh:
         raise Reject(e.value.span, "'copy' of an owned pack made here: it would leak; use it directly (linearity rule)")
-    return Val(ir.PackType(pack.caps, pack.obj), fresh=True)
+    return Checked(ir.PackType(pack.caps, pack.obj), fresh=True)
 
 
 RULES = {

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from lolang import ir
 from lolang.checker.capabilities import need
-from lolang.checker.context import Cx, Reject
+from lolang.checker.context import CheckContext, Reject
 from lolang.checker.flow import join
 from lolang.checker.types import norm
 
 WILD = None  # a wildcard or variable, in the usefulness matrix
 
 
-def check_match(cx: Cx, s: ir.Match) -> None:
+def check_match(cx: CheckContext, s: ir.Match) -> None:
     from lolang.checker import exprs, stmts
 
     v = exprs.read(cx, s.scrutinee, "'match'")
@@ -46,7 +46,7 @@ def check_match(cx: Cx, s: ir.Match) -> None:
         raise Reject(s.span, f"this 'match' on '{cx.show(t)}' is not exhaustive: add the missing cases or '_' (type rule)")
 
 
-def _bind(cx: Cx, p, t) -> None:
+def _bind(cx: CheckContext, p, t) -> None:
     """Check pattern `p` against a value of type `t`; declare its variables."""
     match p:
         case ir.PWild():
@@ -117,7 +117,7 @@ def _kind(t):
     return None
 
 
-def _signature(cx: Cx, kind) -> dict | None:
+def _signature(cx: CheckContext, kind) -> dict | None:
     """Every constructor key of `kind` with its field kinds, or None."""
     if kind == "Bool":
         return {("bool", True): [], ("bool", False): []}
@@ -137,7 +137,7 @@ def _specialize(rows, key, arity):
     return out
 
 
-def _useful(cx: Cx, rows, vec, kinds) -> bool:
+def _useful(cx: CheckContext, rows, vec, kinds) -> bool:
     if not vec:
         return not rows
     head, kind = vec[0], kinds[0]

@@ -13,12 +13,12 @@ from __future__ import annotations
 from lolang import ir
 from lolang.checker import blocks, exprs, patterns
 from lolang.checker.capabilities import at, need
-from lolang.checker.context import Cx, Loop, Reject, Scope
+from lolang.checker.context import CheckContext, Loop, Reject, Scope
 from lolang.checker.flow import Consumed, join, same_as_entry
 from lolang.checker.types import NEVER, expect, mentions, norm, resolve
 
 
-def check(cx: Cx, s) -> None:
+def check(cx: CheckContext, s) -> None:
     rule = RULES.get(type(s))
     if rule is None:
         raise Reject(s.span, f"not a statement: {type(s).__name__}")
@@ -29,7 +29,7 @@ def _reject(span, message):
     raise Reject(span, message)
 
 
-def leaks(cx: Cx, depth: int, where: str, span) -> None:
+def leaks(cx: CheckContext, depth: int, where: str, span) -> None:
     """No owned pack declared at `depth` or deeper may still be owned when
     control leaves those scopes at `where`."""
     if cx.flow.dead:
@@ -42,7 +42,7 @@ def leaks(cx: Cx, depth: int, where: str, span) -> None:
             )
 
 
-def end_scope(cx: Cx, scope: Scope, span) -> None:
+def end_scope(cx: CheckContext, scope: Scope, span) -> None:
     """The end of a block: its owned packs must all have been consumed."""
     if not cx.flow.dead:
         for var in scope.vars.values():
@@ -55,7 +55,7 @@ def end_scope(cx: Cx, scope: Scope, span) -> None:
     cx.flow.forget(v.key for v in scope.vars.values())
 
 
-def body(cx: Cx, b: ir.Block, what: str) -> None:
+def body(cx: CheckContext, b: ir.Block, what: str) -> None:
     """A block in statement position: its value, if any, is discarded."""
     v = blocks.block(cx, b)
     if v.fresh:
@@ -65,7 +65,7 @@ def body(cx: Cx, b: ir.Block, what: str) -> None:
 # ------------------------------------------------------------------ rules
 
 
-def _let(cx: Cx, s: ir.Let) -> None:
+def _let(cx: CheckContext, s: ir.Let) -> None:
     want = resolve(cx, s.type, s.span) if s.type is not None else None
     if isinstance(want, ir.BorrowType):
         v = exprs.lend(cx, s.value, f"'let {s.name}'")
@@ -85,7 +85,7 @@ def _let(cx: Cx, s: ir.Let) -> None:
     cx.declare(s.name, t, s.mutable, s.span, v.anchors)
 
 
-def _assign(cx: Cx, s: ir.Assign) -> None:
+def _assign(cx: CheckContext, s: ir.Assign) -> None:
     var = cx.var(s.name, s.span)
     if not var.mutable:
         raise Reject(s.span, f"'{s.name}' is not a 'var': it cannot be assigned (type rule)")
@@ -108,7 +108,7 @@ def _assign(cx: Cx, s: ir.Assign) -> None:
         cx.flow.packs[var.key] = None
 
 
-def _index_set(cx: Cx, s: ir.IndexSet) -> None:
+def _index_set(cx: CheckContext, s: ir.IndexSet) -> None:
     target = exprs.read(cx, s.target, "an element write")
     t = norm(cx, target.type)
     if not (isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType)):
@@ -122,13 +122,13 @@ def _index_set(cx: Cx, s: ir.IndexSet) -> None:
     expect(cx, stored(t.obj.elem, t.region), exprs.take(cx, s.value, "an element write"), s.value.span, "the stored value")
 
 
-def _expr_stmt(cx: Cx, s: ir.ExprStmt) -> None:
+def _expr_stmt(cx: CheckContext, s: ir.ExprStmt) -> None:
     v = exprs.check(cx, s.expr, None)
     if v.fresh:
         raise Reject(s.expr.span, "an owned pack is discarded here: 'drop' it (linearity rule)")
 
 
-def _if(cx: Cx, s: ir.If) -> None:
+def _if(cx: CheckContext, s: ir.If) -> None:
     cond = exprs.read(cx, s.cond, "'if'")
     if norm(cx, cond.type) not in (ir.BOOL, NEVER):
         raise Reject(s.cond.span, f"the condition has type '{cx.show(cond.type)}', not Bool (type rule)")
@@ -144,7 +144,7 @@ def _if(cx: Cx, s: ir.If) -> None:
     cx.flow = join(after_then, cx.flow, "'if'", s.span, _reject)
 
 
-def _while(cx: Cx, s: ir.While) -> None:
+def _while(cx: CheckContext, s: ir.While) -> None:
     entry = cx.flow.copy()
     cond = exprs.read(cx, s.cond, "'while'")
     if norm(cx, cond.type) not in (ir.BOOL, NEVER):
@@ -171,7 +171,7 @@ def _while(cx: Cx, s: ir.While) -> None:
 
 
 def _jump(kind: str):
-    def rule(cx: Cx, s) -> None:
+    def rule(cx: CheckContext, s) -> None:
         if not cx.loops:
             raise Reject(s.span, f"'{kind}' outside a loop (type rule)")
         loop = cx.loops[-1]
@@ -182,7 +182,7 @@ def _jump(kind: str):
     return rule
 
 
-def _return(cx: Cx, s: ir.Return) -> None:
+def _return(cx: CheckContext, s: ir.Return) -> None:
     if s.value is None:
         v = None
         if cx.ret != ir.UNIT:
@@ -194,17 +194,17 @@ def _return(cx: Cx, s: ir.Return) -> None:
     cx.flow.dead = True
 
 
-def _match(cx: Cx, s: ir.Match) -> None:
+def _match(cx: CheckContext, s: ir.Match) -> None:
     patterns.check_match(cx, s)
 
 
-def _drop(cx: Cx, s: ir.Drop) -> None:
+def _drop(cx: CheckContext, s: ir.Drop) -> None:
     v = exprs.take(cx, s.value, "'drop'")
     if not isinstance(v.type, ir.PackType):
         raise Reject(s.value.span, f"'drop' needs an owned pack, not '{cx.show(v.type)}' (type rule)")
 
 
-def _merge(cx: Cx, s: ir.Merge) -> None:
+def _merge(cx: CheckContext, s: ir.Merge) -> None:
     child = cx.region(s.region, s.span)
     parent = cx.region(s.into, s.span)
     if child.kind != "block":

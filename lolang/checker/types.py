@@ -2,7 +2,7 @@
 
 Inside the checker a `T @r` names its region by uid (see `context`); types
 written in the program are resolved with `resolve`. An expression checks to
-a `Val`: its type plus what linearity and escape analysis need to know about
+a `Checked`: its type plus what linearity and escape analysis need to know about
 the value (is it a variable, a fresh owned pack, a borrow that depends on
 some region staying alive).
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lolang import ir
-from lolang.checker.context import Cx, Reject, VarInfo
+from lolang.checker.context import CheckContext, Reject, VarInfo
 
 
 @dataclass(frozen=True, slots=True)
-class Val:
+class Checked:
     """What an expression produces.
 
     * `var`: the variable, when the expression is one (a *place*);
@@ -35,10 +35,10 @@ class Val:
     element: bool = False
 
 
-UNIT_VAL = Val(ir.UNIT)
+UNIT_VAL = Checked(ir.UNIT)
 
 
-def resolve(cx: Cx, t, span=None):
+def resolve(cx: CheckContext, t, span=None):
     """A written type with its region names replaced by the uids in scope."""
     if isinstance(t, ir.RefType):
         if t.region == ir.PRIMITIVE_REGION:
@@ -49,7 +49,7 @@ def resolve(cx: Cx, t, span=None):
     return t
 
 
-def check_obj_names(cx: Cx, t, span) -> None:
+def check_obj_names(cx: CheckContext, t, span) -> None:
     """Every data type a type mentions is declared."""
     if id(t) in cx.named_types:
         return
@@ -69,7 +69,7 @@ def check_obj_names(cx: Cx, t, span) -> None:
     cx.named_types[id(t)] = t
 
 
-def norm(cx: Cx, t):
+def norm(cx: CheckContext, t):
     """`t` with merged regions replaced by what they were merged into."""
     if isinstance(t, ir.RefType):
         canon = cx.canon(t.region)
@@ -77,7 +77,7 @@ def norm(cx: Cx, t):
     return t
 
 
-def accepts(cx: Cx, want, have) -> bool:
+def accepts(cx: CheckContext, want, have) -> bool:
     """A value of type `have` may be used where `want` is expected: the
     same type, regions compared after merges, with a pack's capabilities
     allowed to weaken (`Pack{rw} T` where `Pack{r} T` is wanted)."""
@@ -92,12 +92,12 @@ def accepts(cx: Cx, want, have) -> bool:
     return want == have
 
 
-def expect(cx: Cx, want, val: Val, span, what: str) -> None:
+def expect(cx: CheckContext, want, val: Checked, span, what: str) -> None:
     if not accepts(cx, want, val.type):
         raise Reject(span, f"{what} has type '{cx.show(val.type)}', but '{cx.show(want)}' is expected (type rule)")
 
 
-def mentions(cx: Cx, val: Val) -> set[str]:
+def mentions(cx: CheckContext, val: Checked) -> set[str]:
     """The regions a value depends on: those its type names, and the
     anchors of a borrow (all after merges)."""
     found = {cx.canon(a) for a in val.anchors}
@@ -112,7 +112,7 @@ def slot_value(slot, region: str):
     return ir.slot_value_type(slot, region)
 
 
-def ref_of(cx: Cx, val: Val, span, what: str, kinds=ir.OBJ_TYPES) -> ir.RefType:
+def ref_of(cx: CheckContext, val: Checked, span, what: str, kinds=ir.OBJ_TYPES) -> ir.RefType:
     """`val` must be a reference to an object of one of `kinds`."""
     t = norm(cx, val.type)
     if isinstance(t, ir.RefType) and isinstance(t.obj, kinds):

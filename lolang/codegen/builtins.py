@@ -17,7 +17,7 @@ from lolang import ir
 from lolang.codegen import regions
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
-from lolang.codegen.function import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY, TRUNC_OUT_OF_RANGE, Fn
+from lolang.codegen.function import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY, TRUNC_OUT_OF_RANGE, FunctionEmitter
 from lolang.codegen.objects import DATA, key_size, map_lookup
 
 # array(n, x) beyond this many bytes is `out of memory` at the call, before
@@ -25,22 +25,22 @@ from lolang.codegen.objects import DATA, key_size, map_lookup
 ARRAY_BYTES_LIMIT = 1 << 40
 
 
-def _args(fn: Fn, e) -> list[ll.Value]:
+def _args(fn: FunctionEmitter, e) -> list[ll.Value]:
     return [emit_value(fn, a) for a in e.args]
 
 
-def _obj(fn: Fn, e):
+def _obj(fn: FunctionEmitter, e):
     return fn.type_of(e).obj
 
 
 # ------------------------------------------------------------------ output
 
 
-def _print(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _print(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     """Every argument first, then one line (a failing argument prints
     nothing of its line)."""
     values = _args(fn, e)
-    rt = fn.mc.runtime
+    rt = fn.module_cx.runtime
     b = fn.b
     for i, (arg, value) in enumerate(zip(e.args, values)):
         if i:
@@ -65,25 +65,25 @@ def _print(fn: Fn, e: ir.Builtin) -> ll.Value:
 # ------------------------------------------------------------------ arrays
 
 
-def _len(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _len(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     (target,) = _args(fn, e)
     return fn.b.load(target, typ=T.I64)  # every length is at offset 0
 
 
-def _push(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _push(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     t = fn.type_of(e.args[0])
     elem = t.obj.elem
     xs, value = _args(fn, e)
     rid = fn.region_of(t)
     r = regions.region_struct(fn, rid)
-    slot = fn.b.call(fn.mc.runtime("hic_array_push"), [r, xs, T.I64(ir.slot_size(elem))])
+    slot = fn.b.call(fn.module_cx.runtime("hic_array_push"), [r, xs, T.I64(ir.slot_size(elem))])
     T.store_slot(fn.b, elem, value, slot)
     if isinstance(elem, ir.PackType):
         regions.hold(fn, rid, value)
     return T.I8(0)
 
 
-def _pop(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _pop(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     t = fn.type_of(e.args[0])
     elem = t.obj.elem
     (xs,) = _args(fn, e)
@@ -95,11 +95,11 @@ def _pop(fn: Fn, e: ir.Builtin) -> ll.Value:
     data = b.load(regions.field(fn, xs, DATA), typ=T.PTR)
     value = T.load_slot(b, elem, b.gep(data, [b.mul(last, T.I64(ir.slot_size(elem)))], source_etype=T.I8))
     if isinstance(elem, ir.PackType):  # the caller owns it now
-        b.call(fn.mc.runtime("hic_region_unhold"), [fn.region_of(t), regions.pack_region(fn, value)])
+        b.call(fn.module_cx.runtime("hic_region_unhold"), [fn.region_of(t), regions.pack_region(fn, value)])
     return value
 
 
-def _array(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _array(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     elem = _obj(fn, e).elem
     n, value = _args(fn, e)
     b = fn.b
@@ -111,7 +111,7 @@ def _array(fn: Fn, e: ir.Builtin) -> ll.Value:
     cell = fn.entry.alloca(T.slot_type(elem))
     T.store_slot(b, elem, value, cell)
     line, col = fn.position(e.pos)
-    array = b.call(fn.mc.runtime("hic_array_filled"),
+    array = b.call(fn.module_cx.runtime("hic_array_filled"),
                    [regions.region_struct(fn, rid), T.I64(size), n, cell, line, col])
     if isinstance(elem, ir.PackType):
         held = regions.pack_region(fn, value)
@@ -121,8 +121,8 @@ def _array(fn: Fn, e: ir.Builtin) -> ll.Value:
         regions.release(fn, held)  # stored no times: dropped
         b.branch(done)
         b.position_at_end(some)
-        b.call(fn.mc.runtime("hic_retain_n"), [held, b.sub(n, T.I64(1))])
-        b.call(fn.mc.runtime("hic_region_hold_n"), [rid, held, n])
+        b.call(fn.module_cx.runtime("hic_retain_n"), [held, b.sub(n, T.I64(1))])
+        b.call(fn.module_cx.runtime("hic_region_hold_n"), [rid, held, n])
         b.branch(done)
         b.position_at_end(done)
     return array
@@ -131,7 +131,7 @@ def _array(fn: Fn, e: ir.Builtin) -> ll.Value:
 # ------------------------------------------------------------------ maps
 
 
-def _insert(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _insert(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     """Add, or overwrite keeping the key's place: an overwritten value
     pack is dropped, and a key pack that was already there is dropped
     (the map keeps its own)."""
@@ -143,14 +143,14 @@ def _insert(fn: Fn, e: ir.Builtin) -> ll.Value:
     r = regions.region_struct(fn, rid)
     is_new = fn.entry.alloca(T.I32)
     if key_t == ir.S64:
-        slot = b.call(fn.mc.runtime("hic_map_insert_s64"), [r, m, k, is_new])
+        slot = b.call(fn.module_cx.runtime("hic_map_insert_s64"), [r, m, k, is_new])
     else:
         key_obj, key_rid = (regions.pack_object(fn, k), regions.pack_region(fn, k)) if k.type == T.PACK else (k, T.I64(0))
-        slot = b.call(fn.mc.runtime("hic_map_insert_str"), [r, m, key_obj, key_rid, is_new])
+        slot = b.call(fn.module_cx.runtime("hic_map_insert_str"), [r, m, key_obj, key_rid, is_new])
     if isinstance(value_t, ir.PackType):
         # A new entry's value slot is zeroed: its old region is 0, P.
         old = b.load(slot, typ=T.PACK)
-        b.call(fn.mc.runtime("hic_region_replace"),
+        b.call(fn.module_cx.runtime("hic_region_replace"),
                [rid, regions.pack_region(fn, v), regions.pack_region(fn, old)])
     T.store_slot(b, value_t, v, slot)
     if isinstance(key_t, ir.PackType):
@@ -166,14 +166,14 @@ def _insert(fn: Fn, e: ir.Builtin) -> ll.Value:
     return T.I8(0)
 
 
-def _contains(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _contains(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     key = _obj(fn, e.args[0]).key
     m, k = _args(fn, e)
     found = map_lookup(fn, "get", key, m, k)
     return fn.b.icmp_unsigned("!=", found, ll.Constant(T.PTR, None))
 
 
-def _remove(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _remove(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     """Returns whether the key was there; its key and value packs, if
     any, are un-held and released (key first, as the interpreter does)."""
     t = fn.type_of(e.args[0])
@@ -191,49 +191,49 @@ def _remove(fn: Fn, e: ir.Builtin) -> ll.Value:
         b.position_at_end(drop)
         for offset, _slot in packs:
             held = b.load(regions.field(fn, regions.field(fn, entry, offset), 8), typ=T.I64)
-            b.call(fn.mc.runtime("hic_region_unhold"), [rid, held])
+            b.call(fn.module_cx.runtime("hic_region_unhold"), [rid, held])
             regions.release(fn, held)
         b.branch(done)
         b.position_at_end(done)
     return found
 
 
-def _keys(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _keys(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     key = _obj(fn, e.args[0]).key
     (m,) = _args(fn, e)
     rid = fn.region(e.regions[0])
     r = regions.region_struct(fn, rid)
     b = fn.b
-    array = b.call(fn.mc.runtime("hic_map_keys"), [r, m])
+    array = b.call(fn.module_cx.runtime("hic_map_keys"), [r, m])
     if isinstance(key, ir.PackType):  # each key is copied into the array
-        b.call(fn.mc.runtime("hic_array_retain_packs"), [rid, array])
+        b.call(fn.module_cx.runtime("hic_array_retain_packs"), [rid, array])
     return array
 
 
 # ------------------------------------------------------------------ strings
 
 
-def _concat(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _concat(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     a, c = _args(fn, e)
     r = regions.region_struct(fn, fn.region(e.regions[0]))
-    return fn.b.call(fn.mc.runtime("hic_string_concat"), [r, a, c])
+    return fn.b.call(fn.module_cx.runtime("hic_string_concat"), [r, a, c])
 
 
-def _str(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _str(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     (n,) = _args(fn, e)
     r = regions.region_struct(fn, fn.region(e.regions[0]))
-    return fn.b.call(fn.mc.runtime("hic_string_from_s64"), [r, n])
+    return fn.b.call(fn.module_cx.runtime("hic_string_from_s64"), [r, n])
 
 
-def _int(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _int(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     (s,) = _args(fn, e)
-    return fn.b.call(fn.mc.runtime("hic_string_to_s64"), [s, *fn.position(e.pos)])
+    return fn.b.call(fn.module_cx.runtime("hic_string_to_s64"), [s, *fn.position(e.pos)])
 
 
 # ------------------------------------------------------------------ numbers
 
 
-def _trunc(fn: Fn, e: ir.Builtin) -> ll.Value:
+def _trunc(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     """Toward zero; NaN, the infinities and anything beyond S64 are the
     runtime error (LLVM's fptosi would give poison). The ordered compares
     are false for NaN."""
@@ -246,7 +246,7 @@ def _trunc(fn: Fn, e: ir.Builtin) -> ll.Value:
 
 
 def _unary(make):
-    def rule(fn: Fn, e: ir.Builtin) -> ll.Value:
+    def rule(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
         (x,) = _args(fn, e)
         return make(fn, x)
 
@@ -266,7 +266,7 @@ RULES = {
     "concat": _concat,
     "str": _str,
     "int": _int,
-    "sqrt": _unary(lambda fn, x: fn.b.call(fn.mc.runtime("llvm.sqrt.f64"), [x])),
+    "sqrt": _unary(lambda fn, x: fn.b.call(fn.module_cx.runtime("llvm.sqrt.f64"), [x])),
     "float": _unary(lambda fn, x: fn.b.sitofp(x, T.F64)),
     "trunc": _trunc,
     "u8": _unary(lambda fn, x: fn.b.trunc(x, T.I8)),

@@ -16,15 +16,15 @@ from llvmlite import ir as ll
 from diagnostics.errors import MAX_CALL_DEPTH
 from lolang import ir
 from lolang.codegen import types as T
-from lolang.codegen.function import DIVISION_BY_ZERO, STACK_OVERFLOW, Fn, coerce
+from lolang.codegen.function import DIVISION_BY_ZERO, STACK_OVERFLOW, FunctionEmitter, coerce
 
 
-def emit_expr(fn: Fn, e) -> ll.Value | None:
+def emit_expr(fn: FunctionEmitter, e) -> ll.Value | None:
     fn.live_block()
     return RULES[type(e)](fn, e)
 
 
-def emit_value(fn: Fn, e) -> ll.Value:
+def emit_value(fn: FunctionEmitter, e) -> ll.Value:
     """`e`, which must have a value (a Unit block's is `()`)."""
     value = emit_expr(fn, e)
     return value if value is not None else T.I8(0)
@@ -33,11 +33,11 @@ def emit_value(fn: Fn, e) -> ll.Value:
 # ------------------------------------------------------------------ leaves
 
 
-def _int(fn: Fn, e: ir.IntLit) -> ll.Value:
+def _int(fn: FunctionEmitter, e: ir.IntLit) -> ll.Value:
     return (T.I8 if e.u8 else T.I64)(e.value)
 
 
-def _var(fn: Fn, e: ir.Var) -> ll.Value:
+def _var(fn: FunctionEmitter, e: ir.Var) -> ll.Value:
     slot = fn.var(e.name)
     return fn.b.load(slot, typ=slot.allocated_type, name=e.name)
 
@@ -45,7 +45,7 @@ def _var(fn: Fn, e: ir.Var) -> ll.Value:
 # ------------------------------------------------------------------ operators
 
 
-def _unary(fn: Fn, e: ir.Unary) -> ll.Value:
+def _unary(fn: FunctionEmitter, e: ir.Unary) -> ll.Value:
     x = emit_value(fn, e.operand)
     b = fn.b
     if e.op == "!":
@@ -62,7 +62,7 @@ _INT_ARITH = {"+": "add", "-": "sub", "*": "mul"}
 _FLOAT_ARITH = {"+": "fadd", "-": "fsub", "*": "fmul", "/": "fdiv"}
 
 
-def _binary(fn: Fn, e: ir.Binary) -> ll.Value:
+def _binary(fn: FunctionEmitter, e: ir.Binary) -> ll.Value:
     if e.op in ("&&", "||"):
         return _short_circuit(fn, e)
     t = fn.type_of(e.left)
@@ -70,7 +70,7 @@ def _binary(fn: Fn, e: ir.Binary) -> ll.Value:
     c = emit_value(fn, e.right)
     b = fn.b
     if isinstance(t, ir.RefType):  # strings compare by bytes
-        same = b.icmp_signed("!=", b.call(fn.mc.runtime("hic_string_eq"), [a, c]), T.I32(0))
+        same = b.icmp_signed("!=", b.call(fn.module_cx.runtime("hic_string_eq"), [a, c]), T.I32(0))
         return same if e.op == "==" else b.xor(same, T.I1(1))
     if e.op in _SIGNED:
         if a.type == T.F64:
@@ -87,7 +87,7 @@ def _binary(fn: Fn, e: ir.Binary) -> ll.Value:
     return _divide(fn, e, a, c, signed=T.is_prim(t, "S64"))
 
 
-def _divide(fn: Fn, e: ir.Binary, a: ll.Value, c: ll.Value, signed: bool) -> ll.Value:
+def _divide(fn: FunctionEmitter, e: ir.Binary, a: ll.Value, c: ll.Value, signed: bool) -> ll.Value:
     b = fn.b
     zero = ll.Constant(a.type, 0)
     fn.guard(b.icmp_signed("==", c, zero), "div.zero", lambda: fn.panic(DIVISION_BY_ZERO, e.pos))
@@ -109,7 +109,7 @@ def _divide(fn: Fn, e: ir.Binary, a: ll.Value, c: ll.Value, signed: bool) -> ll.
     return result
 
 
-def _short_circuit(fn: Fn, e: ir.Binary) -> ll.Value:
+def _short_circuit(fn: FunctionEmitter, e: ir.Binary) -> ll.Value:
     b = fn.b
     left = coerce(emit_value(fn, e.left), T.I1)
     start = b.block
@@ -129,7 +129,7 @@ def _short_circuit(fn: Fn, e: ir.Binary) -> ll.Value:
     return result
 
 
-def _if_expr(fn: Fn, e: ir.IfExpr) -> ll.Value:
+def _if_expr(fn: FunctionEmitter, e: ir.IfExpr) -> ll.Value:
     b = fn.b
     lltype = fn.llvm_type_of(e)
     cond = emit_value(fn, e.cond)
@@ -151,25 +151,25 @@ def _if_expr(fn: Fn, e: ir.IfExpr) -> ll.Value:
 # ------------------------------------------------------------------ calls
 
 
-def _call(fn: Fn, e: ir.Call) -> ll.Value:
+def _call(fn: FunctionEmitter, e: ir.Call) -> ll.Value:
     """Arguments left to right, then the depth check every engine makes
     (diagnostics.errors.MAX_CALL_DEPTH: the call that would make more
     calls active at once is `stack overflow` at the call), then the call."""
-    decl, callee = fn.mc.funs[e.func]
+    decl, callee = fn.module_cx.funs[e.func]
     args = [fn.region(r) for r in e.regions]
     params = callee.function_type.args[len(e.regions):]
     args += [coerce(emit_value(fn, a), t) for a, t in zip(e.args, params)]
     b = fn.b
-    depth = b.load(fn.mc.depth, typ=T.I64)
+    depth = b.load(fn.module_cx.depth, typ=T.I64)
     fn.guard(b.icmp_signed(">=", depth, T.I64(MAX_CALL_DEPTH)), "depth",
              lambda: fn.panic(STACK_OVERFLOW, e.pos))
-    b.store(b.add(depth, T.I64(1)), fn.mc.depth)
+    b.store(b.add(depth, T.I64(1)), fn.module_cx.depth)
     result = b.call(callee, args)
-    b.store(depth, fn.mc.depth)
+    b.store(depth, fn.module_cx.depth)
     return result
 
 
-def _builtin(fn: Fn, e: ir.Builtin) -> ll.Value | None:
+def _builtin(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value | None:
     from lolang.codegen.builtins import RULES as BUILTINS
 
     return BUILTINS[e.name](fn, e)
@@ -178,13 +178,13 @@ def _builtin(fn: Fn, e: ir.Builtin) -> ll.Value | None:
 # ------------------------------------------------------------------ blocks
 
 
-def _restrict(fn: Fn, e: ir.Restrict) -> ll.Value | None:
+def _restrict(fn: FunctionEmitter, e: ir.Restrict) -> ll.Value | None:
     from lolang.codegen.statements import emit_block
 
     return emit_block(fn, e.body)  # capabilities have no run-time form
 
 
-def _do(fn: Fn, e: ir.Do) -> ll.Value | None:
+def _do(fn: FunctionEmitter, e: ir.Do) -> ll.Value | None:
     from lolang.codegen.statements import emit_block
 
     return emit_block(fn, e.body)

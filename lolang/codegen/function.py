@@ -39,15 +39,15 @@ class Loop:
     depth: int           # len(cleanups) when the loop was entered
 
 
-class Fn:
-    """One function being compiled (`mc` is the module's context)."""
+class FunctionEmitter:
+    """One function being compiled (`module_cx` is the module's context)."""
 
-    def __init__(self, mc, decl: ir.FunDecl, func: ll.Function, uids: dict[int, str]):
-        self.mc = mc
+    def __init__(self, module_cx, decl: ir.FunDecl, func: ll.Function, uids: dict[int, str]):
+        self.module_cx = module_cx
         self.decl = decl
         self.func = func
         self.uids = uids
-        self.types = mc.types
+        self.types = module_cx.types
         entry = func.append_basic_block("entry")
         self.entry = ll.IRBuilder(entry)
         body = func.append_basic_block("body")
@@ -152,7 +152,7 @@ class Fn:
     def panic(self, kind: int, pos: ir.Pos | None, a: ll.Value | None = None, b: ll.Value | None = None) -> None:
         """`runtime error: ...` with the runtime's text for `kind`."""
         line, col = self.position(pos)
-        self.b.call(self.mc.runtime("hic_panic"), [T.I32(kind), line, col, a or T.I64(0), b or T.I64(0)])
+        self.b.call(self.module_cx.runtime("hic_panic"), [T.I32(kind), line, col, a or T.I64(0), b or T.I64(0)])
 
 
 def coerce(value: ll.Value, lltype: ll.Type) -> ll.Value:

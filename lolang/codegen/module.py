@@ -21,7 +21,7 @@ from llvmlite import ir as ll
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen import uids
-from lolang.codegen.function import Fn, coerce
+from lolang.codegen.function import FunctionEmitter, coerce
 
 # name -> (result, parameters, does not return)
 RUNTIME: dict[str, tuple] = {
@@ -157,25 +157,25 @@ class ModuleContext:
 def compile_program(program: ir.Program, types: dict, stage: str, name: str = "hic") -> ll.Module:
     """`program` (checked; `types` as the checker recorded them) as an LLVM
     module, triple and data layout not yet set."""
-    mc = ModuleContext(program, types, name)
+    module_cx = ModuleContext(program, types, name)
     for fun in program.funs:
         params = [T.I64] * len(fun.regions) + [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)
-        func = ll.Function(mc.module, fnty, f"lo.{fun.name}")
+        func = ll.Function(module_cx.module, fnty, f"lo.{fun.name}")
         func.linkage = "internal"
-        mc.funs[fun.name] = (fun, func)
+        module_cx.funs[fun.name] = (fun, func)
     for fun in program.funs:
-        _function(mc, fun)
-    _entry(mc, stage)
-    return mc.module
+        _function(module_cx, fun)
+    _entry(module_cx, stage)
+    return module_cx.module
 
 
-def _function(mc: ModuleContext, fun: ir.FunDecl) -> None:
+def _function(module_cx: ModuleContext, fun: ir.FunDecl) -> None:
     from lolang.codegen.statements import emit_block
 
-    decl, func = mc.funs[fun.name]
+    decl, func = module_cx.funs[fun.name]
     params, found = uids.assign(fun)
-    fn = Fn(mc, fun, func, found)
+    fn = FunctionEmitter(module_cx, fun, func, found)
     for region, uid, arg in zip(fun.regions, params, func.args[: len(fun.regions)]):
         arg.name = region.name
         fn.bind_region(region.name, uid, arg)
@@ -192,13 +192,13 @@ def _function(mc: ModuleContext, fun: ir.FunDecl) -> None:
     fn.b.ret(coerce(value, ret) if value is not None else ll.Constant(ret, 0))
 
 
-def _entry(mc: ModuleContext, stage: str) -> None:
-    module = mc.module
+def _entry(module_cx: ModuleContext, stage: str) -> None:
+    module = module_cx.module
     entry = ll.Function(module, ll.FunctionType(T.VOID, [T.PTR]), "hic.entry")
     entry.linkage = "internal"
     b = ll.IRBuilder(entry.append_basic_block("entry"))
-    b.store(T.I64(1), mc.depth)
-    main_decl, main = mc.funs["main"]
+    b.store(T.I64(1), module_cx.depth)
+    main_decl, main = module_cx.funs["main"]
     flags = 0
     if main_decl.params:
         elem = main_decl.params[0].type.obj.elem
@@ -211,7 +211,7 @@ def _entry(mc: ModuleContext, stage: str) -> None:
     run = ll.Function(module, ll.FunctionType(T.I32, [T.I32, T.PTR]), "hic_program_run")
     b = ll.IRBuilder(run.append_basic_block("entry"))
     argc, argv = run.args
-    status = b.call(mc.runtime("hic_start"), [argc, argv, entry, mc.cstring(stage), T.I32(flags)])
+    status = b.call(module_cx.runtime("hic_start"), [argc, argv, entry, module_cx.cstring(stage), T.I32(flags)])
     b.ret(status)
 
     c_main = ll.Function(module, ll.FunctionType(T.I32, [T.I32, T.PTR]), "main")

@@ -21,7 +21,7 @@ from lolang import ir
 from lolang.codegen import regions
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
-from lolang.codegen.function import INDEX_OUT_OF_RANGE, KEY_NOT_FOUND, Fn
+from lolang.codegen.function import INDEX_OUT_OF_RANGE, KEY_NOT_FOUND, FunctionEmitter
 
 DATA = 16  # offset of an array's storage pointer
 
@@ -34,15 +34,15 @@ def _field_offsets(ctor: ir.CtorDecl) -> list[int]:
     return offsets
 
 
-def field_address(fn: Fn, obj: ll.Value, ctor: ir.CtorDecl, index: int) -> ll.Value:
+def field_address(fn: FunctionEmitter, obj: ll.Value, ctor: ir.CtorDecl, index: int) -> ll.Value:
     return regions.field(fn, obj, _field_offsets(ctor)[index])
 
 
 # ------------------------------------------------------------------ building
 
 
-def _new_data(fn: Fn, e: ir.NewData) -> ll.Value:
-    data, ctor, tag = fn.mc.ctors[e.ctor]
+def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
+    data, ctor, tag = fn.module_cx.ctors[e.ctor]
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
     obj = regions.alloc_object(fn, rid, ir.data_size(ctor))
@@ -55,18 +55,18 @@ def _new_data(fn: Fn, e: ir.NewData) -> ll.Value:
     return obj
 
 
-def _new_string(fn: Fn, e: ir.NewString) -> ll.Value:
+def _new_string(fn: FunctionEmitter, e: ir.NewString) -> ll.Value:
     data = e.value.encode("utf-8")
     obj = regions.alloc_object(fn, fn.region(e.region), ir.string_size(len(data)))
     fn.b.store(T.I64(len(data)), obj)
     if data:
-        source = regions.field(fn, fn.mc.string(data), ir.STRING_HEADER)
-        copy = fn.mc.runtime("llvm.memcpy.p0.p0.i64")
+        source = regions.field(fn, fn.module_cx.string(data), ir.STRING_HEADER)
+        copy = fn.module_cx.runtime("llvm.memcpy.p0.p0.i64")
         fn.b.call(copy, [regions.field(fn, obj, ir.STRING_HEADER), source, T.I64(len(data)), T.I1(0)])
     return obj
 
 
-def _new_array(fn: Fn, e: ir.NewArray) -> ll.Value:
+def _new_array(fn: FunctionEmitter, e: ir.NewArray) -> ll.Value:
     values = [emit_value(fn, a) for a in e.elems]
     rid = fn.region(e.region)
     b = fn.b
@@ -75,7 +75,7 @@ def _new_array(fn: Fn, e: ir.NewArray) -> ll.Value:
     storage = ll.Constant(T.PTR, None)
     if n:
         size = ir.array_storage_size(e.elem, n)
-        storage = b.call(fn.mc.runtime("hic_alloc_bytes"), [regions.region_struct(fn, rid), T.I64(size)])
+        storage = b.call(fn.module_cx.runtime("hic_alloc_bytes"), [regions.region_struct(fn, rid), T.I64(size)])
     b.store(T.I64(n), header)
     b.store(T.I64(n), regions.field(fn, header, 8))
     b.store(storage, regions.field(fn, header, DATA))
@@ -92,21 +92,21 @@ def key_size(key) -> int:
     return ir.slot_size(key)
 
 
-def _new_map(fn: Fn, e: ir.NewMap) -> ll.Value:
+def _new_map(fn: FunctionEmitter, e: ir.NewMap) -> ll.Value:
     r = regions.region_struct(fn, fn.region(e.region))
     sizes = [T.I32(key_size(e.key)), T.I32(ir.slot_size(e.value))]
-    return fn.b.call(fn.mc.runtime("hic_map_new"), [r, *sizes])
+    return fn.b.call(fn.module_cx.runtime("hic_map_new"), [r, *sizes])
 
 
 # ------------------------------------------------------------------ reading
 
 
-def _field(fn: Fn, e: ir.FieldGet) -> ll.Value:
+def _field(fn: FunctionEmitter, e: ir.FieldGet) -> ll.Value:
     """`e.name`: every constructor has the field with the same type, but
     maybe at another offset; then the tag picks the offset."""
     target_type = fn.type_of(e.target)
     obj = emit_value(fn, e.target)
-    data = fn.mc.datas[target_type.obj.name]
+    data = fn.module_cx.datas[target_type.obj.name]
     places = []
     for tag, ctor in enumerate(data.ctors):
         index = next(i for i, f in enumerate(ctor.fields) if f.name == e.name)
@@ -125,7 +125,7 @@ def _field(fn: Fn, e: ir.FieldGet) -> ll.Value:
     return T.load_slot(b, slot, address)
 
 
-def element_address(fn: Fn, array: ll.Value, index: ll.Value, elem, pos: ir.Pos | None) -> ll.Value:
+def element_address(fn: FunctionEmitter, array: ll.Value, index: ll.Value, elem, pos: ir.Pos | None) -> ll.Value:
     """The address of `array[index]`, after the bounds check."""
     b = fn.b
     length = b.load(array, typ=T.I64)
@@ -136,7 +136,7 @@ def element_address(fn: Fn, array: ll.Value, index: ll.Value, elem, pos: ir.Pos 
     return b.gep(data, [offset], source_etype=T.I8)
 
 
-def _index(fn: Fn, e: ir.Index) -> ll.Value:
+def _index(fn: FunctionEmitter, e: ir.Index) -> ll.Value:
     t = fn.type_of(e.target).obj
     target = emit_value(fn, e.target)
     index = emit_value(fn, e.index)
@@ -158,20 +158,20 @@ def _index(fn: Fn, e: ir.Index) -> ll.Value:
     raise TypeError(f"cannot index a {t!r}")
 
 
-def map_lookup(fn: Fn, what: str, key, m: ll.Value, k: ll.Value) -> ll.Value:
+def map_lookup(fn: FunctionEmitter, what: str, key, m: ll.Value, k: ll.Value) -> ll.Value:
     """`hic_map_get_*` or `hic_map_remove_*` for the map's key kind; a
     String key given as a pack is looked up by its string."""
     if key == ir.S64:
-        return fn.b.call(fn.mc.runtime(f"hic_map_{what}_s64"), [m, k])
+        return fn.b.call(fn.module_cx.runtime(f"hic_map_{what}_s64"), [m, k])
     if k.type == T.PACK:
         k = regions.pack_object(fn, k)
-    return fn.b.call(fn.mc.runtime(f"hic_map_{what}_str"), [m, k])
+    return fn.b.call(fn.module_cx.runtime(f"hic_map_{what}_str"), [m, k])
 
 
 # ------------------------------------------------------------------ writing
 
 
-def _index_set(fn: Fn, s: ir.IndexSet) -> None:
+def _index_set(fn: FunctionEmitter, s: ir.IndexSet) -> None:
     """`xs[i] = v`: target, index and value, then the bounds check, then
     the store; an overwritten pack is dropped, the new one recorded."""
     t = fn.type_of(s.target)
@@ -182,7 +182,7 @@ def _index_set(fn: Fn, s: ir.IndexSet) -> None:
     address = element_address(fn, target, index, elem, s.pos)
     if isinstance(elem, ir.PackType):
         old = fn.b.load(address, typ=T.PACK)
-        replace = fn.mc.runtime("hic_region_replace")
+        replace = fn.module_cx.runtime("hic_region_replace")
         fn.b.call(replace, [fn.region_of(t), regions.pack_region(fn, value), regions.pack_region(fn, old)])
     T.store_slot(fn.b, elem, value, address)
 

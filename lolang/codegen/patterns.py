@@ -18,11 +18,11 @@ from llvmlite import ir as ll
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
-from lolang.codegen.function import Fn
+from lolang.codegen.function import FunctionEmitter
 from lolang.codegen.objects import field_address
 
 
-def emit_match(fn: Fn, s: ir.Match) -> None:
+def emit_match(fn: FunctionEmitter, s: ir.Match) -> None:
     from lolang.codegen.statements import emit_block
 
     t = fn.type_of(s.scrutinee)
@@ -42,7 +42,7 @@ def emit_match(fn: Fn, s: ir.Match) -> None:
     b.position_at_end(done)
 
 
-def _test(fn: Fn, p, value: ll.Value, t, fail: ll.Block) -> None:
+def _test(fn: FunctionEmitter, p, value: ll.Value, t, fail: ll.Block) -> None:
     """Continue in the current block when `value` (of lolang type `t`)
     matches `p`, else branch to `fail`."""
     b = fn.b
@@ -57,11 +57,11 @@ def _test(fn: Fn, p, value: ll.Value, t, fail: ll.Block) -> None:
         case ir.PBool(v):
             _branch(fn, b.icmp_unsigned("==", value, T.I1(int(v))), fail)
         case ir.PString(text):
-            same = b.call(fn.mc.runtime("hic_string_eq"), [value, fn.mc.string(text.encode("utf-8"))])
+            same = b.call(fn.module_cx.runtime("hic_string_eq"), [value, fn.module_cx.string(text.encode("utf-8"))])
             _branch(fn, b.icmp_signed("!=", same, T.I32(0)), fail)
         case ir.PCtor(name, args):
-            _data, ctor, tag = fn.mc.ctors[name]
-            if len(fn.mc.datas[_data.name].ctors) > 1:
+            _data, ctor, tag = fn.module_cx.ctors[name]
+            if len(fn.module_cx.datas[_data.name].ctors) > 1:
                 _branch(fn, b.icmp_signed("==", b.load(value, typ=T.I64), T.I64(tag)), fail)
             for i, (sub, f) in enumerate(zip(args, ctor.fields)):
                 if isinstance(sub, ir.PWild):
@@ -72,7 +72,7 @@ def _test(fn: Fn, p, value: ll.Value, t, fail: ll.Block) -> None:
             raise TypeError(f"not a pattern: {p!r}")
 
 
-def _branch(fn: Fn, ok: ll.Value, fail: ll.Block) -> None:
+def _branch(fn: FunctionEmitter, ok: ll.Value, fail: ll.Block) -> None:
     then = fn.block("match.ok")
     fn.b.cbranch(ok, then, fail)
     fn.b.position_at_end(then)

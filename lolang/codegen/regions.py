@@ -27,7 +27,7 @@ from llvmlite import ir as ll
 
 from lolang import ir
 from lolang.codegen import types as T
-from lolang.codegen.function import Fn
+from lolang.codegen.function import FunctionEmitter
 
 # struct hic_region (runtime/hic_runtime.h): byte offsets
 CUR, END, BYTES, REFS = 0, 8, 16, 32
@@ -35,35 +35,35 @@ CUR, END, BYTES, REFS = 0, 8, 16, 32
 ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
 
 
-def field(fn: Fn, base: ll.Value, offset: int) -> ll.Value:
+def field(fn: FunctionEmitter, base: ll.Value, offset: int) -> ll.Value:
     """The address `offset` bytes past `base`."""
     if offset == 0:
         return base
     return fn.b.gep(base, [T.I64(offset)], source_etype=T.I8)
 
 
-def bump(fn: Fn, address: ll.Value, amount: int | ll.Value) -> None:
+def bump(fn: FunctionEmitter, address: ll.Value, amount: int | ll.Value) -> None:
     """`*address += amount` on an i64."""
     b = fn.b
     value = b.load(address, typ=T.I64)
     b.store(b.add(value, amount if isinstance(amount, ll.Value) else T.I64(amount)), address)
 
 
-def region_struct(fn: Fn, rid: ll.Value) -> ll.Value:
+def region_struct(fn: FunctionEmitter, rid: ll.Value) -> ll.Value:
     """`hic_region_of(rid)`: the region struct of a live id. The table can
     move whenever a region is created, so it is loaded afresh each time."""
     b = fn.b
-    table = b.load(fn.mc.region_table, typ=T.PTR)
+    table = b.load(fn.module_cx.region_table, typ=T.PTR)
     slot = b.and_(rid, T.I64(0xFFFFFFFF))
     return b.load(b.gep(table, [slot], source_etype=T.PTR), typ=T.PTR)
 
 
 class _Body:
     """A helper function being emitted: offers what the emitters below use
-    of a `Fn` (`b`, `mc`, `block`)."""
+    of a `FunctionEmitter` (`b`, `module_cx`, `block`)."""
 
-    def __init__(self, mc, func: ll.Function):
-        self.mc = mc
+    def __init__(self, module_cx, func: ll.Function):
+        self.module_cx = module_cx
         self.func = func
         self.b = ll.IRBuilder(func.append_basic_block("entry"))
 
@@ -71,25 +71,25 @@ class _Body:
         return self.func.append_basic_block(name)
 
 
-def _helper(mc, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
+def _helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
     """The module's internal function `hic.<name>`, emitted on first use.
     Each is small and marked `inlinehint`: LLVM's inliner copies it into
     its callers (the fast paths end up inline), while the IR text stays one
     copy, which keeps code generation and the JIT quick."""
-    func = mc.helpers.get(name)
+    func = module_cx.helpers.get(name)
     if func is None:
-        func = ll.Function(mc.module, ll.FunctionType(ret, params), f"hic.{name}")
+        func = ll.Function(module_cx.module, ll.FunctionType(ret, params), f"hic.{name}")
         func.linkage = "internal"
         func.attributes.add("inlinehint")
         func.attributes.add("nounwind")
-        mc.helpers[name] = func
-        emit(_Body(mc, func), *func.args)
+        module_cx.helpers[name] = func
+        emit(_Body(module_cx, func), *func.args)
     return func
 
 
-def alloc_object(fn: Fn, rid: ll.Value, size: int) -> ll.Value:
+def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
     """One object of `size` bytes in region `rid`: the fast path."""
-    return fn.b.call(_helper(fn.mc, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
+    return fn.b.call(_helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
 
 
 def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
@@ -104,15 +104,15 @@ def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
     b.position_at_end(fast)
     b.store(b.gep(cur, [step], source_etype=T.I8), r)
     bump(fn, field(fn, r, BYTES), size)
-    bump(fn, field(fn, fn.mc.counters, ALLOCS), 1)
-    bump(fn, field(fn, fn.mc.counters, BYTES_ALLOCATED), size)
+    bump(fn, field(fn, fn.module_cx.counters, ALLOCS), 1)
+    bump(fn, field(fn, fn.module_cx.counters, BYTES_ALLOCATED), size)
     b.ret(cur)
     b.position_at_end(slow)
-    b.ret(b.call(fn.mc.runtime("hic_alloc_slow"), [r, size]))
+    b.ret(b.call(fn.module_cx.runtime("hic_alloc_slow"), [r, size]))
 
 
-def retain(fn: Fn, rid: ll.Value) -> None:
-    fn.b.call(_helper(fn.mc, "retain", T.VOID, [T.I64], _emit_retain), [rid])
+def retain(fn: FunctionEmitter, rid: ll.Value) -> None:
+    fn.b.call(_helper(fn.module_cx, "retain", T.VOID, [T.I64], _emit_retain), [rid])
 
 
 def _emit_retain(fn: _Body, rid: ll.Value) -> None:
@@ -121,14 +121,14 @@ def _emit_retain(fn: _Body, rid: ll.Value) -> None:
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), counted, done)
     b.position_at_end(counted)
     bump(fn, field(fn, region_struct(fn, rid), REFS), 1)
-    bump(fn, field(fn, fn.mc.counters, RETAINS), 1)
+    bump(fn, field(fn, fn.module_cx.counters, RETAINS), 1)
     b.branch(done)
     b.position_at_end(done)
     b.ret_void()
 
 
-def release(fn: Fn, rid: ll.Value) -> None:
-    fn.b.call(_helper(fn.mc, "release", T.VOID, [T.I64], _emit_release), [rid])
+def release(fn: FunctionEmitter, rid: ll.Value) -> None:
+    fn.b.call(_helper(fn.module_cx, "release", T.VOID, [T.I64], _emit_release), [rid])
 
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:
@@ -141,29 +141,29 @@ def _emit_release(fn: _Body, rid: ll.Value) -> None:
     b.cbranch(b.icmp_signed(">", count, T.I64(1)), decrement, free)
     b.position_at_end(decrement)
     b.store(b.sub(count, T.I64(1)), refs)
-    bump(fn, field(fn, fn.mc.counters, RELEASES), 1)
+    bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.branch(done)
     b.position_at_end(free)
-    b.call(fn.mc.runtime("hic_release"), [rid])
+    b.call(fn.module_cx.runtime("hic_release"), [rid])
     b.branch(done)
     b.position_at_end(done)
     b.ret_void()
 
 
-def hold(fn: Fn, owner: ll.Value, pack: ll.Value) -> None:
+def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
     """An owned pack was stored into an object of region `owner`."""
-    fn.b.call(fn.mc.runtime("hic_region_hold"), [owner, pack_region(fn, pack)])
+    fn.b.call(fn.module_cx.runtime("hic_region_hold"), [owner, pack_region(fn, pack)])
 
 
-def pack_region(fn: Fn, pack: ll.Value) -> ll.Value:
+def pack_region(fn: FunctionEmitter, pack: ll.Value) -> ll.Value:
     return fn.b.extract_value(pack, 1)
 
 
-def pack_object(fn: Fn, pack: ll.Value) -> ll.Value:
+def pack_object(fn: FunctionEmitter, pack: ll.Value) -> ll.Value:
     return fn.b.extract_value(pack, 0)
 
 
-def make_pack(fn: Fn, obj: ll.Value, rid: ll.Value) -> ll.Value:
+def make_pack(fn: FunctionEmitter, obj: ll.Value, rid: ll.Value) -> ll.Value:
     b = fn.b
     return b.insert_value(b.insert_value(T.undef(T.PACK), obj, 0), rid, 1)
 
@@ -171,10 +171,10 @@ def make_pack(fn: Fn, obj: ll.Value, rid: ll.Value) -> ll.Value:
 # ---------------------------------------------------------------- constructs
 
 
-def _region(fn: Fn, e: ir.Region) -> ll.Value | None:
+def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
     from lolang.codegen.statements import emit_block
 
-    rid = fn.b.call(fn.mc.runtime("hic_region_new"), [], name=e.name)
+    rid = fn.b.call(fn.module_cx.runtime("hic_region_new"), [], name=e.name)
     fn.push()
     fn.bind_region(e.name, fn.uids[id(e)], rid)
     fn.cleanups.append(rid)
@@ -186,7 +186,7 @@ def _region(fn: Fn, e: ir.Region) -> ll.Value | None:
     return value
 
 
-def _unpack(fn: Fn, e: ir.Unpack) -> ll.Value | None:
+def _unpack(fn: FunctionEmitter, e: ir.Unpack) -> ll.Value | None:
     from lolang.codegen.expressions import emit_expr
     from lolang.codegen.statements import emit_block
 
@@ -210,7 +210,7 @@ def _unpack(fn: Fn, e: ir.Unpack) -> ll.Value | None:
     return value
 
 
-def _pack(fn: Fn, e: ir.Pack) -> ll.Value:
+def _pack(fn: FunctionEmitter, e: ir.Pack) -> ll.Value:
     from lolang.codegen.expressions import emit_expr
 
     obj = emit_expr(fn, e.value)
@@ -219,7 +219,7 @@ def _pack(fn: Fn, e: ir.Pack) -> ll.Value:
     return make_pack(fn, obj, rid)
 
 
-def _copy(fn: Fn, e: ir.Copy) -> ll.Value:
+def _copy(fn: FunctionEmitter, e: ir.Copy) -> ll.Value:
     from lolang.codegen.expressions import emit_expr
 
     pack = emit_expr(fn, e.value)
@@ -227,20 +227,20 @@ def _copy(fn: Fn, e: ir.Copy) -> ll.Value:
     return pack
 
 
-def _drop(fn: Fn, s: ir.Drop) -> None:
+def _drop(fn: FunctionEmitter, s: ir.Drop) -> None:
     from lolang.codegen.expressions import emit_expr
 
     release(fn, pack_region(fn, emit_expr(fn, s.value)))
 
 
-def _merge(fn: Fn, s: ir.Merge) -> None:
+def _merge(fn: FunctionEmitter, s: ir.Merge) -> None:
     """`merge r into q`: the runtime moves r's chunks and held packs to q,
     gives r a counted reference on q, and from then on sends what is
     allocated in r to q. Until the end of the block holding the merge,
     `@r` is `@q` (docs/lolang.md §5.3): what the program does there to an
     object of r, it does in q, as the interpreter does."""
     child, parent = fn.region(s.region), fn.region(s.into)
-    fn.b.call(fn.mc.runtime("hic_region_merge"), [child, parent])
+    fn.b.call(fn.module_cx.runtime("hic_region_merge"), [child, parent])
     fn.rebind_uid(fn._find(("r", s.region)), parent)
 
 

@@ -4,7 +4,7 @@ own and returns its result's value (None when it has none).
 
 A jump out of blocks — `break`, `continue`, `return` — first releases the
 references of the `region` and owned `unpack` blocks it leaves
-(`Fn.release_to`), innermost first, as the interpreter's `Escape` does.
+(`FunctionEmitter.release_to`), innermost first, as the interpreter's `Escape` does.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from llvmlite import ir as ll
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_expr, emit_value
-from lolang.codegen.function import Fn, Loop, coerce
+from lolang.codegen.function import FunctionEmitter, Loop, coerce
 
 
-def emit_stmt(fn: Fn, s) -> None:
+def emit_stmt(fn: FunctionEmitter, s) -> None:
     fn.live_block()
     RULES[type(s)](fn, s)
 
 
-def emit_block(fn: Fn, block: ir.Block) -> ll.Value | None:
+def emit_block(fn: FunctionEmitter, block: ir.Block) -> ll.Value | None:
     fn.push()
     for s in block.stmts:
         emit_stmt(fn, s)
@@ -31,23 +31,23 @@ def emit_block(fn: Fn, block: ir.Block) -> ll.Value | None:
     return value
 
 
-def _let(fn: Fn, s: ir.Let) -> None:
+def _let(fn: FunctionEmitter, s: ir.Let) -> None:
     value = emit_value(fn, s.value)
     declared = fn.type_of(s.value) if s.type is None else s.type
     fn.bind_var(s.name, value, T.value_type(declared))  # after the value: `let x = x + 1`
 
 
-def _assign(fn: Fn, s: ir.Assign) -> None:
+def _assign(fn: FunctionEmitter, s: ir.Assign) -> None:
     value = emit_value(fn, s.value)
     slot = fn.var(s.name)
     fn.b.store(coerce(value, slot.allocated_type), slot)
 
 
-def _expr_stmt(fn: Fn, s: ir.ExprStmt) -> None:
+def _expr_stmt(fn: FunctionEmitter, s: ir.ExprStmt) -> None:
     emit_expr(fn, s.expr)
 
 
-def _if(fn: Fn, s: ir.If) -> None:
+def _if(fn: FunctionEmitter, s: ir.If) -> None:
     b = fn.b
     cond = emit_value(fn, s.cond)
     then, done = fn.block("if.then"), fn.block("if.done")
@@ -68,7 +68,7 @@ def _if(fn: Fn, s: ir.If) -> None:
     b.position_at_end(done)
 
 
-def _while(fn: Fn, s: ir.While) -> None:
+def _while(fn: FunctionEmitter, s: ir.While) -> None:
     b = fn.b
     cond, body, done = fn.block("while.cond"), fn.block("while.body"), fn.block("while.done")
     b.branch(cond)
@@ -83,19 +83,19 @@ def _while(fn: Fn, s: ir.While) -> None:
     b.position_at_end(done)
 
 
-def _break(fn: Fn, s: ir.Break) -> None:
+def _break(fn: FunctionEmitter, s: ir.Break) -> None:
     loop = fn.loops[-1]
     fn.release_to(loop.depth)
     fn.b.branch(loop.done)
 
 
-def _continue(fn: Fn, s: ir.Continue) -> None:
+def _continue(fn: FunctionEmitter, s: ir.Continue) -> None:
     loop = fn.loops[-1]
     fn.release_to(loop.depth)
     fn.b.branch(loop.again)
 
 
-def _return(fn: Fn, s: ir.Return) -> None:
+def _return(fn: FunctionEmitter, s: ir.Return) -> None:
     ret = fn.func.function_type.return_type
     value = emit_value(fn, s.value) if s.value is not None else T.I8(0)
     fn.release_to(0)

@@ -8,7 +8,7 @@ even where a name is shadowed — `unpack a as s, x { unpack b as s, y {
 push(x, y[0]) } }` pushes into the outer `s` — so it numbers the same
 regions the same way: parameters first, then a walk over the body that
 visits each node's fields in declaration order, which is evaluation order
-(an `unpack`'s pack before its region). `Fn.region_of` fails loudly if a
+(an `unpack`'s pack before its region). `FunctionEmitter.region_of` fails loudly if a
 type names a uid that is not in scope, so a disagreement with the checker
 is a compiler bug, not a silent miscompile.
 """

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from lolang import ir
 from lolang.interp import exprs
-from lolang.interp.compiler import K
+from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.machine import ESCAPES, Escape
 
 compile_expr = exprs.compile_expr
 
 
-def block_value(k: K, b: ir.Block):
+def block_value(k: FunctionCompiler, b: ir.Block):
     """A block used as an expression: a signal from one of its statements
     leaves as an `Escape`."""
     from lolang.interp.stmts import compile_stmt
@@ -34,7 +34,7 @@ def block_value(k: K, b: ir.Block):
     return run
 
 
-def _region(k: K, e: ir.Region):
+def _region(k: FunctionCompiler, e: ir.Region):
     table = k.m.table
     k.push()
     slot = k.bind(e.name, region=True)
@@ -54,7 +54,7 @@ def _region(k: K, e: ir.Region):
     return region
 
 
-def _unpack(k: K, e: ir.Unpack):
+def _unpack(k: FunctionCompiler, e: ir.Unpack):
     m, table = k.m, k.m.table
     owned = not isinstance(e.pack, (ir.Var, ir.FieldGet))
     pack = compile_expr(k, e.pack)
@@ -82,11 +82,11 @@ def _unpack(k: K, e: ir.Unpack):
     return unpack
 
 
-def _restrict(k: K, e: ir.Restrict):
+def _restrict(k: FunctionCompiler, e: ir.Restrict):
     return block_value(k, e.body)  # capabilities have no run-time form
 
 
-def _do(k: K, e: ir.Do):
+def _do(k: FunctionCompiler, e: ir.Do):
     return block_value(k, e.body)
 
 

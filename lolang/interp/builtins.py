@@ -14,12 +14,12 @@ from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY
 from lolang import ir
 from lolang.interp import prims
-from lolang.interp.compiler import K
+from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr, hash_key
 from lolang.interp.machine import Arr, MapObj
 
 
-def _args(k: K, e):
+def _args(k: FunctionCompiler, e):
     return [compile_expr(k, a) for a in e.args]
 
 
@@ -27,14 +27,14 @@ def _span(e):
     return e.pos.span() if e.pos is not None else NOSPAN
 
 
-def _obj_type(k: K, e):
+def _obj_type(k: FunctionCompiler, e):
     return k.type_of(e).obj
 
 
 # ------------------------------------------------------------------ output
 
 
-def _formatter(k: K, e):
+def _formatter(k: FunctionCompiler, e):
     t = k.type_of(e)
     if isinstance(t, ir.RefType):
         live = k.m.live
@@ -54,7 +54,7 @@ def _formatter(k: K, e):
     return lambda value: str(value).encode()
 
 
-def _print(k: K, e):
+def _print(k: FunctionCompiler, e):
     m = k.m
     args = _args(k, e)
     shows = [_formatter(k, a) for a in e.args]
@@ -70,7 +70,7 @@ def _print(k: K, e):
 # ------------------------------------------------------------------ arrays
 
 
-def _len(k: K, e):
+def _len(k: FunctionCompiler, e):
     live = k.m.live
     (target,) = _args(k, e)
 
@@ -88,7 +88,7 @@ def _len(k: K, e):
     return length
 
 
-def _push(k: K, e):
+def _push(k: FunctionCompiler, e):
     m, table = k.m, k.m.table
     target, value = _args(k, e)
     elem = _obj_type(k, e.args[0]).elem
@@ -106,7 +106,7 @@ def _push(k: K, e):
     return push
 
 
-def _pop(k: K, e):
+def _pop(k: FunctionCompiler, e):
     m, table = k.m, k.m.table
     (target,) = _args(k, e)
     span = _span(e)
@@ -124,7 +124,7 @@ def _pop(k: K, e):
     return pop
 
 
-def _array(k: K, e):
+def _array(k: FunctionCompiler, e):
     m, table = k.m, k.m.table
     region = k.region_getter(e.regions[0])
     size, value = _args(k, e)
@@ -159,7 +159,7 @@ def _array(k: K, e):
 # ------------------------------------------------------------------ maps
 
 
-def _insert(k: K, e):
+def _insert(k: FunctionCompiler, e):
     m, table = k.m, k.m.table
     target, key, value = _args(k, e)
     mt = _obj_type(k, e.args[0])
@@ -192,7 +192,7 @@ def _insert(k: K, e):
     return insert
 
 
-def _contains(k: K, e):
+def _contains(k: FunctionCompiler, e):
     live = k.m.live
     target, key = _args(k, e)
 
@@ -204,7 +204,7 @@ def _contains(k: K, e):
     return contains
 
 
-def _remove(k: K, e):
+def _remove(k: FunctionCompiler, e):
     m, table = k.m, k.m.table
     target, key = _args(k, e)
 
@@ -223,7 +223,7 @@ def _remove(k: K, e):
     return remove
 
 
-def _keys(k: K, e):
+def _keys(k: FunctionCompiler, e):
     m, table = k.m, k.m.table
     region = k.region_getter(e.regions[0])
     (target,) = _args(k, e)
@@ -250,7 +250,7 @@ def _keys(k: K, e):
 # ------------------------------------------------------------------ strings
 
 
-def _new_string(k: K, e, make):
+def _new_string(k: FunctionCompiler, e, make):
     m, table = k.m, k.m.table
     region = k.region_getter(e.regions[0])
     args = _args(k, e)
@@ -271,7 +271,7 @@ def _concat_bytes(m, values):
     return a[1] + b[1]
 
 
-def _int(k: K, e):
+def _int(k: FunctionCompiler, e):
     live = k.m.live
     (target,) = _args(k, e)
     span = _span(e)
@@ -285,7 +285,7 @@ def _int(k: K, e):
 
 
 def _pure(fn, with_span=False):
-    def rule(k: K, e):
+    def rule(k: FunctionCompiler, e):
         (arg,) = _args(k, e)
         if with_span:
             span = _span(e)

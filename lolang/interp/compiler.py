@@ -1,7 +1,7 @@
 """The compile-time side of the interpreter: each function becomes a tree of
 Python closures once, before the program runs; running is calling them.
 
-`K` (one per function) resolves names to frame slots: a frame is a Python
+`FunctionCompiler` (one per function) resolves names to frame slots: a frame is a Python
 list, slot 0 holds a `return`'s value, every variable and every region name
 gets a slot of its own (a region's slot holds its id at run time). Scopes
 only decide which slot a name means; slots are never reused, so a closure
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from lolang import ir
 from lolang.interp.machine import Machine
-from lolang.regions import PRIMITIVE
+from lolang.interp.regions import PRIMITIVE
 
 
 class ProgramTables:
@@ -34,7 +34,7 @@ class ProgramTables:
         self.funs = {f.name: f for f in program.funs}
 
 
-class K:
+class FunctionCompiler:
     """Compiling one function."""
 
     def __init__(self, m: Machine, tables: ProgramTables, types: dict):

@@ -14,11 +14,11 @@ from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import STACK_OVERFLOW
 from lolang import ir
 from lolang.interp import prims
-from lolang.interp.compiler import K
+from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.machine import KEY_NOT_FOUND, MAX_CALL_DEPTH, Arr, MapObj
 
 
-def compile_expr(k: K, e):
+def compile_expr(k: FunctionCompiler, e):
     return RULES[type(e)](k, e)
 
 
@@ -38,7 +38,7 @@ def _unit(k, e):
     return lambda fr: None
 
 
-def _var(k: K, e: ir.Var):
+def _var(k: FunctionCompiler, e: ir.Var):
     slot = k.slot(e.name)
     return lambda fr: fr[slot]
 
@@ -46,7 +46,7 @@ def _var(k: K, e: ir.Var):
 # ------------------------------------------------------------------ calls
 
 
-def _call(k: K, e: ir.Call):
+def _call(k: FunctionCompiler, e: ir.Call):
     m = k.m
     args = [compile_expr(k, a) for a in e.args]
     regions = [k.region_getter(r) for r in e.regions]
@@ -68,7 +68,7 @@ def _call(k: K, e: ir.Call):
 # ------------------------------------------------------------------ objects
 
 
-def _new_data(k: K, e: ir.NewData):
+def _new_data(k: FunctionCompiler, e: ir.NewData):
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
     ctor = k.tables.ctors[e.ctor]
@@ -88,7 +88,7 @@ def _new_data(k: K, e: ir.NewData):
     return new
 
 
-def _new_string(k: K, e: ir.NewString):
+def _new_string(k: FunctionCompiler, e: ir.NewString):
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
     data = e.value.encode("utf-8")
@@ -102,7 +102,7 @@ def _new_string(k: K, e: ir.NewString):
     return new
 
 
-def _new_array(k: K, e: ir.NewArray):
+def _new_array(k: FunctionCompiler, e: ir.NewArray):
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
     elems = [compile_expr(k, a) for a in e.elems]
@@ -123,7 +123,7 @@ def _new_array(k: K, e: ir.NewArray):
     return new
 
 
-def _new_map(k: K, e: ir.NewMap):
+def _new_map(k: FunctionCompiler, e: ir.NewMap):
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
     key_packs, value_packs = isinstance(e.key, ir.PackType), isinstance(e.value, ir.PackType)
@@ -136,7 +136,7 @@ def _new_map(k: K, e: ir.NewMap):
     return new
 
 
-def _field(k: K, e: ir.FieldGet):
+def _field(k: FunctionCompiler, e: ir.FieldGet):
     live = k.m.live
     target = compile_expr(k, e.target)
     where = k.tables.fields[e.name]
@@ -159,7 +159,7 @@ def hash_key(key):
     return key[0][1]
 
 
-def _index(k: K, e: ir.Index):
+def _index(k: FunctionCompiler, e: ir.Index):
     live = k.m.live
     target, index = compile_expr(k, e.target), compile_expr(k, e.index)
     span = _span(e.pos)
@@ -191,7 +191,7 @@ def _index(k: K, e: ir.Index):
 # ------------------------------------------------------------------ packs
 
 
-def _pack(k: K, e: ir.Pack):
+def _pack(k: FunctionCompiler, e: ir.Pack):
     m, table = k.m, k.m.table
     value = compile_expr(k, e.value)
 
@@ -204,7 +204,7 @@ def _pack(k: K, e: ir.Pack):
     return pack
 
 
-def _copy(k: K, e: ir.Copy):
+def _copy(k: FunctionCompiler, e: ir.Copy):
     table = k.m.table
     value = compile_expr(k, e.value)
 
@@ -216,7 +216,7 @@ def _copy(k: K, e: ir.Copy):
     return copy
 
 
-def _builtin(k: K, e: ir.Builtin):
+def _builtin(k: FunctionCompiler, e: ir.Builtin):
     from lolang.interp import builtins
 
     return builtins.RULES[e.name](k, e)

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 # The call-depth bound and the texts are every engine's (diagnostics/errors.py).
 from diagnostics.errors import KEY_NOT_FOUND, MAX_CALL_DEPTH  # noqa: F401  (re-exported)
-from lolang.regions import RegionTable
+from lolang.interp.regions import RegionTable
 
 # Statement signals (None: carry on).
 BREAK = 1

@@ -12,7 +12,7 @@ import operator
 from diagnostics import NOSPAN
 from lolang import ir
 from lolang.interp import exprs, prims
-from lolang.interp.compiler import K
+from lolang.interp.compiler import FunctionCompiler
 
 compile_expr = exprs.compile_expr
 
@@ -21,7 +21,7 @@ def _span(pos):
     return pos.span() if pos is not None else NOSPAN
 
 
-def _prim_name(k: K, e) -> str:
+def _prim_name(k: FunctionCompiler, e) -> str:
     t = k.type_of(e)
     if isinstance(t, ir.RefType) and t.obj == ir.STRING:
         return "String"
@@ -31,7 +31,7 @@ def _prim_name(k: K, e) -> str:
 _MIN, _MAX = -0x8000000000000000, 0x7FFFFFFFFFFFFFFF
 
 
-def _operand(k: K, e):
+def _operand(k: FunctionCompiler, e):
     """('slot', i) for a variable, ('const', v) for a literal, else
     ('expr', closure): the binary operators specialise on the first two,
     which are most operands of loop counters and conditions."""
@@ -43,7 +43,7 @@ def _operand(k: K, e):
     return "expr", compile_expr(k, e)
 
 
-def _specialise(k: K, e: ir.Binary, fn):
+def _specialise(k: FunctionCompiler, e: ir.Binary, fn):
     """`lambda fr: fn(left, right)` with the operands read directly when
     they are variables or literals (one Python call fewer per operand)."""
     (lk, lv), (rk, rv) = _operand(k, e.left), _operand(k, e.right)
@@ -105,7 +105,7 @@ _DIVIDE = {
 }
 
 
-def _binary(k: K, e: ir.Binary):
+def _binary(k: FunctionCompiler, e: ir.Binary):
     op = e.op
     if op in ("&&", "||"):
         left, right = compile_expr(k, e.left), compile_expr(k, e.right)
@@ -125,7 +125,7 @@ def _binary(k: K, e: ir.Binary):
     return _specialise(k, e, _ARITH[kind][op])
 
 
-def _string_compare(k: K, op: str, left, right):
+def _string_compare(k: FunctionCompiler, op: str, left, right):
     live = k.m.live
     equal = op == "=="
 
@@ -138,7 +138,7 @@ def _string_compare(k: K, op: str, left, right):
     return compare
 
 
-def _unary(k: K, e: ir.Unary):
+def _unary(k: FunctionCompiler, e: ir.Unary):
     operand = compile_expr(k, e.operand)
     if e.op == "!":
         return lambda fr: not operand(fr)
@@ -150,7 +150,7 @@ def _unary(k: K, e: ir.Unary):
     return lambda fr: -operand(fr)
 
 
-def _if_expr(k: K, e: ir.IfExpr):
+def _if_expr(k: FunctionCompiler, e: ir.IfExpr):
     cond, then, els = compile_expr(k, e.cond), compile_expr(k, e.then), compile_expr(k, e.els)
     return lambda fr: then(fr) if cond(fr) else els(fr)
 

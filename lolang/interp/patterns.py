@@ -8,10 +8,10 @@ same-region fields is in that region).
 from __future__ import annotations
 
 from lolang import ir
-from lolang.interp.compiler import K
+from lolang.interp.compiler import FunctionCompiler
 
 
-def compile_match(k: K, s: ir.Match):
+def compile_match(k: FunctionCompiler, s: ir.Match):
     from lolang.interp.exprs import compile_expr
     from lolang.interp.stmts import block_stmt
 
@@ -43,7 +43,7 @@ def _always(value, fr) -> bool:
     return True
 
 
-def _pattern(k: K, p):
+def _pattern(k: FunctionCompiler, p):
     match p:
         case ir.PWild():
             return _always

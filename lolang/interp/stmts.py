@@ -9,17 +9,17 @@ from __future__ import annotations
 from diagnostics import NOSPAN
 from lolang import ir
 from lolang.interp import prims
-from lolang.interp.compiler import K
+from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr
 from lolang.interp.machine import BREAK, CONTINUE, RETURN, Escape
 from lolang.interp.patterns import compile_match
 
 
-def compile_stmt(k: K, s):
+def compile_stmt(k: FunctionCompiler, s):
     return RULES[type(s)](k, s)
 
 
-def block_stmt(k: K, b: ir.Block):
+def block_stmt(k: FunctionCompiler, b: ir.Block):
     """A block in statement position: its value, if any, is discarded."""
     k.push()
     stmts = [compile_stmt(k, s) for s in b.stmts]
@@ -40,7 +40,7 @@ def block_stmt(k: K, b: ir.Block):
     return run
 
 
-def _let(k: K, s: ir.Let):
+def _let(k: FunctionCompiler, s: ir.Let):
     value = compile_expr(k, s.value)
     slot = k.bind(s.name)  # after the value: `let x = x + 1` reads the outer x
 
@@ -50,7 +50,7 @@ def _let(k: K, s: ir.Let):
     return let
 
 
-def _assign(k: K, s: ir.Assign):
+def _assign(k: FunctionCompiler, s: ir.Assign):
     value = compile_expr(k, s.value)
     slot = k.slot(s.name)
 
@@ -60,7 +60,7 @@ def _assign(k: K, s: ir.Assign):
     return assign
 
 
-def _index_set(k: K, s: ir.IndexSet):
+def _index_set(k: FunctionCompiler, s: ir.IndexSet):
     m, table = k.m, k.m.table
     target, index, value = compile_expr(k, s.target), compile_expr(k, s.index), compile_expr(k, s.value)
     span = s.pos.span() if s.pos is not None else NOSPAN
@@ -81,7 +81,7 @@ def _index_set(k: K, s: ir.IndexSet):
     return index_set
 
 
-def _expr_stmt(k: K, s: ir.ExprStmt):
+def _expr_stmt(k: FunctionCompiler, s: ir.ExprStmt):
     value = compile_expr(k, s.expr)
 
     def run(fr):
@@ -90,7 +90,7 @@ def _expr_stmt(k: K, s: ir.ExprStmt):
     return run
 
 
-def _if(k: K, s: ir.If):
+def _if(k: FunctionCompiler, s: ir.If):
     cond = compile_expr(k, s.cond)
     then = block_stmt(k, s.then)
     match s.els:
@@ -103,7 +103,7 @@ def _if(k: K, s: ir.If):
     return lambda fr: then(fr) if cond(fr) else els(fr)
 
 
-def _while(k: K, s: ir.While):
+def _while(k: FunctionCompiler, s: ir.While):
     cond = compile_expr(k, s.cond)
     body = block_stmt(k, s.body)
 
@@ -123,7 +123,7 @@ def _while(k: K, s: ir.While):
     return loop
 
 
-def _return(k: K, s: ir.Return):
+def _return(k: FunctionCompiler, s: ir.Return):
     if s.value is None:
         def ret(fr):
             fr[0] = None
@@ -139,7 +139,7 @@ def _return(k: K, s: ir.Return):
     return ret_value
 
 
-def _drop(k: K, s: ir.Drop):
+def _drop(k: FunctionCompiler, s: ir.Drop):
     table = k.m.table
     value = compile_expr(k, s.value)
 
@@ -149,7 +149,7 @@ def _drop(k: K, s: ir.Drop):
     return drop
 
 
-def _merge(k: K, s: ir.Merge):
+def _merge(k: FunctionCompiler, s: ir.Merge):
     table = k.m.table
     child, parent = k.region_getter(s.region), k.region_getter(s.into)
 

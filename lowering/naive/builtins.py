@@ -18,16 +18,16 @@ from hilang import ast
 from hilang import types as ht
 from lolang import ir
 from lowering.naive import values as V
-from lowering.naive.context import FunCx
+from lowering.naive.context import FunctionContext
 from lowering.naive.expressions import allocate, lower_expr, pos, stored
-from lowering.naive.values import Val
+from lowering.naive.values import Lowered
 
 
-def lower_builtin(fx: FunCx, e: ast.Call) -> Val:
-    return RULES[e.func](fx, e)
+def lower_builtin(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    return RULES[e.func](ctx, e)
 
 
-def _result(value: ir.Expr, ty: ht.Type) -> Val:
+def _result(value: ir.Expr, ty: ht.Type) -> Lowered:
     return V.owned(value, ty) if ht.is_heap(ty) else V.prim(value, ty)
 
 
@@ -39,10 +39,10 @@ def _on_objects(name: str, with_pos: bool = False):
     """`name(o1, ...)` on the objects of its arguments (primitives as
     they are): `len`, `contains`, `remove`, `int`, `print`."""
 
-    def rule(fx: FunCx, e: ast.Call) -> Val:
-        vals = V.operands(fx, lower_expr, e.args, _heap_places(e))
+    def rule(ctx: FunctionContext, e: ast.Call) -> Lowered:
+        vals = V.operands(ctx, lower_expr, e.args, _heap_places(e))
         at = pos(e) if with_pos else None
-        value = V.with_objects(fx, vals, lambda objs: ir.Builtin(name, (), tuple(objs), at))
+        value = V.with_objects(ctx, vals, lambda objs: ir.Builtin(name, (), tuple(objs), at))
         return _result(value, e.ty)
 
     return rule
@@ -51,38 +51,38 @@ def _on_objects(name: str, with_pos: bool = False):
 def _prim_op(name: str, with_pos: bool = False):
     """A conversion on a primitive: `sqrt`, `float`, `trunc`, `u8`, `s64`."""
 
-    def rule(fx: FunCx, e: ast.Call) -> Val:
-        (arg,) = V.operands(fx, lower_expr, e.args)
+    def rule(ctx: FunctionContext, e: ast.Call) -> Lowered:
+        (arg,) = V.operands(ctx, lower_expr, e.args)
         return V.prim(ir.Builtin(name, (), (arg.expr,), pos(e) if with_pos else None), e.ty)
 
     return rule
 
 
-def _push(fx: FunCx, e: ast.Call) -> Val:
-    xs, x = V.operands(fx, lower_expr, e.args, [True, False])
-    return V.prim(V.with_object(fx, xs, lambda o: ir.Builtin("push", (), (o, V.consume(fx, x)))), e.ty)
+def _push(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    xs, x = V.operands(ctx, lower_expr, e.args, [True, False])
+    return V.prim(V.with_object(ctx, xs, lambda o: ir.Builtin("push", (), (o, V.consume(ctx, x)))), e.ty)
 
 
-def _pop(fx: FunCx, e: ast.Call) -> Val:
-    (xs,) = V.operands(fx, lower_expr, e.args, [True])
-    return _result(V.with_object(fx, xs, lambda o: ir.Builtin("pop", (), (o,), pos(e))), e.ty)
+def _pop(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    (xs,) = V.operands(ctx, lower_expr, e.args, [True])
+    return _result(V.with_object(ctx, xs, lambda o: ir.Builtin("pop", (), (o,), pos(e))), e.ty)
 
 
-def _insert(fx: FunCx, e: ast.Call) -> Val:
-    m, k, v = V.operands(fx, lower_expr, e.args, [True, False, False])
+def _insert(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    m, k, v = V.operands(ctx, lower_expr, e.args, [True, False, False])
 
     def insert(o: ir.Expr) -> ir.Expr:
-        return ir.Builtin("insert", (), (o, V.consume(fx, k), V.consume(fx, v)))
+        return ir.Builtin("insert", (), (o, V.consume(ctx, k), V.consume(ctx, v)))
 
-    return V.prim(V.with_object(fx, m, insert), e.ty)
+    return V.prim(V.with_object(ctx, m, insert), e.ty)
 
 
-def _get(fx: FunCx, e: ast.Call) -> Val:
-    m, key = V.operands(fx, lower_expr, e.args, _heap_places(e))
-    key = V.settled(fx, key)  # read twice: by `contains` and by `m[k]`
+def _get(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    m, key = V.operands(ctx, lower_expr, e.args, _heap_places(e))
+    key = V.settled(ctx, key)  # read twice: by `contains` and by `m[k]`
     value_heap = ht.is_heap(e.ty.args[0])
-    some = fx.types.ctor(e.ty, "Some").name
-    none = fx.types.ctor(e.ty, "None").name
+    some = ctx.types.ctor(e.ty, "Some").name
+    none = ctx.types.ctor(e.ty, "None").name
 
     def get(objs: list[ir.Expr]) -> ir.Expr:
         o, k = objs
@@ -90,41 +90,41 @@ def _get(fx: FunCx, e: ast.Call) -> Val:
         found = ir.Copy(found) if value_heap else found
         return ir.IfExpr(
             ir.Builtin("contains", (), (o, k)),
-            allocate(fx, "r", lambda q: ir.NewData(q, some, (found,))),
-            allocate(fx, "r", lambda q: ir.NewData(q, none)),
+            allocate(ctx, "r", lambda q: ir.NewData(q, some, (found,))),
+            allocate(ctx, "r", lambda q: ir.NewData(q, none)),
         )
 
-    return V.owned(V.with_objects(fx, [m, key], get), e.ty)
+    return V.owned(V.with_objects(ctx, [m, key], get), e.ty)
 
 
-def _keys(fx: FunCx, e: ast.Call) -> Val:
-    (m,) = V.operands(fx, lower_expr, e.args, [True])
-    keys = lambda o: allocate(fx, "rwa", lambda q: ir.Builtin("keys", (q,), (o,)))
-    return V.owned(V.with_object(fx, m, keys), e.ty)
+def _keys(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    (m,) = V.operands(ctx, lower_expr, e.args, [True])
+    keys = lambda o: allocate(ctx, "rwa", lambda q: ir.Builtin("keys", (q,), (o,)))
+    return V.owned(V.with_object(ctx, m, keys), e.ty)
 
 
-def _array(fx: FunCx, e: ast.Call) -> Val:
-    n, x = stored(fx, e.args)
-    elem = fx.types.slot_type(e.ty.elem)
+def _array(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    n, x = stored(ctx, e.args)
+    elem = ctx.types.slot_type(e.ty.elem)
     if ht.is_heap(e.ty.elem):
         # lolang takes the element type from `x`, whose pack may hold more
         # than the element type says (`[]` is `{rwa}`; `copy rows[0]` keeps
         # the declared caps of a read-only view's element): a typed `let`
         # weakens it first.
-        t = fx.temp("t")
-        fx.emit(ir.Let(t, elem, x))
+        t = ctx.temp("t")
+        ctx.emit(ir.Let(t, elem, x))
         x = ir.Var(t)
-    return V.owned(allocate(fx, "rwa", lambda q: ir.Builtin("array", (q,), (n, x), pos(e))), e.ty)
+    return V.owned(allocate(ctx, "rwa", lambda q: ir.Builtin("array", (q,), (n, x), pos(e))), e.ty)
 
 
-def _map(fx: FunCx, e: ast.Call) -> Val:
-    key, value = fx.types.slot_type(e.ty.key), fx.types.slot_type(e.ty.value)
-    return V.owned(allocate(fx, "rwa", lambda q: ir.NewMap(q, key, value)), e.ty)
+def _map(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    key, value = ctx.types.slot_type(e.ty.key), ctx.types.slot_type(e.ty.value)
+    return V.owned(allocate(ctx, "rwa", lambda q: ir.NewMap(q, key, value)), e.ty)
 
 
-def _str(fx: FunCx, e: ast.Call) -> Val:
-    (n,) = stored(fx, e.args)
-    return V.owned(allocate(fx, "r", lambda q: ir.Builtin("str", (q,), (n,))), e.ty)
+def _str(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    (n,) = stored(ctx, e.args)
+    return V.owned(allocate(ctx, "r", lambda q: ir.Builtin("str", (q,), (n,))), e.ty)
 
 
 RULES = {

@@ -1,14 +1,14 @@
 """The state of lowering one program and one function, kept small and passed
 explicitly (STYLE.md: no god-class keeping everything on `self`).
 
-* `ProgramCx` — what every function's lowering shares: the type map
+* `ProgramContext` — what every function's lowering shares: the type map
   (`types.TypeMap`), each hilang function's lolang signature (`FunSig`).
-* `FunCx` — one function: the scopes mapping hilang names to `Binding`s, the
+* `FunctionContext` — one function: the scopes mapping hilang names to `Binding`s, the
   name supplies, and the *sink*: the statement list the current expression's
   preparatory statements (`let` of temporaries) go to. `collect()` opens a
   fresh sink for a nested block.
 
-Guarantees: every lolang variable name `FunCx` issues is unique in its
+Guarantees: every lolang variable name `FunctionContext` issues is unique in its
 function, and none is a lolang keyword or a built-in's name, so the
 ownership pass may key its analysis by name. Region names are unique per
 function too (they have a namespace of their own).
@@ -53,7 +53,7 @@ class FunSig:
 
 
 @dataclass
-class ProgramCx:
+class ProgramContext:
     types: TypeMap
     funs: dict[str, FunSig]
 
@@ -87,8 +87,8 @@ class Names:
 
 
 @dataclass
-class FunCx:
-    program: ProgramCx
+class FunctionContext:
+    program: ProgramContext
     vars: Names
     regions: Names
     scopes: list[dict[str, Binding]] = field(default_factory=lambda: [{}])

@@ -27,9 +27,9 @@ from hilang import types as ht
 from lolang import ir
 from lolang.summary import walk
 from lowering.naive import values as V
-from lowering.naive.context import Binding, FunCx
+from lowering.naive.context import Binding, FunctionContext
 from lowering.naive.expressions import lower_expr
-from lowering.naive.values import OWNED, PRIM, Val
+from lowering.naive.values import OWNED, PRIM, Lowered
 
 WILD = ast.PWild()
 
@@ -40,7 +40,7 @@ class Occ:
     heap value) and, once unpacked, `obj`, its object reference."""
 
     ty: ht.Type
-    val: Val
+    val: Lowered
     obj: ir.Expr | None = None
 
 
@@ -51,19 +51,19 @@ class Row:
     arm: ast.Arm
 
 
-def lower_match(fx: FunCx, s: ast.Match) -> None:
+def lower_match(ctx: FunctionContext, s: ast.Match) -> None:
     ty = s.scrutinee.ty
-    v = lower_expr(fx, s.scrutinee)
+    v = lower_expr(ctx, s.scrutinee)
     if not ht.is_heap(ty):
-        v = V.settled(fx, v)
+        v = V.settled(ctx, v)
     elif v.kind == OWNED and isinstance(v.expr, ir.Call) and not _names_whole(s):
         # Tested at once by the first arm: `unpack f(x)` consumes the
         # result, which lives until the match ends.
         pass
     else:
-        v = V.as_place(fx, v)
+        v = V.as_place(ctx, v)
     rows = [Row((arm.pattern,), (), arm) for arm in s.arms]
-    compile_rows(fx, rows, [Occ(ty, v)])
+    compile_rows(ctx, rows, [Occ(ty, v)])
 
 
 def _names_whole(s: ast.Match) -> bool:
@@ -73,54 +73,54 @@ def _names_whole(s: ast.Match) -> bool:
     return isinstance(first, (ast.PWild, ast.PVar)) or any(isinstance(a.pattern, ast.PVar) for a in s.arms)
 
 
-def compile_rows(fx: FunCx, rows: list[Row], occs: list[Occ]) -> None:
+def compile_rows(ctx: FunctionContext, rows: list[Row], occs: list[Occ]) -> None:
     if not rows:
         return  # unreachable: an exhaustive match never gets here
     col = next((i for i, p in enumerate(rows[0].pats) if not isinstance(p, (ast.PWild, ast.PVar))), None)
     if col is None:
-        _leaf(fx, rows[0], occs)
+        _leaf(ctx, rows[0], occs)
         return
     occ = occs[col]
     if ht.is_heap(occ.ty) and occ.obj is None:
         def inside(o: ir.Expr) -> None:
-            compile_rows(fx, rows, [*occs[:col], replace(occ, obj=o), *occs[col + 1:]])
+            compile_rows(ctx, rows, [*occs[:col], replace(occ, obj=o), *occs[col + 1:]])
 
-        fx.emit(ir.ExprStmt(V.with_object(fx, occ.val, inside)))
+        ctx.emit(ir.ExprStmt(V.with_object(ctx, occ.val, inside)))
         return
     if isinstance(occ.ty, ht.DataType):
-        _switch_ctor(fx, rows, occs, col)
+        _switch_ctor(ctx, rows, occs, col)
     else:
-        _switch_literal(fx, rows, occs, col)
+        _switch_literal(ctx, rows, occs, col)
 
 
 # --------------------------------------------------------------------------
 # Tests
 
 
-def _switch_ctor(fx: FunCx, rows: list[Row], occs: list[Occ], col: int) -> None:
+def _switch_ctor(ctx: FunctionContext, rows: list[Row], occs: list[Occ], col: int) -> None:
     occ = occs[col]
-    inst = fx.types.instance(occ.ty)
+    inst = ctx.types.instance(occ.ty)
     seen = _distinct(_ctor_name(r.pats[col]) for r in rows)
     arms = []
     for name in seen:
         info = inst.ctors[name]
         fields = []
         for i, (fname, fty) in enumerate(info.fields):
-            var = fx.vars.user(_hint(rows, col, name, i, fname))
+            var = ctx.vars.user(_hint(rows, col, name, i, fname))
             b = Binding(var, fty, ht.is_heap(fty))
-            fields.append(Occ(fty, V.place(b) if b.pack else Val(PRIM, fty, ir.Var(var), binding=b)))
+            fields.append(Occ(fty, V.place(b) if b.pack else Lowered(PRIM, fty, ir.Var(var), binding=b)))
         spec = [r2 for r in rows if (r2 := _specialize(r, col, occ, name, info)) is not None]
-        with fx.collect() as stmts:
-            compile_rows(fx, spec, [*occs[:col], *fields, *occs[col + 1:]])
+        with ctx.collect() as stmts:
+            compile_rows(ctx, spec, [*occs[:col], *fields, *occs[col + 1:]])
         used = _names_used(stmts)
         pats = tuple(ir.PVar(f.val.expr.name) if f.val.expr.name in used else ir.PWild() for f in fields)
         arms.append(ir.Arm(ir.PCtor(info.name, pats), ir.Block(tuple(stmts))))
     if len(seen) < len(inst.ctors):
-        arms.append(_default(fx, rows, occs, col))
-    fx.emit(ir.Match(occ.obj, tuple(arms)))
+        arms.append(_default(ctx, rows, occs, col))
+    ctx.emit(ir.Match(occ.obj, tuple(arms)))
 
 
-def _switch_literal(fx: FunCx, rows: list[Row], occs: list[Occ], col: int) -> None:
+def _switch_literal(ctx: FunctionContext, rows: list[Row], occs: list[Occ], col: int) -> None:
     occ = occs[col]
     seen = _distinct(_literal(r.pats[col]) for r in rows)
     arms = []
@@ -130,21 +130,21 @@ def _switch_literal(fx: FunCx, rows: list[Row], occs: list[Occ], col: int) -> No
             p = r.pats[col]
             if isinstance(p, (ast.PWild, ast.PVar)) or _literal(p) == lit:
                 spec.append(_drop_column(r, col, occ))
-        with fx.collect() as stmts:
-            compile_rows(fx, spec, [*occs[:col], *occs[col + 1:]])
+        with ctx.collect() as stmts:
+            compile_rows(ctx, spec, [*occs[:col], *occs[col + 1:]])
         arms.append(ir.Arm(_lolang_literal(lit), ir.Block(tuple(stmts))))
     both_bools = occ.ty == ht.BOOL and len(seen) == 2
     if not both_bools:
-        arms.append(_default(fx, rows, occs, col))
+        arms.append(_default(ctx, rows, occs, col))
     scrutinee = occ.obj if occ.ty == ht.STRING else occ.val.expr
-    fx.emit(ir.Match(scrutinee, tuple(arms)))
+    ctx.emit(ir.Match(scrutinee, tuple(arms)))
 
 
-def _default(fx: FunCx, rows: list[Row], occs: list[Occ], col: int) -> ir.Arm:
+def _default(ctx: FunctionContext, rows: list[Row], occs: list[Occ], col: int) -> ir.Arm:
     """`_ => ...`: the rows with a wildcard or variable in the column."""
     rest = [_drop_column(r, col, occs[col]) for r in rows if isinstance(r.pats[col], (ast.PWild, ast.PVar))]
-    with fx.collect() as stmts:
-        compile_rows(fx, rest, [*occs[:col], *occs[col + 1:]])
+    with ctx.collect() as stmts:
+        compile_rows(ctx, rest, [*occs[:col], *occs[col + 1:]])
     return ir.Arm(ir.PWild(), ir.Block(tuple(stmts)))
 
 
@@ -237,23 +237,23 @@ def _names_used(stmts: list[ir.Stmt]) -> set[str]:
 # Leaves
 
 
-def _leaf(fx: FunCx, row: Row, occs: list[Occ]) -> None:
+def _leaf(ctx: FunctionContext, row: Row, occs: list[Occ]) -> None:
     from lowering.naive.statements import lower_block_into
 
     binds = [*row.binds, *((p.name, o) for p, o in zip(row.pats, occs) if isinstance(p, ast.PVar))]
-    with fx.scope():
+    with ctx.scope():
         for name, occ in binds:
-            _bind(fx, name, occ)
-        lower_block_into(fx, row.arm.body)
+            _bind(ctx, name, occ)
+        lower_block_into(ctx, row.arm.body)
 
 
-def _bind(fx: FunCx, name: str, occ: Occ) -> None:
+def _bind(ctx: FunctionContext, name: str, occ: Occ) -> None:
     """A pattern variable: an alias of what it names, unless that is a
     `var` (or a field path) whose value must be taken now."""
     v = occ.val
     if v.binding is not None and not v.binding.mutable:
-        fx.bind(name, replace(v.binding, ty=occ.ty))
+        ctx.bind(name, replace(v.binding, ty=occ.ty))
         return
-    b = fx.declare(name, occ.ty)
-    value = V.consume(fx, v) if v.kind != PRIM else v.expr
-    fx.emit(ir.Let(b.name, fx.types.value_type(occ.ty) if b.pack else None, value))
+    b = ctx.declare(name, occ.ty)
+    value = V.consume(ctx, v) if v.kind != PRIM else v.expr
+    ctx.emit(ir.Let(b.name, ctx.types.value_type(occ.ty) if b.pack else None, value))

@@ -15,7 +15,7 @@ from hilang import types as ht
 from hilang.summary import walk as walk_hilang
 from lolang import ir
 from lowering.naive import borrow
-from lowering.naive.context import FunCx, FunSig, Names, ProgramCx
+from lowering.naive.context import FunctionContext, FunSig, Names, ProgramContext
 from lowering.naive.statements import lower_block
 from lowering.naive.types import TypeMap, resolve
 
@@ -30,20 +30,20 @@ def lower_program(program: ast.Program) -> ir.Program:
         params = tuple(resolve(p.type, {}) for p in f.params)
         ret = resolve(f.ret, {}) if f.ret is not None else ht.UNIT
         funs[f.name] = FunSig(name, modes[f.name], params, ret)
-    pcx = ProgramCx(types, funs)
+    pcx = ProgramContext(types, funs)
     lowered = [lower_function(pcx, f) for f in program.funs]
     return ir.Program((*types.decls(), *lowered))
 
 
-def lower_function(pcx: ProgramCx, f: ast.FunDecl) -> ir.FunDecl:
+def lower_function(pcx: ProgramContext, f: ast.FunDecl) -> ir.FunDecl:
     sig = pcx.funs[f.name]
-    fx = FunCx(pcx, Names(_identifiers(f)), Names(set()))
+    ctx = FunctionContext(pcx, Names(_identifiers(f)), Names(set()))
     params = []
     for p, ty, owned in zip(f.params, sig.params, sig.owned):
-        b = fx.declare(p.name, ty, owned=owned)
+        b = ctx.declare(p.name, ty, owned=owned)
         ptype = pcx.types.borrowed(ty) if b.pack and not owned else pcx.types.value_type(ty)
         params.append(ir.Param(b.name, ptype))
-    body = lower_block(fx, f.body)
+    body = lower_block(ctx, f.body)
     return ir.FunDecl(sig.name, (), tuple(params), pcx.types.value_type(sig.ret), body)
 
 
