@@ -7,7 +7,9 @@ Profiles bound how hard the property tests push:
 
 The differential test (tests/test_differential.py) is the project's proof
 that every stage agrees, so it gets more programs than the other property
-tests: `DIFFERENTIAL_EXAMPLES` for the profile loaded.
+tests: `DIFFERENTIAL_EXAMPLES` small programs (`gen.SMALL`) and
+`LARGE_EXAMPLES` large ones (`gen.LARGE`: loops of 100 to 1,000
+iterations, trees 8 to 12 deep) for the profile loaded.
 """
 
 import os
@@ -26,8 +28,9 @@ settings.register_profile(
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 settings.load_profile(PROFILE)
-# About 0.15 s a program: 500 cost a minute and a quarter of the CI budget.
+# docs/testing.md has what each costs ("Profiles and commands").
 DIFFERENTIAL_EXAMPLES = {"ci": 500, "dev": 30, "thorough": 5000}.get(PROFILE, settings.default.max_examples)
+LARGE_EXAMPLES = {"ci": 40, "dev": 5, "thorough": 500}.get(PROFILE, settings.default.max_examples)
 
 ROOT = Path(__file__).resolve().parent.parent
 # shared/ sits beside the project's root (DESIGN.md); CI clones it there too.

@@ -24,6 +24,8 @@ MAX_FUEL = 4
 
 def callable_funs(cx: Ctx, sc: Scope) -> list[Fn]:
     caller = sc.fn
+    if sc.hot:
+        return []  # see `context` on hot scopes
     found = []
     for f in cx.funs:
         if f.tier == "main" or not _tier_allows(cx, sc, caller, f):

@@ -14,6 +14,14 @@ helper. *Drivers* call earlier drivers, helpers, and recursive functions
 with a small literal fuel; `main` may call anything. Every cycle of the
 call graph is among recursive functions and spends fuel, so every program
 terminates. Loops are bounded likewise (see `stmts`).
+
+Why some scopes are *hot*: the shapes (`gen.shapes`) run loops hundreds
+of times and recursion thousands of times, and put random statements
+inside them. There random code may not call functions, loop, print,
+return, break or continue, nor grow a container declared outside the hot
+scope: any of those could multiply a program's running time by a loop's
+count, or make its loop end at once. `Scope.hot` counts the hot scopes
+around a statement, `Local.hot` is the count where a variable was declared.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ class Local:
     ty: Type
     kind: str
     fresh: int = -1
+    hot: int = 0
 
 
 @dataclass
@@ -58,7 +67,8 @@ class Scope:
     `loops` counts enclosing loops, `foreach` enclosing for-each loops over
     arrays (inside those, nothing may grow an array that could be the one
     iterated: see `stmts`), `nest` how many more loops may nest here and
-    `room` how many more compound statements."""
+    `room` how many more compound statements. `main` does not `return`
+    before its shapes have run (`returns`)."""
 
     fn: Fn
     locals: tuple[Local, ...] = ()
@@ -66,10 +76,16 @@ class Scope:
     foreach: int = 0
     nest: int = 2
     room: int = 3
+    hot: int = 0
+    returns: bool = True  # whether random code may `return` here
 
     def add(self, local: Local) -> "Scope":
         kept = tuple(x for x in self.locals if x.name != local.name)
-        return replace(self, locals=kept + (local,))
+        return replace(self, locals=kept + (replace(local, hot=self.hot),))
+
+    def heated(self) -> "Scope":
+        """This scope inside a loop or recursion that runs many times."""
+        return replace(self, hot=self.hot + 1, nest=0, room=min(self.room, 1))
 
     def find(self, ok: Callable[[Local], bool]) -> list[Local]:
         return [x for x in self.locals if ok(x)]
@@ -78,15 +94,23 @@ class Scope:
 @dataclass
 class Ctx:
     """`integer(lo, hi)` draws an int in [lo, hi]: from hypothesis in
-    `programs()`, from a seeded `random.Random` in `sample()`."""
+    `programs()`, from a seeded `random.Random` in `from_seed()`."""
 
     integer: Callable[[int, int], int]
+    size: object = None  # the program's `programs.Size`
     datas: list[Data] = field(default_factory=list)
     funs: list[Fn] = field(default_factory=list)
     risky: bool = False
     budget: int = 40
     rec_calls: int = 0  # recursive call sites left in the current body
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # The shapes' own: their structures, the functions they declared
+    # (`library` by role, so each is declared once), and how many
+    # allocations the program's shapes may still make (an estimate).
+    structures: list = field(default_factory=list)
+    shape_decls: list = field(default_factory=list)
+    library: dict = field(default_factory=dict)
+    work: int = 0
 
     def name(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}"

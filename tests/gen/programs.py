@@ -1,8 +1,10 @@
-"""Whole programs: data types, function signatures in tiers (see `context`
-for why), then each body, then `main`.
+"""Whole programs: data types (random ones, then the shapes' structures),
+function signatures in tiers (see `context` for why), then each body, then
+`main`: random statements and shapes (`gen.shapes`) in turn.
 
-`programs()` is the hypothesis strategy; `Size` bounds how big a program
-may get (the differential test's running time grows with it).
+`programs(size)` is the hypothesis strategy, `from_seed(seed, size)` the
+same without hypothesis; `Size` bounds how big a program may get (the
+differential test's running time grows with it): `SMALL` and `LARGE`.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from hypothesis import strategies as st
 from hilang import ast
 from hilang.types import S64, STRING, UNIT, ArrayType, MapType, Prim, Type, TypeVar
 
-from . import stmts
+from . import shapes, stmts
 from .context import Ctx, Fn, Local, Scope
 from .datatypes import choose_type, draw_datas, param_caps
 from .exprs import can_build, expr, leaf
+from .structures import draw_structures
 from .types import declaration, prefix, written
 
 TIERS = (("helper", "help"), ("rec", "walk"), ("driver", "run"))
@@ -27,43 +30,65 @@ RECURSIVE_CALL_SITES = 2
 
 @dataclass(frozen=True)
 class Size:
-    """`functions` per tier at most; statements per function (`statements`,
-    `main_statements`: the budget its blocks draw from, nested ones
-    included), and in its body's outermost block (`block`, `main_block`)."""
+    """How big a program may get. Random code: `functions` per tier at
+    most; statements per function (`statements`, `main_statements`: the
+    budget its blocks draw from, nested ones included), and in its body's
+    outermost block (`block`, `main_block`). The shapes (`gen.shapes`):
+    one to `shapes` of them in `main`, their loops run a number of times
+    drawn from `iterations`, their trees are `depth` deep (both ranges
+    inclusive), and all of them together allocate about `work` objects at
+    most (an estimate each shape makes of itself)."""
 
     functions: int = 3
     statements: int = 20
     main_statements: int = 30
     block: int = 7
     main_block: int = 12
+    shapes: int = 3
+    iterations: tuple[int, int] = (0, 4)
+    depth: tuple[int, int] = (0, 4)
+    work: int = 400
+
+
+# Programs that run in about 0.1 s on every engine, the differential
+# test's many; and programs whose loops run 100 to 1,000 times and whose
+# trees are 8 to 12 deep, so that a leak growing with either shows as a
+# factor of 10 (docs/testing.md has what each costs).
+SMALL = Size()
+LARGE = Size(functions=2, statements=15, main_statements=20, shapes=4,
+             iterations=(100, 1000), depth=(8, 12), work=40_000)
 
 
 @st.composite
-def programs(draw, size: Size = Size()) -> ast.Program:
+def programs(draw, size: Size = SMALL) -> ast.Program:
     return generate(lambda lo, hi: draw(st.integers(lo, hi)), size)
 
 
-def sample(seed: int, size: Size = Size()) -> ast.Program:
+def from_seed(seed: int, size: Size = SMALL) -> ast.Program:
     """One program from a seed, without hypothesis: for censuses and for
-    looking at what the generator makes."""
+    looking at what the generator makes (`gen/sample.py`)."""
     rng = random.Random(seed)
     return generate(rng.randint, size)
 
 
 def generate(integer, size: Size) -> ast.Program:
-    cx = Ctx(integer)
+    cx = Ctx(integer, size=size)
     cx.risky = cx.chance(25)
     cx.datas = draw_datas(cx)
+    cx.structures = draw_structures(cx)
+    cx.datas += [s.data for s in cx.structures]
     for tier, stem in TIERS:
         for index in range(cx.below(size.functions + 1)):
             cx.funs.append(_signature(cx, tier, stem, index))
     main = _main_signature(cx)
     cx.funs.append(main)
-    decls: list = [declaration(d) for d in cx.datas]
+    bodies = []
     for f in cx.funs:
         cx.budget = size.main_statements if f is main else size.statements
-        decls.append(_function(cx, f, size.main_block if f is main else size.block))
-    return ast.Program(tuple(decls))
+        bodies.append(_main(cx, f, size) if f is main else _function(cx, f, size.block))
+    # Shapes declare data types and functions as they go: all are known now.
+    decls: list = [declaration(d) for d in cx.datas]
+    return ast.Program(tuple(decls + bodies[:-1] + cx.shape_decls + bodies[-1:]))
 
 
 def _signature(cx: Ctx, tier: str, stem: str, index: int) -> Fn:
@@ -116,8 +141,31 @@ def _function(cx: Ctx, f: Fn, most: int) -> ast.FunDecl:
     body += stmts_
     if f.ret != UNIT:
         body.append(ast.Return(expr(cx, end, f.ret, stmts.EXPR_DEPTH)))
-    elif f.tier == "main":
-        body.append(_observe(cx, end))
+    return _declared(f, body)
+
+
+def _main(cx: Ctx, f: Fn, size: Size) -> ast.FunDecl:
+    """Random statements and shapes in turn, the shapes' work shared
+    among them; no random `return` before the last shape has run."""
+    sc = replace(_scope_of(f), returns=False)
+    productions = shapes.plan(cx)
+    stretch = max(1, size.main_block // (len(productions) + 1))
+    body: list[ast.Stmt] = []
+    work = size.work
+    for done, production in enumerate(productions):
+        random_part, sc = stmts.block(cx, sc, stretch)
+        body += random_part
+        share = work // (len(productions) - done)
+        placed, sc, left = shapes.place(cx, sc, production, share)
+        body += placed
+        work -= share - left
+    random_part, end = stmts.block(cx, replace(sc, returns=True), stretch)
+    body += random_part
+    body.append(_observe(cx, end))
+    return _declared(f, body)
+
+
+def _declared(f: Fn, body: list[ast.Stmt]) -> ast.FunDecl:
     params = tuple(ast.Param(name, written(ty)) for name, ty in f.params)
     ret = None if f.ret == UNIT else written(f.ret)
     return ast.FunDecl(f.name, params, ret, ast.Block(tuple(body)))

@@ -8,7 +8,7 @@ stop when no change does.
     cd tests && python -m gen.reduce FILE.hi 'text of the failure'
 
 writes FILE.min.hi and prints it. Hypothesis shrinks the failures it finds
-itself; this is for programs found otherwise (`gen.sample(seed)` runs, the
+itself; this is for programs found otherwise (`gen.from_seed(seed)` runs, the
 thorough profile's databases, bug reports).
 """
 

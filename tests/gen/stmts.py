@@ -52,7 +52,7 @@ def statement(cx: Ctx, sc: Scope) -> tuple[list[ast.Stmt], Scope]:
     e = lambda ty: expr(cx, sc, ty, EXPR_DEPTH)  # noqa: E731
     same = lambda stmt: ([stmt], sc)  # noqa: E731
     options = [
-        (5, lambda: same(print_stmt(cx, sc))),
+        (0 if sc.hot else 5, lambda: same(print_stmt(cx, sc))),
         (6, lambda: _let(cx, sc)),
     ]
     assignable = sc.find(lambda x: x.kind == "var")
@@ -64,14 +64,14 @@ def statement(cx: Ctx, sc: Scope) -> tuple[list[ast.Stmt], Scope]:
     growable = sc.find(lambda x: _can_grow(sc, x))
     if growable:
         options.append((5, lambda: same(_push(cx, cx.choice(growable), e))))
-    nested = sc.find(lambda x: not sc.foreach and _grows_elements(x.ty))
+    nested = sc.find(lambda x: not sc.foreach and not sc.hot and _grows_elements(x.ty))
     if nested:
         options.append((1, lambda: same(_push_to_element(cx, sc, cx.choice(nested), e))))
     writable = sc.find(lambda x: isinstance(x.ty, ArrayType) and x.ty.caps != "r")
     if writable:
         options.append((2, lambda: same(_index_assign(cx, sc, cx.choice(writable), e))))
         options.append((1, lambda: same(_pop(cx, cx.choice(writable)))))
-    maps = sc.find(lambda x: isinstance(x.ty, MapType) and x.ty.caps == "rwa")
+    maps = sc.find(lambda x: isinstance(x.ty, MapType) and x.ty.caps == "rwa" and _grows_here(sc, x))
     if maps:
         options.append((4, lambda: same(_insert(cx, cx.choice(maps), e))))
     functions = calls.callable_funs(cx, sc)
@@ -81,14 +81,15 @@ def statement(cx: Ctx, sc: Scope) -> tuple[list[ast.Stmt], Scope]:
         inner = replace(sc, room=sc.room - 1)
         options.append((3, lambda: same(_if(cx, inner, e))))
         options.append((2, lambda: same(_match(cx, inner))))
-        options.append((1, lambda: same(ast.If(e(BOOL), ast.Block((return_stmt(cx, sc),))))))
+        if not sc.hot and sc.returns:
+            options.append((1, lambda: same(ast.If(e(BOOL), ast.Block((return_stmt(cx, sc),))))))
         if sc.nest > 0:
             loop = replace(inner, loops=sc.loops + 1, nest=sc.nest - 1)
             options.append((2, lambda: same(_for_range(cx, loop))))
             options.append((1, lambda: (_while(cx, loop), sc)))
             if sc.find(lambda x: isinstance(x.ty, (ArrayType, MapType))):
                 options.append((3, lambda: same(_for_each(cx, loop))))
-    if sc.loops:
+    if sc.loops and not sc.hot:
         options.append((1, lambda: same(ast.If(e(BOOL), ast.Block((cx.choice([ast.Break(), ast.Continue()]),))))))
     return cx.pick(options)
 
@@ -161,9 +162,14 @@ def _assign(cx: Ctx, sc: Scope, x: Local) -> ast.Stmt:
 
 
 def _can_grow(sc: Scope, x: Local) -> bool:
-    if not (isinstance(x.ty, ArrayType) and x.ty.caps == "rwa"):
+    if not (isinstance(x.ty, ArrayType) and x.ty.caps == "rwa") or not _grows_here(sc, x):
         return False
     return sc.foreach == 0 or x.fresh >= sc.foreach
+
+
+def _grows_here(sc: Scope, x: Local) -> bool:
+    """In a hot scope only a container made there may grow (`context`)."""
+    return not sc.hot or (x.hot >= sc.hot and x.fresh >= 0)
 
 
 def _grows_elements(ty: Type) -> bool:
