@@ -40,6 +40,7 @@ import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
@@ -83,7 +84,7 @@ ARGUMENTS = st.lists(st.sampled_from(["0", "7", "-3", "42", "", "x", "12x", "hé
 @settings(max_examples=DIFFERENTIAL_EXAMPLES)
 @given(small_programs, ARGUMENTS, st.data())
 def test_every_engine_at_every_stage_agrees(text, args, data):
-    check_program(text, args, data)
+    check_program(text, args, passes_off(data))
 
 
 @settings(max_examples=LARGE_EXAMPLES)
@@ -91,12 +92,17 @@ def test_every_engine_at_every_stage_agrees(text, args, data):
 def test_large_programs_agree(text, data):
     """Loops of 100 to 1,000 iterations, trees 8 to 12 deep: a pass that
     keeps what a loop makes shows here as a `bytes_peak` ten times too big."""
-    check_program(text, [], data)
+    check_program(text, [], passes_off(data))
 
 
-def check_program(text: str, args: list[str], data) -> None:
+def passes_off(data) -> Callable[[list[str]], frozenset[str]]:
+    """A subset of the passes to switch off, drawn by hypothesis."""
+    return lambda passes: data.draw(st.frozensets(st.sampled_from(passes)), label="passes switched off")
+
+
+def check_program(text: str, args: list[str], draw_off: Callable[[list[str]], frozenset[str]]) -> None:
     """The property, on one program: every stage with every pass, then
-    again with a random subset of the passes switched off."""
+    again with the passes `draw_off(passes)` switched off."""
     note(text)
     note(f"arguments: {args}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,10 +111,9 @@ def check_program(text: str, args: list[str], data) -> None:
         outcomes = run_everywhere(path, args)
         assert_agreement(outcomes)
         passes = pipeline.pass_names(str(path))
-        if passes:
-            off = data.draw(st.frozensets(st.sampled_from(passes)), label="passes switched off")
-            if off:
-                assert_agreement(run_everywhere(path, args, off, outcomes))
+        off = draw_off(passes) if passes else frozenset()
+        if off:
+            assert_agreement(run_everywhere(path, args, off, outcomes))
 
 
 @given(small_programs)
@@ -224,10 +229,7 @@ def assert_agreement(outcomes: dict[str, tuple[str, Outcome]]) -> None:
     observed = {s: _observable(o) for s, (_, o) in outcomes.items()}
     assert all(observed[s] == observed[first] for s in stages), _disagreement(outcomes)
     _assert_naive_allocates_as_hilang(outcomes)
-    for stage, (engine, outcome) in outcomes.items():
-        if engine in ("lolang", "native") and outcome.status == 0:
-            leaked = outcome.stats.get("regions_leaked")
-            assert leaked == 0, f"{engine} at {stage} leaks {leaked} regions"
+    _assert_no_region_left(outcomes)
     for stage, (engine, outcome) in outcomes.items():
         if engine == "lolang" and stage != NAIVE and NAIVE in outcomes:
             _assert_within_naive(stage, outcome, outcomes[NAIVE][1])
@@ -248,6 +250,13 @@ def _assert_naive_allocates_as_hilang(outcomes) -> None:
     allocs = {s: o.stats["allocs"] for s, (e, o) in outcomes.items()
               if (e == "hilang" or s == NAIVE) and "allocs" in o.stats}
     assert len(set(allocs.values())) <= 1, f"allocation counts differ: {allocs}"
+
+
+def _assert_no_region_left(outcomes) -> None:
+    for stage, (engine, outcome) in outcomes.items():
+        if engine in ("lolang", "native") and outcome.status == 0:
+            leaked = outcome.stats.get("regions_leaked")
+            assert leaked == 0, f"{engine} at {stage} leaks {leaked} regions"
 
 
 def _assert_within_naive(stage: str, mine: Outcome, naive: Outcome) -> None:

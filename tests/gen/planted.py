@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from lolang import ir
 from lolang.summary import children
@@ -221,6 +222,60 @@ def _walk(node):
         current = stack.pop()
         yield current
         stack.extend(reversed(children(current)))
+
+
+# --------------------------------------------------------------------------
+# putting one into the pipeline
+
+
+@contextmanager
+def planted(bug: PlantedBug, checked: bool = True) -> Iterator[None]:
+    """While open, the pipeline has `bug` as its last optimization pass,
+    just before code generation. Unless `checked`, the lolang checker does
+    not look at the planted stage, code generation is left out (it checks
+    its input itself), and the lolang interpreter runs the planted stage's
+    program with the types the checker gave the pass's input."""
+    from hic import engines
+    from lolang import checker, interpreter
+    from lowering import pipeline
+    from lowering import stages as stages_module
+
+    made: dict[int, tuple] = {}  # id(program) -> (program, types)
+
+    def run(program):
+        types: dict = {}
+        checker.check(program, types)
+        result = bug.rewrite(program, types)
+        made[id(result)] = (result, types)
+        return result
+
+    stage = pipeline.Stage(bug.stage_name, pipeline.LOLANG, run, engine="lolang", optimization=True)
+    real_stages, real_check, real_lolang = stages_module.stages, pipeline._check_lolang, engines.RUNNERS["lolang"]
+
+    def stages():
+        found = real_stages()
+        codegen = next(i for i, s in enumerate(found) if s.language != pipeline.LOLANG)
+        return found[:codegen] + [stage] + (found[codegen:] if checked else [])
+
+    def check(stage, program):
+        if stage.name != bug.stage_name:
+            real_check(stage, program)
+
+    def lolang(program, out, args):
+        if id(program) in made:
+            return interpreter.run(program, out, args, types=made[id(program)][1])
+        return real_lolang(program, out, args)
+
+    stages_module.stages = stages
+    if not checked:
+        pipeline._check_lolang = check
+        engines.RUNNERS["lolang"] = lolang
+    try:
+        yield
+    finally:
+        stages_module.stages = real_stages
+        pipeline._check_lolang = real_check
+        engines.RUNNERS["lolang"] = real_lolang
 
 
 LEAK = PlantedBug("leak", _leak, checker_accepts=True)
