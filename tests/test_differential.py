@@ -42,18 +42,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
-from hypothesis import given, note, settings
+import pytest
+from hypothesis import Phase, given, note, settings
 from hypothesis import strategies as st
 
 from diagnostics import CompileError, ProgramError, Source
 from gen import LARGE, SMALL, from_seed, programs
 from gen.census import FEATURES, census
+from gen.census_shapes import SHAPES, census_shapes
 from hic import engines
 from hilang.checker import check
 from hilang.parser import parse
 from hilang.printer import print_program
 from lowering import pipeline
-from conftest import DIFFERENTIAL_EXAMPLES, LARGE_EXAMPLES
+from conftest import DIFFERENTIAL_COUNTS, DIFFERENTIAL_EXAMPLES, LARGE_EXAMPLES
 from programs import Outcome, runnable_stages
 
 # Generated programs run in well under a few seconds; a run this long has hung.
@@ -137,6 +139,9 @@ def assert_well_typed(text: str) -> None:
 
 
 CENSUS_SEEDS = 300
+LARGE_CENSUS_SEEDS = 200
+# How often each shape of issue 17 must appear, at least, in either size.
+SHAPE_SHARE = 0.08
 
 
 def test_the_generator_covers_the_language():
@@ -147,6 +152,35 @@ def test_the_generator_covers_the_language():
         seen.update(census(from_seed(seed)))
     missing = [f for f in FEATURES if not seen[f]]
     assert not missing, f"the generator never made: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("size, seeds", [(SMALL, CENSUS_SEEDS), (LARGE, LARGE_CENSUS_SEEDS)], ids=["small", "large"])
+def test_the_generator_makes_each_shape_often(size, seeds):
+    """Each shape of `gen.census_shapes.SHAPES` (found in the programs'
+    syntax) is in at least SHAPE_SHARE of a fixed sample of programs: a
+    shape made once in a few hundred programs would not test a pass."""
+    seen: Counter = Counter()
+    for seed in range(seeds):
+        seen.update(census_shapes(from_seed(seed, size)))
+    rare = [f"{shape} ({seen[shape] / seeds:.0%})" for shape in SHAPES if seen[shape] < SHAPE_SHARE * seeds]
+    assert not rare, f"made in fewer than {SHAPE_SHARE:.0%} of the programs: {', '.join(rare)}"
+
+
+def test_the_ci_profile_draws_distinct_programs():
+    """As many small programs as the `ci` profile runs, drawn as it draws
+    them: under 5% repeated, and none without a shape in `main`."""
+    texts = []
+
+    @settings(max_examples=DIFFERENTIAL_COUNTS["ci"][0], phases=[Phase.generate], database=None)
+    @given(programs(SMALL))
+    def draw(program):
+        texts.append(print_program(program))
+        main = next(f for f in program.funs if f.name == "main")
+        assert len(main.body.stmts) > 1, "a program whose main does nothing but print"
+
+    draw()
+    repeated = len(texts) - len(set(texts))
+    assert repeated < 0.05 * len(texts), f"{repeated} of {len(texts)} programs drawn are repeats"
 
 
 # --------------------------------------------------------------------------

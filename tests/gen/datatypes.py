@@ -141,8 +141,15 @@ def _instance(cx: Ctx, data: Data, arg) -> DataType:
 
 
 def _element(cx: Ctx, sc: Scope, depth: int, ground: bool) -> Type:
-    if depth > 1 and cx.chance(20):
-        return ArrayType(S64, cx.choice(["r", "rwa"]))
+    """A container's element: a plain type, or (one level down) a
+    container of plain values: `Array (Array Tree)`, `Map String (mut
+    Array String)`, a map of maps."""
+    if depth > 1 and cx.chance(25):
+        inner = choose_type(cx, sc, True, 1, ground)
+        caps = cx.choice(["r", "rwa"])
+        if cx.chance(25):
+            return MapType(cx.choice(list(KEYS)), inner, caps)
+        return ArrayType(inner, caps)
     return choose_type(cx, sc, True, depth - 1, ground)
 
 

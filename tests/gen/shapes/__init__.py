@@ -37,15 +37,15 @@ PRODUCTIONS: tuple[tuple[str, int, Production], ...] = (
     ("mutual recursion", 2, builders.mutual_recursion),
     ("path copying", 5, paths.path_copying),
     ("replacement in a loop", 2, paths.replace_in_loop),
-    ("accumulating window", 2, traps.accumulating_window),
-    ("replaced map values", 2, traps.replaced_map_values),
-    ("growing string", 2, traps.growing_string),
-    ("scratch with a survivor", 2, traps.scratch_with_survivor),
-    ("generations", 2, traps.generations),
-    ("nested containers", 3, containers.nested_containers),
+    ("accumulating window", 3, traps.accumulating_window),
+    ("replaced map values", 3, traps.replaced_map_values),
+    ("growing string", 3, traps.growing_string),
+    ("scratch with a survivor", 3, traps.scratch_with_survivor),
+    ("generations", 3, traps.generations),
+    ("nested containers", 6, containers.nested_containers),
     ("stored twice", 2, containers.stored_twice),
-    ("leaving loops early", 2, escapes.leave_loops_early),
-    ("returning from inside", 2, escapes.return_from_inside),
+    ("leaving loops early", 3, escapes.leave_loops_early),
+    ("returning from inside", 3, escapes.return_from_inside),
 )
 FAILING_LATE = 15  # percent of programs that end in a runtime error drawn on purpose
 

@@ -48,10 +48,10 @@ def declare_builder(cx: Ctx, st: Structure) -> tuple[str, int]:
     for j in range(st.arity):
         delta = 1 if j == 0 or st.arity == 1 else cx.choice([1, 1, 2])
         call = x.call(name, x.op(x.v(d), "-", x.n(delta)), _next_seed(cx, sd, st.arity, j))
-        if cx.chance(20):
+        if cx.chance(35):
             bound = cx.name("sub")
             first.append(x.let(bound, call))
-            if cx.chance(40):
+            if cx.chance(50):
                 first.append(_early_return(cx, st, bound))
             subs.append(x.v(bound))
         else:
