@@ -10,9 +10,9 @@ each one, and `--dump` shows what each changed.
 
 from __future__ import annotations
 
-from lowering.passes import make_static
+from lowering.passes import borrow_regions, make_static
 
-PASSES = (make_static,)
+PASSES = (make_static, borrow_regions)
 
 
 def stages():
