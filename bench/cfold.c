@@ -12,7 +12,7 @@
  * recurse down it: bench/run.py raises the stack limit.
  *
  * Build: cc -O2 -o cfold cfold.c
- * Usage: cfold [n]     (default 10)
+ * Usage: cfold [n]     (default 8)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +91,7 @@ static long eval(const Expr *e) {
 }
 
 int main(int argc, char **argv) {
-    long n = argc > 1 ? atol(argv[1]) : 10;
+    long n = argc > 1 ? atol(argv[1]) : 8;
     const Expr *e = mk_expr(n, 1);
     long v1 = eval(e);
     long v2 = eval(cfold(reassoc(e)));

@@ -7,7 +7,7 @@
    it: bench/run.py raises the stack limit.
 
    Build: ocamlopt -o cfold_ml cfold.ml
-   Usage: cfold_ml [n]     (default 10) *)
+   Usage: cfold_ml [n]     (default 8) *)
 
 type expr = Var of int | Val of int | Add of expr * expr | Mul of expr * expr
 
@@ -63,7 +63,7 @@ let rec eeval e =
   | Mul (e1, e2) -> eeval e1 * eeval e2
 
 let () =
-  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 10 in
+  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 8 in
   let e = mk_expr n 1 in
   let v1 = eeval e in
   let v2 = eeval (const_folding (reassoc e)) in

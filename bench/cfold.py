@@ -9,7 +9,7 @@
 # recursion limit is raised (CPython 3.11 keeps Python-to-Python calls off
 # the C stack).
 #
-# Usage: python3 cfold.py [n]     (default 10)
+# Usage: python3 cfold.py [n]     (default 8)
 import sys
 
 VAR, VAL, ADD, MUL = range(4)
@@ -72,7 +72,7 @@ def evaluate(e):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     sys.setrecursionlimit(max(10_000, 2 ** (n + 1)))
     e = mk_expr(n, 1)
     v1 = evaluate(e)

@@ -11,7 +11,7 @@
  * version never frees.
  *
  * Build: cc -O2 -o deriv deriv.c
- * Usage: deriv [n]     (default 10)
+ * Usage: deriv [n]     (default 5)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +128,7 @@ static const Expr *deriv(long i, const Expr *f) {
 }
 
 int main(int argc, char **argv) {
-    long n = argc > 1 ? atol(argv[1]) : 10;
+    long n = argc > 1 ? atol(argv[1]) : 5;
     const Expr *x = mk_var("x");
     const Expr *f = powr(x, x);
     for (long i = 0; i < n; i++) f = deriv(i, f);

@@ -6,7 +6,7 @@
    Koka's output format ("i count: c", then "done").
 
    Build: ocamlopt -o deriv_ml deriv.ml
-   Usage: deriv_ml [n]     (default 10) *)
+   Usage: deriv_ml [n]     (default 5) *)
 
 type expr =
   | Val of int
@@ -89,7 +89,7 @@ let deriv i f =
   d
 
 let () =
-  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 10 in
+  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 5 in
   let x = Var "x" in
   let f = pow x x in
   ignore (nest deriv n f);

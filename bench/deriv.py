@@ -6,7 +6,7 @@
 # (deriv.kk, Koka v2.1.1), printing the size of each derivative. An
 # expression is a tuple whose first item is its kind.
 #
-# Usage: python3 deriv.py [n]     (default 10)
+# Usage: python3 deriv.py [n]     (default 5)
 import sys
 
 VAL, VAR, ADD, MUL, POW, LN = range(6)
@@ -116,7 +116,7 @@ def deriv(i, f):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     x = (VAR, "x")
     f = powr(x, x)
     for i in range(n):

@@ -12,7 +12,7 @@
  * freed at the end.
  *
  * Build: cc -O2 -o rbtree rbtree.c
- * Usage: rbtree [n]     (default 1000)
+ * Usage: rbtree [n]     (default 300)
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -147,7 +147,7 @@ static void free_tree(Node *t) {
 }
 
 int main(int argc, char **argv) {
-    long n = argc > 1 ? atol(argv[1]) : 1000;
+    long n = argc > 1 ? atol(argv[1]) : 300;
     Node *t = NULL;
     for (long i = n - 1; i >= 0; i--) t = insert(t, i, i % 10 == 0);
     printf("%ld\n%ld\n", count_true(t, 0), height(t));

@@ -7,7 +7,7 @@
    of the output).
 
    Build: ocamlopt -o rbtree_ml rbtree.ml
-   Usage: rbtree_ml [n]     (default 1000) *)
+   Usage: rbtree_ml [n]     (default 300) *)
 
 type color = Red | Black
 
@@ -65,7 +65,7 @@ let rec mk_map_aux n m =
 let mk_map n = mk_map_aux n Leaf
 
 let () =
-  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 1000 in
+  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 300 in
   let m = mk_map n in
   let v = fold (fun _ v r -> if v then r + 1 else r) m 0 in
   Printf.printf "%d\n%d\n" v (height m)

@@ -7,7 +7,7 @@
 # Koka's rbtree.kk (Koka v2.1.1). A node is a tuple (color, left, key,
 # value, right); a leaf is None.
 #
-# Usage: python3 rbtree.py [n]     (default 1000)
+# Usage: python3 rbtree.py [n]     (default 300)
 import sys
 
 RED, BLACK = 0, 1
@@ -86,7 +86,7 @@ def height(t):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     t = None
     for i in range(n - 1, -1, -1):
         t = insert(t, i, i % 10 == 0)

@@ -12,7 +12,7 @@
  * the nodes of the versions that are not kept stay allocated too.
  *
  * Build: cc -O2 -o rbtree_ck rbtree_ck.c
- * Usage: rbtree_ck [n]     (default 1000)
+ * Usage: rbtree_ck [n]     (default 300)
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -138,7 +138,7 @@ static long height(const Node *t) {
 }
 
 int main(int argc, char **argv) {
-    long n = argc > 1 ? atol(argv[1]) : 1000;
+    long n = argc > 1 ? atol(argv[1]) : 300;
     const Versions *trees = make_trees(5, n);
     long kept = 0;
     for (const Versions *v = trees; v; v = v->next) kept++;

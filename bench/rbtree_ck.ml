@@ -8,7 +8,7 @@
    printed after the count.
 
    Build: ocamlopt -o rbtree_ck_ml rbtree_ck.ml
-   Usage: rbtree_ck_ml [n]     (default 1000) *)
+   Usage: rbtree_ck_ml [n]     (default 300) *)
 
 type color = Red | Black
 
@@ -66,7 +66,7 @@ let rec mk_map_aux freq n m acc =
 let mk_map freq n = mk_map_aux freq n Leaf []
 
 let () =
-  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 1000 in
+  let n = if Array.length Sys.argv > 1 then int_of_string Sys.argv.(1) else 300 in
   let ms = mk_map 5 n in
   let newest = List.hd ms in
   let v = fold (fun _ v r -> if v then r + 1 else r) newest 0 in

@@ -8,7 +8,7 @@
 # Koka's rbtree-ck.kk (Koka v2.1.1). A node is a tuple (color, left, key,
 # value, right); a leaf is None; the list of versions is a Python list.
 #
-# Usage: python3 rbtree_ck.py [n]     (default 1000)
+# Usage: python3 rbtree_ck.py [n]     (default 300)
 import sys
 
 RED, BLACK = 0, 1
@@ -100,7 +100,7 @@ def make_trees(freq, n):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     trees = make_trees(5, n)
     print(count_true(trees[0], 0))
     print(height(trees[0]))
