@@ -90,22 +90,23 @@ def draw(groups: list[Group], path: Path, title: str) -> None:
     .png, .pdf). SVG keeps its text as text and carries no date, so the
     same data gives the same file."""
     plt = require_matplotlib()
+    from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     names = series(groups)
-    width = 0.8 / max(len(names), 1)
+    colors = {name: f"C{i}" for i, name in enumerate(names)}
+    width = 0.8 / max((len(g.bars) for g in groups), default=1)
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hic-bench", "font.size": 9}):
         figure, axes = plt.subplots(2, 1, figsize=(max(7.0, 1.1 * len(groups) + 2), 7.5), sharex=True)
         for axis, field, label in ((axes[0], "time", "time × C"), (axes[1], "rss", "peak RSS × C")):
-            for i, name in enumerate(names):
-                xs, ys = [], []
-                for x, group in enumerate(groups):
-                    bar = next((b for b in group.bars if b.peer == name), None)
-                    if bar is not None:
-                        xs.append(x - 0.4 + width * (i + 0.5))
-                        ys.append(getattr(bar, field))
-                drawn = axis.bar(xs, ys, width, label=name)
-                axis.bar_label(drawn, labels=[f"{y:.1f}" for y in ys], fontsize=6, rotation=90, padding=2)
+            for x, group in enumerate(groups):
+                # Only the peers this benchmark has, side by side around x.
+                bars = sorted(group.bars, key=lambda b: names.index(b.peer))
+                left = x - width * len(bars) / 2
+                for j, bar in enumerate(bars):
+                    value = getattr(bar, field)
+                    drawn = axis.bar(left + width * (j + 0.5), value, width, color=colors[bar.peer])
+                    axis.bar_label(drawn, labels=[f"{value:.1f}"], fontsize=6, rotation=90, padding=2)
             axis.axhline(1.0, color="black", linewidth=0.8)
             axis.set_yscale("log")
             axis.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
@@ -116,7 +117,8 @@ def draw(groups: list[Group], path: Path, title: str) -> None:
             axis.grid(axis="y", which="major", linewidth=0.3)
         axes[1].set_xticks(range(len(groups)))
         axes[1].set_xticklabels([f"{g.benchmark}\n{g.size:,}\n÷ {g.baseline}" for g in groups], fontsize=7)
-        axes[0].legend(ncols=min(len(names), 4), fontsize=8, loc="upper left")
+        axes[0].legend(handles=[Patch(color=colors[name], label=name) for name in names],
+                       ncols=min(len(names), 4), fontsize=8, loc="upper left")
         axes[0].set_title(title)
         figure.tight_layout()
         figure.savefig(path, metadata={"Date": None} if Path(path).suffix == ".svg" else None)
