@@ -65,10 +65,11 @@ BENCHMARKS = (
               (("C (arena)", "rbtree_ck.c"),)),
     Benchmark("deriv", "symbolic derivative",
               "derivatives of x^x: each shares much of the expression it came from, which dies when the next is built",
-              "derivatives", 9, 4,                    # the paper: 10 (hic -O0: 22 s, 4.3 GB today)
+              "derivatives", 9, 4,                    # the paper: 10 (hic -O0: 22 s, 4.2 GiB today)
               (("C (arena)", "deriv.c"),)),
     Benchmark("nqueens", "n-queens",
-              "all solutions as lists sharing their tails; each row's partial solutions die when the next row's are built",
+              "all solutions as lists sharing their tails; each row's partial solutions die "
+              "when the next row's are built",
               "queens", 13, 5,                        # the paper's
               (("C (arena)", "nqueens.c"),)),
     Benchmark("cfold", "constant folding",
