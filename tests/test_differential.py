@@ -212,7 +212,7 @@ def run_everywhere(path: Path, args: list[str] = (), off: frozenset[str] = froze
             results[stage] = before[stage]
             continue
         with time_limit(ENGINE_TIMEOUT, f"the {engine} engine at stage {stage}"):
-            results[stage] = (engine, _run(engine, by_stage[stage].program, list(args)))
+            results[stage] = (engine, _run(engine, by_stage[stage], list(args)))
     return results
 
 
@@ -226,10 +226,10 @@ def _same_prefix(path: str, options: pipeline.Options) -> set[str]:
     return same
 
 
-def _run(engine: str, program, args: list[str]) -> Outcome:
+def _run(engine: str, artifact: pipeline.Artifact, args: list[str]) -> Outcome:
     out = io.BytesIO()
     try:
-        stats = engines.RUNNERS[engine](program, out, args)
+        stats = engines.RUNNERS[engine](artifact.program, out, args, artifact.checked)
     except ProgramError as error:
         return Outcome(out.getvalue(), error.line(), 101, getattr(error, "stats", None) or {})
     return Outcome(out.getvalue(), "", 0, stats)

@@ -6,8 +6,10 @@ as fixtures of the differential tester's own tests
 * `leak`: every allocation of a loop body goes to one region opened
   before the loop. The lolang checker accepts it (a pack may outlive the
   block of its region), and the program prints the same: only the space
-  shows it, every iteration's objects kept until the loop ends; the
-  property's `bytes_peak` bound must catch it.
+  shows it, every iteration's objects kept until the loop ends, which the
+  property's `bytes_peak` bound must catch. (Where an object of that
+  region holds a pack of it, the region also outlives the program: a
+  region left at the end, which the property catches too.)
 * `early-free`: a `drop p` moved before the statement just above it,
   which uses `p`: the region is freed one use too early.
 * `lost-release`: the first `drop` of each function deleted: a
@@ -19,8 +21,9 @@ Run with the checker bypassed (`unchecked` in the tests), the dynamic
 checks must catch them too: the lolang interpreter raises `CompilerBug` on
 a freed region's id, and a region never released shows as
 `regions_leaked > 0`. A bypassed program is run by the interpreter with
-the types the checker gave the pass's input: `rewrite` keeps them for the
-nodes it rebuilds (`Rebuild`), since the checker cannot type its output.
+the facts the checker found in the pass's input (`lolang.checker.result`):
+`rewrite` carries them over to the nodes it rebuilds, since the checker
+cannot give them for its output.
 """
 
 from __future__ import annotations
@@ -32,17 +35,19 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from lolang import ir
-from lolang.summary import children
+from lolang.checker.result import CheckResult
+from lolang.traverse import map_children, walk
 
 
 @dataclass(frozen=True)
 class PlantedBug:
-    """`rewrite(program, types)` returns the buggy program; `types` (the
-    checker's, for `program`) gains entries for the expressions it rebuilt.
-    `checker_accepts` says whether the lolang checker accepts the result."""
+    """`rewrite(program, checked)` returns the buggy program and the
+    checker's facts for it (`checked`'s, carried over to the nodes it
+    rebuilt: valid enough to run it, even where the checker would reject
+    it). `checker_accepts` says whether the lolang checker accepts it."""
 
     name: str
-    rewrite: Callable[[ir.Program, dict], ir.Program]
+    rewrite: Callable[[ir.Program, CheckResult], tuple[ir.Program, CheckResult]]
     checker_accepts: bool
 
     @property
@@ -50,114 +55,61 @@ class PlantedBug:
         return f"lo.planted-{self.name}"
 
 
-# --------------------------------------------------------------------------
-# rebuilding a program bottom-up (a fixture's own: the lead's generic
-# helper is not in lolang yet)
+def _transform(node, fn: Callable, facts: CheckResult | None = None):
+    """`lolang.traverse.transform`, but a rebuilt node keeps the facts
+    (`facts`' type and region binder) of the node it replaces."""
+    result = fn(map_children(node, lambda c: _transform(c, fn, facts)))
+    if facts is not None and result is not node:
+        if id(node) in facts.types:
+            facts.types[id(result)] = facts.types[id(node)]
+        if id(node) in facts.binders:
+            facts.binders[id(result)] = facts.binders[id(node)]
+    return result
 
 
-class Rebuild:
-    """`Rebuild(types)(node, visit)`: `node` with every node below it
-    rebuilt bottom-up by `visit(node) -> node` (applied once its children
-    are rebuilt). A rebuilt expression gets the type its original had."""
-
-    def __init__(self, types: dict):
-        self.types = types
-
-    def __call__(self, node, visit: Callable):
-        changed = {}
-        for f in dataclasses.fields(node):
-            if f.name in ("span", "pos"):
-                continue
-            value = getattr(node, f.name)
-            new = self._value(value, visit)
-            if new is not value:
-                changed[f.name] = new
-        result = dataclasses.replace(node, **changed) if changed else node
-        result = visit(result)
-        if result is not node and id(node) in self.types:
-            self.types[id(result)] = self.types[id(node)]
-        return result
-
-    def _value(self, value, visit):
-        if isinstance(value, tuple):
-            items = tuple(self._value(v, visit) for v in value)
-            return value if all(a is b for a, b in zip(items, value)) else items
-        if _is_node(value):
-            return self(value, visit)
-        return value
+def _copy(checked: CheckResult) -> CheckResult:
+    return CheckResult(checked.program, dict(checked.types), dict(checked.binders), dict(checked.params))
 
 
-def _is_node(x) -> bool:
-    return dataclasses.is_dataclass(x) and not isinstance(x, type) and not isinstance(x, ir.TYPE_TYPES)
+def _with(program: ir.Program, facts: CheckResult) -> tuple[ir.Program, CheckResult]:
+    facts.program = program
+    return program, facts
 
 
 def _mentions(node, name: str) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ir.Var) and current.name == name:
-            return True
-        stack.extend(children(current))
-    return False
+    return any(isinstance(n, ir.Var) and n.name == name for n in walk(node))
 
 
 # --------------------------------------------------------------------------
 # the leak
 
 
-def _leak(program: ir.Program, types: dict) -> ir.Program:
+def _leak(program: ir.Program, checked: CheckResult) -> tuple[ir.Program, CheckResult]:
     """Each outermost `while` of a function that allocates becomes
     `region leakN { while ... }`, and every `region q { B }` in its body
     `do { B }` with q renamed leakN: the objects of every iteration live
-    until the loop ends, in one region."""
+    until the loop ends, in one region. (The checker accepts it: nothing
+    for the interpreter to carry over.)"""
     fresh = itertools.count(1)
 
     def outside(node):
         if isinstance(node, ir.While):
-            return wrap(node) if _allocates(node.body) else node
-        return _map_children(node, outside)
+            return wrap(node) if any(isinstance(n, ir.Region) for n in walk(node.body)) else node
+        return map_children(node, outside)
 
     def wrap(loop: ir.While) -> ir.Stmt:
         region = f"leak{next(fresh)}"
-        body = Rebuild({})(loop.body, lambda n: _into(n, region))
+        body = _transform(loop.body, lambda n: _into(n, region))
         return ir.ExprStmt(ir.Region(region, ir.Block((dataclasses.replace(loop, body=body),))))
 
-    return _map_children(program, outside)
-
-
-def _map_children(node, f: Callable):
-    """`node` with `f` applied to each node directly below it."""
-    changed = {}
-    for field in dataclasses.fields(node):
-        if field.name in ("span", "pos"):
-            continue
-        value = getattr(node, field.name)
-        if isinstance(value, tuple):
-            new = tuple(f(v) if _is_node(v) else v for v in value)
-            if any(a is not b for a, b in zip(new, value)):
-                changed[field.name] = new
-        elif _is_node(value):
-            new = f(value)
-            if new is not value:
-                changed[field.name] = new
-    return dataclasses.replace(node, **changed) if changed else node
-
-
-def _allocates(body: ir.Block) -> bool:
-    stack = [body]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ir.Region):
-            return True
-        stack.extend(children(current))
-    return False
+    return outside(program), checked
 
 
 def _into(node, region: str):
-    """A site's region block opened into `region` instead; every mention
-    of its own region renamed."""
+    """A site's region block opened into `region` instead: `do { B }`,
+    every mention of its own region in B renamed."""
     if isinstance(node, ir.Region):
-        return ir.Do(Rebuild({})(node.body, lambda n: _renamed(n, node.name, region)))
+        return ir.Do(_transform(node.body, lambda n: _renamed(n, node.name, region)))
     return node
 
 
@@ -169,20 +121,16 @@ def _renamed(node, old: str, new: str):
             changes[f.name] = new
         elif f.name == "regions" and isinstance(value, tuple) and old in value:
             changes[f.name] = tuple(new if r == old else r for r in value)
-        elif f.name == "type" and value is not None and not _is_node(value):
-            changes[f.name] = _type_renamed(value, old, new)
+        elif f.name == "type" and isinstance(value, ir.RefType):
+            changes[f.name] = ir.rename_regions(value, {old: new})
     return dataclasses.replace(node, **changes) if changes else node
-
-
-def _type_renamed(t, old: str, new: str):
-    return ir.rename_regions(t, {old: new}) if isinstance(t, ir.RefType) else t
 
 
 # --------------------------------------------------------------------------
 # a region freed one use too early, and a release forgotten
 
 
-def _early_free(program: ir.Program, types: dict) -> ir.Program:
+def _early_free(program: ir.Program, checked: CheckResult) -> tuple[ir.Program, CheckResult]:
     """`use(p); drop p;` becomes `drop p; use(p);`, in every block."""
     def visit(node):
         if not isinstance(node, ir.Block):
@@ -193,35 +141,32 @@ def _early_free(program: ir.Program, types: dict) -> ir.Program:
             if (isinstance(drop, ir.Drop) and isinstance(drop.value, ir.Var)
                     and not isinstance(stmts[i - 1], ir.Drop) and _mentions(stmts[i - 1], drop.value.name)):
                 stmts[i - 1], stmts[i] = stmts[i], stmts[i - 1]
-        return dataclasses.replace(node, stmts=tuple(stmts))
+        return dataclasses.replace(node, stmts=tuple(stmts)) if stmts != list(node.stmts) else node
 
-    return Rebuild(types)(program, visit)
+    facts = _copy(checked)
+    return _with(_transform(program, visit, facts), facts)
 
 
-def _lost_release(program: ir.Program, types: dict) -> ir.Program:
+def _lost_release(program: ir.Program, checked: CheckResult) -> tuple[ir.Program, CheckResult]:
     """The first `drop` statement of each function, in the order the
     function is written, deleted."""
-    decls = []
-    for decl in program.decls:
-        if isinstance(decl, ir.FunDecl):
-            first = next((n for n in _walk(decl.body) if isinstance(n, ir.Drop)), None)
-            if first is not None:
-                def visit(node, first=first):
-                    if isinstance(node, ir.Block) and any(s is first for s in node.stmts):
-                        return dataclasses.replace(node, stmts=tuple(s for s in node.stmts if s is not first))
-                    return node
+    facts = _copy(checked)
 
-                decl = dataclasses.replace(decl, body=Rebuild(types)(decl.body, visit))
-        decls.append(decl)
-    return dataclasses.replace(program, decls=tuple(decls))
+    def per_function(decl):
+        if not isinstance(decl, ir.FunDecl):
+            return decl
+        first = next((n for n in walk(decl.body) if isinstance(n, ir.Drop)), None)
+        if first is None:
+            return decl
 
+        def visit(node):
+            if isinstance(node, ir.Block) and any(s is first for s in node.stmts):
+                return dataclasses.replace(node, stmts=tuple(s for s in node.stmts if s is not first))
+            return node
 
-def _walk(node):
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))
+        return _transform(decl, visit, facts)
+
+    return _with(map_children(program, per_function), facts)
 
 
 # --------------------------------------------------------------------------
@@ -234,22 +179,20 @@ def planted(bug: PlantedBug, checked: bool = True) -> Iterator[None]:
     just before code generation. Unless `checked`, the lolang checker does
     not look at the planted stage, code generation is left out (it checks
     its input itself), and the lolang interpreter runs the planted stage's
-    program with the types the checker gave the pass's input."""
+    program with the facts `rewrite` carried over from the pass's input."""
     from hic import engines
-    from lolang import checker, interpreter
     from lowering import pipeline
     from lowering import stages as stages_module
 
-    made: dict[int, tuple] = {}  # id(program) -> (program, types)
+    made: dict[int, CheckResult] = {}  # id(program) -> its carried-over facts
 
-    def run(program):
-        types: dict = {}
-        checker.check(program, types)
-        result = bug.rewrite(program, types)
-        made[id(result)] = (result, types)
+    def run(program, facts):
+        result, carried = bug.rewrite(program, facts)
+        made[id(result)] = carried
         return result
 
-    stage = pipeline.Stage(bug.stage_name, pipeline.LOLANG, run, engine="lolang", optimization=True)
+    stage = pipeline.Stage(bug.stage_name, pipeline.LOLANG, run, engine="lolang", optimization=True,
+                           takes_checked=True)
     real_stages, real_check, real_lolang = stages_module.stages, pipeline._check_lolang, engines.RUNNERS["lolang"]
 
     def stages():
@@ -258,13 +201,12 @@ def planted(bug: PlantedBug, checked: bool = True) -> Iterator[None]:
         return found[:codegen] + [stage] + (found[codegen:] if checked else [])
 
     def check(stage, program):
-        if stage.name != bug.stage_name:
-            real_check(stage, program)
+        return None if stage.name == bug.stage_name else real_check(stage, program)
 
-    def lolang(program, out, args):
-        if id(program) in made:
-            return interpreter.run(program, out, args, types=made[id(program)][1])
-        return real_lolang(program, out, args)
+    def lolang(program, out, args, facts=None):
+        if id(program) in made and made[id(program)].program is program:
+            facts = made[id(program)]
+        return real_lolang(program, out, args, facts)
 
     stages_module.stages = stages
     if not checked:
