@@ -20,7 +20,7 @@ and asserts what failed; docs/testing.md records how soon each is caught.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from diagnostics import CompilerBug
@@ -58,6 +58,7 @@ def first_failure(strategy, examples: int) -> tuple[Exception | None, int]:
     @given(strategy, st.data())
     def property_(text, data):
         tried.append(text)
+        note(text)
         check_program(text, [], passes_off(data))
 
     try:

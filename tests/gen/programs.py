@@ -54,7 +54,7 @@ class Size:
 # test's many; and programs whose loops run 100 to 1,000 times and whose
 # trees are 8 to 12 deep, so that a leak growing with either shows as a
 # factor of 10 (docs/testing.md has what each costs).
-SMALL = Size()
+SMALL = Size(functions=2, statements=16, main_statements=24, block=6, main_block=10)
 LARGE = Size(functions=2, statements=15, main_statements=20, shapes=4,
              iterations=(100, 1000), depth=(8, 12), work=40_000)
 
