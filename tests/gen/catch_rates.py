@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="large")
     args = parser.parse_args(argv)
     texts = [print_program(from_seed(s, SIZES[args.size])) for s in program_seeds(args.seed, args.count)]
-    print(f"| planted bug | checker | programs caught | by |\n|---|---|---:|---|")
+    print("| planted bug | checker | programs caught | by |\n|---|---|---:|---|")
     for bug, checked in CASES:
         caught: Counter = Counter()
         rng = random.Random(args.seed)

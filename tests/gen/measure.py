@@ -101,7 +101,7 @@ def report(runs: list[Run]) -> str:
         values = [r.stats.get(key, 0) for r in runs]
         lines.append(f"| {key} | " + " | ".join(f"{v:,}" for v in percentiles(values)) + " |")
     seconds = [round(r.seconds, 1) for r in runs]
-    lines.append(f"| seconds a run (compile and run, noisy) | " + " | ".join(str(s) for s in percentiles(seconds)) + " |")
+    lines.append("| seconds a run (compile and run, noisy) | " + " | ".join(str(s) for s in percentiles(seconds)) + " |")
     failed = [r for r in runs if r.status not in (0, 101)]
     for r in failed:
         lines.append(f"FAILED ({r.status}): {r.path}")

@@ -33,8 +33,8 @@ Production = Callable[[Ctx, Scope], Group]
 # (name, weight, production): the names are the census's (`gen.census_shapes`).
 PRODUCTIONS: tuple[tuple[str, int, Production], ...] = (
     ("recursive builder", 5, builders.recursive_builder),
-    ("shared subtrees", 2, builders.shared_subtrees),
-    ("mutual recursion", 2, builders.mutual_recursion),
+    ("shared subtrees", 3, builders.shared_subtrees),
+    ("mutual recursion", 3, builders.mutual_recursion),
     ("path copying", 5, paths.path_copying),
     ("replacement in a loop", 2, paths.replace_in_loop),
     ("accumulating window", 3, traps.accumulating_window),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hilang import ast
-from hilang.types import S64, ArrayType, Type
+from hilang.types import S64, ArrayType
 
 from .. import syntax as x
 from ..context import Ctx, Fn, Local, Scope

@@ -32,7 +32,7 @@ def leave_loops_early(cx: Ctx, sc: Scope) -> Group:
     inner_count = cx.integer(1, 4) if cx.chance(40) else 0
     count = iterations(cx, cost * (2 + inner_count))
     stop_at = cx.integer(count // 2, count) if count else 0
-    found, total, t, pair, held = cx.name("found"), cx.name("total"), cx.name("t"), cx.name("pair"), cx.name("held")
+    found, total, t, pair = cx.name("found"), cx.name("total"), cx.name("t"), cx.name("pair")
     pair_ty = ArrayType(st.ty, "rwa")
     skip = cx.choice([3, 4, 7])
 

@@ -19,7 +19,7 @@ from hilang.types import BOOL, S64, STRING, ArrayType, Type
 from .. import syntax as x
 from ..context import Ctx, Fn, Local, Scope
 from ..structures import Structure, fold, leaf_pattern, make_leaf, make_node, node_names, node_pattern
-from .common import Group, Keys, filler, iterations, log2, loop, pick_structure, scope_with, seed
+from .common import Group, Keys, filler, iterations, log2, loop, pick_structure, scope_with
 
 
 def path_copying(cx: Ctx, sc: Scope) -> Group:
