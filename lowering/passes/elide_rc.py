@@ -49,7 +49,6 @@ PRIM_DEFAULTS = {
 
 
 def run(program: ir.Program, checked):
-    from lolang.checker import check
     from lowering.pipeline import PassResult
 
     remarks: list[Remark] = []
@@ -63,8 +62,19 @@ def run(program: ir.Program, checked):
         program = replace(program, decls=tuple(decls))
         if len(remarks) == before:
             break
-        checked = check(program)
+        checked = _recheck(program)
     return PassResult(program, remarks)
+
+
+def _recheck(program: ir.Program):
+    """The checker's result for a round's output (a rejection is hic's bug)."""
+    from diagnostics import CompileError, CompilerBug
+    from lolang.checker import check
+
+    try:
+        return check(program)
+    except CompileError as error:
+        raise CompilerBug(f"rc-elide made a program the checker rejects: {error}") from None
 
 
 class _Function:
@@ -122,13 +132,18 @@ class _Function:
         escaping = [v for v in declared if v in later]
         s, x = self.fresh("s"), self.fresh("x")
         inner = [_rebind(st, t, x, s, ty.caps) for st in between]
+        value = let.value
+        if isinstance(value, (ir.Var, ir.FieldGet)):
+            # `let t = v` moved v; unpacking the place v would only borrow
+            # it, so the unpack consumes it through a block.
+            value = ir.Do(ir.Block((), value))
         if not escaping:
-            unpack = ir.Unpack(let.value, s, x, ir.Block(tuple(inner)))
+            unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner)))
             new = [ir.ExprStmt(unpack)]
         elif (len(escaping) == 1 and between and isinstance(between[-1], ir.Let)
               and between[-1].name == escaping[0]):
             last = between[-1]
-            unpack = ir.Unpack(let.value, s, x, ir.Block(tuple(inner[:-1]), inner[-1].value))
+            unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner[:-1]), inner[-1].value))
             new = [replace(last, value=unpack)]
         else:
             hoisted = []
@@ -140,7 +155,7 @@ class _Function:
                 hoisted.append(ir.Let(v, vt, PRIM_DEFAULTS[vt.name](), mutable=True))
             inner = [ir.Assign(st.name, st.value) if isinstance(st, ir.Let) and st.name in escaping else st
                      for st in inner]
-            unpack = ir.Unpack(let.value, s, x, ir.Block(tuple(inner)))
+            unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner)))
             new = [*hoisted, ir.ExprStmt(unpack)]
         self.remarks.append(Remark("pack scoped to its uses", self.f.name, f"'{t}'"))
         return stmts[:i] + new + stmts[j + 1:]

@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
+from lolang.rename import rename_own
 from lolang.traverse import map_children, walk
 from lowering.analysis import dominated_slots
 from lowering.analysis.fresh import site, static_pack
@@ -338,16 +339,7 @@ class _Function:
 
     def _rename(self, n):
         """`n`'s own region names read through `alias`."""
-        match n:
-            case ir.NewData(region=r) | ir.NewString(region=r) | ir.NewArray(region=r) | ir.NewMap(region=r) if r in self.alias:
-                return replace(n, region=self.region(r))
-            case ir.Call(regions=rs) | ir.Builtin(regions=rs) if any(r in self.alias for r in rs):
-                return replace(n, regions=tuple(self.region(r) for r in rs))
-            case ir.Restrict(region=r) if r in self.alias:
-                return replace(n, region=self.region(r))
-            case ir.Merge(region=r, into=q) if r in self.alias or q in self.alias:
-                return replace(n, region=self.region(r), into=self.region(q))
-        return n
+        return rename_own(n, self.region)
 
     def to_dest(self, e, dest: str):
         """`e`, a fresh value, made in region `dest` (a reference there)."""
