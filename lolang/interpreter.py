@@ -94,7 +94,8 @@ def compile_function(m: Machine, tables: ProgramTables, types: dict, fun: ir.Fun
                 if s(fr) is not None:  # only a `return` leaves a function
                     return fr[0]
             return result(fr) if result is not None else None
-        except Escape:
+        except Escape as escape:
+            escape.__traceback__ = None  # see machine.Escape
             return fr[0]
 
     call.__name__ = f"lo_{fun.name}"

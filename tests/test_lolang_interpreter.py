@@ -295,3 +295,37 @@ def test_mutants_the_checker_accepts_never_trip_the_region_model(stem):
             accepted += 1
             _run(program)  # a CompilerBug here is a hole in the checker
     assert accepted > 0
+
+
+# ---------------------------------------------------------------- leanness
+
+
+def test_escapes_keep_no_frames_alive():
+    """`return` from inside `region` and `unpack` blocks raises the shared
+    `Escape` instances; each must come out with no traceback, or every frame
+    it passed through (and their values) would stay alive for the run."""
+    from lolang.interp.machine import ESCAPES
+
+    program = _parse("""
+fun first(p: &Pack{r} String): S64 {
+    unpack p as s, x {
+        region q {
+            return len(x);
+        }
+    }
+}
+
+fun main() {
+    let p = region q { pack{r} new[q] "abc" };
+    var i = 0;
+    var t = 0;
+    while i < 50 {
+        t = t + first(p);
+        i = i + 1;
+    }
+    drop p;
+    print(t);
+}
+""")
+    assert _run(program)[0] == b"150\n"
+    assert all(e.__traceback__ is None for e in ESCAPES.values())

@@ -38,7 +38,13 @@ RETURN = 3
 
 class Escape(Exception):
     """Control leaving expression blocks: `signal` is BREAK, CONTINUE or
-    RETURN (the returned value is in the frame's slot 0)."""
+    RETURN (the returned value is in the frame's slot 0).
+
+    The three instances in `ESCAPES` are raised again and again. Raising an
+    exception instance *extends* its `__traceback__`, so whoever handles
+    one for good (a loop, a function) clears it: otherwise every frame it
+    ever passed through stays alive, with its locals (measured: an AVL tree
+    of 2,000 keys grew to 325 MB of RSS and ran twice as slowly)."""
 
     __slots__ = ("signal",)
 

@@ -113,6 +113,7 @@ def _while(k: FunctionCompiler, s: ir.While):
                 signal = body(fr)
             except Escape as escape:
                 signal = escape.signal
+                escape.__traceback__ = None  # see machine.Escape
             if signal is not None:
                 if signal == BREAK:
                     break
