@@ -53,6 +53,9 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", types
         argv = [_main_args(m, main.params[0].type, args)] if main.params else []
         m.depth = 1
         m.funs["main"]([], argv)
+        # What is still live and unreachable now is cyclic garbage the
+        # collector has not reached yet (native code does the same).
+        m.table.collect_cycles()
 
     # Python's cycle collector would walk every live frame of a deep
     # recursion again and again; the interpreter's values make no cycles
@@ -122,4 +125,4 @@ def _main_args(m: Machine, t: ir.PackType, args) -> tuple:
             table.record(rid, own)
         else:
             items.append((rid, data))
-    return (Arr(rid, items, isinstance(elem, ir.PackType)), rid)
+    return (Arr(rid, items, isinstance(elem, ir.PackType), counted=False), rid)

@@ -204,7 +204,7 @@ static void build_args(struct hic_pack *out)
     struct hic_array *a = hic_alloc_uncounted(hic_region_of(id), sizeof *a);
     a->len = n;
     a->cap = n;
-    a->data = n ? hic_alloc_uncounted(hic_region_of(id), (uint64_t)(n * elem_size)) : NULL;
+    a->data = n ? hic_storage_alloc_uncounted(hic_region_of(id), (uint64_t)(n * elem_size)) : NULL;
     for (int64_t i = 0; i < n; i++) {
         const char *arg = run.argv[i + 1];
         int64_t len = (int64_t)strlen(arg);
@@ -231,6 +231,10 @@ static void program_entry(void)
         argp = &args;
     }
     run.main(argp);
+    /* Main has released everything it had: what is still live and
+     * unreachable is cyclic garbage the collector has not reached yet
+     * (the lolang interpreter does the same). */
+    hic_collect_cycles();
     run.status = 0;
 }
 

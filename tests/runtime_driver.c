@@ -244,7 +244,11 @@ static void merge(struct hic_pack *args)
     CHECK(hic_region_bytes(parent) == 40 && hic_region_bytes(child) == 0);
     CHECK(hic_region_held(parent, other) == 1 && hic_region_held(child, other) == 0);
     CHECK(obj[4] == 104);
-    CHECK(hic_region_chunk_count(child) == 0 && hic_region_chunk_count(parent) == 1);
+    /* The object was in the child's inline chunk: that memory is the
+     * parent's now, not a pool chunk, and the child has a fresh struct. */
+    CHECK(hic_region_chunk_count(child) == 0 && hic_region_chunk_count(parent) == 0);
+    CHECK((char *)obj < (char *)hic_region_of(child) ||
+          (char *)obj >= (char *)(hic_region_of(child) + 1));
     /* What is allocated in or stored into the child now goes to the parent. */
     *(int64_t *)hic_alloc(hic_region_of(child), 8) = 1;
     CHECK(hic_region_bytes(parent) == 48 && hic_region_bytes(child) == 0);
@@ -261,8 +265,8 @@ static void merge(struct hic_pack *args)
     CHECK(!hic_region_is_live(child) && hic_region_refs(parent) == 1);
     CHECK(obj[0] == 100);                     /* its objects were the parent's */
 
-    /* Merging where the owner holds more than the child: the smaller
-     * table goes into the larger. */
+    /* Merging held tables of both kinds: seven ids in the child's table,
+     * three and a repeat inline in the parent's. */
     uint64_t p2 = hic_region_new(), c2 = hic_region_new();
     uint64_t held[10];
     for (int i = 0; i < 10; i++) {
@@ -277,7 +281,7 @@ static void merge(struct hic_pack *args)
     hic_alloc(hic_region_of(c2), 24);
     hic_region_merge(c2, p2);
     CHECK(hic_region_held(p2, held[0]) == 2 && hic_region_held(p2, held[9]) == 1);
-    CHECK(hic_region_chunk_count(p2) == 2);
+    CHECK(hic_region_chunk_count(p2) == 1);  /* the big object's own block */
     hic_release(c2);
     hic_release(p2);
     for (int i = 0; i < 10; i++)
@@ -453,17 +457,16 @@ static void arrays(struct hic_pack *args)
     struct hic_array *a = hic_array_new(r, 8, 0);
     CHECK(a->len == 0 && a->cap == 0 && a->data == NULL);
     CHECK(hic_region_bytes(id) == 24);
-    int64_t expect_bytes = 24;
     for (int64_t i = 0; i < 1000; i++) {
         int64_t cap = a->cap;
         *(int64_t *)hic_array_push(r, a, 8) = i * i;
-        if (a->cap != cap) {
+        if (a->cap != cap)
             CHECK(a->cap == (cap ? cap * 2 : 4));
-            expect_bytes += a->cap * 8;
-        }
+        /* One storage block, the old ones reclaimed as they are replaced. */
+        CHECK((int64_t)hic_region_bytes(id) == 24 + a->cap * 8);
+        CHECK(hic_region_storage_count(id) == 1);
     }
     CHECK(a->len == 1000 && a->cap == 1024);
-    CHECK((int64_t)hic_region_bytes(id) == expect_bytes);
     for (int64_t i = 0; i < 1000; i++)
         CHECK(*(int64_t *)hic_array_at(a, i, 8, 1, 1) == i * i);
     *(int64_t *)hic_array_at(a, 10, 8, 1, 1) = -5;
@@ -690,7 +693,9 @@ static void out_of_memory(struct hic_pack *args)
         memset(hic_alloc(hic_region_of(id), 1 << 20), 1, 1 << 20);
 }
 
-static void leak(struct hic_pack *args)
+/* Two regions holding each other, dropped: reference counting leaves both
+ * at 1; the collector reclaims them when main returns. */
+static void cycle(struct hic_pack *args)
 {
     (void)args;
     uint64_t a = hic_region_new(), b = hic_region_new();
@@ -700,18 +705,159 @@ static void leak(struct hic_pack *args)
     hic_region_hold(b, a);  /* a cycle */
     hic_release(a);
     hic_release(b);
+    CHECK(hic_region_refs(a) == 1 && hic_region_refs(b) == 1);
     hic_alloc(hic_region_of(a), 8);
 }
 
-/* Reading an object of a freed region: valgrind must see it. */
+/* Rings of regions, each holding the next; argv[1] rings of argv[2]
+ * regions, each ring dropped after it is built. A ring also holds an
+ * acyclic tail (regions only it reaches) and, if argv[3] is "merged", one
+ * member of each ring is merged into the next. Then a cycle that stays
+ * reachable (held by a live region) must survive every collection, its
+ * counts intact. */
+static void rings(struct hic_pack *args)
+{
+    (void)args;
+    long rounds = atol(arg(1)), n = atol(arg(2));
+    int merged = !strcmp(arg(3), "merged");
+    uint64_t keeper = hic_region_new();
+    uint64_t kept[3];
+    for (int i = 0; i < 3; i++)
+        kept[i] = hic_region_new();
+    for (int i = 0; i < 3; i++) {
+        hic_retain(kept[(i + 1) % 3]);
+        hic_region_hold(kept[i], kept[(i + 1) % 3]);
+    }
+    hic_retain(kept[0]);
+    hic_region_hold(keeper, kept[0]);
+    for (int i = 0; i < 3; i++)
+        hic_release(kept[i]);
+    for (long round = 0; round < rounds; round++) {
+        uint64_t first = hic_region_new(), cell = first;
+        *(int64_t *)hic_alloc(hic_region_of(first), 16) = round;
+        uint64_t tail = hic_region_new();
+        hic_array_new(hic_region_of(tail), 16, 4);
+        hic_retain(tail);
+        hic_region_hold(first, tail);
+        hic_release(tail);
+        for (long i = 1; i < n; i++) {
+            uint64_t next = hic_region_new();
+            *(int64_t *)hic_alloc(hic_region_of(next), 32) = i;
+            hic_retain(next);
+            hic_region_hold(cell, next);
+            if (merged && i == 1)
+                hic_region_merge(cell, next);
+            hic_release(next);
+            cell = next;
+        }
+        hic_retain(first);
+        hic_region_hold(cell, first);  /* close the ring */
+        hic_release(first);            /* drop it: unreachable now */
+    }
+    for (int i = 0; i < 3; i++)
+        CHECK(hic_region_is_live(kept[i]));
+    CHECK(hic_region_refs(kept[0]) == 2 && hic_region_refs(kept[1]) == 1);
+    hic_release(keeper);  /* now the kept cycle is garbage too */
+    say("rings ok\n");
+}
+
+/* Reading an object of a freed region: valgrind must see it, whether it
+ * sat in the region's inline chunk or in a pool chunk. */
 static void use_after_free(struct hic_pack *args)
 {
     (void)args;
     uint64_t id = hic_region_new();
-    int64_t *p = hic_alloc(hic_region_of(id), 8);
+    int64_t *p = hic_alloc(hic_region_of(id), !strcmp(arg(1), "chunk") ? 1000 : 8);
     *p = 1;
     hic_release(id);
     sink = *p;
+}
+
+/* A replaced storage block is given back at once: reading through the old
+ * data pointer is a use after free. */
+static void stale_storage(struct hic_pack *args)
+{
+    (void)args;
+    uint64_t id = hic_region_new();
+    struct hic_region *r = hic_region_of(id);
+    struct hic_array *a = hic_array_new(r, 8, 0);
+    *(int64_t *)hic_array_push(r, a, 8) = 1;
+    int64_t *old = (int64_t *)a->data;
+    for (int i = 0; i < 4; i++)
+        *(int64_t *)hic_array_push(r, a, 8) = i;
+    sink = *old;
+}
+
+/* Container storage under churn stays the size of the live contents: a
+ * map kept at 100 keys, a map with String keys in regions of their own,
+ * and an array used as a stack, argv[1] steps each. The stats' bytes_peak
+ * must not depend on the number of steps. */
+static void churn(struct hic_pack *args)
+{
+    (void)args;
+    long steps = atol(arg(1));
+    uint64_t id = hic_region_new();
+    struct hic_region *r = hic_region_of(id);
+    struct hic_map *m = hic_map_new(r, 8, 8);
+    struct hic_map *ms = hic_map_new(r, 16, 8);
+    struct hic_array *stack = hic_array_new(r, 16, 0);
+    uint64_t keys[500] = {0};
+    for (long i = 0; i < steps; i++) {
+        *(int64_t *)hic_map_insert_s64(r, m, i, NULL) = i;
+        if (i >= 100)
+            CHECK(hic_map_remove_s64(m, i - 100) != NULL);
+        char text[32];
+        int len = snprintf(text, sizeof text, "k%ld", i);
+        uint64_t k = hic_region_new();
+        struct hic_string *s = hic_string_new(hic_region_of(k), (const uint8_t *)text, len);
+        int32_t is_new;
+        *(int64_t *)hic_map_insert_str(r, ms, s, k, &is_new) = i;
+        CHECK(is_new);
+        hic_region_hold(id, k);
+        if (keys[i % 500]) {
+            uint64_t old = keys[i % 500];
+            char otext[32];
+            int olen = snprintf(otext, sizeof otext, "k%ld", i - 500);
+            uint64_t scratch = hic_region_new();
+            struct hic_string *probe =
+                hic_string_new(hic_region_of(scratch), (const uint8_t *)otext, olen);
+            struct hic_pack *e = hic_map_remove_str(ms, probe);
+            CHECK(e && e->region == old);
+            hic_release(scratch);
+            hic_region_unhold(id, old);
+            hic_release(old);
+        }
+        keys[i % 500] = k;
+        struct hic_pack *p = hic_array_push(r, stack, 16);
+        p->ptr = NULL;
+        p->region = 0;
+        if (i % 1000 == 999)
+            while (stack->len)
+                hic_array_pop(stack, 16, 0, 0);
+    }
+    hic_release(id);
+    say("churn ok\n");
+}
+
+/* What small regions cost: argv[1] regions, each holding one 32-byte
+ * object and a pack of the next, all live at once; prints the pool's
+ * mapped bytes per region. */
+static void region_cost(struct hic_pack *args)
+{
+    (void)args;
+    long n = atol(arg(1));
+    uint64_t before = hic_pool_mapped_bytes();
+    uint64_t head = hic_region_new(), cell = head;
+    for (long i = 0; i < n; i++) {
+        uint64_t next = hic_region_new();
+        *(int64_t *)hic_alloc(hic_region_of(next), 32) = i;
+        hic_retain(next);
+        hic_region_hold(cell, next);
+        hic_release(next);
+        cell = next;
+    }
+    say("%llu\n", (unsigned long long)((hic_pool_mapped_bytes() - before) / (uint64_t)n));
+    hic_release(head);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -727,6 +873,11 @@ static void everything(struct hic_pack *args)
     print_values(args);
     arrays(args);
     maps(args);
+    g_argc = 4;
+    g_argv = (char *[]){"everything", "30", "50", "merged"};
+    rings(args);
+    g_argv[1] = "3000";
+    churn(args);
 }
 
 static void just_panic(struct hic_pack *args)
@@ -784,8 +935,12 @@ static const struct {
     {"deep", deep, 0},
     {"overflow", overflow, 0},
     {"out_of_memory", out_of_memory, 0},
-    {"leak", leak, 0},
+    {"cycle", cycle, 0},
+    {"rings", rings, 0},
     {"use_after_free", use_after_free, 0},
+    {"stale_storage", stale_storage, 0},
+    {"churn", churn, 0},
+    {"region_cost", region_cost, 0},
     {"everything", everything, 0},
 };
 

@@ -34,7 +34,8 @@ from lowering import pipeline
 LOLANG_PROGRAMS = sorted((ROOT / "tests" / "lolang_programs").glob("*.lo"))
 # The figures native code and the lolang interpreter must agree on (and, in
 # practice, on the rest too: bytes and the peak of live regions).
-SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "retains", "releases")
+SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "regions_collected", "retains",
+                "releases")
 ALL_STATS = SHARED_STATS + ("regions_peak", "bytes_allocated", "bytes_peak")
 
 

@@ -39,6 +39,7 @@ STAT_KEYS = [
     "releases",
     "bytes_allocated",
     "bytes_peak",
+    "regions_collected",
 ]
 
 DRIVER = Path(__file__).with_name("runtime_driver.c")
@@ -232,6 +233,7 @@ def test_regions_allocate_free_and_recycle_chunks(driver, tmp_path):
         "releases": 1 + 200 + 2 + 3 + 1,
         "bytes_allocated": 224021 + 200 * 24000,
         "bytes_peak": 224021,
+        "regions_collected": 0,
     }
 
 
@@ -290,6 +292,7 @@ def test_a_chain_of_100000_regions_is_freed_without_recursion(driver, tmp_path):
         "releases": 2 * n + 1,  # the blocks, then the packs held by the cells
         "bytes_allocated": 16 * n,
         "bytes_peak": 16 * n,
+        "regions_collected": 0,
     }
 
 
@@ -316,10 +319,77 @@ def test_bad_merges_are_internal_errors(driver, tmp_path, how, message):
     assert (r.status, r.err) == (3, f"hic internal error: {message}\n")
 
 
-def test_a_cycle_leaks_and_is_counted(driver, tmp_path):
-    r = run(driver, "leak", tmp=tmp_path)
+def test_a_cycle_is_collected_when_main_returns(driver, tmp_path):
+    r = run(driver, "cycle", tmp=tmp_path)
+    assert (r.status, r.err) == (0, "")
+    # The two blocks end (2 releases), then each collected region releases
+    # the pack it held (2 more): as many as regions created plus retains.
+    assert counts(r.stats) == {
+        "allocs": 1, "regions_created": 2, "regions_freed": 2, "regions_peak": 2,
+        "regions_leaked": 0, "retains": 2, "releases": 4, "bytes_allocated": 8,
+        "bytes_peak": 8, "regions_collected": 2,
+    }
+
+
+@pytest.mark.parametrize("merged", ["", "merged"])
+def test_rings_are_collected_and_a_reachable_cycle_survives(driver, tmp_path, merged):
+    # 3,000 rings of 10 regions and an acyclic tail each: two candidates per
+    # ring (the tail's and the ring's), so collections run at 10,000
+    # candidates while the program goes, and once more when main returns.
+    rounds, n = 3000, 10
+    r = run(driver, "rings", str(rounds), str(n), merged, env={"HIC_STACK_SIZE": "256K"}, tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "rings ok\n", "")
+    s = r.stats
+    assert s["regions_created"] == 4 + rounds * (n + 1)
+    assert (s["regions_freed"], s["regions_leaked"]) == (s["regions_created"], 0)
+    # Everything but the keeper is reclaimed by the collector: the rings
+    # and their tails (a merged region too), and the kept cycle of 3.
+    assert s["regions_collected"] == rounds * (n + 1) + 3
+    assert conserved(s)
+    # Garbage never piled up beyond what the candidate threshold allows.
+    assert s["regions_peak"] < 10_000 * (n + 1) // 2 + 100
+
+
+def test_a_ring_of_a_million_regions_is_collected_on_a_small_stack(driver, tmp_path):
+    n = 1_000_000
+    r = run(driver, "rings", "1", str(n), env={"HIC_STACK_SIZE": "256K"}, tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "rings ok\n", "")
+    assert (r.stats["regions_collected"], r.stats["regions_leaked"]) == (n + 1 + 3, 0)
+
+
+# ---------------------------------------------------------------------------
+# Container storage and the cost of a region
+
+
+def test_container_storage_under_churn_stays_the_size_of_its_contents(driver, tmp_path):
+    peaks = []
+    for steps in (10_000, 100_000):
+        r = run(driver, "churn", str(steps), tmp=tmp_path)
+        assert (r.status, r.out, r.err) == (0, "churn ok\n", "")
+        assert r.stats["regions_leaked"] == 0 and conserved(r.stats)
+        peaks.append(r.stats["bytes_peak"])
+    assert peaks[1] == peaks[0]
+
+
+def test_pool_memory_follows_the_live_contents_under_churn(driver, tmp_path):
+    """Not just the count: the blocks go back to the pool and are reused,
+    so the process does not grow either."""
+    rss = []
+    for steps in (20_000, 200_000):
+        r = run(driver, "churn", str(steps), tmp=tmp_path, wrap=("/usr/bin/time", "-f", "%M"))
+        assert r.status == 0
+        rss.append(int(r.err.split()[-1]))
+    assert rss[1] < rss[0] * 1.2 + 2048
+
+
+def test_a_small_region_costs_its_struct_and_table_entry(driver, tmp_path):
+    # 136 bytes of struct (a 32-byte object and one held pack inside) and 8
+    # of table, which grows by doubling (here 2^18 entries for 200,000
+    # regions): no chunk, no hold table (docs/runtime.md). Before: 88 + 8 +
+    # a 64-byte chunk + a 64-byte hold table = 224, and the table.
+    r = run(driver, "region_cost", "200000", tmp=tmp_path)
     assert r.status == 0
-    assert (r.stats["regions_leaked"], r.stats["regions_freed"]) == (2, 0)
+    assert int(r.out) <= 136 + 8 * 2**18 // 200_000 + 16
 
 
 # ---------------------------------------------------------------------------
@@ -531,6 +601,7 @@ def test_two_programs_run_in_one_process(driver, tmp_path):
     assert counts(stats) == {
         "allocs": 1, "regions_created": 1, "regions_freed": 1, "regions_peak": 1,
         "regions_leaked": 0, "retains": 0, "releases": 1, "bytes_allocated": 8, "bytes_peak": 8,
+        "regions_collected": 0,
     }
 
 
@@ -632,8 +703,11 @@ def test_valgrind_memcheck_is_clean(driver, tmp_path):
 
 
 @needs_valgrind
-def test_valgrind_sees_a_use_of_a_freed_region(driver, tmp_path):
-    """The pool marks freed chunks off limits for memcheck, so a dangling
-    object pointer (a compiler bug) is reported, not silently read."""
-    r = run(driver, "use_after_free", env={"HIC_STACK_SIZE": "8M"}, tmp=tmp_path, wrap=VALGRIND)
+@pytest.mark.parametrize("scenario", [("use_after_free", "inline"), ("use_after_free", "chunk"),
+                                      ("stale_storage",)])
+def test_valgrind_sees_a_use_of_freed_memory(driver, tmp_path, scenario):
+    """The pool marks freed blocks off limits for memcheck, and a dead
+    region its inline chunk, so a dangling object or storage pointer (a
+    compiler bug) is reported, not silently read."""
+    r = run(driver, *scenario, env={"HIC_STACK_SIZE": "8M"}, tmp=tmp_path, wrap=VALGRIND)
     assert r.status == 97 and "Invalid read of size 8" in r.err

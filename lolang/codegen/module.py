@@ -26,7 +26,7 @@ from lolang.codegen.function import FunctionEmitter, coerce
 # name -> (result, parameters, does not return)
 RUNTIME: dict[str, tuple] = {
     "hic_alloc_slow": (T.PTR, [T.PTR, T.I64]),
-    "hic_alloc_bytes": (T.PTR, [T.PTR, T.I64]),
+    "hic_storage_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_new": (T.I64, []),
     "hic_retain_n": (T.VOID, [T.I64, T.I64]),
     "hic_release": (T.VOID, [T.I64]),
@@ -69,8 +69,8 @@ RUNTIME: dict[str, tuple] = {
 START_ARGS = 1
 START_ARGS_PLAIN = 2
 
-# hic_counters (runtime/hic_runtime.h): ten 64-bit counters.
-COUNTERS = ll.ArrayType(T.I64, 10)
+# hic_counters (runtime/hic_runtime.h): eleven 64-bit counters.
+COUNTERS = ll.ArrayType(T.I64, 11)
 
 
 def _opaque(g: ll.GlobalVariable) -> ll.GlobalVariable:

@@ -4,8 +4,8 @@ function per name in `RULES`, each returning a closure.
 Containers whose slots hold packs keep their region's records up to date:
 a stored pack is recorded, one taken out (`pop`) is un-recorded and handed
 to the caller, one overwritten or removed is un-recorded and released.
-Growth is accounted as docs/lolang.md §9 says (a new storage block per
-growth, the old one staying until the region dies).
+Growth is accounted as docs/lolang.md §9 says: a new storage block, then
+the old one reclaimed; a map compacts in place when its capacity stays.
 """
 
 from __future__ import annotations
@@ -97,8 +97,12 @@ def _push(k: FunctionCompiler, e):
         xs, v = target(fr), value(fr)
         rid = m.live(xs.rid, "push onto an array in")
         if len(xs.items) == xs.cap:
-            xs.cap = ir.array_grown_capacity(xs.cap)
+            old = xs.cap
+            xs.cap = ir.array_grown_capacity(old)
             table.grow(rid, ir.array_storage_size(elem, xs.cap))
+            if old and xs.counted:
+                table.reclaim(rid, ir.array_storage_size(elem, old))
+            xs.counted = True
         if xs.packs:
             table.record(rid, v[1])
         xs.items.append(v)
@@ -170,18 +174,21 @@ def _insert(k: FunctionCompiler, e):
         h = hash_key(kv)
         entry = mp.entries.get(h)
         if entry is not None:
+            old = entry[1]
+            entry[1] = v
             if mp.value_packs:
-                table.unrecord(rid, entry[1][1])
-                table.release(entry[1][1])
-                table.record(rid, v[1])
+                table.replace(rid, v[1], old[1])
             if mp.key_packs:
                 table.release(kv[1])  # the old key keeps its place
-            entry[1] = v
             return
         if mp.used == mp.cap:
-            mp.cap = ir.map_grown_capacity(len(mp.entries))
+            cap = ir.map_grown_capacity(len(mp.entries))
+            if cap != mp.cap:  # else the live entries are compacted in place
+                table.grow(rid, ir.map_storage_size(mt.key, mt.value, cap))
+                if mp.cap:
+                    table.reclaim(rid, ir.map_storage_size(mt.key, mt.value, mp.cap))
+                mp.cap = cap
             mp.used = len(mp.entries)
-            table.grow(rid, ir.map_storage_size(mt.key, mt.value, mp.cap))
         mp.used += 1
         if mp.key_packs:
             table.record(rid, kv[1])

@@ -58,16 +58,18 @@ ESCAPES = {BREAK: Escape(BREAK), CONTINUE: Escape(CONTINUE), RETURN: Escape(RETU
 
 class Arr:
     """An array object. `packs`: its elements are packs (their references
-    are recorded by the array's region). `cap` is the capacity that the
-    bytes accounting follows (docs/lolang.md §9)."""
+    are recorded by the array's region). `cap` is the capacity of its
+    storage block, which the bytes accounting follows (docs/lolang.md §9);
+    `counted` is False for main's args, whose first block no engine counts."""
 
-    __slots__ = ("rid", "items", "cap", "packs")
+    __slots__ = ("rid", "items", "cap", "packs", "counted")
 
-    def __init__(self, rid: int, items: list, packs: bool):
+    def __init__(self, rid: int, items: list, packs: bool, counted: bool = True):
         self.rid = rid
         self.items = items
         self.cap = len(items)
         self.packs = packs
+        self.counted = counted
 
 
 class MapObj:
