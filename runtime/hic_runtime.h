@@ -111,6 +111,28 @@ struct hic_counters {
     uint64_t regions_collected; /* 80: freed by the cycle collector (cycles.c) */
 };
 
+/* The layouts generated code relies on (lolang/codegen/regions.py and
+ * objects.py mirror these offsets; tests/test_runtime_abi.py compares). */
+#define HIC_AT(type, field, offset) \
+    _Static_assert(offsetof(struct type, field) == (offset), #type "." #field " moved")
+HIC_AT(hic_pack, ptr, 0);
+HIC_AT(hic_pack, region, 8);
+_Static_assert(sizeof(struct hic_pack) == 16, "a pack is two words");
+HIC_AT(hic_region, cur, 0);
+HIC_AT(hic_region, end, 8);
+HIC_AT(hic_region, bytes, 16);
+HIC_AT(hic_region, id, 24);
+HIC_AT(hic_region, refs, 32);
+HIC_AT(hic_region, hold_len, 40);
+HIC_AT(hic_region, inline_chunk, 88);
+_Static_assert(sizeof(struct hic_region) == 136, "struct hic_region changed size");
+HIC_AT(hic_counters, allocs, 0);
+HIC_AT(hic_counters, bytes_allocated, 8);
+HIC_AT(hic_counters, retains, 64);
+HIC_AT(hic_counters, releases, 72);
+HIC_AT(hic_counters, regions_collected, 80);
+_Static_assert(sizeof(struct hic_counters) == 11 * 8, "hic_counters changed size");
+
 extern struct hic_counters hic_counters;
 extern struct hic_region **hic_region_table;
 
@@ -220,6 +242,8 @@ struct hic_string {
     uint8_t bytes[];            /* 8: the bytes */
 };
 
+HIC_AT(hic_string, bytes, 8);
+
 struct hic_string *hic_string_new(struct hic_region *r, const uint8_t *bytes, int64_t len);
 struct hic_string *hic_string_concat(struct hic_region *r, const struct hic_string *a,
                                      const struct hic_string *b);
@@ -251,6 +275,11 @@ struct hic_array {
     int64_t cap;                /*  8 */
     char *data;                 /* 16: cap * elem_size bytes, or NULL */
 };
+
+HIC_AT(hic_array, len, 0);
+HIC_AT(hic_array, cap, 8);
+HIC_AT(hic_array, data, 16);
+_Static_assert(sizeof(struct hic_array) == 24, "an array header is 24 bytes");
 
 struct hic_array *hic_array_new(struct hic_region *r, int64_t elem_size, int64_t cap);
 struct hic_array *hic_array_filled(struct hic_region *r, int64_t elem_size, int64_t n,
@@ -284,6 +313,10 @@ struct hic_map {
     char *entries;              /* 24: the storage block: cap entries, then
                                  *     2 * cap index slots; or NULL */
 };                              /* 32 bytes */
+
+HIC_AT(hic_map, len, 0);
+HIC_AT(hic_map, entries, 24);
+_Static_assert(sizeof(struct hic_map) == 32, "a map header is 32 bytes");
 
 struct hic_map *hic_map_new(struct hic_region *r, int32_t key_size, int32_t value_size);
 /* Insert: return the value slot for `key` (the caller stores the value);
