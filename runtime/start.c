@@ -43,6 +43,25 @@
 #define GUARD ((size_t)16 << 20)
 #define SIGNAL_STACK ((size_t)64 << 10)
 
+/* AddressSanitizer must be told when the stack changes, or it takes the
+ * program's stack for garbage (a noreturn call unpoisons "the stack", and a
+ * switch back would leave stale poison). No code without HIC_ASAN. */
+#ifdef HIC_ASAN
+#include <sanitizer/common_interface_defs.h>
+#define TO_PROGRAM_STACK() \
+    __sanitizer_start_switch_fiber(&run.host_fake_stack, run.guard_end, run.map_bytes - GUARD)
+#define ON_PROGRAM_STACK() \
+    __sanitizer_finish_switch_fiber(NULL, &run.host_stack_bottom, &run.host_stack_size)
+#define TO_HOST_STACK() \
+    __sanitizer_start_switch_fiber(NULL, run.host_stack_bottom, run.host_stack_size)
+#define ON_HOST_STACK() __sanitizer_finish_switch_fiber(run.host_fake_stack, NULL, NULL)
+#else
+#define TO_PROGRAM_STACK() ((void)0)
+#define ON_PROGRAM_STACK() ((void)0)
+#define TO_HOST_STACK() ((void)0)
+#define ON_HOST_STACK() ((void)0)
+#endif
+
 static struct {
     volatile int running;       /* the program context is current (or was left by a fault) */
     volatile int overflowed;
@@ -62,6 +81,11 @@ static struct {
     int argc;
     char **argv;
     unsigned valgrind_stack;
+#ifdef HIC_ASAN
+    void *host_fake_stack;
+    const void *host_stack_bottom;
+    size_t host_stack_size;
+#endif
 } run;
 
 /* ------------------------------------------------------------------------
@@ -90,6 +114,7 @@ void hic_leave(int status)
 {
     if (run.running) {
         run.status = status;
+        TO_HOST_STACK();
         setcontext(&run.host);
     }
     hic_runtime_finish();
@@ -144,6 +169,7 @@ static void on_segv(int sig, siginfo_t *info, void *context)
     char *addr = info->si_addr;
     if (run.running && addr >= run.map && addr < run.guard_end) {
         run.overflowed = 1;
+        TO_HOST_STACK();
         setcontext(&run.host);
     }
     /* Not ours: put the previous disposition back and return. The faulting
@@ -224,6 +250,7 @@ static void build_args(struct hic_pack *out)
 /* The program context's entry; returning resumes uc_link, the host. */
 static void program_entry(void)
 {
+    ON_PROGRAM_STACK();
     struct hic_pack args = {0};
     struct hic_pack *argp = NULL;
     if (run.flags & (HIC_START_ARGS | HIC_START_ARGS_PLAIN)) {
@@ -236,6 +263,7 @@ static void program_entry(void)
      * (the lolang interpreter does the same). */
     hic_collect_cycles();
     run.status = 0;
+    TO_HOST_STACK();
 }
 
 int hic_start(int argc, char **argv, hic_main_fn program_main, const char *stage, int32_t flags)
@@ -263,7 +291,9 @@ int hic_start(int argc, char **argv, hic_main_fn program_main, const char *stage
     run.valgrind_stack = VALGRIND_STACK_REGISTER(run.guard_end, run.map + run.map_bytes);
 #endif
     run.running = 1;
+    TO_PROGRAM_STACK();
     swapcontext(&run.host, &run.program);
+    ON_HOST_STACK();
     /* Back on the caller's stack: main returned, hic_leave ran, or the
      * guard was hit. */
     run.running = 0;
