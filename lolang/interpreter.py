@@ -34,18 +34,26 @@ from lolang.interp.machine import Escape, Machine
 from lolang.interp.stmts import compile_stmt
 
 
-def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", checked: CheckResult | None = None) -> dict:
+def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", checked: CheckResult | None = None,
+        profile: list | None = None) -> dict:
     """Run `program`. `checked` is what the checker learnt of it (the
     pipeline keeps it beside each stage's program); without it the program
     is checked here. Tests pass the result of checking a *different*
     program to run one the checker would reject and watch the region
-    model catch it."""
+    model catch it. `profile`: a list that receives the memory profile
+    (lolang/profile.py) when the program ends, however it ends."""
     if checked is None:
         try:
             checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"the lolang interpreter was given a program the checker rejects: {error}") from None
-    m = Machine(out)
+    if profile is None:
+        m = Machine(out)
+    else:
+        from lolang.interp.profile import ProfilingRegionTable
+        from lolang.profile import allocation_sites
+
+        m = Machine(out, ProfilingRegionTable(), allocation_sites(program))
 
     def go() -> None:
         tables = ProgramTables(program)
@@ -72,6 +80,10 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
     finally:
         if collecting:
             gc.enable()
+        if profile is not None:
+            from lolang.profile import assemble
+
+            profile.append(assemble(m.table.raw_profile(), m.sites.names, "lolang"))
     return _stats(m, stage)
 
 

@@ -137,6 +137,9 @@ extern struct hic_counters hic_counters;
 extern struct hic_region **hic_region_table;
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size);
+#ifdef HIC_PROFILE
+void hic_profile_alloc(struct hic_region *owner, uint64_t size);
+#endif
 
 /* The region struct of a live id, unchecked: two loads, for inlining. */
 static inline struct hic_region *hic_region_of(uint64_t id)
@@ -157,6 +160,9 @@ static inline void *hic_alloc(struct hic_region *r, uint64_t size)
         r->bytes += size;
         hic_counters.allocs += 1;
         hic_counters.bytes_allocated += size;
+#ifdef HIC_PROFILE
+        hic_profile_alloc(r, size);  /* the profiling variant only (profile.c) */
+#endif
         return p;
     }
     return hic_alloc_slow(r, size);
@@ -435,6 +441,21 @@ struct hic_region *hic_region_live(uint64_t id, const char *what); /* checked */
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
 /* Live bytes only grow between reclaims: take the peak before each. */
 void hic_take_bytes_peak(void);
+
+/* profile.c: live bytes by allocation site (the profiling variant only) */
+#ifdef HIC_PROFILE
+extern uint32_t hic_profile_site;   /* set by profiling generated code */
+void hic_profile_reset(void);
+uint32_t hic_profile_storage(struct hic_region *owner, uint64_t size);
+void hic_profile_storage_freed(struct hic_region *owner, uint32_t site, uint64_t size);
+void hic_profile_freed(struct hic_region *r);
+void hic_profile_merged(struct hic_region *child, struct hic_region *owner);
+void hic_profile_peak(uint64_t live_bytes);
+void hic_profile_write(void);
+#define HIC_PROFILED(call) call
+#else
+#define HIC_PROFILED(call) ((void)0)
+#endif
 
 /* cycles.c: the cycle collector over the region graph */
 void hic_cycles_candidate(struct hic_region *r);

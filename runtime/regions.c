@@ -349,6 +349,7 @@ static void *alloc_in(struct hic_region *r, uint64_t size, int object)
     r->bytes += size;
     hic_counters.allocs += (uint64_t)object;
     hic_counters.bytes_allocated += size;
+    HIC_PROFILED(hic_profile_alloc(r, size));
     return p;
 }
 
@@ -399,7 +400,9 @@ void *hic_storage_alloc(struct hic_region *r, uint64_t size)
         return bump(&regions.p_store, HIC_ROUND8(size));
     r->bytes += size;
     hic_counters.bytes_allocated += size;
-    return storage_block(r, size, HIC_BLOCK_STORAGE);
+    struct hic_block *b = (struct hic_block *)storage_block(r, size, HIC_BLOCK_STORAGE) - 1;
+    HIC_PROFILED(b->site = hic_profile_storage(r, size));
+    return b + 1;
 }
 
 /* main's args (start.c): storage that can be replaced like any other
@@ -413,8 +416,10 @@ void hic_take_bytes_peak(void)
 {
     struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
-    if (live_bytes > c->bytes_peak)
+    if (live_bytes > c->bytes_peak) {
         c->bytes_peak = live_bytes;
+        HIC_PROFILED(hic_profile_peak(live_bytes));
+    }
 }
 
 void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
@@ -432,6 +437,7 @@ void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
         hic_take_bytes_peak();
         hic_counters.bytes_freed += size;
         r->bytes -= size;
+        HIC_PROFILED(hic_profile_storage_freed(r, b->site, size));
     }
     blocks_unlink(r, b);
     hic_pool_put(b, b->size);
@@ -638,6 +644,7 @@ static void free_one(struct hic_region *r)
     hic_take_bytes_peak();
     c->bytes_freed += r->bytes;
     c->regions_freed++;
+    HIC_PROFILED(hic_profile_freed(r));
     if (!(r->flags & HIC_REGION_MERGED))
         release_blocks(r);
     end_slot(r);
@@ -778,6 +785,7 @@ void hic_region_merge(uint64_t child, uint64_t parent)
         c = hand_over_struct(c, p);
     p->bytes += c->bytes;
     c->bytes = 0;
+    HIC_PROFILED(hic_profile_merged(c, p));
     blocks_splice(p, c->own.blocks);
     c->own.blocks = NULL;
     /* Keep bumping in whichever current chunk has more room left (never

@@ -100,12 +100,14 @@ void hic_runtime_init(const char *stage)
     hic_output_reset();
     hic_stats_reset(stage);
     hic_regions_init();
+    HIC_PROFILED(hic_profile_reset());
 }
 
 void hic_runtime_finish(void)
 {
     hic_flush();
     hic_stats_write();
+    HIC_PROFILED(hic_profile_write());
     hic_pool_teardown();
     hic_regions_forget();
 }

@@ -92,7 +92,10 @@ def _helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> 
 
 
 def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
-    """One object of `size` bytes in region `rid`: the fast path."""
+    """One object of `size` bytes in region `rid`: the fast path (out of
+    line when compiled for --profile, where the runtime counts it)."""
+    if fn.module_cx.sites is not None:
+        return fn.b.call(fn.module_cx.runtime("hic_region_alloc"), [region_struct(fn, rid), T.I64(size)])
     return fn.b.call(_helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
 
 

@@ -97,11 +97,9 @@ def _push(k: FunctionCompiler, e):
         xs, v = target(fr), value(fr)
         rid = m.live(xs.rid, "push onto an array in")
         if len(xs.items) == xs.cap:
-            old = xs.cap
-            xs.cap = ir.array_grown_capacity(old)
-            table.grow(rid, ir.array_storage_size(elem, xs.cap))
-            if old and xs.counted:
-                table.reclaim(rid, ir.array_storage_size(elem, old))
+            old = ir.array_storage_size(elem, xs.cap) if xs.counted else 0
+            xs.cap = ir.array_grown_capacity(xs.cap)
+            table.replace_storage(rid, xs, ir.array_storage_size(elem, xs.cap), old)
             xs.counted = True
         if xs.packs:
             table.record(rid, v[1])
@@ -146,8 +144,9 @@ def _array(k: FunctionCompiler, e):
         except (MemoryError, OverflowError):
             raise ProgramError(OUT_OF_MEMORY, span) from None
         table.alloc(rid, ir.ARRAY_HEADER)
+        xs = Arr(rid, items, packs)
         if n:
-            table.grow(rid, ir.array_storage_size(elem, n))
+            table.storage(rid, xs, ir.array_storage_size(elem, n))
         if packs:
             if n == 0:
                 table.release(x[1])  # stored no times: dropped
@@ -155,7 +154,7 @@ def _array(k: FunctionCompiler, e):
                 if i:
                     table.retain(x[1])
                 table.record(rid, x[1])
-        return Arr(rid, items, packs)
+        return xs
 
     return array
 
@@ -184,9 +183,8 @@ def _insert(k: FunctionCompiler, e):
         if mp.used == mp.cap:
             cap = ir.map_grown_capacity(len(mp.entries))
             if cap != mp.cap:  # else the live entries are compacted in place
-                table.grow(rid, ir.map_storage_size(mt.key, mt.value, cap))
-                if mp.cap:
-                    table.reclaim(rid, ir.map_storage_size(mt.key, mt.value, mp.cap))
+                old = ir.map_storage_size(mt.key, mt.value, mp.cap) if mp.cap else 0
+                table.replace_storage(rid, mp, ir.map_storage_size(mt.key, mt.value, cap), old)
                 mp.cap = cap
             mp.used = len(mp.entries)
         mp.used += 1
@@ -243,13 +241,14 @@ def _keys(k: FunctionCompiler, e):
         rid = m.live(region(fr), "allocate in")
         items = [entry[0] for entry in mp.entries.values()]
         table.alloc(rid, ir.ARRAY_HEADER)
+        xs = Arr(rid, items, packs)
         if items:
-            table.grow(rid, ir.array_storage_size(key_type, len(items)))
+            table.storage(rid, xs, ir.array_storage_size(key_type, len(items)))
         if packs:
             for p in items:  # each key is copied into the array
                 table.retain(p[1])
                 table.record(rid, p[1])
-        return Arr(rid, items, packs)
+        return xs
 
     return keys
 

@@ -92,12 +92,14 @@ class Machine:
     """One run's state. `owning` is the region table's set of live regions
     that own their objects: the one set every object access looks in."""
 
-    def __init__(self, out: BinaryIO):
-        self.table = RegionTable()
+    def __init__(self, out: BinaryIO, table: RegionTable | None = None, sites=None):
+        self.table = table if table is not None else RegionTable()
         self.owning = self.table.owning
         self.out = out
         self.depth = 0
         self.funs: dict = {}
+        # Profiling (lolang/interp/profile.py): the allocation sites, or None.
+        self.sites = sites
 
     def live(self, rid: int, what: str) -> int:
         """The region owning objects made in `rid` (CompilerBug if dead)."""

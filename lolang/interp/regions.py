@@ -285,6 +285,19 @@ class RegionTable:
         self._bytes[slot_of(rid)] -= nbytes
         self._live_bytes -= nbytes
 
+    def storage(self, rid: int, holder, nbytes: int) -> None:
+        """The first storage block of container `holder` (an array or map
+        object) in `rid`."""
+        self.grow(rid, nbytes)
+
+    def replace_storage(self, rid: int, holder, nbytes: int, old_nbytes: int) -> None:
+        """Container `holder` in `rid` moves to a new storage block of
+        `nbytes`: allocated first, then the old block (`old_nbytes`, 0 for
+        none) reclaimed, as the C runtime does."""
+        self.grow(rid, nbytes)
+        if old_nbytes:
+            self.reclaim(rid, old_nbytes)
+
     def record(self, holder: int, rid: int) -> None:
         """An owned pack of `rid` was stored into an object of `holder`."""
         if rid == PRIMITIVE or holder == PRIMITIVE:
