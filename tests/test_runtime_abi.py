@@ -108,6 +108,7 @@ def _prototypes() -> dict[str, tuple[ll.Type, list[ll.Type], bool]]:
     header declares."""
     text = build.HEADER.read_text()
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"^\s*#.*?(?<!\\)$", " ", text, flags=re.M | re.S)  # preprocessor lines
     text = re.sub(r"\s+", " ", text)
     found = {}
     pattern = r"(HIC_NORETURN )?([A-Za-z_][\w ]*?[\s*]+)(hic_\w+)\(([^()]*)\)( __attribute__\(\(.*?\)\))?;"
