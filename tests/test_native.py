@@ -321,7 +321,7 @@ def test_how_the_child_ends():
 
 
 def test_a_module_llvm_rejects_is_a_compiler_bug_of_stage_llvm(monkeypatch):
-    def broken(program, types, stage):
+    def broken(program, types, stage, sites=None):
         module = ll.Module()
         func = ll.Function(module, ll.FunctionType(ll.IntType(64), []), "f")
         ll.IRBuilder(func.append_basic_block()).ret(ll.Constant(ll.IntType(32), 0))
