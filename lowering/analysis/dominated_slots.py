@@ -34,10 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.traverse import CONSUMED, LENT, PLACE, STMT, VALUE, children, operands, walk
+from lolang.traverse import BLOCK, CONSUMED, LENT, PLACE, VALUE, children, operands, walk
 from lowering.analysis.retained import retains, retained_params
 from lowering.analysis.var_uses import VarUses, var_uses
-from lowering.analysis.fresh import fresh_temp, is_fresh, site
+from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, site
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class Sink:
     index: int       # the statement holding the binder (len(stmts): the result)
     binder: int      # id of the Region/Unpack whose region the values go to
     lets: tuple[str, ...]
+    drops: tuple[str, ...] = ()  # drops among them, re-emitted after the statement
 
 
 @dataclass
@@ -110,13 +111,22 @@ def _arrays(t) -> list:
 
 
 def analyze(program: ir.Program, checked) -> Slots:
+    """Refute until stable: a copy is only made fresh (a `copyable` copy)
+    where it is stored into a slot still dominated, so a refutation can
+    undo another slot's evidence."""
     funs = {f.name: f for f in program.funs}
-    result = Slots(dominated=candidates(program))
     retaining = retained_params(program, checked)
-    for f in program.funs:
-        _Function(f, program, funs, checked, retaining, result).run()
-    result.dominated -= set(result.refuted)
-    return result
+    dominated = candidates(program)
+    refuted: dict = {}
+    while True:
+        result = Slots(dominated=set(dominated), refuted=dict(refuted))
+        for f in program.funs:
+            _Function(f, program, funs, checked, retaining, result).run()
+        if set(result.refuted) <= set(refuted):
+            result.dominated -= set(result.refuted)
+            return result
+        refuted = result.refuted
+        dominated -= set(refuted)
 
 
 class _Function:
@@ -174,8 +184,9 @@ class _Function:
 
     def _pattern_vars(self, p, scrutinee, t) -> None:
         if isinstance(p, ir.PCtor):
+            fields = self.ctors[p.ctor].fields if p.ctor in self.ctors else ()
             for i, sub in enumerate(p.args):
-                if isinstance(sub, ir.PVar):
+                if isinstance(sub, ir.PVar) and i < len(fields) and isinstance(fields[i].type, ir.PackType):
                     self.bound_by[sub.name] = ("pattern", scrutinee, ("field", p.ctor, i))
                 # Sub-patterns under same-region fields match the same object's region.
                 self._pattern_vars(sub, scrutinee, t)
@@ -200,7 +211,7 @@ class _Function:
                     yield ("array", t.obj), v, _name(t.region)
 
     def _fresh_store(self, slot, value, holder: str) -> bool:
-        if not is_fresh(value, set(), self.uses, self.checked):
+        if not is_fresh(value, set(), self.uses, self.checked, copies=self.datas):
             return False
         for t in self._temps(value):
             if not self._child_temp(t):
@@ -209,7 +220,7 @@ class _Function:
 
     def _temps(self, e) -> list[str]:
         """The temporaries a fresh value flows through."""
-        if site(e, self.checked) is not None:
+        if site(e, self.checked) is not None or isinstance(e, ir.Copy):
             return []
         match e:
             case ir.Var(name):
@@ -255,47 +266,63 @@ class _Function:
         """The lets of `moves` are statements of a block just before the
         statement that holds `binder`, reached from that statement's start
         with nothing evaluated on the way that could have an effect."""
-        # The statement (or block result) holding the binder, and its block.
+        # The block holding the first temporary's `let`, and its statement
+        # (or result) holding the binder.
+        let = self.uses.defs[moves[0]]
+        block = self.parents.get(id(let), (None, None))[0]
+        if not isinstance(block, ir.Block):
+            return None
         node, path = binder, [binder]
         while True:
             parent, _ = self.parents.get(id(node), (None, None))
             if parent is None:
                 return None
-            if isinstance(parent, ir.Block):
+            if parent is block:
                 break
             node = parent
             path.append(node)
-        block = parent
         if block.result is node:
             index = len(block.stmts)
         else:
             index = next(i for i, s in enumerate(block.stmts) if s is node)
         if not _effect_free_path(list(reversed(path))):
             return None
-        # The run of lets just before it, each used only inside the binder.
-        run: list[str] = []
-        i = index - 1
-        while i >= 0 and isinstance(block.stmts[i], ir.Let) and not block.stmts[i].mutable:
-            run.append(block.stmts[i].name)
-            i -= 1
-        needed = set(moves)
+        # The run of lets just before it, each used only inside the binder;
+        # drops among them go after the statement (only past a holder of a
+        # size fixed at compile time: the dropped object then coexists
+        # with nothing bigger than that one new object).
+        fixed = _fixed_size_site(binder, self.checked)
+        statement = block.stmts[index] if index < len(block.stmts) else block.result
         taken: list[str] = []
-        for name in run:
-            taken.append(name)
-            needed.discard(name)
-            if not needed:
-                break
+        drops: list[str] = []
+        needed = set(moves)
+        i = index - 1
+        while needed and i >= 0:
+            s = block.stmts[i]
+            if isinstance(s, ir.Let) and not s.mutable:
+                taken.append(s.name)
+                needed.discard(s.name)
+            elif (fixed and isinstance(s, ir.Drop) and isinstance(s.value, ir.Var)
+                  and (not _mentions(statement, s.value.name) or _assigns(statement, s.value.name))):
+                drops.append(s.value.name)
+            else:
+                return None
+            i -= 1
         if needed:
             return None
+        moved = [st for st in block.stmts[i + 1:index] if isinstance(st, ir.Let)]
         for name in taken:
-            if not _only_inside(name, binder, self.f.body):
+            if not _only_inside(name, binder, moved, self.f.body):
+                return None
+        for d in drops:
+            if any(_mentions(st.value, d) for st in moved) and not fixed:
                 return None
         # One binder per statement takes the moves (two would fight over
         # the same run of lets).
         for other in self.out.sinks:
             if other.block == id(block) and other.index == index and other.binder != id(binder):
                 return None
-        return Sink(slot, self.f.name, id(block), index, id(binder), tuple(reversed(taken)))
+        return Sink(slot, self.f.name, id(block), index, id(binder), tuple(reversed(taken)), tuple(reversed(drops)))
 
     # ------------------------------------------------------------- removals, reads
 
@@ -322,15 +349,58 @@ class _Function:
         slot = self._slot_read(n)
         if slot is None:
             return
+        if not self._holder_holds(n, slot):
+            self.refute(slot, "a read through a view that holds fewer capabilities than its packs")
+            return
         parent, use = self.parents.get(id(n), (None, None))
         if use == PLACE:
             return
         if isinstance(parent, ir.Copy):
-            if not self._short_lived(parent, n):
+            if not (self._copied_into_dominated(parent) or self._short_lived(parent, n)):
                 self.refute(slot, "a copy read out of it may outlive its holder")
             return
         if use == LENT or isinstance(parent, ir.Let):
             self.refute(slot, "a value read from it is lent or bound as a borrowed pack")
+
+    def _holder_holds(self, read, slot) -> bool:
+        """Whether the region of the object `read` reads from holds every
+        capability the slot's packs carry: once the slot is same-region,
+        the value read is used with the holder region's capabilities."""
+        caps = self._slot_caps(slot)
+        parent, _ = self.parents.get(id(read), (None, None))
+        if isinstance(parent, ir.Copy):
+            caps = copy_caps(parent, self._consumer(parent)[0], caps)
+        match read:
+            case ir.Var(name):
+                scrutinee = self.bound_by[name][1]
+                t = self.checked.types.get(id(scrutinee))
+            case ir.FieldGet(target, _) | ir.Index(target, _):
+                t = self.checked.types.get(id(target))
+            case _:
+                return False
+        if not isinstance(t, ir.RefType):
+            return False
+        return ir.caps_le(caps, self._held(t.region))
+
+    def _held(self, uid: str) -> str:
+        """The capabilities a region holds where it is bound (a parameter:
+        what it declares; an unpack: its pack's; a region block: all)."""
+        params = dict(zip(self.checked.region_params(self.f), self.f.regions))
+        if uid in params:
+            return params[uid].caps
+        binder = self.binder_of.get(_name(uid))
+        if isinstance(binder, ir.Unpack):
+            t = self.checked.types.get(id(binder.pack))
+            pack = t.pack if isinstance(t, ir.BorrowType) else t
+            return pack.caps if isinstance(pack, ir.PackType) else ""
+        if isinstance(binder, ir.Region):
+            return ir.ALL_CAPS
+        return ""
+
+    def _slot_caps(self, slot) -> str:
+        if slot[0] == "field":
+            return self.ctors[slot[1]].fields[slot[2]].type.caps
+        return slot[1].elem.caps
 
     def _slot_read(self, n):
         match n:
@@ -349,52 +419,139 @@ class _Function:
                     return ("array", t.obj)
         return None
 
+    def _copied_into_dominated(self, copy) -> bool:
+        """A copy of a small record stored into a dominated slot: the
+        rewrite makes a new object there instead (`fresh.copyable`)."""
+        if copyable(self.checked.types.get(id(copy.value)), self.datas) is None:
+            return False
+        owner, use = self._consumer(copy)
+        for slot, value, _ in self._stores(owner) if owner is not None else ():
+            if slot in self.out.dominated and (value is copy or _inside(copy, value, self.parents)):
+                return True
+        return False
+
     def _short_lived(self, copy, read) -> bool:
-        """`let p = ... copy X ...` with p only unpacked (never retaining)
-        and dropped, and X's holder held by a parameter for the whole call."""
-        node = copy
+        """The copy stays in local variables — moved from one to another,
+        unpacked (never retaining its region), dropped — and dies while
+        the place it was read from is held: by a parameter (the whole
+        call), or by a local variable that nothing consumes or overwrites
+        in the block where the copy lives."""
+        flow = self._local_flow(copy)
+        if flow is None:
+            return False
+        root = self._root(read)
+        if root is None:
+            return False
+        if root in self.params:
+            return not isinstance(self._param(root).type, ir.PackType)  # borrowed, or a reference
+        block = self._enclosing_block([copy, *flow])
+        return block is not None and not _consumes_or_assigns(block, root, self.funs)
+
+    def _consumer(self, node):
+        """The node that consumes `node`'s value, and how: a block's value
+        is its owner's (`do`, `unpack`, `region`, an `if` branch), so the
+        walk goes up through them."""
         while True:
             parent, use = self.parents.get(id(node), (None, None))
-            if use == VALUE and isinstance(parent, ir.Block):
-                node = self.parents.get(id(parent), (None, None))[0]  # the block's owner
+            if use == VALUE or (use == BLOCK and isinstance(parent, (ir.Do, ir.Unpack, ir.Region, ir.Restrict))):
+                node = parent
                 continue
-            break
-        if not (isinstance(parent, ir.Let) and not parent.mutable):
-            return False
-        p = parent.name
-        if self.uses.declared[p] != 1 or self.uses.lent[p] or self.uses.copied[p] or self.uses.read[p]:
-            return False
-        for n in walk(self.f.body):
-            if isinstance(n, ir.Var) and n.name == p:
-                _, use = self.parents.get(id(n), (None, None))
-                owner = self.parents.get(id(n), (None, None))[0]
-                if use == CONSUMED and not isinstance(owner, ir.Drop):
-                    return False
-            if isinstance(n, ir.Unpack) and isinstance(n.pack, ir.Var) and n.pack.name == p:
-                uid = self.checked.binders.get(id(n))
-                if uid is None or retains(n.body, uid, n.region, self.checked, self.funs, self.retaining):
-                    return False
-        return self._root_is_param(read)
+            return parent, use
 
-    def _root_is_param(self, e, depth: int = 0) -> bool:
+    def _local_flow(self, copy):
+        """The uses of every local variable the copy's value moves
+        through, if it only moves between them, is unpacked (never
+        retaining) and dropped; else None."""
+        parent, use = self._consumer(copy)
+        if not (isinstance(parent, (ir.Let, ir.Assign)) and use == CONSUMED):
+            return None
+        seen: set[str] = set()
+        work = [parent.name]
+        occurrences = []
+        while work:
+            v = work.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if v in self.params or self.uses.declared[v] != 1 or self.uses.lent[v] or self.uses.copied[v]:
+                return None
+            for n in self._occurrences(v):
+                occurrences.append(n)
+                owner, how = self._consumer(n)
+                if isinstance(owner, ir.Unpack) and how == PLACE:
+                    uid = self.checked.binders.get(id(owner))
+                    if uid is None or retains(owner.body, uid, owner.region, self.checked, self.funs, self.retaining):
+                        return None
+                elif isinstance(owner, ir.Drop):
+                    pass
+                elif isinstance(owner, (ir.Let, ir.Assign)) and how == CONSUMED and owner.name != v:
+                    work.append(owner.name)
+                elif isinstance(owner, ir.Assign) and owner.name == v:
+                    pass  # the variable assigned (its old value was dropped before)
+                else:
+                    return None
+        return occurrences
+
+    def _occurrences(self, v: str) -> list:
+        if not hasattr(self, "_vars"):
+            self._vars: dict[str, list] = {}
+            for n in walk(self.f.body):
+                if isinstance(n, ir.Var):
+                    self._vars.setdefault(n.name, []).append(n)
+        return self._vars.get(v, [])
+
+    def _root(self, e, depth: int = 0) -> str | None:
+        """The variable a place is read through: a parameter or a local
+        holding the object (through unpacks, pattern matches and `let`
+        aliases of references)."""
         if depth > 1000:
-            return False
+            return None
         match e:
             case ir.Var(name):
                 if name in self.params:
-                    return not isinstance(self._param(name).type, ir.PackType)  # borrowed or a reference
+                    return name
                 how = self.bound_by.get(name)
                 if how is None:
-                    return False
-                if how[0] in ("unpack", "let"):
-                    return self._root_is_param(how[1], depth + 1)
-                return self._root_is_param(how[1], depth + 1)
+                    return None
+                if how[0] == "let":
+                    t = self.checked.types.get(id(how[1]))
+                    if isinstance(t, ir.PackType):
+                        return name  # a local holding the pack
+                return self._root(how[1], depth + 1)
             case ir.FieldGet(target, _) | ir.Index(target, _):
-                return self._root_is_param(target, depth + 1)
-        return False
+                return self._root(target, depth + 1)
+            case ir.Do(body) if body.result is not None:
+                return self._root(body.result, depth + 1)
+        return None
+
+    def _enclosing_block(self, nodes) -> ir.Block | None:
+        """The innermost block holding all of `nodes`."""
+        chains = []
+        for n in nodes:
+            chain = []
+            while id(n) in self.parents:
+                n = self.parents[id(n)][0]
+                chain.append(n)
+            chains.append(chain)
+        common = None
+        for candidate in chains[0]:
+            if isinstance(candidate, ir.Block) and all(any(c is candidate for c in chain) for chain in chains[1:]):
+                common = candidate
+                break
+        return common
 
     def _param(self, name: str) -> ir.Param:
         return next(p for p in self.f.params if p.name == name)
+
+
+def _consumes_or_assigns(node, name: str, funs) -> bool:
+    for n in walk(node):
+        if isinstance(n, ir.Assign) and n.name == name:
+            return True
+        for child, use in operands(n, funs.get):
+            if isinstance(child, ir.Var) and child.name == name and use in (CONSUMED, VALUE):
+                return True
+    return False
 
 
 def _name(uid: str) -> str:
@@ -410,10 +567,39 @@ def _inside(node, binder, parents) -> bool:
     return False
 
 
-def _only_inside(name: str, binder, body) -> bool:
-    """Every use of variable `name` is inside `binder`'s body."""
+def _only_inside(name: str, binder, moved, body) -> bool:
+    """Every use of variable `name` is inside `binder`'s body, or in one of
+    the `moved` lets (which go there too)."""
     inside = {id(n) for n in walk(binder.body)}
+    for let in moved:
+        inside |= {id(n) for n in walk(let.value)}
     return all(id(n) in inside for n in walk(body) if isinstance(n, ir.Var) and n.name == name)
+
+
+def copy_caps(copy, consumer, caps: str) -> str:
+    """The capabilities a copy must carry: those of the `let` it is bound
+    to, when it declares fewer than the slot's packs (an element read
+    through a read-only view is read-only in hilang, and the lowering says
+    so in the `let`)."""
+    if isinstance(consumer, ir.Let) and isinstance(consumer.type, ir.PackType) and ir.caps_le(consumer.type.caps, caps):
+        return consumer.type.caps
+    return caps
+
+
+def _mentions(node, name: str) -> bool:
+    return any(isinstance(n, ir.Var) and n.name == name for n in walk(node))
+
+
+def _assigns(statement, name: str) -> bool:
+    """`name = <the holder's site>`: the variable's old value is dropped
+    just before (a new value computed from the old goes through a `let`)."""
+    return isinstance(statement, ir.Assign) and statement.name == name and not _mentions(statement.value, name)
+
+
+def _fixed_size_site(binder, checked) -> bool:
+    """A site `region q { pack{c} new[q] C(...) }` (a data object)."""
+    found = site(binder, checked) if isinstance(binder, ir.Region) else None
+    return found is not None and isinstance(found[2], (ir.NewData, ir.NewString))
 
 
 def _effect_free_path(path: list) -> bool:
@@ -425,7 +611,12 @@ def _effect_free_path(path: list) -> bool:
             if c is child:
                 break
             before.append(c)
-        if isinstance(parent, (ir.Block, ir.IfExpr, ir.If, ir.While, ir.Match)):
+        if isinstance(parent, ir.Block):
+            # Statements run first: only aliases (`let o = xs`) are harmless.
+            if not all(isinstance(b, ir.Let) and _trivial(b.value) for b in before):
+                return False
+            continue
+        if isinstance(parent, (ir.IfExpr, ir.If, ir.While, ir.Match)):
             return False
         if not all(_trivial(b) for b in before):
             return False

@@ -34,10 +34,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
-from lolang.rename import rename_own
+from lolang.rename import FreshNames, rename_own
 from lolang.traverse import map_children, walk
 from lowering.analysis import dominated_slots
-from lowering.analysis.fresh import site, static_pack
+from lowering.analysis.fresh import copyable, site, static_pack
 from lowering.passes.remarks import Remark
 
 NAME = "dominated"
@@ -126,15 +126,18 @@ class _TypeMap:
 
 
 def _apply_sinks(program: ir.Program, sinks: list) -> ir.Program:
-    """Move each sink's lets into its binder's block. Per statement one
-    binder; its lets are the union of its sinks' (each a run ending just
-    before the statement). Statements are handled in order, each removal
-    shifting the later ones."""
-    by_block: dict[int, dict[int, tuple[int, list[str]]]] = {}
+    """Move each sink's lets into its binder's block (its drops go after
+    the statement). Per statement one binder; its lets and drops are the
+    union of its sinks' (each a run ending just before the statement).
+    Statements are handled in order, each removal shifting the later ones."""
+    by_block: dict[int, dict[int, tuple[int, list[str], list[str]]]] = {}
     for s in sinks:
         at = by_block.setdefault(s.block, {})
-        binder, names = at.get(s.index, (s.binder, []))
-        at[s.index] = (binder, names + [n for n in s.lets if n not in names])
+        # Sinks of one statement move runs that all end just before it:
+        # the longest holds the others.
+        binder, names, drops = at.get(s.index, (s.binder, [], []))
+        if len(s.lets) + len(s.drops) > len(names) + len(drops):
+            at[s.index] = (s.binder, list(s.lets), list(s.drops))
 
     def go(n):
         if isinstance(n, ir.Block) and id(n) in by_block:
@@ -147,21 +150,42 @@ def _apply_sinks(program: ir.Program, sinks: list) -> ir.Program:
 def _sink_block(b: ir.Block, here: dict) -> ir.Block:
     stmts = list(b.stmts)
     result = b.result
-    removed = 0
+    shift = 0
+    gone: set[str] = set()  # lets an earlier sink already moved (a later run may hold their statement)
     for index in sorted(here):
-        binder, names = here[index]
-        at = index - removed
-        lets = [s for s in stmts[:at] if isinstance(s, ir.Let) and s.name in names]
-        assert lets == stmts[at - len(lets): at] and len(lets) == len(names), names
+        binder, names, drops = here[index]
+        names = [n for n in names if n not in gone]
+        gone.update(names)
+        at = index + shift
+        width = len(names) + len(drops)
+        span = stmts[at - width: at]
+        lets = tuple(s for s in span if isinstance(s, ir.Let))
+        assert [l.name for l in lets] == names and len(span) == width, (names, drops, span)
         target = stmts[at] if at < len(stmts) else result
-        moved = _into(target, binder, tuple(lets))
-        if at < len(stmts):
-            stmts[at] = moved
+        moved = _into(target, binder, lets)
+        after = [ir.Drop(ir.Var(d)) for d in drops]
+        if isinstance(moved, ir.Assign) and moved.name in drops:
+            # `p = <site>` after `drop p`: the site is built first, then p
+            # dropped and assigned.
+            tmp = _fresh_name(b, moved.name)
+            replacement = [ir.Let(tmp, None, moved.value), *after, ir.Assign(moved.name, ir.Var(tmp))]
+        elif at < len(stmts):
+            replacement = [moved, *after]
         else:
             result = moved
-        del stmts[at - len(lets): at]
-        removed += len(lets)
+            replacement = after
+            assert not after, "a drop cannot follow a block's value"
+        stmts[at - width: at + (1 if at < len(stmts) else 0)] = replacement
+        shift += len(replacement) - width - (1 if at < len(stmts) else 0)
     return replace(b, stmts=tuple(stmts), result=result)
+
+
+def _fresh_name(b: ir.Block, base: str) -> str:
+    used = {n.name for n in walk(b) if isinstance(n, (ir.Var, ir.Let))}
+    i = 1
+    while f"{base}_new{i}" in used:
+        i += 1
+    return f"{base}_new{i}"
 
 
 def _into(node, binder: int, lets: tuple):
@@ -190,6 +214,16 @@ class _Function:
         self.alias: dict[str, str] = {}   # a region read as another (an inlined unpack, a retargeted site)
         self.refs: dict[str, str] = {}    # variable -> region: it now holds a reference there
         self._lets = {n.name: n for n in walk(f.body) if isinstance(n, ir.Let)}
+        # A copy bound to a `let` that declares fewer capabilities packs
+        # with those (`dominated_slots.copy_caps`).
+        self.copy_caps: dict[int, str] = {}
+        for let in self._lets.values():
+            end = let.value
+            while isinstance(end, (ir.Do, ir.Unpack, ir.Region, ir.Restrict)) and end.body.result is not None:
+                end = end.body.result
+            if isinstance(end, ir.Copy) and isinstance(let.type, ir.PackType):
+                self.copy_caps[id(end)] = let.type.caps
+        self.fresh = FreshNames(f)
         self.dests = self._dests()         # temporary -> the region its value is made in
 
     def region(self, name: str) -> str:
@@ -292,7 +326,8 @@ class _Function:
             case ir.Copy(value):
                 read = self._slot_read(value)
                 if read is not None:
-                    return ir.Pack(self._caps(read[0]), self.go(value), span=n.span)
+                    caps = self.copy_caps.get(id(n), self._caps(read[0]))
+                    return ir.Pack(caps, self.go(value), span=n.span)
                 if isinstance(value, ir.Var) and value.name in self.refs:
                     raise AssertionError(f"copy of a dominated read '{value.name}'")
                 return map_children(n, self.go)
@@ -353,6 +388,8 @@ class _Function:
         if static_pack(e):
             return e.value
         match e:
+            case ir.Copy(value):
+                return self._copy_into(value, dest)
             case ir.Var(name):
                 assert name in self.refs, f"'{name}' is stored before it is made in its holder's region"
                 return e
@@ -367,6 +404,20 @@ class _Function:
             case ir.Do(body) | ir.Restrict(body=body) | ir.Region(body=body):
                 return self._rename(replace(e, body=self._block_to(body, dest)))
         raise AssertionError(f"not a fresh value: {type(e).__name__}")
+
+    def _copy_into(self, value, dest: str):
+        """A new object in `dest` with the fields of the small record
+        `value` points to (`fresh.copyable`), instead of sharing it."""
+        ctor = copyable(self.checked.types.get(id(value)), self.datas)
+        assert ctor is not None, "a copy stored into a dominated slot is of a copyable record"
+        self.remarks.append(Remark("copied instead of shared", self.f.name, f"a '{ctor.name}' into '{dest}'"))
+        v = self.fresh("v")
+        fields = tuple(ir.FieldGet(ir.Var(v), f.name) for f in ctor.fields)
+        new = ir.NewData(dest, ctor.name, fields)
+        region = self.ref_region(value)
+        if region is not None:  # already a reference (a dominated read)
+            return ir.Do(ir.Block((ir.Let(v, None, self.go(value)),), new))
+        return ir.Unpack(self.go(value), self.fresh("s"), v, ir.Block((), new))
 
     def _block_to(self, b: ir.Block, dest: str) -> ir.Block:
         stmts = tuple(self.go(s) for s in b.stmts)
