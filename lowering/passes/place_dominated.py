@@ -45,7 +45,6 @@ LEVEL = 2
 
 
 def run(program: ir.Program, checked):
-    from lolang.checker import check
     from lowering.pipeline import PassResult
 
     slots = dominated_slots.analyze(program, checked)
@@ -57,7 +56,7 @@ def run(program: ir.Program, checked):
     if sinks:
         program = _apply_sinks(program, sinks)
         remarks += [Remark("moved into its holder's region", s.function, ", ".join(s.lets)) for s in sinks]
-        checked = check(program)
+        checked = _recheck(program)
     types = _TypeMap(slots.dominated)
     decls = []
     for decl in program.decls:
@@ -68,6 +67,17 @@ def run(program: ir.Program, checked):
         decls.append(decl)
     remarks[:0] = [Remark("dominated", "", dominated_slots.slot_name(s)) for s in sorted(slots.dominated, key=str)]
     return PassResult(replace(program, decls=tuple(decls)), remarks)
+
+
+def _recheck(program: ir.Program):
+    """The checker's result after the moves (a rejection is hic's bug)."""
+    from diagnostics import CompileError, CompilerBug
+    from lolang.checker import check
+
+    try:
+        return check(program)
+    except CompileError as error:
+        raise CompilerBug(f"moving temporaries into their holder's region broke the program: {error}") from None
 
 
 # --------------------------------------------------------------------------
@@ -164,11 +174,12 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
         target = stmts[at] if at < len(stmts) else result
         moved = _into(target, binder, lets)
         after = [ir.Drop(ir.Var(d)) for d in drops]
-        if isinstance(moved, ir.Assign) and moved.name in drops:
-            # `p = <site>` after `drop p`: the site is built first, then p
-            # dropped and assigned.
-            tmp = _fresh_name(b, moved.name)
-            replacement = [ir.Let(tmp, None, moved.value), *after, ir.Assign(moved.name, ir.Var(tmp))]
+        if after and isinstance(moved, (ir.Assign, ir.Return)):
+            # `drop p; p = <site>` or `drop p; return <site>`: the site is
+            # built first, then p dropped, then the value assigned or returned.
+            tmp = _fresh_name(b, "t")
+            last = ir.Assign(moved.name, ir.Var(tmp)) if isinstance(moved, ir.Assign) else ir.Return(ir.Var(tmp))
+            replacement = [ir.Let(tmp, None, moved.value), *after, last]
         elif at < len(stmts):
             replacement = [moved, *after]
         else:
