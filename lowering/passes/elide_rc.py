@@ -19,7 +19,9 @@ Three rewrites, each keeping every region alive exactly as long as before:
    `unpack (copy P) as s, x { B }` becomes `unpack P as s, x { B }` when
    B leaves P alone: the retain and the release around B go, the region
    lives as long (its block, or the place P, holds it meanwhile).
-3. Applied again until nothing changes: one rewrite exposes the next.
+3. `do { let x = y; B }`, y a reference nothing assigns, is B reading y
+   for x (the aliases the rewrites above leave), and `do { e }` is e.
+4. Applied again until nothing changes: one rewrite exposes the next.
 
 Guarantees: the same output, the same `allocs`, `regions_created` and
 lifetimes; fewer `retains` and `releases` (each rewrite 2 removes one of
@@ -31,7 +33,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
-from lolang.rename import FreshNames, rename_region
+from lolang.rename import FreshNames, rename_region, rename_var
 from lolang.traverse import CONSUMED, VALUE, map_children, operands, walk
 from lowering.analysis.fresh import site
 from lowering.passes.remarks import Remark
@@ -82,6 +84,7 @@ class _Function:
         self.f, self.checked, self.remarks = f, checked, remarks
         self.funs = {g.name: g for g in program.funs}
         self.fresh = FreshNames(f)
+        self.assigned = {n.name for n in walk(f.body) if isinstance(n, ir.Assign)}
 
     def rewrite(self) -> ir.FunDecl:
         return replace(self.f, body=self.go(self.f.body))
@@ -93,7 +96,30 @@ class _Function:
             n = self._scope_packs(n)
         elif isinstance(n, ir.Unpack):
             n = self._unpack(n)
+        elif isinstance(n, ir.Do):
+            n = self._alias(n)
+            if not isinstance(n, ir.Do):
+                return self.go(n)
         return map_children(n, self.go)
+
+    # ------------------------------------------------------------- 4
+
+    def _alias(self, d: ir.Do):
+        """`do { let x = y; B }` with y a reference no one assigns: B with
+        y for x; `do { e }`: e."""
+        b = d.body
+        if (b.stmts and isinstance(b.stmts[0], ir.Let) and isinstance(b.stmts[0].value, ir.Var)
+                and not b.stmts[0].mutable):
+            let = b.stmts[0]
+            y = let.value.name
+            t = self.checked.types.get(id(let.value))
+            if isinstance(t, ir.RefType) and y not in self.assigned:
+                rest = rename_var(ir.Block(b.stmts[1:], b.result), let.name, y)
+                d = replace(d, body=rest)
+                b = rest
+        if not b.stmts and b.result is not None:
+            return b.result
+        return d
 
     # ------------------------------------------------------------- 1
 

@@ -18,7 +18,9 @@ region spanning exactly from its first `let` to its last `drop`:
 
 Each member's pack goes (its unpacks read it directly, its drop goes). A
 variable of the span used after it leaves through a `var` declared before
-(primitives only; otherwise the group is left alone).
+(primitives only; otherwise the group is left alone); another pack dropped
+in the span is dropped just after the region (only members are made in
+between, so it outlives its drop by a bounded number of bytes).
 
 Why it is sound, and no space leak: every member was alive at some point of
 the span and dies inside it; the region frees them all at its end, later
@@ -233,8 +235,16 @@ class _Function:
         self.members = set(members)
         self.group_region = r
         body = []
+        after = []
+        inside = {st.name for st in span if isinstance(st, ir.Let) and st.name not in self.members}
         for s in span:
-            if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in self.members:
+            if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name not in inside:
+                if s.value.name not in self.members:
+                    # Another pack dropped meanwhile: dropped just after the
+                    # region instead (only members, of bounded size, are made
+                    # in between), so its `let` and its `drop` stay in one
+                    # block for rc-elide.
+                    after.append(s)
                 continue
             if isinstance(s, ir.Let) and s.name in self.members:
                 body.append(replace(s, type=None, value=self.to_dest(s.value, r)))
@@ -244,7 +254,7 @@ class _Function:
                 body.append(self.inner(s))
         self.remarks.append(Remark("scratch region", self.f.name,
                                    f"'{r}' holds {', '.join(members)} (at most {total} bytes)"))
-        return [*hoisted, ir.ExprStmt(ir.Region(r, ir.Block(tuple(body))))]
+        return [*hoisted, ir.ExprStmt(ir.Region(r, ir.Block(tuple(body)))), *after]
 
     def inner(self, n):
         """Inside a group: members' unpacks read the reference."""
