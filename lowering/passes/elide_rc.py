@@ -117,8 +117,8 @@ class _Function:
                 rest = rename_var(ir.Block(b.stmts[1:], b.result), let.name, y)
                 d = replace(d, body=rest)
                 b = rest
-        if not b.stmts and b.result is not None:
-            return b.result
+        if not b.stmts and b.result is not None and not isinstance(b.result, (ir.Var, ir.FieldGet)):
+            return b.result  # (`do { x }` of a place moves it: that one stays)
         return d
 
     # ------------------------------------------------------------- 1

@@ -35,9 +35,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
-from lolang.rename import FreshNames, rename_own
+from lolang.rename import FreshNames, rename_own, rename_region
 from lolang.traverse import map_children, operands, walk
+from lowering.analysis.bounded import Sizes, constant_trips
 from lowering.analysis.callgraph import recursive_with
+from lowering.analysis.local_flow import LocalFlow
 from lowering.analysis.fresh import site
 from lowering.analysis.retained import retained_params, retains
 from lowering.passes.elide_rc import PRIM_DEFAULTS
@@ -55,17 +57,17 @@ def run(program: ir.Program, checked):
     remarks: list[Remark] = []
     recursion = recursive_with(program)
     retaining = retained_params(program, checked)
-    funs = {f.name: f for f in program.funs}
+    sizes = Sizes(program, recursion)
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl):
-            decl = _Function(decl, program, checked, recursion[decl.name], retaining, remarks).rewrite()
+            decl = _Function(decl, program, checked, recursion[decl.name], retaining, sizes, remarks).rewrite()
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 
 
 class _Function:
-    def __init__(self, f, program, checked, recursive, retaining, remarks):
+    def __init__(self, f, program, checked, recursive, retaining, sizes, remarks):
         self.f, self.checked, self.recursive = f, checked, recursive
         self.funs = {g.name: g for g in program.funs}
         self.ctors = {c.name: c for d in program.datas for c in d.ctors}
@@ -75,6 +77,8 @@ class _Function:
         self.alias: dict[str, str] = {}
         self.members: set[str] = set()
         self.lengths: dict[str, int] = {}   # a string variable -> the most bytes it can hold
+        self.sizes = sizes
+        self.flow = LocalFlow(f, self.funs, checked, retaining)
         for n in walk(f.body):
             if isinstance(n, ir.Let) and isinstance(n.value, ir.NewString) and n.value.region == ir.PRIMITIVE_REGION:
                 self.lengths[n.name] = len(n.value.value.encode())
@@ -117,7 +121,49 @@ class _Function:
             if new is not None:
                 stmts[a:z + 1] = new
                 changed = True
+        for i, s in enumerate(stmts):
+            if isinstance(s, ir.While):
+                new = self._bounded_loop(s, b)
+                if new is not None:
+                    stmts[i] = new
+                    changed = True
         return replace(b, stmts=tuple(stmts)) if changed else b
+
+    # ------------------------------------------------------------- bounded loops
+
+    def _bounded_loop(self, loop: ir.While, b: ir.Block):
+        """A loop of K iterations, K a constant, whose body binds a value
+        made in a region block of bounded size that stays in local
+        variables: one region around the loop holds every iteration's (at
+        most K times that size), where each had a region of its own."""
+        trips = constant_trips(loop, b)
+        if not trips:
+            return None
+        chosen = []
+        for s in loop.body.stmts:
+            if (isinstance(s, ir.Let) and not s.mutable and isinstance(s.value, ir.Region)
+                    and isinstance(s.value.body.result, ir.Pack)):
+                size = self.sizes.block(s.value)
+                if size is not None and self.flow.stays_local(s.name) and not self._may_recurse(s.value):
+                    chosen.append((s, size))
+        if not chosen or trips * sum(size for _, size in chosen) > LIMIT:
+            return None
+        r = self.fresh("r")
+        ids = {id(s.value) for s, _ in chosen}
+
+        def hoist(n):
+            if isinstance(n, ir.Region) and id(n) in ids:
+                body = rename_region(n.body, n.name, r)
+                return ir.Do(body, span=n.span)
+            if isinstance(n, ir.While) and n is not loop:
+                return n  # an inner loop keeps its own regions
+            return map_children(n, hoist)
+
+        names = ", ".join(s.name for s, _ in chosen)
+        total = trips * sum(size for _, size in chosen)
+        self.remarks.append(Remark("bounded loop in one region", self.f.name,
+                                   f"'{r}' holds {names} of {trips} iterations (at most {total} bytes)"))
+        return ir.ExprStmt(ir.Region(r, ir.Block((hoist(loop),))))
 
     def _member(self, stmts, i: int, result) -> int | None:
         """The index of the drop ending member `stmts[i]`'s life, if it
