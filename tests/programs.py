@@ -8,6 +8,9 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
+from conftest import CONFORMANCE
 from diagnostics import CompileError, ProgramError, Source
 from hic import engines
 from lowering import pipeline
@@ -48,3 +51,28 @@ def run_file(path: Path, stage: str | None = None, engine: str | None = None,
 def expected_status(hi: Path) -> int:
     status = hi.with_suffix(".status")
     return int(status.read_text().strip()) if status.exists() else 0
+
+
+# LANGUAGE.md 1.8's conformance programs that do not pass yet. Every harness
+# that runs them marks them as *strict* expected failures where they fail, so
+# that the run fails (XPASS) the moment one starts to pass and the mark must
+# go. `NOT_YET` programs are rejected by the checker today, so they fail
+# everywhere; `LEAKS_YET` programs print the right output but leak, so they
+# fail only where a test counts the regions left over.
+NOT_YET = {
+    "strings_more": "LANGUAGE.md 1.8: substr, chr and the ordering of strings are not implemented yet",
+    "covariance": "LANGUAGE.md 1.8: covariance of read-only views is not implemented yet",
+}
+LEAKS_YET = {
+    "cycles": "LANGUAGE.md 1.8: cycles are not collected yet (the space-safety issue)",
+}
+
+
+def not_yet(path: Path, counts_leaks: bool = False) -> tuple:
+    """The strict expected-failure mark for `path`, if it is one of
+    LANGUAGE.md 1.8's programs not passing yet in a test that checks its
+    output (and, with `counts_leaks`, its leaked regions); else none."""
+    if path.parent.resolve() != CONFORMANCE.resolve():
+        return ()
+    reason = NOT_YET.get(path.stem) or (LEAKS_YET.get(path.stem) if counts_leaks else None)
+    return (pytest.mark.xfail(strict=True, reason=reason),) if reason else ()

@@ -29,6 +29,7 @@ from hilang.checker import check
 from hilang.checker.operators import OPERATORS
 from hilang.parser import parse
 from hilang.summary import walk
+from programs import not_yet
 
 
 def program(text: str) -> str:
@@ -54,7 +55,11 @@ def _conformance() -> list[Path]:
     return sorted(CONFORMANCE.glob("*.hi"))
 
 
-@pytest.mark.parametrize("path", _conformance(), ids=lambda p: p.stem)
+def _conformance_cases() -> list:
+    return [pytest.param(p, marks=not_yet(p), id=p.stem) for p in _conformance()]
+
+
+@pytest.mark.parametrize("path", _conformance_cases())
 def test_conformance_program(path: Path):
     source = Source.read(str(path))
     err = path.with_suffix(".err")
@@ -826,22 +831,20 @@ def _types_of(prog: ast.Program, fun: str) -> dict[str, types.Type]:
     return {n.name: n.value.ty for n in walk(decl.body) if isinstance(n, ast.Let)}
 
 
-def test_every_expression_gets_a_resolved_type():
-    for path in _conformance():
-        if path.with_suffix(".err").exists():
-            continue
-        prog = check(parse(Source.read(str(path))))
-        for fun in prog.funs:
-            generic = any(isinstance(n, ast.TypeVarRef) for n in walk(fun))
-            for node in walk(fun.body):
-                if isinstance(node, ast.EXPR_TYPES):
-                    assert isinstance(node.ty, types.Type), (path.name, node)
-                    assert generic or types.is_ground(node.ty), (path.name, node)
-                if isinstance(node, ast.Call):
-                    assert node.builtin == (node.func in {"print", "len", "push", "pop", "array", "map",
-                                                          "insert", "get", "contains", "remove", "keys",
-                                                          "str", "int", "sqrt", "float", "trunc", "u8", "s64"})
-                    assert all(generic or types.is_ground(t) for t in node.type_args.values())
+@pytest.mark.parametrize("path", [c for c in _conformance_cases() if not c.values[0].with_suffix(".err").exists()])
+def test_every_expression_gets_a_resolved_type(path: Path):
+    prog = check(parse(Source.read(str(path))))
+    for fun in prog.funs:
+        generic = any(isinstance(n, ast.TypeVarRef) for n in walk(fun))
+        for node in walk(fun.body):
+            if isinstance(node, ast.EXPR_TYPES):
+                assert isinstance(node.ty, types.Type), (path.name, node)
+                assert generic or types.is_ground(node.ty), (path.name, node)
+            if isinstance(node, ast.Call):
+                assert node.builtin == (node.func in {"print", "len", "push", "pop", "array", "map",
+                                                      "insert", "get", "contains", "remove", "keys",
+                                                      "str", "int", "sqrt", "float", "trunc", "u8", "s64"})
+                assert all(generic or types.is_ground(t) for t in node.type_args.values())
 
 
 def test_inferred_types_and_viewpoints():
