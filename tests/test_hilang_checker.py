@@ -471,7 +471,7 @@ CASES = [
          ("xs == xs", "len(xs) == len(xs)")),
     Case("less-on-bool", """
         fun main() { print(true < false); }
-        """, "1:20", "operator '<' needs S64, U8 or F64 operands, found Bool", ("true < false", "1 < 2")),
+        """, "1:20", "operator '<' needs S64, U8, F64 or String operands, found Bool", ("true < false", "1 < 2")),
     Case("remainder-on-f64", """
         fun main() { print(7.0 % 2.0); }
         """, "1:20", "operator '%' needs S64 or U8 operands, found F64", ("7.0 % 2.0", "7 % 2")),
@@ -606,6 +606,15 @@ CASES = [
     Case("s64-argument", """
         fun main() { print(s64(2)); }
         """, "1:24", "expected U8, found S64 (argument 1 of 's64')", ("s64(2)", "s64(2u8)")),
+    Case("substr-bounds", """
+        fun main() { print(substr("abc", 1u8, 2)); }
+        """, "1:34", "expected S64, found U8 (argument 2 of 'substr')", ("1u8", "1")),
+    Case("substr-arity", """
+        fun main() { print(substr("abc", 1)); }
+        """, "1:20", "'substr' takes 3 arguments, found 2", ('1)', '1, 2)')),
+    Case("chr-argument", """
+        fun main() { print(chr(65)); }
+        """, "1:24", "expected U8, found S64 (argument 1 of 'chr')", ("chr(65)", "chr(65u8)")),
     Case("builtin-arity", """
         fun f(xs: mut Array S64) { push(xs); }
         """, "1:28", "'push' takes 2 arguments, found 1", ("push(xs)", "push(xs, 1)")),
@@ -843,7 +852,8 @@ def test_every_expression_gets_a_resolved_type(path: Path):
             if isinstance(node, ast.Call):
                 assert node.builtin == (node.func in {"print", "len", "push", "pop", "array", "map",
                                                       "insert", "get", "contains", "remove", "keys",
-                                                      "str", "int", "sqrt", "float", "trunc", "u8", "s64"})
+                                                      "str", "int", "sqrt", "float", "trunc", "u8", "s64",
+                                                      "substr", "chr"})
                 assert all(generic or types.is_ground(t) for t in node.type_args.values())
 
 

@@ -111,7 +111,11 @@ def test_one_region_per_allocation_and_no_leak(path):
     hilang, lolang = outcomes(path)
     stats = lolang.stats
     assert stats["allocs"] == hilang.stats["allocs"]
-    assert stats["regions_created"] == stats["allocs"] + engine_regions(lowered(path), _args(path))
+    regions = stats["regions_created"] - engine_regions(lowered(path), _args(path))
+    # An allocating built-in that fails (`substr` out of range, a negative
+    # `array` size) has opened its object's region already: one more.
+    failed_allocating = 1 if lolang.status == 101 else 0
+    assert stats["allocs"] <= regions <= stats["allocs"] + failed_allocating
     if lolang.status == 0:
         assert stats["regions_leaked"] == 0
         assert stats["regions_freed"] == stats["regions_created"]

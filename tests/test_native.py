@@ -31,6 +31,7 @@ from lolang.codegen import native
 from lolang.parser import parse
 from lowering import pipeline
 from programs import not_yet
+from test_lolang_interpreter import ERRORS as LOLANG_ERRORS
 
 LOLANG_PROGRAMS = sorted((ROOT / "tests" / "lolang_programs").glob("*.lo"))
 # The figures native code and the lolang interpreter must agree on (and, in
@@ -227,6 +228,14 @@ def test_division_wraps_and_a_zero_divisor_is_an_error():
         b"9223372036854775807 -9223372036854775808 -9223372036854775808 44 255",
     ]
     assert got.stderr_line == "runtime error: division by zero at 2:36"
+
+
+@pytest.mark.parametrize("stmt,line", LOLANG_ERRORS)
+def test_every_runtime_error_reads_as_in_the_interpreter(stmt, line):
+    """Each kind of runtime error the C runtime words (runtime/errors.c),
+    against diagnostics/errors.py's text that the interpreters print."""
+    got = assert_same(parse(Source("error.lo", f"fun main() {{\n    print(1);\n    region q {{\n        {stmt}\n    }};\n}}\n")))
+    assert (got.stdout, got.stderr_line, got.status) == (b"1\n", f"runtime error: {line}", 101)
 
 
 # (a * b + c) where a * b rounds to 1.0 exactly: 0 unfused, 2^-54 fused.

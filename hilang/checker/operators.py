@@ -3,7 +3,7 @@
 Guarantees:
 * `OPERATORS` is the one table of which operand types each operator takes
   and what it gives: `==`/`!=` on S64, U8, F64, Bool and String; ordering on
-  S64, U8 and F64; `+ - * /` on S64, U8 and F64; `%` on S64 and U8; `++` on
+  S64, U8, F64 and String (LANGUAGE.md 1.8: by bytes, unsigned); `+ - * /` on S64, U8 and F64; `%` on S64 and U8; `++` on
   String; `&&`/`||`/`!` on Bool; unary `-` on S64, U8 and F64. Both operands
   of a binary operator have the same type (no implicit conversions).
 * A wrong operand is reported at its own start ("the expression whose
@@ -23,6 +23,7 @@ from hilang.types import BOOL, F64, S64, STRING, U8, Type
 NUMERIC = (S64, U8, F64)
 INTEGRAL = (S64, U8)
 EQUATABLE = (S64, U8, F64, BOOL, STRING)
+ORDERED = (S64, U8, F64, STRING)
 
 # op -> (operand types, result type or None for "the operands' type")
 OPERATORS: dict[str, tuple[tuple[Type, ...], Type | None]] = {
@@ -34,10 +35,10 @@ OPERATORS: dict[str, tuple[tuple[Type, ...], Type | None]] = {
     "++": ((STRING,), None),
     "==": (EQUATABLE, BOOL),
     "!=": (EQUATABLE, BOOL),
-    "<": (NUMERIC, BOOL),
-    "<=": (NUMERIC, BOOL),
-    ">": (NUMERIC, BOOL),
-    ">=": (NUMERIC, BOOL),
+    "<": (ORDERED, BOOL),
+    "<=": (ORDERED, BOOL),
+    ">": (ORDERED, BOOL),
+    ">=": (ORDERED, BOOL),
     "&&": ((BOOL,), BOOL),
     "||": ((BOOL,), BOOL),
 }
