@@ -14,7 +14,7 @@ from collections import Counter
 from lolang import ir
 
 # Built-ins that create an object (docs/lolang.md §9).
-ALLOCATING_BUILTINS = frozenset({"array", "keys", "concat", "str"})
+ALLOCATING_BUILTINS = frozenset({"array", "keys", "concat", "str", "substr", "chr"})
 
 
 def walk(node):
