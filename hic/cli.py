@@ -205,11 +205,15 @@ def _check_pass_names(path: str, disabled: frozenset[str]) -> None:
         raise UsageError(f"--no-pass {name}: no such pass; {listed}")
 
 
+def checks_end(path: str) -> str:
+    """The last stage that can reject the user's program: `mono` for hilang
+    (instantiating a generic function checks it at the copy's types, which
+    can find errors the generic check cannot); for lolang, its own check."""
+    return "lo" if path.endswith(".lo") else "mono"
+
+
 def _check(source: Source, options: pipeline.Options) -> int:
-    # Through `mono`: instantiating a generic function checks it at the
-    # instance's types, which can find errors the generic check cannot.
-    until = "lo" if source.name.endswith(".lo") else "mono"
-    pipeline.run_pipeline(source, options, until=until)
+    pipeline.run_pipeline(source, options, until=checks_end(source.name))
     print(f"{source.name}: ok")
     return EXIT_OK
 
@@ -223,6 +227,10 @@ def _run(source: Source, options: pipeline.Options, args) -> int:
         # No further than the engine's last stage: `--engine hilang` does
         # not lower, `--engine lolang` does not generate code.
         until = pipeline.last_stage_run_by(source.name, options, args.engine)
+    if until is not None:
+        # A program that any stage rejects is not run, even at an earlier
+        # stage (`--stage typed` of a program whose generic copy is wrong).
+        until = names[max(names.index(until), names.index(checks_end(source.name)))]
     artifacts = pipeline.run_pipeline(source, options, until=until)
     artifact = engines.choose(artifacts, args.engine, args.stage)
     if artifact is None:

@@ -60,7 +60,6 @@ def expected_status(hi: Path) -> int:
 # everywhere; `LEAKS_YET` programs print the right output but leak, so they
 # fail only where a test counts the regions left over.
 NOT_YET = {
-    "covariance": "LANGUAGE.md 1.8: covariance of read-only views is not implemented yet",
 }
 LEAKS_YET = {
     "cycles": "LANGUAGE.md 1.8: cycles are not collected yet (the space-safety issue)",

@@ -191,3 +191,27 @@ def test_binary_garbage_gets_a_diagnostic_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert f"{path}:1:".encode() in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+LEAKING_COPY = """\
+fun lastOf(xs: Array a): a { return xs[len(xs) - 1]; }
+fun main() {
+    let rows: mut Array (mut Array S64) = [[1], [2]];
+    let last: mut Array S64 = lastOf(rows);
+    push(last, 3);
+    print(len(last));
+}
+"""
+
+
+@pytest.mark.parametrize("stage", ["typed", "mono"])
+def test_a_program_a_later_stage_rejects_is_not_run(tmp_path, stage):
+    """The typed stage accepts the generic `lastOf`; its copy for
+    `a = mut Array S64` is rejected at `mono`. No stage of it runs."""
+    result = hic("run", str(write(tmp_path, "last.hi", LEAKING_COPY)), "--stage", stage)
+    assert (result.returncode, result.stdout) == (1, b"")
+    err = result.stderr.decode()
+    assert "last.hi:1:30: error: cannot return 'xs[...]' from 'lastOf'" in err
+    assert "write 'mut Array a' to allow it" in err
+    assert "note: in 'lastOf' with a = mut Array S64, as called at 4:31" in err
+    assert "__" not in err

@@ -280,14 +280,30 @@ CASES = [
             push(ys, 1);
         }
         """, "3:5", "('ys' is declared {r}; write 'mut Array S64' to allow it)", ("ys: Array", "ys: mut Array")),
-    Case("element-caps-are-invariant", """
-        fun rows(xs: Array (Array S64)): S64 { return len(xs); }
+    Case("element-caps-are-invariant-under-write", """
+        fun rows(xs: Array{rw} (Array S64)): S64 { return len(xs); }
         fun main() {
             let r: mut Array (mut Array S64) = [];
             print(rows(r));
         }
-        """, "4:16", "the capabilities of elements and type arguments must match exactly",
-         ("xs: Array (Array S64)", "xs: Array (mut Array S64)")),
+        """, "4:16", "the capabilities of elements and type arguments must match exactly, "
+                     "except that a read-only container accepts elements with more",
+         ("xs: Array{rw} (Array S64)", "xs: Array (Array S64)")),
+    Case("read-only-view-cannot-promise-more", """
+        fun rows(xs: Array (mut Array S64)): S64 { return len(xs); }
+        fun main() {
+            let r: mut Array (Array S64) = [];
+            print(rows(r));
+        }
+        """, "4:16", "type mismatch: expected Array{r} (Array{rwa} S64), found Array{rwa} (Array{r} S64)",
+         ("r: mut Array (Array S64)", "r: mut Array (mut Array S64)")),
+    Case("map-values-are-invariant-under-write", """
+        fun count(m: mut Map String (Array S64)): S64 { return len(m); }
+        fun main() {
+            let m: mut Map String (mut Array S64) = map();
+            print(count(m));
+        }
+        """, "4:17", "must match exactly", ("m: mut Map String (Array", "m: Map String (Array")),
     Case("assign-weaker-value", """
         fun f(xs: Array S64) {
             var a = [1];
@@ -689,6 +705,22 @@ ACCEPTED = {
             let row = grid[0];
             push(row, 4);
             print(rows(grid));
+        }
+        """,
+    "read-only-views-are-covariant": """
+        data Box = { rows: Array (Array S64) }
+        fun total(g: Array (Array S64)): S64 { return len(g); }
+        fun count(m: Map String (Array (Array S64))): S64 { return len(m); }
+        fun deep(g: Array (Array (Array S64))): S64 { return len(g); }
+        fun main() {
+            let g: mut Array (mut Array S64) = [[1]];
+            let m: mut Map String (mut Array (mut Array S64)) = map();
+            let d: mut Array (Array (mut Array S64)) = [];
+            let ro: Array (Array S64) = g;
+            let b = Box { rows = g };
+            let kept: mut Array (Array (Array S64)) = [];
+            push(kept, g);
+            print(total(g), count(m), deep(d), len(ro), len(b.rows), len(kept));
         }
         """,
     "rw-pop-gives-rw-element": """

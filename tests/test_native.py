@@ -30,7 +30,7 @@ from lolang import interpreter
 from lolang.codegen import native
 from lolang.parser import parse
 from lowering import pipeline
-from programs import not_yet
+from programs import not_yet, run_file
 from test_lolang_interpreter import ERRORS as LOLANG_ERRORS
 
 LOLANG_PROGRAMS = sorted((ROOT / "tests" / "lolang_programs").glob("*.lo"))
@@ -236,6 +236,44 @@ def test_every_runtime_error_reads_as_in_the_interpreter(stmt, line):
     against diagnostics/errors.py's text that the interpreters print."""
     got = assert_same(parse(Source("error.lo", f"fun main() {{\n    print(1);\n    region q {{\n        {stmt}\n    }};\n}}\n")))
     assert (got.stdout, got.stderr_line, got.status) == (b"1\n", f"runtime error: {line}", 101)
+
+
+# LANGUAGE.md 1.8: mutable rows passed, stored, inserted and pushed where
+# read-only views of read-only rows are expected, and a generic function
+# instantiated through such a view.
+COVARIANT = """
+data Box = { rows: Array (Array S64) }
+fun total(g: Array (Array S64)): S64 { var t = 0; for r in g { for x in r { t = t + x; } } return t; }
+fun count(m: Map String (Array (Array S64))): S64 {
+    var c = 0;
+    for k in m { match get(m, k) { Some(v) => { c = c + total(v); } None => {} } }
+    return c;
+}
+fun deep(g: Array (Array (Array S64))): S64 { return len(g); }
+fun pick(xs: Array a, i: S64): a { return xs[i]; }
+fun main() {
+    let g: mut Array (mut Array S64) = [[1, 2], [3]];
+    let m: mut Map String (mut Array (mut Array S64)) = map();
+    insert(m, "g", g);
+    let d: mut Array (Array (mut Array S64)) = [g];
+    let ro: Array (Array S64) = g;
+    let b = Box { rows = g };
+    let kept: mut Array (Array (Array S64)) = [];
+    push(kept, g);
+    push(g[1], 4);
+    let row = pick(g, 0);
+    print(total(g), count(m), deep(d), len(ro), total(b.rows), len(kept), len(row));
+}
+"""
+
+
+def test_read_only_views_are_covariant_on_every_engine(tmp_path):
+    got = assert_same(lowered("covariant.hi", text=COVARIANT))
+    assert got.stdout == b"10 10 1 2 10 1 2\n"
+    assert got.stats["regions_leaked"] == 0
+    source = tmp_path / "covariant.hi"
+    source.write_text(COVARIANT)
+    assert run_file(source, stage="mono", engine="hilang").stdout == got.stdout
 
 
 # (a * b + c) where a * b rounds to 1.0 exactly: 0 unfused, 2^-54 fused.

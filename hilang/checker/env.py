@@ -61,6 +61,13 @@ class FunSig:
     tvars: tuple[str, ...]
     decl: ast.FunDecl | None = None
 
+    @property
+    def shown(self) -> str:
+        """The name messages use: a monomorphized copy is called by the
+        name of the generic function the user wrote (`FunDecl.instance`)."""
+        instance = self.decl.instance if self.decl is not None else None
+        return instance.generic.name if instance is not None else self.name
+
 
 @dataclass
 class ProgramEnv:
