@@ -15,19 +15,21 @@ from lowering.pipeline import Artifact
 ENGINE_NAMES = ("hilang", "lolang", "native")
 
 
-def _hilang(program, out, args):
+def _hilang(program, out, args, checked=None):
     from hilang.interpreter import run
 
     return run(program, out, args)
 
 
-def _lolang(program, out, args):
+def _lolang(program, out, args, checked=None):
+    """`checked`: the checker's result for `program`, when the pipeline
+    has it (else the interpreter checks the program itself)."""
     from lolang.interpreter import run
 
-    return run(program, out, args)
+    return run(program, out, args, checked=checked)
 
 
-def _native(program, out, args):
+def _native(program, out, args, checked=None):
     from lolang.codegen.native import run
 
     return run(program, out, args)
@@ -53,7 +55,7 @@ def execute(engine: str, artifact: Artifact, args: list[str]) -> tuple[int, dict
     try:
         # Engines walk the program recursively before running it (the lolang
         # interpreter re-checks it), so they too get a deep stack.
-        stats = run_with_deep_stack(lambda: RUNNERS[engine](artifact.program, out, list(args)))
+        stats = run_with_deep_stack(lambda: RUNNERS[engine](artifact.program, out, list(args), artifact.checked))
         status = 0
     except ProgramError as error:
         stats = getattr(error, "stats", None) or {}

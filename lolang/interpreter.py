@@ -27,20 +27,22 @@ from typing import BinaryIO
 from diagnostics import CompileError, CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
 from lolang import checker, ir
+from lolang.checker import CheckResult
 from lolang.interp.compiler import FunctionCompiler, ProgramTables
 from lolang.interp.exprs import compile_expr
 from lolang.interp.machine import Escape, Machine
 from lolang.interp.stmts import compile_stmt
 
 
-def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", types: dict | None = None) -> dict:
-    """Run `program`. `types` (id(expression) -> type, as `checker.check`
-    records them) skips the checking: tests use it to run a program the
-    checker would reject and watch the region model catch it."""
-    if types is None:
-        types = {}
+def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", checked: CheckResult | None = None) -> dict:
+    """Run `program`. `checked` is what the checker learnt of it (the
+    pipeline keeps it beside each stage's program); without it the program
+    is checked here. Tests pass the result of checking a *different*
+    program to run one the checker would reject and watch the region
+    model catch it."""
+    if checked is None:
         try:
-            checker.check(program, types)
+            checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"the lolang interpreter was given a program the checker rejects: {error}") from None
     m = Machine(out)
@@ -48,7 +50,7 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", types
     def go() -> None:
         tables = ProgramTables(program)
         for fun in program.funs:
-            m.funs[fun.name] = compile_function(m, tables, types, fun)
+            m.funs[fun.name] = compile_function(m, tables, checked, fun)
         main = tables.funs["main"]
         argv = [_main_args(m, main.params[0].type, args)] if main.params else []
         m.depth = 1
@@ -74,11 +76,11 @@ def _stats(m: Machine, stage: str) -> dict:
     return {"engine": "lolang", "stage": stage, **m.table.stats()}
 
 
-def compile_function(m: Machine, tables: ProgramTables, types: dict, fun: ir.FunDecl):
+def compile_function(m: Machine, tables: ProgramTables, checked: CheckResult, fun: ir.FunDecl):
     """`fun` as a Python function `(region ids, arguments) -> result`."""
-    k = FunctionCompiler(m, tables, types)
-    for region in fun.regions:
-        k.bind(region.name, region=True)
+    k = FunctionCompiler(m, tables, checked)
+    for region, uid in zip(fun.regions, checked.region_params(fun)):
+        k.bind_region(region.name, uid)
     for param in fun.params:
         k.bind(param.name)
     k.push()

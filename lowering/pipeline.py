@@ -34,6 +34,9 @@ class Stage:
     engine: str | None = None
     optimization: bool = False
     min_level: int = 0
+    # `run(program, checked)`: the stage reads the checker's result for its
+    # input (`lolang.checker.CheckResult`) rather than checking it again.
+    takes_checked: bool = False
 
     @property
     def pass_name(self) -> str | None:
@@ -44,10 +47,14 @@ class Stage:
 
 @dataclass
 class Artifact:
-    """What a stage produced, kept for dumping and running."""
+    """What a stage produced, kept for dumping and running: the program;
+    for a lolang stage, the checker's result for it (`checked`, valid for
+    this very program object); for a pass, what it changed (`remarks`)."""
 
     stage: Stage
     program: Any
+    checked: Any = None
+    remarks: Any = None
 
 
 @dataclass
@@ -104,8 +111,8 @@ def parse_file(source: Source):
         from lolang.parser import parse
 
         program = run_with_deep_stack(lambda: parse(source))
-        run_with_deep_stack(lambda: check(program))
-        return Artifact(Stage("lo", LOLANG, lambda p: p, engine="lolang"), program)
+        checked = run_with_deep_stack(lambda: check(program))
+        return Artifact(Stage("lo", LOLANG, lambda p: p, engine="lolang"), program, checked)
     from hilang.parser import parse
 
     return Artifact(Stage("ast", HILANG, lambda p: p), parse(source))
@@ -143,31 +150,49 @@ def run_pipeline(source: Source, options: Options, until: str | None = None) -> 
     if until == artifacts[0].stage.name:
         return artifacts
     for stage in active_stages(source.name, options):
-        program = _run_stage(stage, artifacts[-1].program)
-        artifacts.append(Artifact(stage, program))
+        artifacts.append(_run_stage(stage, artifacts[-1]))
         if stage.name == until:
             break
     return artifacts
 
 
-def _run_stage(stage: Stage, program):
+def _run_stage(stage: Stage, previous: Artifact) -> Artifact:
     # Every stage walks trees recursively; a 20,000-deep program must reach
     # no Python limit in any of them, so the loop gives each a deep stack.
+    def run():
+        if stage.takes_checked:
+            return stage.run(previous.program, previous.checked)
+        return stage.run(previous.program)
+
     try:
-        result = run_with_deep_stack(lambda: stage.run(program))
+        result = run_with_deep_stack(run)
+        remarks = None
+        if isinstance(result, PassResult):
+            result, remarks = result.program, result.remarks
+        checked = None
         if stage.language == LOLANG:
-            run_with_deep_stack(lambda: _check_lolang(stage, result))
-        return result
+            checked = run_with_deep_stack(lambda: _check_lolang(stage, result))
+        return Artifact(stage, result, checked, remarks)
     except CompilerBug as bug:
         raise bug.with_stage(stage.name) from None
     except RecursionError as exc:
         raise CompilerBug(f"recursion too deep: {exc}", stage.name) from exc
 
 
-def _check_lolang(stage: Stage, program) -> None:
+@dataclass
+class PassResult:
+    """What an optimization pass returns: the new program, and what it
+    changed (`remarks`, a list the pass defines; `--dump` shows it, tests
+    read it)."""
+
+    program: Any
+    remarks: list = field(default_factory=list)
+
+
+def _check_lolang(stage: Stage, program):
     from lolang.checker import check
 
     try:
-        check(program)
+        return check(program)
     except CompileError as err:
         raise CompilerBug(f"the lolang checker rejects the output of '{stage.name}': {err}", stage.name) from err

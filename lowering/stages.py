@@ -17,15 +17,15 @@ def _lower(program):
     return lower(program)
 
 
-def _compile_llvm(program):
+def _compile_llvm(program, checked):
     from lolang.codegen.native import compile
 
-    return compile(program)
+    return compile(program, checked=checked)
 
 
 def stages() -> list[Stage]:
     return [
         Stage("lo", LOLANG, _lower, engine="lolang"),
         # Optimization passes go here, before code generation.
-        Stage("llvm", "llvm", _compile_llvm, engine="native"),
+        Stage("llvm", "llvm", _compile_llvm, engine="native", takes_checked=True),
     ]

@@ -42,7 +42,7 @@ def run_file(path: Path, stage: str | None = None, engine: str | None = None,
     assert artifact is not None, f"no engine runs stage {stage} of {path}"
     out = io.BytesIO()
     try:
-        stats = engines.RUNNERS[engine or artifact.stage.engine](artifact.program, out, list(args))
+        stats = engines.RUNNERS[engine or artifact.stage.engine](artifact.program, out, list(args), artifact.checked)
     except ProgramError as error:
         return Outcome(out.getvalue(), error.line(), 101, getattr(error, "stats", None) or {})
     return Outcome(out.getvalue(), "", 0, stats)

@@ -100,15 +100,14 @@ def test_a_stale_region_id_is_caught():
     (p consumed, then unpacked); run unchecked, `drop c` frees the region
     and the unpack of `p` finds its id dead."""
     program = _parse(GOOD)
-    types: dict = {}
-    checker.check(program, types)
+    checked = checker.check(program)
     main = program.funs[0]
     let_c = main.body.stmts[1]
     assert isinstance(let_c.value, ir.Copy)
     bad_body = replace(main.body, stmts=(main.body.stmts[0], replace(let_c, value=let_c.value.value), *main.body.stmts[2:]))
     bad = replace(program, decls=(replace(main, body=bad_body),))
     with pytest.raises(CompilerBug, match="freed|stale"):
-        _run(bad, types=types)
+        _run(bad, checked=checked)
 
 
 def test_reading_an_object_of_a_dead_region_is_caught():
@@ -123,8 +122,7 @@ fun main() {
 }
 """
     program = _parse(good)
-    types: dict = {}
-    checker.check(program, types)
+    checked = checker.check(program)
     main = program.funs[0]
     region_stmt = main.body.stmts[0]
     let_s, print_s = region_stmt.expr.body.stmts
@@ -133,10 +131,11 @@ fun main() {
         ir.Let("s", None, replace(region_stmt.expr, body=ir.Block((), let_s.value))),
         print_s,
     ))
-    types[id(bad_body.stmts[0].value)] = types[id(let_s.value)]
+    checked.types[id(bad_body.stmts[0].value)] = checked.types[id(let_s.value)]
+    checked.binders[id(bad_body.stmts[0].value)] = checked.binders[id(region_stmt.expr)]
     bad = replace(program, decls=(replace(main, body=bad_body),))
     with pytest.raises(CompilerBug, match="freed|stale"):
-        _run(bad, types=types)
+        _run(bad, checked=checked)
 
 
 def test_a_program_the_checker_rejects_is_a_compiler_bug():

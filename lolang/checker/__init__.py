@@ -22,31 +22,35 @@ from diagnostics import CompileError, Diagnostic
 from lolang import ir
 from lolang.checker import blocks, decls
 from lolang.checker.context import CheckContext, ProgramInfo, Reject
+from lolang.checker.result import CheckResult
 from lolang.checker.types import expect, resolve
 
 
-def check(program: ir.Program, types: dict | None = None) -> None:
-    """Check `program`; when `types` is a dict, also record in it the type
-    of every expression, keyed by `id(expression)` (regions as the
-    checker's uids)."""
+def check(program: ir.Program) -> CheckResult:
+    """Check `program`; return what was learnt of it (every expression's
+    type, every region binder's uid: `CheckResult`)."""
     errors: list[Diagnostic] = []
+    result = CheckResult(program)
     info = decls.collect(program, errors)
     for fun in program.funs:
         try:
-            check_function(info, fun, types)
+            check_function(info, fun, result)
         except Reject as error:
             errors.append(Diagnostic(error.span, error.message))
     if errors:
         raise CompileError(errors)
+    return result
 
 
-def check_function(info: ProgramInfo, fun: ir.FunDecl, types: dict | None = None) -> None:
-    cx = CheckContext(info, fun, types)
+def check_function(info: ProgramInfo, fun: ir.FunDecl, result: CheckResult) -> None:
+    cx = CheckContext(info, fun, result)
+    uids = []
     for param in fun.regions:
         note = f"region parameter '{param.name}: {param.caps}' of '{fun.name}'" if param.caps else (
             f"region parameter '{param.name}' of '{fun.name}' declares none"
         )
-        cx.new_region(param.name, param.caps, "param", note)
+        uids.append(cx.new_region(param.name, param.caps, "param", note).uid)
+    result.params[fun.name] = tuple(uids)
     params = [cx.declare(p.name, resolve(cx, p.type, p.span), False, p.span) for p in fun.params]
     cx.ret = resolve(cx, fun.ret, fun.span)
     value = blocks.block(cx, fun.body)
@@ -70,4 +74,4 @@ def check_function(info: ProgramInfo, fun: ir.FunDecl, types: dict | None = None
             )
 
 
-__all__ = ["check"]
+__all__ = ["check", "CheckResult"]

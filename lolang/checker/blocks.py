@@ -18,6 +18,7 @@ from lolang.checker.types import NEVER, UNIT_VAL, Checked, mentions, norm, pack_
 def _region(cx: CheckContext, e: ir.Region, use) -> Checked:
     cx.push()
     info = cx.new_region(e.name, ir.ALL_CAPS, "block", f"opened at {at(e.span)}")
+    cx.result.binders[id(e)] = info.uid
     v = block(cx, e.body)
     v = _no_escape(cx, v, info.uid, f"the block of region '{e.name}' (opened at {at(e.span)})", e.body)
     cx.flow.spent.discard(info.uid)
@@ -39,6 +40,7 @@ def _unpack(cx: CheckContext, e: ir.Unpack, use) -> Checked:
         cx.flow.lent[v.var.key] = e.span
     cx.push()
     info = cx.new_region(e.region, pack.caps, "unpack", f"unpacked at {at(e.span)} from a 'Pack{{{pack.caps}}}'")
+    cx.result.binders[id(e)] = info.uid
     cx.declare(e.var, ir.RefType(pack.obj, info.uid), False, e.span)
     result = block(cx, e.body)
     result = _no_escape(cx, result, info.uid, f"the 'unpack' block of region '{e.region}' (at {at(e.span)})", e.body)

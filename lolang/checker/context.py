@@ -86,11 +86,12 @@ class Loop:
 class CheckContext:
     """The state of checking one function (see the module docstring)."""
 
-    def __init__(self, program: "ProgramInfo", fun: ir.FunDecl, types: dict | None = None):
+    def __init__(self, program: "ProgramInfo", fun: ir.FunDecl, result):
         self.program = program
-        # id(expression) -> its type, when the caller asked for them
-        # (the interpreter picks S64, U8 or F64 arithmetic by them).
-        self.types = types
+        # What the checker learns (`result.CheckResult`): every
+        # expression's type, every region binder's uid.
+        self.result = result
+        self.types = result.types
         self.fun = fun
         self.scopes: list[Scope] = [Scope()]
         self.flow = Flow()

@@ -27,8 +27,7 @@ def check(cx: CheckContext, e, use: Consumed | None = None) -> Checked:
     if rule is None:
         raise Reject(e.span, f"not an expression: {type(e).__name__}")
     v = rule(cx, e, use)
-    if cx.types is not None:
-        cx.types[id(e)] = v.type
+    cx.types[id(e)] = v.type
     return v
 
 

@@ -9,7 +9,6 @@ node's class (STYLE.md habit 10):
 | `types.py`       | lolang type -> LLVM type, slot layouts                      |
 | `module.py`      | the module: runtime declarations, globals, functions, entry |
 | `function.py`    | one function's state: scopes, cleanups, loops, errors       |
-| `uids.py`        | the checker's region uids, to read regions off types        |
 | `expressions.py` | literals, operators, calls, blocks                          |
 | `objects.py`     | data, strings, arrays, maps: building, reading, writing     |
 | `regions.py`     | allocation fast path, retain/release, region constructs     |

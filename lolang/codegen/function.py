@@ -8,10 +8,10 @@ mem2reg makes registers of them). A region name written in the program
 (`new[q]`, `f[q](...)`) resolves lexically to the checker's uid for it; a
 region read off a type (the region of `xs` in `push(xs, v)`) is already a
 uid, because the checker records types with uids (lolang/checker/context.py).
-Either way the uid maps to the region id, an i64 SSA value. Uids are assigned
-by `uids.assign`, which numbers regions in the order the checker does, so a
-type's uid finds the right region even where a name is shadowed (nested
-`unpack .. as s` blocks).
+Either way the uid maps to the region id, an i64 SSA value. The checker's
+result says which uid each binder (region parameter, `region` and `unpack`
+block) opens, so a type's uid finds the right region even where a name is
+shadowed (nested `unpack .. as s` blocks).
 
 Cleanups. A `region` block holds one reference and an owned `unpack` one;
 both are released whenever control leaves the block: its end, or a
@@ -42,12 +42,12 @@ class Loop:
 class FunctionEmitter:
     """One function being compiled (`module_cx` is the module's context)."""
 
-    def __init__(self, module_cx, decl: ir.FunDecl, func: ll.Function, uids: dict[int, str]):
+    def __init__(self, module_cx, decl: ir.FunDecl, func: ll.Function):
         self.module_cx = module_cx
         self.decl = decl
         self.func = func
-        self.uids = uids
-        self.types = module_cx.types
+        self.checked = module_cx.checked
+        self.types = module_cx.checked.types
         entry = func.append_basic_block("entry")
         self.entry = ll.IRBuilder(entry)
         body = func.append_basic_block("body")

@@ -20,7 +20,6 @@ from llvmlite import ir as ll
 
 from lolang import ir
 from lolang.codegen import types as T
-from lolang.codegen import uids
 from lolang.codegen.function import FunctionEmitter, coerce
 
 # name -> (result, parameters, does not return)
@@ -88,9 +87,9 @@ class ModuleContext:
     """What every function's code shares: the module, the checker's types,
     the declarations, and lazily declared runtime functions and constants."""
 
-    def __init__(self, program: ir.Program, types: dict, name: str):
+    def __init__(self, program: ir.Program, checked, name: str):
         self.module = ll.Module(name=name)
-        self.types = types
+        self.checked = checked
         self.datas = {d.name: d for d in program.datas}
         self.ctors: dict[str, tuple[ir.DataDecl, ir.CtorDecl, int]] = {}
         for data in program.datas:
@@ -157,10 +156,10 @@ class ModuleContext:
         return g
 
 
-def compile_program(program: ir.Program, types: dict, stage: str, name: str = "hic") -> ll.Module:
-    """`program` (checked; `types` as the checker recorded them) as an LLVM
-    module, triple and data layout not yet set."""
-    module_cx = ModuleContext(program, types, name)
+def compile_program(program: ir.Program, checked, stage: str, name: str = "hic") -> ll.Module:
+    """`program` (checked: `checked` is the checker's `CheckResult` for it)
+    as an LLVM module, triple and data layout not yet set."""
+    module_cx = ModuleContext(program, checked, name)
     for fun in program.funs:
         params = [T.I64] * len(fun.regions) + [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)
@@ -177,9 +176,8 @@ def _function(module_cx: ModuleContext, fun: ir.FunDecl) -> None:
     from lolang.codegen.statements import emit_block
 
     decl, func = module_cx.funs[fun.name]
-    params, found = uids.assign(fun)
-    fn = FunctionEmitter(module_cx, fun, func, found)
-    for region, uid, arg in zip(fun.regions, params, func.args[: len(fun.regions)]):
+    fn = FunctionEmitter(module_cx, fun, func)
+    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), func.args[: len(fun.regions)]):
         arg.name = region.name
         fn.bind_region(region.name, uid, arg)
     for param, arg in zip(fun.params, func.args[len(fun.regions):]):

@@ -104,15 +104,16 @@ def _target_machine(*, jit: bool) -> llvm.TargetMachine:
     return target.create_target_machine(opt=OPT_LEVEL, reloc="pic", codemodel="default")
 
 
-def compile(program: ir.Program, stage: str = STAGE) -> NativeModule:
-    """The `llvm` stage: a checked, verified LLVM module for `program`."""
-    types: dict = {}
+def compile(program: ir.Program, stage: str = STAGE, checked=None) -> NativeModule:
+    """The `llvm` stage: a checked, verified LLVM module for `program`
+    (`checked`, the checker's result for it, if the caller has it)."""
+    if checked is None:
+        try:
+            checked = checker.check(program)
+        except CompileError as error:
+            raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
     try:
-        checker.check(program, types)
-    except CompileError as error:
-        raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
-    try:
-        module = compile_program(program, types, stage)
+        module = compile_program(program, checked, stage)
     except CompilerBug as bug:
         raise bug.with_stage(STAGE) from None
     module.triple = llvm.get_process_triple()

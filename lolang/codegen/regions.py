@@ -176,7 +176,7 @@ def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
 
     rid = fn.b.call(fn.module_cx.runtime("hic_region_new"), [], name=e.name)
     fn.push()
-    fn.bind_region(e.name, fn.uids[id(e)], rid)
+    fn.bind_region(e.name, fn.checked.binder(e), rid)
     fn.cleanups.append(rid)
     value = emit_block(fn, e.body)
     fn.cleanups.pop()
@@ -196,7 +196,7 @@ def _unpack(fn: FunctionEmitter, e: ir.Unpack) -> ll.Value | None:
     pack = emit_expr(fn, e.pack)
     rid = pack_region(fn, pack)
     fn.push()
-    fn.bind_region(e.region, fn.uids[id(e)], rid)
+    fn.bind_region(e.region, fn.checked.binder(e), rid)
     fn.bind_var(e.var, pack_object(fn, pack))
     if owned:
         fn.cleanups.append(rid)

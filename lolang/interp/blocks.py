@@ -37,7 +37,7 @@ def block_value(k: FunctionCompiler, b: ir.Block):
 def _region(k: FunctionCompiler, e: ir.Region):
     table = k.m.table
     k.push()
-    slot = k.bind(e.name, region=True)
+    slot = k.bind_region(e.name, k.checked.binder(e))
     body = block_value(k, e.body)
     k.pop()
 
@@ -59,7 +59,7 @@ def _unpack(k: FunctionCompiler, e: ir.Unpack):
     owned = not isinstance(e.pack, (ir.Var, ir.FieldGet))
     pack = compile_expr(k, e.pack)
     k.push()
-    region_slot = k.bind(e.region, region=True)
+    region_slot = k.bind_region(e.region, k.checked.binder(e))
     var_slot = k.bind(e.var)
     body = block_value(k, e.body)
     k.pop()

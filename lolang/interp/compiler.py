@@ -37,12 +37,15 @@ class ProgramTables:
 class FunctionCompiler:
     """Compiling one function."""
 
-    def __init__(self, m: Machine, tables: ProgramTables, types: dict):
+    def __init__(self, m: Machine, tables: ProgramTables, checked):
         self.m = m
         self.tables = tables
-        self.types = types
+        # The checker's result (`lolang.checker.CheckResult`): the types of
+        # expressions, regions named by uid, and the uid each binder opens.
+        self.checked = checked
+        self.types = checked.types
         self.size = 1  # slot 0: the returned value
-        self.scopes: list[dict] = [{("r", ir.PRIMITIVE_REGION): None}]
+        self.scopes: list[dict] = [{("r", ir.PRIMITIVE_REGION): None, ("u", ir.PRIMITIVE_REGION): None}]
 
     def push(self) -> None:
         self.scopes.append({})
@@ -54,6 +57,13 @@ class FunctionCompiler:
         slot = self.size
         self.size += 1
         self.scopes[-1][("r" if region else "v", name)] = slot
+        return slot
+
+    def bind_region(self, name: str, uid: str) -> int:
+        """A region binder: the region is reached by its name in the code
+        and by its uid in the checker's types."""
+        slot = self.bind(name, region=True)
+        self.scopes[-1][("u", uid)] = slot
         return slot
 
     def slot(self, name: str, region: bool = False) -> int | None:
@@ -69,6 +79,19 @@ class FunctionCompiler:
         if slot is None:
             return lambda fr: PRIMITIVE
         return lambda fr: fr[slot]
+
+    def region_of_type(self, t):
+        """A getter of the id of the region a reference type `T @uid`
+        points into: where `pack` takes its reference, whatever region the
+        object was made in (a static object read as `T @r` packs as r, as
+        native code does)."""
+        if not isinstance(t, ir.RefType):
+            raise KeyError(f"not a reference type: {t!r}")
+        for scope in reversed(self.scopes):
+            slot = scope.get(("u", t.region), -1)
+            if slot != -1:
+                return (lambda fr: PRIMITIVE) if slot is None else (lambda fr: fr[slot])
+        raise KeyError(f"region {t.region!r} is not in scope (the program was not checked)")
 
     def type_of(self, e):
         t = self.types.get(id(e))

@@ -194,10 +194,12 @@ def _index(k: FunctionCompiler, e: ir.Index):
 def _pack(k: FunctionCompiler, e: ir.Pack):
     m, table = k.m, k.m.table
     value = compile_expr(k, e.value)
+    region = k.region_of_type(k.type_of(e.value))
 
     def pack(fr):
         obj = value(fr)
-        rid = m.live(obj.rid if type(obj) in (Arr, MapObj) else obj[0], "pack an object of")
+        m.live(obj.rid if type(obj) in (Arr, MapObj) else obj[0], "pack an object of")
+        rid = m.live(region(fr), "pack an object of")
         table.retain(rid)
         return (obj, rid)
 

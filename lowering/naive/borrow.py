@@ -29,9 +29,8 @@ from __future__ import annotations
 
 from hilang import ast
 from hilang import types as ht
-
-# Built-in arguments that are stored: function name -> argument indexes.
-STORED_ARGS = {"push": (1,), "insert": (1, 2), "array": (1,)}
+# hilang's storing built-ins store the same arguments as their lolang namesakes.
+from lolang.traverse import STORED_ARGS
 
 
 def infer(program: ast.Program) -> dict[str, tuple[bool, ...]]:

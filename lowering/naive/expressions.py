@@ -18,7 +18,7 @@ from __future__ import annotations
 from hilang import ast
 from hilang import types as ht
 from lolang import ir
-from lolang.summary import walk
+from lolang.traverse import walk
 from lowering.naive import values as V
 from lowering.naive.context import FunctionContext
 from lowering.naive.values import FIELD, OWNED, PLACE, PRIM, Lowered

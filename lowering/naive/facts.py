@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.summary import children
+from lolang.traverse import children
 
 
 @dataclass(frozen=True)

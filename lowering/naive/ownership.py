@@ -39,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from lolang import ir
-from lolang.summary import walk
+from lolang.traverse import walk
 from lowering.naive.facts import Facts
 
 Live = frozenset

@@ -20,10 +20,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
+from lolang.traverse import STORED_ARGS
 from lowering.naive.ownership import Live, RcCx, block, drops, prepend
-
-# Built-in arguments that are consumed: name -> argument indexes.
-STORED_ARGS = {"push": (1,), "insert": (1, 2), "array": (1,)}
 
 
 def expr(cx: RcCx, e: ir.Expr, live: Live, consumed: bool, pending: set[str]) -> tuple[ir.Expr, Live]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from hilang import ast
 from hilang import types as ht
 from lolang import ir
-from lolang.summary import walk
+from lolang.traverse import walk
 from lowering.naive import values as V
 from lowering.naive.context import Binding, FunctionContext
 from lowering.naive.expressions import lower_expr

@@ -1,0 +1,177 @@
+"""One generic traversal of the lolang IR, and one table of how each node
+uses its operands.
+
+Every pass, analysis and figure walks the IR the same way: `children(node)`
+lists the declarations, statements, expressions and patterns directly below
+a node in evaluation (and printing) order; `walk(node)` visits a whole
+subtree iteratively (a program may nest 20,000 levels deep);
+`map_children(node, fn)` rebuilds a node with each child replaced by
+`fn(child)`, returning the node itself when nothing changed, so a pass that
+rewrites a few nodes shares the rest of the tree (and facts keyed by
+`id(node)` stay valid for what it did not touch).
+
+Types, names, capabilities and positions are not children: a type can be as
+deep as the program (`[[[...]]]`), and walking one per node would be
+quadratic.
+
+`operands(node, signature)` says how `node` uses each child: the rules of
+docs/lolang.md §5.2 in one place, read by the checker's and the naive
+lowering's ownership rules, by code generation and by the passes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Iterator
+
+from lolang import ir
+
+# --------------------------------------------------------------------------
+# children
+
+
+def _is_node(x) -> bool:
+    cls = type(x)
+    known = _IS_NODE.get(cls)
+    if known is None:  # cached per class: walks visit every node
+        known = _IS_NODE[cls] = dataclasses.is_dataclass(cls) and not issubclass(cls, ir.TYPE_TYPES)
+    return known
+
+
+_IS_NODE: dict[type, bool] = {}
+
+_NOT_CHILDREN = frozenset({"span", "pos"})
+
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_CHILDREN)
+    for cls in (
+        ir.Program, ir.DataDecl, ir.CtorDecl, ir.FieldDecl, ir.FunDecl, ir.Param, ir.RegionParam, ir.Block,
+        ir.Arm, *ir.STMT_TYPES, *ir.EXPR_TYPES, *ir.PATTERN_TYPES,
+    )
+}
+
+
+def children(node) -> list:
+    """The nodes directly below `node`, in evaluation order."""
+    out = []
+    for name in CHILD_FIELDS.get(type(node), ()):
+        value = getattr(node, name)
+        if type(value) is tuple:
+            out.extend(x for x in value if _is_node(x))
+        elif _is_node(value):
+            out.append(value)
+    return out
+
+
+def walk(node) -> Iterator:
+    """Every node below `node` (itself included), parents before their
+    children, in evaluation order; iterative."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def map_children(node, fn: Callable):
+    """`node` with every direct child `c` replaced by `fn(c)`; `node`
+    itself when every `fn(c) is c`. `fn` may return a tuple for a child
+    held in a tuple field (a statement becoming several), which is
+    spliced in place."""
+    changes = {}
+    for name in CHILD_FIELDS.get(type(node), ()):
+        value = getattr(node, name)
+        if type(value) is tuple:
+            items, changed = [], False
+            for x in value:
+                if _is_node(x):
+                    y = fn(x)
+                    if type(y) is tuple:
+                        items.extend(y)
+                        changed = True
+                        continue
+                    changed |= y is not x
+                    items.append(y)
+                else:
+                    items.append(x)
+            if changed:
+                changes[name] = tuple(items)
+        elif _is_node(value):
+            new = fn(value)
+            if new is not value:
+                changes[name] = new
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def transform(node, fn: Callable):
+    """Rebuild `node` bottom-up: each node's children first, then `fn` on
+    the node with its new children (`fn` returns it, or a replacement).
+    Recursive: run it on a deep stack (`diagnostics.deep_stack`)."""
+    return fn(map_children(node, lambda c: transform(c, fn)))
+
+
+# --------------------------------------------------------------------------
+# how operands are used (docs/lolang.md §5.2)
+
+READ = "read"          # evaluated and only read: operands, conditions, indexes
+CONSUMED = "consumed"  # a consuming position: an owned pack moves there
+LENT = "lent"          # lent to a `&` parameter (or a `let` of a `&` type) for its scope
+PLACE = "place"        # the place an `unpack` borrows for its block (no count change)
+VALUE = "value"        # the node's own value: consumed exactly as the node is
+BLOCK = "block"        # a nested block or arm (its statements run; its value is VALUE)
+STMT = "stmt"          # a statement of a block
+PATTERN = "pattern"    # a pattern (matched, not evaluated)
+
+# Built-in arguments a built-in stores (consumes): name -> argument indexes.
+STORED_ARGS: dict[str, tuple[int, ...]] = {"push": (1,), "insert": (1, 2), "array": (1,)}
+
+
+def is_place(e) -> bool:
+    """A variable or a field read: what `unpack` borrows rather than
+    consumes, and what may be lent to a `&` parameter."""
+    return isinstance(e, (ir.Var, ir.FieldGet))
+
+
+def operands(node, signature: Callable[[str], ir.FunDecl | None] = lambda name: None) -> list[tuple[object, str]]:
+    """`(child, use)` for every direct child of `node`, in evaluation order.
+    `signature(name)` gives a called function's declaration (its parameter
+    types decide whether an argument is consumed or lent); without it a
+    call's arguments count as consumed."""
+    match node:
+        case ir.Let(_, t, value):
+            return [(value, LENT if isinstance(t, ir.BorrowType) else CONSUMED)]
+        case ir.Assign(_, value) | ir.Return(value) | ir.Drop(value):
+            return [(value, CONSUMED)] if value is not None else []
+        case ir.IndexSet(target, index, value):
+            return [(target, READ), (index, READ), (value, CONSUMED)]
+        case ir.ExprStmt(e):
+            return [(e, READ)]
+        case ir.If(cond, then, els):
+            return [(cond, READ), (then, BLOCK)] + ([(els, BLOCK if isinstance(els, ir.Block) else STMT)] if els else [])
+        case ir.While(cond, body):
+            return [(cond, READ), (body, BLOCK)]
+        case ir.Match(scrutinee, arms):
+            return [(scrutinee, READ)] + [(arm, BLOCK) for arm in arms]
+        case ir.Arm(pattern, body):
+            return [(pattern, PATTERN), (body, BLOCK)]
+        case ir.Block(stmts, result):
+            return [(s, STMT) for s in stmts] + ([(result, VALUE)] if result is not None else [])
+        case ir.IfExpr(cond, then, els):
+            return [(cond, READ), (then, VALUE), (els, VALUE)]
+        case ir.Call(func, _, args):
+            fun = signature(func)
+            if fun is None:
+                return [(a, CONSUMED) for a in args]
+            return [(a, LENT if isinstance(p.type, ir.BorrowType) else CONSUMED) for p, a in zip(fun.params, args)]
+        case ir.Builtin(name, _, args):
+            stored = STORED_ARGS.get(name, ())
+            return [(a, CONSUMED if i in stored else READ) for i, a in enumerate(args)]
+        case ir.NewData(_, _, args) | ir.NewArray(_, _, args):
+            return [(a, CONSUMED) for a in args]
+        case ir.Unpack(pack, _, _, body):
+            return [(pack, PLACE if is_place(pack) else CONSUMED), (body, BLOCK)]
+        case ir.Region(_, body) | ir.Restrict(_, _, body) | ir.Do(body):
+            return [(body, BLOCK)]
+        case ir.PCtor(_, args):
+            return [(a, PATTERN) for a in args]
+    return [(c, READ) for c in children(node)]
