@@ -23,6 +23,9 @@ from lowering import pipeline
 from runtime import RuntimeBuildError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_RUNTIME = 0, 1, 2, 3, 101
+# Output cut short (`hic run prog.hi | head -1`): the status a shell shows
+# for a Unix tool that SIGPIPE ended (128 + 13), and nothing printed.
+EXIT_CLOSED_PIPE = 141
 
 EPILOG = """\
 examples:
@@ -140,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     args.args = program_args
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return _dispatch(args, err)
+        status = _dispatch(args, err)
+        _flush_stdout(quietly=False)
+        return status
+    except BrokenPipeError:
+        return _output_closed()
     except UsageError as exc:
         parser.print_usage(sys.stderr)
         print(f"hic: error: {exc}", file=sys.stderr)
@@ -157,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hic: internal compiler error{where}: {bug}", file=sys.stderr)
         print("this is a bug in hic, not in your program; please report it", file=sys.stderr)
         return EXIT_BUG
+    except MemoryError as exc:
+        # hic itself ran out while compiling (a program's own running out is
+        # its runtime error, reported by the engine): the machine's to fix.
+        _flush_stdout()
+        detail = f": {exc}" if str(exc) else ""
+        print(f"hic: error: out of memory{detail}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # any other escape is hic's fault, never the user's
@@ -275,7 +289,7 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
     last = max([names.index(n) for n in wanted + ([stage] if stage else [])], default=len(names) - 1)
     artifacts = pipeline.run_pipeline(source, options, until=names[last])
     if wanted:
-        dump.show(artifacts, wanted, Console(highlight=False))
+        dump.show(artifacts, wanted, PipeConsole(highlight=False))
     if native:
         from lolang.codegen.native import emit_object, link_executable
 
@@ -304,8 +318,31 @@ def default_output(path: str, emit: str) -> str:
     return stem + ".o" if emit == "obj" else stem
 
 
-def _flush_stdout() -> None:
+class PipeConsole(Console):
+    """rich's Console, except that a closed stdout raises BrokenPipeError
+    (rich's own answer is `SystemExit(1)`), which `main` ends quietly."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+def _output_closed() -> int:
+    """stdout's reader has gone: end quietly, as Unix tools do. Whatever is
+    still buffered goes nowhere (Python would otherwise complain when it
+    flushes stdout at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's buffer): nothing is flushed at exit
+    return EXIT_CLOSED_PIPE
+
+
+def _flush_stdout(quietly: bool = True) -> None:
     try:
         sys.stdout.flush()
+    except BrokenPipeError:
+        if not quietly:
+            raise
     except (OSError, ValueError):
         pass

@@ -26,6 +26,8 @@ from typing import BinaryIO
 
 from diagnostics import CompileError, CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
+from diagnostics.errors import OUT_OF_MEMORY
+from diagnostics.memory import MemoryReserve
 from lolang import checker, ir
 from lolang.checker import CheckResult
 from lolang.interp.compiler import FunctionCompiler, ProgramTables
@@ -46,6 +48,7 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
         except CompileError as error:
             raise CompilerBug(f"the lolang interpreter was given a program the checker rejects: {error}") from None
     m = Machine(out)
+    reserve = MemoryReserve()
 
     def go() -> None:
         tables = ProgramTables(program)
@@ -54,7 +57,11 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
         main = tables.funs["main"]
         argv = [_main_args(m, main.params[0].type, args)] if main.params else []
         m.depth = 1
-        m.funs["main"]([], argv)
+        try:
+            m.funs["main"]([], argv)
+        except MemoryError:
+            reserve.release()  # room to unwind, count and report (diagnostics.memory)
+            raise
 
     # Python's cycle collector would walk every live frame of a deep
     # recursion again and again; the interpreter's values make no cycles
@@ -64,6 +71,10 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
     try:
         run_with_deep_stack(go)
     except ProgramError as error:
+        error.stats = _stats(m, stage)
+        raise error.with_traceback(None) from None
+    except MemoryError:
+        error = ProgramError(OUT_OF_MEMORY)
         error.stats = _stats(m, stage)
         raise error.with_traceback(None) from None
     finally:

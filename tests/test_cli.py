@@ -215,3 +215,61 @@ def test_a_program_a_later_stage_rejects_is_not_run(tmp_path, stage):
     assert "write 'mut Array a' to allow it" in err
     assert "note: in 'lastOf' with a = mut Array S64, as called at 4:31" in err
     assert "__" not in err
+
+
+# hic under an address-space limit (`ulimit -v`) set once its own modules
+# are in: the deep-stack thread's 1 GiB stack, and 120 MiB more, which the
+# program soon fills.
+UNDER_A_MEMORY_LIMIT = """
+import resource, sys
+from hic import cli
+used = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmSize:"))
+limit = used + (1 << 30) + (120 << 20)
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+ENDLESS_LIST = """\
+data L = Nil | Cons(S64, L)
+fun main() {
+    print(1);
+    var l = Nil;
+    while true { l = Cons(1, l); }
+}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["hilang", "lolang"])
+def test_running_out_of_memory_is_the_programs_runtime_error(tmp_path, engine):
+    """LANGUAGE.md 1.6: `runtime error: out of memory`, exit 101, after the
+    output printed before, as native code reports it; never a MemoryError
+    shown as hic's bug."""
+    path = write(tmp_path, "endless.hi", ENDLESS_LIST)
+    result = subprocess.run([sys.executable, "-c", UNDER_A_MEMORY_LIMIT, "run", str(path), "--engine", engine],
+                            capture_output=True, timeout=300)
+    assert (result.returncode, result.stdout) == (101, b"1\n"), result.stderr
+    assert result.stderr == b"runtime error: out of memory\n"
+
+
+ENDLESS_OUTPUT = 'fun main() { var i = 0; while true { print(i, "and some more text"); i = i + 1; } }\n'
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "{prog}", "--engine", "hilang"],
+    ["run", "{prog}", "--engine", "lolang"],
+    ["run", "{prog}", "--engine", "native"],
+    ["compile", str(EXAMPLES / "binary_trees.hi"), "--dump", "all"],
+], ids=["hilang", "lolang", "native", "dump"])
+def test_output_cut_short_ends_quietly(tmp_path, command):
+    """`hic ... | head -1`: once the reader is gone hic stops, prints
+    nothing, and exits 141 (what a shell shows for a Unix tool that
+    SIGPIPE ended), never an internal compiler error."""
+    prog = write(tmp_path, "endless.hi", ENDLESS_OUTPUT)
+    argv = [a.format(prog=prog) for a in command]
+    child = subprocess.Popen([sys.executable, "-m", "hic", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = child.stdout.readline()
+    child.stdout.close()
+    stderr = child.stderr.read()
+    assert child.wait(timeout=300) == 141
+    assert first and stderr == b""
