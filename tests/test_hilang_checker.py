@@ -415,7 +415,10 @@ CASES = [
         """, "1:26", "cannot iterate over 'n' of type S64", ("in n", "in [n]")),
     Case("iterate-over-string", """
         fun f(s: String) { for c in s { } }
-        """, "1:29", "cannot iterate over String 's'", ("in s", "in 0..len(s)")),
+        """, "1:29", "cannot iterate over 's', a String; use 'for i in 0..len(s)'", ("in s", "in 0..len(s)")),
+    Case("iterate-over-string-literal", """
+        fun main() { for c in "abc" { print(c); } }
+        """, "1:23", "cannot iterate over a String; use", ('c in "abc"', 'c in [1]')),
     Case("assign-string-byte", """
         fun f(s: String) { s[0] = 65u8; }
         """, "1:20", "strings are immutable", ("s[0] = 65u8;", "print(s[0]);")),
@@ -434,6 +437,17 @@ CASES = [
     Case("non-exhaustive-bool", """
         fun f(b: Bool) { match b { true => {} } }
         """, "1:18", "missing 'false'", ("true => {}", "true => {} false => {}")),
+    Case("empty-match-on-data", """
+        data List = Nil | Cons(S64, List)
+        fun f(l: List) { match l { } }
+        """, "2:18", "match is not exhaustive: missing 'Nil', 'Cons(_, _)'",
+         ("match l { }", "match l { Nil => {} Cons(x, rest) => {} }")),
+    Case("empty-match-on-bool", """
+        fun f(b: Bool) { match b { } }
+        """, "1:18", "match is not exhaustive: missing 'true', 'false'", ("{ }", "{ _ => {} }")),
+    Case("empty-match-on-s64", """
+        fun f(n: S64) { match n { } }
+        """, "1:17", "match is not exhaustive: it has no arm for any S64; add a '_' arm", ("{ }", "{ _ => {} }")),
     Case("non-exhaustive-int-literals", """
         fun f(n: S64) { match n { 0 => {} 1 => {} -1 => {} } }
         """, "1:17", "literal patterns never cover every S64; add a '_' arm", ("-1 => {}", "_ => {}")),

@@ -144,8 +144,9 @@ def _for_each(cx: FunContext, s: ast.ForEach, scope: Scope) -> None:
         case None:
             pass
         case _ if items == STRING:
-            cx.error(s.iterable.span, f"cannot iterate over String {describe(s.iterable)}; "
-                                      f"use 'for i in 0..len(s)' and index it")
+            named = describe(s.iterable)
+            what = "a String" if named == "this value" else f"{named}, a String"
+            cx.error(s.iterable.span, f"cannot iterate over {what}; use 'for i in 0..len(s)' and index it")
         case _:
             cx.error(s.iterable.span, f"cannot iterate over {describe(s.iterable)} of type {items}: "
                                       f"only Array and Map can be iterated")
@@ -189,7 +190,9 @@ def _exhaustive(cx: FunContext, s: ast.Match, ty: Type) -> None:
     if unsolved(ty) or has_error(ty):
         return  # reported as a type that cannot be inferred
     missing = missing_patterns([arm.pattern for arm in s.arms], ty, cx.env)
-    if missing == ["_"]:
+    if missing == ["_"] and not s.arms:
+        cx.error(s.span, f"match is not exhaustive: it has no arm for any {ty}; add a '_' arm")
+    elif missing == ["_"]:
         cx.error(s.span, f"match is not exhaustive: literal patterns never cover every {ty}; add a '_' arm")
     elif missing:
         shown = ", ".join(f"'{m}'" for m in missing)
