@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stage", metavar="STAGE",
                      help="which stage's program to run (default: the last one the engine runs)")
     run.add_argument("--stats", nargs="?", const="-", metavar="FILE",
-                     help="write the run's figures as JSON to FILE (stderr when no FILE)")
+                     help="write the run's figures as JSON on stderr, or with --stats=FILE to FILE")
     _add_optimization(run)
 
     compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, program_args = argv[:cut], argv[cut + 1:]
+    # `--stats` names a file only as `--stats=FILE`: the common spelling
+    # `hic run --stats prog.hi` must not take the program for the file.
+    argv = ["--stats=-" if a == "--stats" else a for a in argv]
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
     args.args = program_args

@@ -273,3 +273,13 @@ def test_output_cut_short_ends_quietly(tmp_path, command):
     stderr = child.stderr.read()
     assert child.wait(timeout=300) == 141
     assert first and stderr == b""
+
+
+def test_stats_before_the_file_is_the_flag_not_a_file_name():
+    """`hic run --stats prog.hi`: the figures go to stderr; a file is only
+    ever named as `--stats=FILE`."""
+    result = hic("run", "--stats", str(EXAMPLES / "hello.hi"), "--engine", "hilang")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (EXAMPLES / "hello.out").read_bytes()
+    stats = json.loads(result.stderr.decode().splitlines()[-1])
+    assert stats["engine"] == "hilang" and stats["allocs"] > 0
