@@ -492,6 +492,16 @@ CASES = [
             big + 1;
         }
         """, "3:5", "operator '+' needs S64, U8 or F64 operands, found Bool", ("big + 1", "big && true")),
+    Case("plus-on-strings", """
+        fun main() { print("a" + "b"); }
+        """, "1:20", "found String; did you mean '++'? (hilang joins strings with '++')", ('" + "', '" ++ "')),
+    Case("type-name-from-elsewhere", """
+        fun main() { let n: Int = 1; }
+        """, "1:21", "unknown type 'Int'; did you mean 'S64'?", ("Int", "S64")),
+    Case("lower-case-type-name-from-elsewhere", """
+        fun main() { let s: string = "a"; }
+        """, "1:21", "unknown type variable 'string': it is not a type variable of 'main'; did you mean 'String'?",
+         ("string", "String")),
     Case("plus-mixed-types", """
         fun f(u: U8) { print(1 + u); }
         """, "1:26", "operator '+' needs operands of the same type: S64 and U8", ("1 + u", "1u8 + u")),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hilang import ast
+from hilang import ast, hints
 from hilang.checker.context import Reporter
 from hilang.checker.infer import ERROR, ErrorType
 from hilang.types import PRIMS, S64, STRING, ArrayType, DataType, MapType, Type, TypeVar
@@ -116,7 +116,8 @@ def resolve_type(te: ast.TypeExpr, env: ProgramEnv, tvars: TypeVars, report: Rep
         case ast.TypeVarRef(name):
             if tvars.use(name):
                 return TypeVar(name)
-            report.error(te.span, f"unknown type variable '{name}': it is not a type variable of {tvars.owner}")
+            report.error(te.span, f"unknown type variable '{name}': it is not a type variable of {tvars.owner}"
+                                  + hints.type_hint(name))
             return ERROR
         case ast.TypeName(name, args, caps):
             args_t = tuple(resolve_type(a, env, tvars, report) for a in args)
@@ -133,7 +134,7 @@ def _resolve_name(te: ast.TypeName, args: tuple[Type, ...], env: ProgramEnv, rep
     elif name in env.datas:
         expected = len(env.datas[name].params)
     else:
-        report.error(te.span, f"unknown type '{name}'")
+        report.error(te.span, f"unknown type '{name}'" + hints.type_hint(name))
         return ERROR
     if te.caps is not None and name not in CONTAINERS:
         what = "'mut'" if te.mut else f"capabilities {{{te.caps}}}"

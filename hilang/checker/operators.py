@@ -14,7 +14,7 @@ Guarantees:
 
 from __future__ import annotations
 
-from hilang import ast
+from hilang import ast, hints
 from hilang.checker.context import FunContext, Scope
 from hilang.checker.infer import ERROR, ErrorType, Meta, resolve, unify, zonk
 from hilang.checker.rules import check_expr, rule
@@ -55,7 +55,8 @@ def _names(types: tuple[Type, ...]) -> str:
 def _operand_error(op: str, allowed: tuple[Type, ...], found: Type, unary: bool) -> str:
     if unary:
         return f"unary operator '{op}' needs an operand of type {_names(allowed)}, found {zonk(found)}"
-    return f"operator '{op}' needs {_names(allowed)} operands, found {zonk(found)}"
+    hint = hints.STRING_PLUS if op == "+" and found == STRING else ""
+    return f"operator '{op}' needs {_names(allowed)} operands, found {zonk(found)}{hint}"
 
 
 def _require(cx: FunContext, op: str, allowed, operand: ast.Expr, ty: Type, unary: bool = False) -> bool:
