@@ -48,6 +48,34 @@ BENCHMARKS = (
     Benchmark("string_build", "string building",
               "strings built by ++ and str(), parsed back byte by byte; per-row and per-batch lifetimes",
               "rows", 1_000_000, 200),
+    # The five benchmarks of the Perceus paper (Reinking, Xie, de Moura,
+    # Leijen, "Perceus: Garbage Free Reference Counting with Reuse", PLDI
+    # 2021), the programs reference-counting and region compilers are
+    # compared on, after Koka's versions (v2.1.1). Their sizes are the
+    # paper's, or less where hic -O0 would take more than ~10 s today; each
+    # file's header says how they relate.
+    Benchmark("rbtree", "red-black tree",
+              "insert into a persistent red-black tree: each insert copies a path and the old one dies at once "
+              "(Perceus updates in place)",
+              "keys", 420_000, 100,                   # the paper: 4,200,000
+              (("C (malloc)", "rbtree.c"),)),
+    Benchmark("rbtree_ck", "red-black tree, checkpoints",
+              "rbtree keeping every 5th version alive: versions share most nodes, nothing can be updated in place",
+              "keys", 420_000, 100,                   # the paper: 4,200,000
+              (("C (arena)", "rbtree_ck.c"),)),
+    Benchmark("deriv", "symbolic derivative",
+              "derivatives of x^x: each shares much of the expression it came from, which dies when the next is built",
+              "derivatives", 9, 4,                    # the paper: 10 (hic -O0: 22 s, 4.2 GiB today)
+              (("C (arena)", "deriv.c"),)),
+    Benchmark("nqueens", "n-queens",
+              "all solutions as lists sharing their tails; each row's partial solutions die "
+              "when the next row's are built",
+              "queens", 13, 5,                        # the paper's
+              (("C (arena)", "nqueens.c"),)),
+    Benchmark("cfold", "constant folding",
+              "passes over an expression tree of 2^n leaves, each sharing subterms with the last, recursing 2^n deep",
+              "depth", 17, 5,                         # the paper: 20 (hilang allows 200,000 nested calls)
+              (("C (arena)", "cfold.c"),)),
 )
 
 BY_NAME = {b.name: b for b in BENCHMARKS}

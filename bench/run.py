@@ -5,6 +5,8 @@ side by side.
     python bench/run.py                          # every benchmark, 5 runs each
     python bench/run.py binary_trees --size 18   # one, at another size
     python bench/run.py --runs 7 --level 2
+    python bench/run.py --plot docs/benchmarks.svg   # and draw the ratios
+    python bench/run.py --plot chart.svg --from-json bench/results/latest.json
 
 For each benchmark it:
 
@@ -22,7 +24,15 @@ For each benchmark it:
    as rich tables, with hic's own figures from `HIC_STATS` (regions,
    reference-count operations, bytes), and writes it all, with a
    description of the machine, to `bench/results/latest.json`
-   (git-ignored) so that runs can be compared.
+   (git-ignored) so that runs can be compared;
+5. with --plot FILE.svg, draws each peer's ratios to the C baseline as a
+   chart (bench/plot.py; needs matplotlib, the optional extra `plot`),
+   from this run or, with --from-json, from a saved one.
+
+Every peer runs with a stack limit of at least 1 GiB (the paper's
+instructions for its benchmarks: `ulimit -s unlimited`): cfold's passes
+recurse 2^n calls deep, which C and OCaml programs do on the system stack.
+hic's executables make a 1 GiB stack of their own.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -48,6 +59,7 @@ from benchmarks import BENCHMARKS, BY_NAME, Benchmark  # noqa: E402
 
 RESULTS = BENCH / "results" / "latest.json"
 DEFAULT_RUNS = 5
+PEER_STACK_BYTES = 1 << 30
 HIC_FIGURES = ("allocs", "regions_created", "regions_freed", "regions_peak", "regions_leaked",
                "retains", "releases", "bytes_allocated", "bytes_peak")
 
@@ -132,6 +144,15 @@ def gnu_time() -> str | None:
     return None
 
 
+def _raise_stack_limit() -> None:
+    """In the child, before it runs a peer: a stack of PEER_STACK_BYTES, or
+    as much as the hard limit allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    want = PEER_STACK_BYTES if hard == resource.RLIM_INFINITY else min(hard, PEER_STACK_BYTES)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_STACK, (want, hard))
+
+
 def run_once(peer: Peer, size: int, work: Path, timer: str | None) -> bytes:
     """One run: its output; its time and peak RSS are appended to `peer`."""
     stats_file, rss_file = work / "stats.json", work / "rss.txt"
@@ -140,7 +161,7 @@ def run_once(peer: Peer, size: int, work: Path, timer: str | None) -> bytes:
     if timer:
         command = [timer, "-f", "%M", "-o", str(rss_file), *command]
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, preexec_fn=_raise_stack_limit)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
@@ -254,7 +275,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"runs of each peer (default {DEFAULT_RUNS})")
     parser.add_argument("--level", type=int, choices=(0, 1, 2), default=0, help="hic's -O level (default 0)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"where the results go (default {RESULTS})")
+    parser.add_argument("--plot", type=Path, metavar="FILE.svg",
+                        help="draw the ratios to C as a chart (needs matplotlib: the optional extra 'plot')")
+    parser.add_argument("--from-json", type=Path, metavar="RESULTS.json",
+                        help="with --plot: draw a saved run's report instead of running anything")
     args = parser.parse_args(argv)
+    if args.plot is not None:
+        import plot
+
+        try:
+            plot.require_matplotlib()  # now, not after minutes of running
+        except plot.MatplotlibMissing as missing:
+            parser.error(str(missing))
+    if args.from_json is not None:
+        if args.plot is None:
+            parser.error("--from-json goes with --plot")
+        if args.names or args.size is not None or args.tiny:
+            parser.error("--from-json draws a saved run: no NAME, --size or --tiny")
+        report = json.loads(args.from_json.read_text())
+        draw_chart(report, args.plot)
+        print(f"drawn from {args.from_json} to {args.plot}")
+        return 0
     unknown = [n for n in args.names if n not in BY_NAME]
     if unknown:
         parser.error(f"no benchmark {', '.join(unknown)}; there are: {', '.join(BY_NAME)}")
@@ -291,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in notes:
         console.print(f"[yellow]note:[/] {note}")
     report = {
+        "date": time.strftime("%Y-%m-%d"),
         "runs": args.runs,
         "hic_level": args.level,
         # Other work on the machine slows every peer; the interleaving keeps
@@ -302,7 +344,19 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     console.print(f"[dim]written to {args.json}[/]")
+    if args.plot is not None:
+        draw_chart(report, args.plot)
+        console.print(f"[dim]chart drawn to {args.plot}[/]")
     return 0
+
+
+def draw_chart(report: dict, path: Path) -> None:
+    import plot
+
+    title = (f"time and peak RSS × the C baseline: hic -O{report['hic_level']}, "
+             f"medians of {report['runs']} interleaved runs"
+             + (f", {report['date']}" if "date" in report else ""))
+    plot.draw(plot.chart_data(report), path, title)
 
 
 if __name__ == "__main__":

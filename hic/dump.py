@@ -79,10 +79,41 @@ def show(artifacts: list[Artifact], wanted: list[str], console: Console) -> None
         figures = Table(show_header=False, box=None, padding=(0, 2))
         for key, value in summary_of(artifact).items():
             figures.add_row(key, f"[bold]{value}[/]")
+        parts = [syntax, figures]
+        if artifact.remarks is not None:
+            parts.append(_remarks(artifact.remarks))
         title = f"[bold cyan]{artifact.stage.name}[/]  [dim]{artifact.stage.language}[/]"
-        console.print(Panel(Group(syntax, figures), title=title, title_align="left", border_style="cyan"))
+        console.print(Panel(Group(*parts), title=title, title_align="left", border_style="cyan"))
     if len(shown) > 1:
         console.print(_changes_table(shown))
+    passes = [a for a in shown if a.remarks is not None]
+    if passes:
+        console.print(_passes_table(passes))
+
+
+def _remarks(remarks) -> Table:
+    """Every remark of one pass, one per line (nothing is cut)."""
+    table = Table(title="what this pass did", title_style="bold", title_justify="left", show_header=False,
+                  box=None, padding=(0, 2))
+    if not remarks:
+        table.add_row("[dim]nothing[/]")
+    for remark in remarks:
+        table.add_row(str(remark))
+    return table
+
+
+def _passes_table(artifacts: list[Artifact]) -> Table:
+    """One row per pass: how many changes of each kind it made."""
+    from lowering.passes.remarks import counts
+
+    table = Table(title="what each pass changed", title_style="bold")
+    table.add_column("pass")
+    table.add_column("changes")
+    for artifact in artifacts:
+        found = counts(artifact.remarks)
+        text = ", ".join(f"{n} × {kind}" for kind, n in found.items()) or "[dim]nothing[/]"
+        table.add_row(artifact.stage.pass_name or artifact.stage.name, text)
+    return table
 
 
 def _changes_table(artifacts: list[Artifact]) -> Table:

@@ -268,8 +268,10 @@ class LolangParser(Parser):
     def type(self, p):
         if p.UID != ir.PRIMITIVE_REGION:
             self.fail(self.span(p), f"'{p.UID}' is not a region (regions are lower-case; `P` is the primitive one)")
+        if isinstance(p.tapp, (ir.DataType, ir.StringType)):
+            return ir.RefType(p.tapp, p.UID, span=self.span(p))  # a static object
         if not isinstance(p.tapp, ir.PrimType):
-            self.fail(self.span(p), "only primitives live in the primitive region P")
+            self.fail(self.span(p), "only primitives and static data objects and strings live in the primitive region P")
         return p.tapp
 
     @_("AMP tapp")
@@ -612,6 +614,22 @@ class LolangParser(Parser):
     @_("NEW LBRACKET ID RBRACKET UID LPAREN args RPAREN")
     def primary(self, p):
         return ir.NewData(p.ID, p.UID, tuple(p.args), span=self.span(p))
+
+    @_("NEW LBRACKET UID RBRACKET UID")
+    def primary(self, p):
+        self._static_region(p)
+        return ir.NewData(p.UID0, p.UID1, (), span=self.span(p))
+
+    @_("NEW LBRACKET UID RBRACKET STRING")
+    def primary(self, p):
+        self._static_region(p)
+        return ir.NewString(p.UID, p.STRING, span=self.span(p))
+
+    def _static_region(self, p) -> None:
+        """`new[P] Leaf`, `new[P] "s"`: a static object (docs/lolang.md §5.4)."""
+        region = p[2]
+        if region != ir.PRIMITIVE_REGION:
+            self.fail(self.span(p), f"'{region}' is not a region (regions are lower-case; `P` is the primitive one)")
 
     @_("NEW LBRACKET ID RBRACKET STRING")
     def primary(self, p):

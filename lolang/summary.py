@@ -17,10 +17,14 @@ from lolang.traverse import walk
 ALLOCATING_BUILTINS = frozenset({"array", "keys", "concat", "str", "substr", "chr"})
 
 
+def is_static_object(node) -> bool:
+    return isinstance(node, (ir.NewData, ir.NewString)) and node.region == ir.PRIMITIVE_REGION
+
+
 def is_allocation_site(node) -> bool:
     match node:
         case ir.NewData() | ir.NewString() | ir.NewArray() | ir.NewMap():
-            return True
+            return not is_static_object(node)
         case ir.Builtin(name=name):
             return name in ALLOCATING_BUILTINS
     return False
@@ -38,6 +42,7 @@ def summarize(program: ir.Program) -> dict[str, int]:
         "borrowed params": sum(isinstance(p.type, ir.BorrowType) for p in params),
         "region params": sum(len(f.regions) for f in program.funs),
         "allocation sites": sum(1 for n in nodes if is_allocation_site(n)),
+        "static objects": sum(1 for n in nodes if is_static_object(n)),
         "region blocks": kinds["Region"],
         "packs": kinds["Pack"],
         "unpacks": kinds["Unpack"],

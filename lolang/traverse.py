@@ -22,6 +22,7 @@ lowering's ownership rules, by code generation and by the passes.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from typing import Callable, Iterator
 
 from lolang import ir
@@ -175,3 +176,36 @@ def operands(node, signature: Callable[[str], ir.FunDecl | None] = lambda name: 
         case ir.PCtor(_, args):
             return [(a, PATTERN) for a in args]
     return [(c, READ) for c in children(node)]
+
+
+# --------------------------------------------------------------------------
+# region names
+
+
+def region_uses(node) -> Counter:
+    """How many times each region name is *used* in `node`'s subtree
+    (allocations, region arguments, `restrict`, `merge`, `let`
+    annotations), binders (`region q`, `unpack .. as s`) not counted. A
+    name shadowed inside counts for the outer one too, which errs on the
+    side of "used"."""
+    found: Counter = Counter()
+    for n in walk(node):
+        match n:
+            case ir.NewData(region=r) | ir.NewString(region=r) | ir.NewArray(region=r) | ir.NewMap(region=r):
+                found[r] += 1
+            case ir.Call(regions=rs) | ir.Builtin(regions=rs):
+                found.update(rs)
+            case ir.Restrict(region=r):
+                found[r] += 1
+            case ir.Merge(region=r, into=q):
+                found.update((r, q))
+            case ir.Let(type=t) if t is not None:
+                found.update(type_regions(t))
+    return found
+
+
+def type_regions(t) -> list[str]:
+    """The region names a written type mentions (`T @r`)."""
+    if isinstance(t, ir.RefType) and t.region != ir.PRIMITIVE_REGION:
+        return [t.region]
+    return []

@@ -1,13 +1,13 @@
 """The lolang stages of the pipeline, in order (`lowering.pipeline` runs
 them; the lolang checker runs after each).
 
-`lo` is the naive lowering. Optimization passes append themselves here as
-`Stage("lo.<pass>", LOLANG, run, engine="lolang", optimization=True,
-min_level=...)`; nothing else changes.
+`lo` is the naive lowering; the optimization passes follow it
+(`lowering.passes`), each a stage `lo.<pass>`; `llvm` is code generation.
 """
 
 from __future__ import annotations
 
+from lowering import passes
 from lowering.pipeline import LOLANG, Stage
 
 
@@ -26,6 +26,6 @@ def _compile_llvm(program, checked):
 def stages() -> list[Stage]:
     return [
         Stage("lo", LOLANG, _lower, engine="lolang"),
-        # Optimization passes go here, before code generation.
+        *passes.stages(),
         Stage("llvm", "llvm", _compile_llvm, engine="native", takes_checked=True),
     ]

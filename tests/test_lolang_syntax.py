@@ -168,7 +168,7 @@ def test_comments_and_capability_order_are_not_kept():
     ("fun f(x: Tree) {}", 1, 10, "needs a region"),
     ("fun f(x: &S64) {}", 1, 10, "only a pack can be borrowed"),
     ("fun f(x: S64 @r) {}", 1, 10, "only an object type lives in a region"),
-    ("fun f(x: String @P) {}", 1, 10, "only primitives live in the primitive region"),
+    ("fun f(x: Array S64 @P) {}", 1, 10, "only primitives and static data objects and strings live in the primitive region"),
     ("fun f(x: Pack{r} S64) {}", 1, 18, "a pack holds an object"),
     ("fun main() {\n  let x = 9223372036854775808;\n}", 2, 11, "out of range"),
     ("fun main() { let x = 256u8; }", 1, 22, "out of range"),

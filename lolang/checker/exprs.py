@@ -212,8 +212,13 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
 
 
 def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
-    region = need_named(cx, e.region, "a", f"'new[{e.region}] {e.ctor}'", e.span)
     found = cx.program.ctors.get(e.ctor)
+    if e.region == ir.PRIMITIVE_REGION:
+        if found is not None and found[1].fields:
+            raise Reject(e.span, f"only a constructor without fields can be a static object, not '{e.ctor}' (type rule)")
+        region = ir.PRIMITIVE_REGION
+    else:
+        region = need_named(cx, e.region, "a", f"'new[{e.region}] {e.ctor}'", e.span)
     if found is None:
         raise Reject(e.span, f"unknown constructor '{e.ctor}'")
     data, ctor = found
@@ -227,6 +232,8 @@ def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
 
 
 def _new_string(cx: CheckContext, e: ir.NewString, use) -> Checked:
+    if e.region == ir.PRIMITIVE_REGION:
+        return Checked(ir.RefType(ir.STRING, ir.PRIMITIVE_REGION))  # a static string
     return Checked(ir.RefType(ir.STRING, need_named(cx, e.region, "a", f"'new[{e.region}]' of a string", e.span)))
 
 

@@ -42,7 +42,11 @@ def resolve(cx: CheckContext, t, span=None):
     """A written type with its region names replaced by the uids in scope."""
     if isinstance(t, ir.RefType):
         if t.region == ir.PRIMITIVE_REGION:
-            raise Reject(t.span if span is None else span, f"'{ir.type_str(t)}': objects never live in P (type rule)")
+            if not is_static(t):
+                raise Reject(t.span if span is None else span,
+                             f"'{ir.type_str(t)}': only static data objects and strings live in P (type rule)")
+            check_obj_names(cx, t.obj, span)
+            return t
         info = cx.region(t.region, t.span if t.span.known else span)
         return ir.RefType(t.obj, info.uid)
     check_obj_names(cx, t, span)
@@ -86,6 +90,8 @@ def accepts(cx: CheckContext, want, have) -> bool:
     if have is NEVER:
         return True
     want, have = norm(cx, want), norm(cx, have)
+    if is_static(have) and isinstance(want, ir.RefType) and want.obj == have.obj:
+        return True  # a static object can be read as if in any region (§5.4)
     match want, have:
         case ir.PackType(), ir.PackType():
             return pack_fits(want, have)
@@ -149,6 +155,16 @@ def ref_of(cx: CheckContext, val: Checked, span, what: str, kinds=ir.OBJ_TYPES) 
     if isinstance(t, ir.RefType) and isinstance(t.obj, kinds):
         return t
     raise Reject(span, f"{what} has type '{cx.show(t)}', but a reference to an object is expected (type rule)")
+
+
+def is_static(t) -> bool:
+    """`D @P` or `String @P`: a reference to a static object (`new[P]`). It
+    is accepted where `D @r` is expected, for any r: the object is
+    immutable, has no field (a nullary constructor) or only bytes (a
+    string), and lives for the whole run, so reading it through any live
+    region is safe; a `pack` of it takes a reference on the region its
+    type names, as every other pack does."""
+    return isinstance(t, ir.RefType) and t.region == ir.PRIMITIVE_REGION and isinstance(t.obj, (ir.DataType, ir.StringType))
 
 
 def is_prim(t, *names: str) -> bool:

@@ -98,6 +98,7 @@ class ModuleContext:
         self.funs: dict[str, tuple[ir.FunDecl, ll.Function]] = {}
         self._runtime: dict[str, ll.Function] = {}
         self.helpers: dict[str, ll.Function] = {}  # hic.alloc, hic.retain... (codegen/regions.py)
+        self._statics: dict[int, ll.GlobalVariable] = {}
         self._strings: dict[bytes, ll.GlobalVariable] = {}
         self._cstrings: dict[str, ll.GlobalVariable] = {}
         self.region_table = self._external("hic_region_table", T.PTR)
@@ -140,6 +141,19 @@ class ModuleContext:
             g.initializer = ll.Constant(lltype, [T.I64(len(data)), ll.Constant(body, bytearray(data))])
             g.align = 8
             self._strings[data] = g
+        return g
+
+    def static_object(self, tag: int) -> ll.GlobalVariable:
+        """The static object of a nullary constructor (`new[P] Leaf`): its
+        tag word, constant, shared by every use."""
+        g = self._statics.get(tag)
+        if g is None:
+            g = _opaque(ll.GlobalVariable(self.module, T.I64, f"static.{tag}"))
+            g.linkage = "private"
+            g.global_constant = True
+            g.initializer = T.I64(tag)
+            g.align = 8
+            self._statics[tag] = g
         return g
 
     def cstring(self, text: str) -> ll.GlobalVariable:

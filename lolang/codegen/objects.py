@@ -43,6 +43,8 @@ def field_address(fn: FunctionEmitter, obj: ll.Value, ctor: ir.CtorDecl, index: 
 
 def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
     data, ctor, tag = fn.module_cx.ctors[e.ctor]
+    if e.region == ir.PRIMITIVE_REGION:
+        return fn.module_cx.static_object(tag)  # `new[P] Leaf`: nothing to allocate
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
     obj = regions.alloc_object(fn, rid, ir.data_size(ctor))
@@ -57,6 +59,8 @@ def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
 
 def _new_string(fn: FunctionEmitter, e: ir.NewString) -> ll.Value:
     data = e.value.encode("utf-8")
+    if e.region == ir.PRIMITIVE_REGION:
+        return fn.module_cx.string(data)  # `new[P] "..."`: the constant itself
     obj = regions.alloc_object(fn, fn.region(e.region), ir.string_size(len(data)))
     fn.b.store(T.I64(len(data)), obj)
     if data:

@@ -16,6 +16,7 @@ from lolang import ir
 from primitives.indexing import index_error
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.machine import KEY_NOT_FOUND, MAX_CALL_DEPTH, Arr, MapObj
+from lolang.interp.regions import PRIMITIVE
 
 
 def compile_expr(k: FunctionCompiler, e):
@@ -69,6 +70,9 @@ def _call(k: FunctionCompiler, e: ir.Call):
 
 
 def _new_data(k: FunctionCompiler, e: ir.NewData):
+    if e.region == ir.PRIMITIVE_REGION:
+        static = (PRIMITIVE, e.ctor)  # a static object: allocated by no one, counted nowhere
+        return lambda fr: static
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
     ctor = k.tables.ctors[e.ctor]
@@ -89,9 +93,12 @@ def _new_data(k: FunctionCompiler, e: ir.NewData):
 
 
 def _new_string(k: FunctionCompiler, e: ir.NewString):
+    data = e.value.encode("utf-8")
+    if e.region == ir.PRIMITIVE_REGION:
+        static = (PRIMITIVE, data)
+        return lambda fr: static
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
-    data = e.value.encode("utf-8")
     size = ir.string_size(len(data))
 
     def new(fr):

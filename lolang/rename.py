@@ -1,0 +1,103 @@
+"""Renaming in lolang code: a region or a variable replaced by another name
+in a subtree, respecting scopes, and fresh names for a function.
+
+Passes substitute (`unpack p as s, x { B }` becomes `B` with s replaced by
+the region p's object is already known to be in) and introduce names (a
+new region parameter, a new region block). Fresh names are chosen among
+those the function does not use at all, so a substitution never captures;
+`rename_region` and `rename_var` stop where an inner binder of the old name
+shadows it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from lolang import ir
+from lolang.traverse import map_children, walk
+
+
+class FreshNames:
+    """Names no binder or use in `fun` has (regions and variables share
+    the supply: a name fresh for both is fresh for either)."""
+
+    def __init__(self, fun: ir.FunDecl):
+        self.taken: set[str] = {r.name for r in fun.regions} | {p.name for p in fun.params}
+        for n in walk(fun.body):
+            for name in ("name", "var", "region", "into"):
+                value = getattr(n, name, None)
+                if isinstance(value, str):
+                    self.taken.add(value)
+            if isinstance(n, (ir.Call, ir.Builtin)):
+                self.taken.update(n.regions)
+
+    def __call__(self, base: str) -> str:
+        for i in itertools.count(1):
+            name = f"{base}{i}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+        raise AssertionError("unreachable")
+
+
+def rename_region_in_type(t, old: str, new: str):
+    if isinstance(t, ir.RefType) and t.region == old:
+        return replace(t, region=new)
+    if isinstance(t, ir.BorrowType):
+        return t
+    return t
+
+
+def rename_region(node, old: str, new: str):
+    """`node` with region `old` written as `new`, up to where an inner
+    binder (`region old`, `unpack .. as old`) shadows it."""
+    def go(n):
+        match n:
+            case ir.Region(name, _) if name == old:
+                return n
+            case ir.Unpack(pack, region, _, _) if region == old:
+                return replace(n, pack=go(pack))
+            case ir.NewData(region=r) | ir.NewString(region=r) | ir.NewArray(region=r) | ir.NewMap(region=r) if r == old:
+                n = replace(n, region=new)
+            case ir.Call(regions=rs) | ir.Builtin(regions=rs) if old in rs:
+                n = replace(n, regions=tuple(new if r == old else r for r in rs))
+            case ir.Restrict(region=r) if r == old:
+                n = replace(n, region=new)
+            case ir.Merge(region=r, into=q) if old in (r, q):
+                n = replace(n, region=new if r == old else r, into=new if q == old else q)
+            case ir.Let(type=t) if t is not None:
+                n = replace(n, type=rename_region_in_type(t, old, new))
+        return map_children(n, go)
+
+    return go(node)
+
+
+def rename_var(node, old: str, new: str):
+    """`node` with variable `old` written as `new`, up to where an inner
+    declaration of `old` (a `let`, a pattern variable, an `unpack`'s
+    variable) shadows it for the rest of its block."""
+    def go(n):
+        match n:
+            case ir.Var(name) if name == old:
+                return replace(n, name=new)
+            case ir.Assign(name, value) if name == old:
+                return replace(n, name=new, value=go(value))
+            case ir.Block(stmts, result):
+                out = []
+                for i, s in enumerate(stmts):
+                    if isinstance(s, ir.Let) and s.name == old:
+                        return replace(n, stmts=(*out, replace(s, value=go(s.value)), *stmts[i + 1:]))
+                    out.append(go(s))
+                return replace(n, stmts=tuple(out), result=go(result) if result is not None else None)
+            case ir.Unpack(pack, _, var, _) if var == old:
+                return replace(n, pack=go(pack))
+            case ir.Arm(pattern, _) if old in pattern_vars(pattern):
+                return n
+        return map_children(n, go)
+
+    return go(node)
+
+
+def pattern_vars(p) -> set[str]:
+    return {n.name for n in walk(p) if isinstance(n, ir.PVar)}

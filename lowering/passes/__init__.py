@@ -1,0 +1,25 @@
+"""The region optimization passes (LANGUAGE.md §3, ../shared/PASSES.md,
+docs/passes.md): lolang to lolang, one module per pass, in pipeline order.
+
+Each module has `NAME` (the pass's name on the command line: `--no-pass
+NAME`; its stage is `lo.NAME`), `LEVEL` (the lowest `-O` that runs it) and
+`run(program, checked) -> PassResult(program, remarks)`; its docstring says
+what it assumes and guarantees. The pipeline runs the lolang checker after
+each one, and `--dump` shows what each changed.
+"""
+
+from __future__ import annotations
+
+from lowering.passes import borrow_regions, make_static
+
+PASSES = (make_static, borrow_regions)
+
+
+def stages():
+    from lowering.pipeline import LOLANG, Stage
+
+    return [
+        Stage(f"lo.{p.NAME}", LOLANG, p.run, engine="lolang", optimization=True, min_level=p.LEVEL,
+              takes_checked=True)
+        for p in PASSES
+    ]
