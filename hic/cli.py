@@ -292,7 +292,7 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
     last = max([names.index(n) for n in wanted + ([stage] if stage else [])], default=len(names) - 1)
     artifacts = pipeline.run_pipeline(source, options, until=names[last])
     if wanted:
-        dump.show(artifacts, wanted, PipeConsole(highlight=False))
+        dump.show(artifacts, wanted, PipeConsole(highlight=False), source.name)
     if native:
         from lolang.codegen.native import emit_object, link_executable
 

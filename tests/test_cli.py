@@ -176,6 +176,42 @@ def test_dump_shows_each_stage(stages):
     assert "functions" in out
 
 
+LONG_LINES = """\
+fun aVeryLongFunctionNameThatGoesOnAndOn(firstParameterWithALongName: S64, secondParameterWithALongName: S64): S64 { return firstParameterWithALongName * secondParameterWithALongName + 1234567890; }
+fun main() { print(aVeryLongFunctionNameThatGoesOnAndOn(3, 4)); }
+"""
+
+
+def test_a_piped_dump_writes_every_line_whole(tmp_path):
+    """Issue 16: piped, `--dump` cut every line at 80 columns."""
+    path = write(tmp_path, "long.hi", LONG_LINES)
+    result = hic("compile", str(path), "--dump", "typed,lo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    for stage in ("typed", "lo"):
+        listing = hic("compile", str(path), "--emit", stage).stdout.decode()
+        for line in listing.splitlines():
+            assert line in out, line
+    assert "line numbers: this listing, as printed (positions in errors count" in out
+    assert "@LINE:COL: positions in" in out
+
+
+def test_a_dump_on_a_narrow_terminal_wraps_without_losing_anything(tmp_path):
+    from rich.console import Console
+
+    from diagnostics import Source
+    from hic import dump
+    from lowering import pipeline
+
+    artifacts = pipeline.run_pipeline(Source("long.hi", LONG_LINES), pipeline.Options(0), until="lo")
+    console = Console(force_terminal=True, width=50, record=True, file=open(os.devnull, "w"))
+    dump.show(artifacts, ["typed", "lo"], console, "long.hi")
+    shown = "".join(ch for ch in console.export_text() if not ch.isspace() and ch not in "│╭╮╰╯─")
+    for artifact in (a for a in artifacts if a.stage.name in ("typed", "lo")):
+        for line in dump.text_of(artifact).splitlines():
+            assert "".join(line.split()) in shown, line
+
+
 def test_emit_mono_writes_hilang_that_runs_the_same(tmp_path):
     out = tmp_path / "generics.mono.hi"
     assert hic("compile", str(CONFORMANCE / "generics.hi"), "--emit", "mono", "-o", str(out)).returncode == 0
