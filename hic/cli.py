@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from diagnostics import CompileError, CompilerBug, ProgramError, Source, render_diagnostics
+from diagnostics import CompileError, CompilerBug, Source, render_diagnostics
 from hic import dump, engines
 from lowering import pipeline
 from runtime import RuntimeBuildError
@@ -119,12 +119,20 @@ def version_text() -> str:
     return f"hic {mine} (llvmlite {llvmlite}, Python {python})"
 
 
+def level_help(level: int) -> str:
+    """What `-O<level>` runs, read from the pipeline's list of passes."""
+    if level == 0:
+        return "no optimization pass (the naive lowering)"
+    passes = [s.pass_name for s in pipeline.lolang_stages() if s.optimization and s.min_level <= level]
+    listed = ", ".join(passes) if passes else "none yet"
+    return f"the passes of level {level} or lower: {listed}" + (" (default)" if level == 2 else "")
+
+
 def _add_optimization(sub: argparse.ArgumentParser) -> None:
     group = sub.add_mutually_exclusive_group()
     for level in (0, 1, 2):
         group.add_argument(f"-O{level}", dest="level", action="store_const", const=level,
-                           help="no optimization (the naive lowering)" if level == 0
-                           else ("every pass (default)" if level == 2 else "the cheap passes"))
+                           help=level_help(level))
     sub.set_defaults(level=2)
     sub.add_argument("--no-pass", action="append", default=[], metavar="NAME",
                      help="switch one optimization pass off (repeatable)")

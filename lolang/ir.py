@@ -843,12 +843,6 @@ def rename_regions(t: Type, subst: dict[str, str]) -> Type:
             return t
 
 
-def same_type(a: Type, b: Type) -> bool:
-    """Structural equality ignoring spans (what `==` already does; named
-    for readability at call sites)."""
-    return a == b
-
-
 def type_str(t: Type) -> str:
     """The type in lolang syntax (the printer's form)."""
     out: list[str] = []

@@ -319,3 +319,16 @@ def test_stats_before_the_file_is_the_flag_not_a_file_name():
     assert result.stdout == (EXAMPLES / "hello.out").read_bytes()
     stats = json.loads(result.stderr.decode().splitlines()[-1])
     assert stats["engine"] == "hilang" and stats["allocs"] > 0
+
+
+def test_optimization_levels_say_which_passes_they_run():
+    """`-O1`'s help promised "the cheap passes" whatever there were; it
+    now lists the passes the pipeline runs at each level."""
+    from hic.cli import level_help
+    from lowering import pipeline
+
+    for level in (1, 2):
+        passes = [s.pass_name for s in pipeline.lolang_stages() if s.optimization and s.min_level <= level]
+        assert all(name in level_help(level) for name in passes)
+    assert "no optimization pass" in level_help(0)
+    assert "cheap" not in hic("compile", "--help").stdout.decode()

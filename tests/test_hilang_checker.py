@@ -1000,7 +1000,7 @@ def test_deep_nesting_does_not_reach_python_limits():
         ast.Let("y", None, nested),
         *body.stmts,
     )))
-    prog = check(ast.Program((main,)))
+    check(ast.Program((main,)))
     assert main.body.stmts[0].value.ty == types.S64
     depth, t = 0, main.body.stmts[1].value.ty
     while isinstance(t, types.ArrayType):

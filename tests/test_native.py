@@ -382,7 +382,7 @@ def test_a_module_llvm_rejects_is_a_compiler_bug_of_stage_llvm(monkeypatch):
 
 
 def test_the_module_is_built_for_this_machine():
-    text = native.compile_to_llvm(parse(Source.read(str(LOLANG_PROGRAMS[0]))))
+    text = str(native.compile(parse(Source.read(str(LOLANG_PROGRAMS[0])))))
     assert f'target triple = "{llvm.get_process_triple()}"' in text
     assert "define i32 @\"hic_program_run\"" in text or "@hic_program_run" in text
     assert "fast" not in [w.strip(",") for w in text.split()]  # no fast-math flags anywhere

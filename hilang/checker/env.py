@@ -119,7 +119,7 @@ def resolve_type(te: ast.TypeExpr, env: ProgramEnv, tvars: TypeVars, report: Rep
             report.error(te.span, f"unknown type variable '{name}': it is not a type variable of {tvars.owner}"
                                   + hints.type_hint(name))
             return ERROR
-        case ast.TypeName(name, args, caps):
+        case ast.TypeName(name, args):
             args_t = tuple(resolve_type(a, env, tvars, report) for a in args)
             return _resolve_name(te, args_t, env, report)
     raise TypeError(f"not a type expression: {te!r}")

@@ -36,7 +36,7 @@ def take(cx: CheckContext, e, how: str) -> Checked:
     cannot be (it owns no reference to hand over)."""
     v = check(cx, e, Consumed(how, e.span))
     if v.element:
-        raise Reject(e.span, f"a pack read from a container slot can only be copied here: write 'copy' (linearity rule)")
+        raise Reject(e.span, "a pack read from a container slot can only be copied here: write 'copy' (linearity rule)")
     if isinstance(v.type, ir.BorrowType):
         raise Reject(e.span, f"a borrowed pack cannot be consumed by {how}: copy it first (linearity rule)")
     return v

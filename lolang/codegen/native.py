@@ -130,11 +130,6 @@ def compile(program: ir.Program, stage: str = STAGE, checked=None) -> NativeModu
     return NativeModule(module, text)
 
 
-def compile_to_llvm(program: ir.Program, stage: str = STAGE) -> str:
-    """The LLVM IR of `program`, as text."""
-    return str(compile(program, stage))
-
-
 def _native(program) -> NativeModule:
     return program if isinstance(program, NativeModule) else compile(program)
 

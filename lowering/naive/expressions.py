@@ -21,7 +21,7 @@ from lolang import ir
 from lolang.traverse import walk
 from lowering.naive import values as V
 from lowering.naive.context import FunctionContext
-from lowering.naive.values import FIELD, OWNED, PLACE, PRIM, Lowered
+from lowering.naive.values import OWNED, PRIM, Lowered
 
 
 def lower_expr(ctx: FunctionContext, e: ast.Expr) -> Lowered:
