@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from rich.console import Console
 
 from diagnostics import CompileError, CompilerBug, Source, render_diagnostics
-from hic import dump, engines
+from hic import dump, engines, profile_plot
 from lowering import pipeline
 from runtime import RuntimeBuildError
 
@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which stage's program to run (default: the last one the engine runs)")
     run.add_argument("--stats", nargs="?", const="-", metavar="FILE",
                      help="write the run's figures as JSON on stderr, or with --stats=FILE to FILE")
+    run.add_argument("--profile", metavar="OUT",
+                     help="draw the run's memory (lolang and native engines): live bytes by "
+                     "allocation site, live regions; OUT.svg, .png or .pdf (needs matplotlib), "
+                     "with the data beside it as JSON, or OUT.json for the data alone")
     _add_optimization(run)
 
     compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"hic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (CannotWrite, RuntimeBuildError) as exc:
+    except (CannotWrite, RuntimeBuildError, profile_plot.PlotUnavailable) as exc:
         # Not hic's bug and not the program's: what to fix is in the message
         # (a path, or the C compiler the runtime is built with).
         _flush_stdout()
@@ -263,10 +267,28 @@ def _run(source: Source, options: pipeline.Options, args) -> int:
         at = f" at stage '{args.stage}'" if args.stage else ""
         raise UsageError(f"{wanted} cannot run {source.name}{at}")
     engine = args.engine or artifact.stage.engine
-    status, stats = engines.execute(engine, artifact, args.args)
+    profile = None
+    if args.profile:
+        artifact, profile = _profiling(args.profile, engine, artifacts, artifact)
+    status, stats = engines.execute(engine, artifact, args.args, profile=profile)
     if args.stats:
         _write_stats(args.stats, {"engine": engine, "stage": artifact.stage.name, **stats})
+    if profile:
+        with writing(args.profile):
+            written = profile_plot.write(profile[0], args.profile, f"{source.name} ({engine}, {artifact.stage.name})")
+        print(f"hic: profile in {' and '.join(written)}: {profile_plot.summary(profile[0])}", file=sys.stderr)
     return status
+
+
+def _profiling(out: str, engine: str, artifacts, artifact):
+    """--profile: the artifact to run (native code is compiled afresh for
+    profiling from the last lolang stage) and the list the profile goes to."""
+    if engine not in ("lolang", "native"):
+        raise UsageError("--profile needs the lolang or the native engine")
+    profile_plot.check_can_draw(out)
+    if engine == "native":
+        artifact = [a for a in artifacts if a.stage.engine == "lolang"][-1]
+    return artifact, []
 
 
 def _write_stats(where: str, stats: dict) -> None:

@@ -36,7 +36,8 @@ from test_lolang_interpreter import ERRORS as LOLANG_ERRORS
 LOLANG_PROGRAMS = sorted((ROOT / "tests" / "lolang_programs").glob("*.lo"))
 # The figures native code and the lolang interpreter must agree on (and, in
 # practice, on the rest too: bytes and the peak of live regions).
-SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "retains", "releases")
+SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "regions_collected", "retains",
+                "releases")
 ALL_STATS = SHARED_STATS + ("regions_peak", "bytes_allocated", "bytes_peak")
 
 
@@ -371,7 +372,7 @@ def test_how_the_child_ends():
 
 
 def test_a_module_llvm_rejects_is_a_compiler_bug_of_stage_llvm(monkeypatch):
-    def broken(program, types, stage):
+    def broken(program, types, stage, sites=None):
         module = ll.Module()
         func = ll.Function(module, ll.FunctionType(ll.IntType(64), []), "f")
         ll.IRBuilder(func.append_basic_block()).ret(ll.Constant(ll.IntType(32), 0))

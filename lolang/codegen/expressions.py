@@ -21,6 +21,10 @@ from lolang.codegen.function import DIVISION_BY_ZERO, STACK_OVERFLOW, FunctionEm
 
 def emit_expr(fn: FunctionEmitter, e) -> ll.Value | None:
     fn.live_block()
+    if fn.module_cx.sites is not None:  # compiled for --profile
+        from lolang.codegen.profile import emit_at_site
+
+        return emit_at_site(fn, e, RULES[type(e)])
     return RULES[type(e)](fn, e)
 
 

@@ -46,6 +46,7 @@ class FunctionEmitter:
         self.module_cx = module_cx
         self.decl = decl
         self.func = func
+        self.profile_site = None  # --profile: the allocating expression being emitted
         self.checked = module_cx.checked
         self.types = module_cx.checked.types
         entry = func.append_basic_block("entry")

@@ -108,16 +108,17 @@ def _target_machine(*, jit: bool) -> llvm.TargetMachine:
     return target.create_target_machine(opt=OPT_LEVEL, reloc="pic", codemodel="default")
 
 
-def compile(program: ir.Program, stage: str = STAGE, checked=None) -> NativeModule:
+def compile(program: ir.Program, stage: str = STAGE, checked=None, sites=None) -> NativeModule:
     """The `llvm` stage: a checked, verified LLVM module for `program`
-    (`checked`, the checker's result for it, if the caller has it)."""
+    (`checked`, the checker's result for it, if the caller has it;
+    `sites`: compile for --profile, lolang/profile.py)."""
     if checked is None:
         try:
             checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
     try:
-        module = compile_program(program, checked, stage)
+        module = compile_program(program, checked, stage, sites=sites)
     except CompilerBug as bug:
         raise bug.with_stage(STAGE) from None
     module.triple = llvm.get_process_triple()
@@ -184,19 +185,48 @@ def link_executable(program, path: str | os.PathLike) -> Path:
 # Running (the `native` engine)
 
 
-def run(program, out: BinaryIO, args=()) -> dict:
+def run(program, out: BinaryIO, args=(), profile: list | None = None) -> dict:
     """Run `program` (a `NativeModule`, or lolang to compile first) in a
     child process; its stdout goes to `out`; return the stats dict, or raise
     `ProgramError` (exit 101, the runtime's stderr line parsed back) or
-    `CompilerBug` (exit 3, a crash, a JIT failure)."""
+    `CompilerBug` (exit 3, a crash, a JIT failure). With `profile` (a
+    list), `program` must be lolang: it is compiled for profiling and its
+    memory profile (lolang/profile.py) is appended to the list."""
     from runtime import shared_library
 
+    if profile is not None:
+        return _run_profiled(program, out, args, profile)
     native = _native(program)
     library = str(shared_library())  # built here, once, not in the child
     with tempfile.TemporaryDirectory(prefix="hic-run-") as scratch:
         stats_path = os.path.join(scratch, "stats.json")
         status, stderr = _run_child(native, library, out, [str(a) for a in args], stats_path)
         stats = _read_stats(stats_path)
+    return _outcome(status, stderr, stats)
+
+
+def _run_profiled(program: ir.Program, out: BinaryIO, args, profile: list) -> dict:
+    """`run` for --profile: `program` (lolang) compiled for profiling, run
+    on the runtime's profiling variant; its profile goes into `profile`
+    however the program ends."""
+    from lolang.profile import allocation_sites, assemble
+    from runtime import shared_library
+
+    sites = allocation_sites(program)
+    native = compile(program, sites=sites)
+    library = str(shared_library("profile"))
+    with tempfile.TemporaryDirectory(prefix="hic-run-") as scratch:
+        stats_path = os.path.join(scratch, "stats.json")
+        profile_path = os.path.join(scratch, "profile.json")
+        os.environ["HIC_PROFILE"] = profile_path
+        try:
+            status, stderr = _run_child(native, library, out, [str(a) for a in args], stats_path)
+        finally:
+            del os.environ["HIC_PROFILE"]
+        stats = _read_stats(stats_path)
+        if os.path.exists(profile_path):
+            with open(profile_path) as f:
+                profile.append(assemble(json.load(f), sites.names, "native"))
     return _outcome(status, stderr, stats)
 
 

@@ -20,7 +20,25 @@ from lolang.interp.regions import PRIMITIVE
 
 
 def compile_expr(k: FunctionCompiler, e):
-    return RULES[type(e)](k, e)
+    run = RULES[type(e)](k, e)
+    if k.m.sites is not None and id(e) in k.m.sites.of:
+        return _at_site(k.m.table, k.m.sites.of[id(e)], run)
+    return run
+
+
+def _at_site(table, site: int, run):
+    """Profiling only: what `run` allocates is charged to `site`, what its
+    operands allocate to theirs."""
+
+    def at_site(fr):
+        outer = table.site
+        table.site = site
+        try:
+            return run(fr)
+        finally:
+            table.site = outer
+
+    return at_site
 
 
 def _span(pos):
@@ -120,12 +138,13 @@ def _new_array(k: FunctionCompiler, e: ir.NewArray):
         items = [a(fr) for a in elems]
         rid = m.live(region(fr), "allocate in")
         table.alloc(rid, ir.ARRAY_HEADER)
+        xs = Arr(rid, items, packs)
         if storage:
-            table.grow(rid, storage)
+            table.storage(rid, xs, storage)
         if packs:
             for p in items:
                 table.record(rid, p[1])
-        return Arr(rid, items, packs)
+        return xs
 
     return new
 

@@ -71,12 +71,10 @@ def _index_set(k: FunctionCompiler, s: ir.IndexSet):
         items = xs.items
         if not 0 <= i < len(items):
             raise index_error(i, len(items), span)
-        if xs.packs:
-            old = items[i][1]
-            table.unrecord(rid, old)
-            table.release(old)  # the overwritten pack is dropped
-            table.record(rid, v[1])
+        old = items[i]
         items[i] = v
+        if xs.packs:
+            table.replace(rid, v[1], old[1])  # the overwritten pack is dropped
 
     return index_set
 
@@ -113,6 +111,7 @@ def _while(k: FunctionCompiler, s: ir.While):
                 signal = body(fr)
             except Escape as escape:
                 signal = escape.signal
+                escape.__traceback__ = None  # see machine.Escape
             if signal is not None:
                 if signal == BREAK:
                     break

@@ -1,0 +1,76 @@
+"""How each variable of a function is used: the facts of the linear
+program (../shared/PASSES.md, principle 2) that the passes read.
+
+In naive lolang every owned pack is consumed exactly once on every path:
+a consuming use is a move (into a `let`, a store, a return, an owned
+argument, a `drop`), `copy x` shares it, and an `unpack` of it or a `&`
+argument borrows it. A *linear temporary* is a `let` whose pack has one
+consuming use in the whole function, no copy, and otherwise only borrows:
+its object goes exactly one place, on every path that does not stop the
+program (a path that left it elsewhere would have needed a `drop` there,
+a second consuming use).
+
+Names are counted per function: a name declared twice (shadowing, which
+the naive lowering never does) is never linear.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lolang import ir
+from lolang.traverse import CONSUMED, LENT, PLACE, VALUE, operands, walk
+
+
+@dataclass
+class VarUses:
+    """Per variable name of one function."""
+
+    declared: Counter = field(default_factory=Counter)   # lets, vars, params, pattern and unpack variables
+    mutable: set = field(default_factory=set)            # declared with `var` (or assigned)
+    consumed: Counter = field(default_factory=Counter)   # consuming uses
+    unpacked: Counter = field(default_factory=Counter)   # unpacked as a place
+    lent: Counter = field(default_factory=Counter)       # lent to a `&` parameter
+    copied: Counter = field(default_factory=Counter)     # `copy x`
+    read: Counter = field(default_factory=Counter)       # any other use
+    defs: dict = field(default_factory=dict)             # name -> its `Let` (when declared once by a let)
+
+    def is_linear_temp(self, name: str) -> bool:
+        return (self.declared[name] == 1 and name in self.defs and name not in self.mutable
+                and self.consumed[name] == 1 and not self.copied[name] and not self.read[name])
+
+
+def var_uses(fun: ir.FunDecl, signature) -> VarUses:
+    """`signature(name)` gives a callee's declaration (lent or consumed)."""
+    u = VarUses()
+    for p in fun.params:
+        u.declared[p.name] += 1
+    for n in walk(fun.body):
+        match n:
+            case ir.Let(name, _, _, mutable):
+                u.declared[name] += 1
+                if mutable:
+                    u.mutable.add(name)
+                else:
+                    u.defs[name] = n
+            case ir.Assign(name, _):
+                u.mutable.add(name)
+            case ir.Unpack(_, _, var, _):
+                u.declared[var] += 1
+            case ir.PVar(name):
+                u.declared[name] += 1
+            case ir.Copy(ir.Var(name)):
+                u.copied[name] += 1
+        for child, use in operands(n, signature):
+            if not isinstance(child, ir.Var) or isinstance(n, ir.Copy):
+                continue
+            if use in (CONSUMED, VALUE):  # a block's value moves out of it
+                u.consumed[child.name] += 1
+            elif use == PLACE:
+                u.unpacked[child.name] += 1
+            elif use == LENT:
+                u.lent[child.name] += 1
+            else:
+                u.read[child.name] += 1
+    return u
