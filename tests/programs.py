@@ -53,23 +53,22 @@ def expected_status(hi: Path) -> int:
     return int(status.read_text().strip()) if status.exists() else 0
 
 
-# LANGUAGE.md 1.8's conformance programs that do not pass yet. Every harness
-# that runs them marks them as *strict* expected failures where they fail, so
-# that the run fails (XPASS) the moment one starts to pass and the mark must
-# go. `NOT_YET` programs are rejected by the checker today, so they fail
-# everywhere; `LEAKS_YET` programs print the right output but leak, so they
-# fail only where a test counts the regions left over.
-NOT_YET = {
-}
-LEAKS_YET = {
-    "cycles": "LANGUAGE.md 1.8: cycles are not collected yet (the space-safety issue)",
-}
+# Conformance programs of a new LANGUAGE.md edition that do not pass yet
+# (name -> reason). Every harness that runs the conformance programs marks
+# them as *strict* expected failures where they fail, so that the run fails
+# (XPASS) the moment one starts to pass and the mark must go. `NOT_YET`: the
+# checker rejects the program, so it fails everywhere; `LEAKS_YET`: it prints
+# the right output but leaks, so it fails only where a test counts the
+# regions left over. Empty since all of LANGUAGE.md 1.8 passes
+# (strings_more, covariance, cycles).
+NOT_YET: dict[str, str] = {}
+LEAKS_YET: dict[str, str] = {}
 
 
 def not_yet(path: Path, counts_leaks: bool = False) -> tuple:
-    """The strict expected-failure mark for `path`, if it is one of
-    LANGUAGE.md 1.8's programs not passing yet in a test that checks its
-    output (and, with `counts_leaks`, its leaked regions); else none."""
+    """The strict expected-failure mark for `path`, if it is a conformance
+    program not passing yet in a test that checks its output (and, with
+    `counts_leaks`, its leaked regions); else none."""
     if path.parent.resolve() != CONFORMANCE.resolve():
         return ()
     reason = NOT_YET.get(path.stem) or (LEAKS_YET.get(path.stem) if counts_leaks else None)

@@ -111,10 +111,10 @@ def pack_fits(want: ir.PackType, have: ir.PackType) -> bool:
         return False
     if want.obj == have.obj:
         return True
-    return "w" not in want.caps and "a" not in want.caps and _object_fits(want.obj, have.obj)
+    return "w" not in want.caps and "a" not in want.caps and object_fits(want.obj, have.obj)
 
 
-def _object_fits(want, have) -> bool:
+def object_fits(want, have) -> bool:
     match want, have:
         case ir.ArrayType(e1), ir.ArrayType(e2):
             return _slot_fits(e1, e2)

@@ -112,11 +112,28 @@ def _arrays(t) -> list:
 def analyze(program: ir.Program, checked) -> Slots:
     funs = {f.name: f for f in program.funs}
     result = Slots(dominated=candidates(program))
+    _refute_covariant_arrays(result)
     retaining = retained_params(program, checked)
     for f in program.funs:
         _Function(f, program, funs, checked, retaining, result).run()
     result.dominated -= set(result.refuted)
     return result
+
+
+def _refute_covariant_arrays(out: Slots) -> None:
+    """Two array types whose values can meet covariantly (an `Array (Pack{rwa}
+    X)` read as an `Array (Pack{r} X)`, docs/lolang.md §3) are different
+    types holding the same objects: deciding one alone would change the
+    elements of the other's values. Both keep their packs."""
+    from lolang.checker.types import object_fits
+
+    arrays = [s for s in out.dominated if s[0] == "array"]
+    for wanted in arrays:
+        for given in arrays:
+            if wanted != given and object_fits(wanted[1], given[1]):
+                for slot, other in ((wanted, given), (given, wanted)):
+                    # "where: why", as the functions' refutations are worded
+                    out.refuted.setdefault(slot, f"program: its values meet those of '{ir.type_str(other[1])}' covariantly")
 
 
 class _Function:
@@ -143,7 +160,9 @@ class _Function:
         self._index(self.f.body)
         for n in walk(self.f.body):
             for slot, value, holder in self._stores(n):
-                if not unique:
+                if self._covariant_store(slot, value):
+                    self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
+                elif not unique:
                     self.refute(slot, "region names are not unique in the function")
                 elif not self._fresh_store(slot, value, holder):
                     self.refute(slot, "a value stored into it is not fresh")
@@ -198,6 +217,13 @@ class _Function:
                 t = self.checked.types.get(id(xs))
                 if isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType):
                     yield ("array", t.obj), v, _name(t.region)
+
+    def _covariant_store(self, slot, value) -> bool:
+        """The stored pack's type is not the slot's own (it only fits
+        covariantly): as a same-region object it would not fit at all."""
+        declared = self.ctors[slot[1]].fields[slot[2]].type if slot[0] == "field" else slot[1].elem
+        given = self.checked.types.get(id(value))
+        return isinstance(given, ir.PackType) and given != declared
 
     def _fresh_store(self, slot, value, holder: str) -> bool:
         if not is_fresh(value, set(), self.uses, self.checked):
