@@ -1,7 +1,8 @@
 """`hic`: check, run and compile hilang (`.hi`) and lolang (`.lo`) programs.
 
 Exit statuses (DESIGN.md): 0 success, 1 bad input (a diagnostic was
-printed), 2 usage error, 3 compiler bug, 101 the program's runtime error.
+printed), 2 usage error, 3 compiler bug, 101 the program's runtime error,
+141 stdout closed under hic (as a Unix tool that SIGPIPE ends).
 Everything about stages comes from `lowering.pipeline`; this module only
 parses the command line and reports.
 """
@@ -41,8 +42,9 @@ examples:
 stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm; and for
 --emit also obj (an object file) and exe (an executable: what compile writes
 when asked for nothing else).
-exit status: 0 ok, 1 bad input (or no C compiler, or an output that cannot be
-written), 2 usage, 3 compiler bug, 101 runtime error.
+exit status: 0 ok, 1 bad input (or no C compiler, an output that cannot be
+written, or no memory to compile in), 2 usage, 3 compiler bug, 101 runtime
+error (out of memory included), 141 output cut short (| head): hic stops quietly.
 """
 
 
