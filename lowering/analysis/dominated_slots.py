@@ -112,7 +112,7 @@ def _arrays(t) -> list:
 def analyze(program: ir.Program, checked) -> Slots:
     funs = {f.name: f for f in program.funs}
     result = Slots(dominated=candidates(program))
-    _refute_covariant_arrays(result)
+    _refute_covariant_arrays(result, program)
     retaining = retained_params(program, checked)
     for f in program.funs:
         _Function(f, program, funs, checked, retaining, result).run()
@@ -120,20 +120,49 @@ def analyze(program: ir.Program, checked) -> Slots:
     return result
 
 
-def _refute_covariant_arrays(out: Slots) -> None:
+def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
     """Two array types whose values can meet covariantly (an `Array (Pack{rwa}
     X)` read as an `Array (Pack{r} X)`, docs/lolang.md §3) are different
     types holding the same objects: deciding one alone would change the
-    elements of the other's values. Both keep their packs."""
+    elements of the other's values. Both keep their packs. Only the object
+    of a pack without `w` and `a` can be met so, so those few are compared
+    with the rest (comparing every pair would be quadratic in the number of
+    array types, which a deeply nested literal makes large)."""
     from lolang.checker.types import object_fits
 
     arrays = [s for s in out.dominated if s[0] == "array"]
-    for wanted in arrays:
+    wanted = {("array", obj) for obj in _read_only_pack_objects(program)} & set(arrays)
+    for want in wanted:
         for given in arrays:
-            if wanted != given and object_fits(wanted[1], given[1]):
-                for slot, other in ((wanted, given), (given, wanted)):
+            if given != want and object_fits(want[1], given[1]):
+                for slot, other in ((want, given), (given, want)):
                     # "where: why", as the functions' refutations are worded
                     out.refuted.setdefault(slot, f"program: its values meet those of '{ir.type_str(other[1])}' covariantly")
+
+
+def _read_only_pack_objects(program: ir.Program) -> list:
+    """The array objects of the packs without `w` and `a` in the program's
+    written types (where a covariant value can be expected)."""
+    found = []
+    for n in walk(program):
+        stack = list(_types_in(n))
+        while stack:
+            t = stack.pop()
+            match t:
+                case ir.PackType(caps, obj):
+                    if "w" not in caps and "a" not in caps and isinstance(obj, ir.ArrayType) \
+                            and isinstance(obj.elem, ir.PackType):
+                        found.append(obj)
+                    stack.append(obj)
+                case ir.ArrayType(elem):
+                    stack.append(elem)
+                case ir.MapType(k, v):
+                    stack.extend((k, v))
+                case ir.RefType(obj, _):
+                    stack.append(obj)
+                case ir.BorrowType(pack):
+                    stack.append(pack)
+    return found
 
 
 class _Function:
