@@ -26,6 +26,8 @@ from typing import BinaryIO
 
 from diagnostics import CompileError, CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
+from diagnostics.errors import OUT_OF_MEMORY
+from diagnostics.memory import MemoryReserve
 from lolang import checker, ir
 from lolang.checker import CheckResult
 from lolang.interp.compiler import FunctionCompiler, ProgramTables
@@ -54,6 +56,7 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
         from lolang.profile import allocation_sites
 
         m = Machine(out, ProfilingRegionTable(), allocation_sites(program))
+    reserve = MemoryReserve()
 
     def go() -> None:
         tables = ProgramTables(program)
@@ -62,10 +65,14 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
         main = tables.funs["main"]
         argv = [_main_args(m, main.params[0].type, args)] if main.params else []
         m.depth = 1
-        m.funs["main"]([], argv)
-        # What is still live and unreachable now is cyclic garbage the
-        # collector has not reached yet (native code does the same).
-        m.table.collect_cycles()
+        try:
+            m.funs["main"]([], argv)
+            # What is still live and unreachable now is cyclic garbage the
+            # collector has not reached yet (native code does the same).
+            m.table.collect_cycles()
+        except MemoryError:
+            reserve.release()  # room to unwind, count and report (diagnostics.memory)
+            raise
 
     # Python's cycle collector would walk every live frame of a deep
     # recursion again and again; the interpreter's values make no cycles
@@ -75,6 +82,10 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
     try:
         run_with_deep_stack(go)
     except ProgramError as error:
+        error.stats = _stats(m, stage)
+        raise error.with_traceback(None) from None
+    except MemoryError:
+        error = ProgramError(OUT_OF_MEMORY)
         error.stats = _stats(m, stage)
         raise error.with_traceback(None) from None
     finally:

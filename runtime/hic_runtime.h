@@ -228,6 +228,8 @@ enum hic_error_kind {
     HIC_ERR_OUT_OF_MEMORY = 7,
     HIC_ERR_TRUNC_OUT_OF_RANGE = 8,
     HIC_ERR_KEY_NOT_FOUND = 9,        /* lolang's `m[k]` (docs/lolang.md section 6) */
+    HIC_ERR_SUBSTR_RANGE = 10,        /* a = start, b = end: start < 0 or start > end */
+    HIC_ERR_SUBSTR_END = 11,          /* a = end, b = length: end > length */
 };
 
 HIC_NORETURN void hic_panic(int32_t kind, int32_t line, int32_t col, int64_t a, int64_t b);
@@ -255,7 +257,11 @@ struct hic_string *hic_string_concat(struct hic_region *r, const struct hic_stri
                                      const struct hic_string *b);
 struct hic_string *hic_string_from_s64(struct hic_region *r, int64_t n);            /* str */
 int64_t hic_string_to_s64(const struct hic_string *s, int32_t line, int32_t col);   /* int */
+struct hic_string *hic_string_sub(struct hic_region *r, const struct hic_string *s, int64_t i,
+                                  int64_t j, int32_t line, int32_t col);           /* substr */
+struct hic_string *hic_string_of_byte(struct hic_region *r, uint8_t b);             /* chr */
 int32_t hic_string_eq(const struct hic_string *a, const struct hic_string *b);
+int32_t hic_string_cmp(const struct hic_string *a, const struct hic_string *b);    /* <0, 0, >0 */
 uint8_t hic_string_at(const struct hic_string *s, int64_t i, int32_t line, int32_t col);
 
 /* ------------------------------------------------------------------------

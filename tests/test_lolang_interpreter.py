@@ -156,6 +156,9 @@ ERRORS = [
     ("print(new[q] \"ab\"[-1]@3:4);", "index -1 out of range for length 2 at 3:4"),
     ("print(new[q] Map S64 S64[1]@8:2);", "key not found at 8:2"),
     ("print(trunc(1.0 / 0.0)@9:9);", "F64 value out of range for S64 at 9:9"),
+    ("print(substr[q](new[q] \"ab\", 2, 1)@4:7);", "index out of range: substr from 2 to 1 at 4:7"),
+    ("print(substr[q](new[q] \"ab\", -1, 1)@4:7);", "index out of range: substr from -1 to 1 at 4:7"),
+    ("print(substr[q](new[q] \"ab\", 1, 3)@4:7);", "index out of range: substr to 3 of a string of length 2 at 4:7"),
     ("print(1 / 0);", "division by zero"),
 ]
 

@@ -174,3 +174,7 @@ STACK_OVERFLOW = 6
 OUT_OF_MEMORY = 7
 TRUNC_OUT_OF_RANGE = 8
 KEY_NOT_FOUND = 9
+# Raised by the runtime's hic_string_sub itself, never by generated code;
+# listed so that every kind of the header has its mirror here.
+SUBSTR_RANGE = 10
+SUBSTR_END = 11

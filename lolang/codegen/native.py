@@ -9,7 +9,10 @@ file and linked with the C runtime into an executable (`hic compile -o`).
   `CompilerBug` of stage `llvm`. `str()` of the result is the IR text that
   `--dump llvm` and `--emit llvm` show.
 * `run(program, out, args) -> stats` is the `native` engine (DESIGN.md's
-  engine interface, like `lolang.interpreter.run`). See `_run_child`.
+  engine interface, like `lolang.interpreter.run`). See `_run_child`. When
+  the program's stdout is closed under it (`| head -1`), it ends as an
+  executable does, by SIGPIPE, and `run` raises `BrokenPipeError`, as the
+  interpreters' writes do.
 * `emit_object(module) -> bytes` and `link_executable(module, path)` are
   ahead-of-time compilation; the executable honours `HIC_STATS=FILE` and
   passes its arguments to `main(args)`.
@@ -37,6 +40,7 @@ import os
 import re
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -125,11 +129,6 @@ def compile(program: ir.Program, stage: str = STAGE, checked=None, sites=None) -
     except RuntimeError as error:
         raise CompilerBug(f"LLVM rejects the generated module: {error}", STAGE) from None
     return NativeModule(module, text)
-
-
-def compile_to_llvm(program: ir.Program, stage: str = STAGE) -> str:
-    """The LLVM IR of `program`, as text."""
-    return str(compile(program, stage))
 
 
 def _native(program) -> NativeModule:
@@ -254,6 +253,9 @@ def _run_child(native: NativeModule, library: str, out: BinaryIO, args: list[str
                 if fd is not None and fd > 2:
                     os.close(fd)
             os.environ["HIC_STATS"] = stats_path
+            # Python ignores SIGPIPE and the child inherits that; the program
+            # must end when its stdout's reader goes, as an executable does.
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             status = _jit_and_run(native, library, args)
         except BaseException:
             os.write(2, ("hic internal error: the JIT failed:\n" + traceback.format_exc()).encode())
@@ -320,8 +322,10 @@ def _outcome(status: int, stderr: bytes, stats: dict) -> dict:
             error.stats = stats
             raise error
         raise CompilerBug(f"native code exited with status {code}: {text.strip() or '(no message)'}", STAGE)
-    signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else status
-    raise CompilerBug(f"native code was killed by signal {signal}: {text.strip() or '(no message)'}", STAGE)
+    killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else status
+    if killed_by == signal.SIGPIPE:
+        raise BrokenPipeError(errno.EPIPE, "the program's output was closed")
+    raise CompilerBug(f"native code was killed by signal {killed_by}: {text.strip() or '(no message)'}", STAGE)
 
 
 def _read_stats(path: str) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY
 from lolang import ir
-from lolang.interp import prims
+from primitives import numbers, strings
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr, hash_key
 from lolang.interp.machine import Arr, MapObj
@@ -48,7 +48,7 @@ def _formatter(k: FunctionCompiler, e):
         case "Bool":
             return lambda value: b"true" if value else b"false"
         case "F64":
-            return lambda value: prims.fmt_f64(value).encode()
+            return lambda value: numbers.format_f64(value).encode()
         case "Unit":
             return lambda value: b"()"
     return lambda value: str(value).encode()
@@ -277,6 +277,15 @@ def _concat_bytes(m, values):
     return a[1] + b[1]
 
 
+def _substr_bytes(span):
+    def make(m, values):
+        s, start, end = values
+        m.live(s[0], "read a string in")
+        return strings.substr(s[1], start, end, span)
+
+    return make
+
+
 def _int(k: FunctionCompiler, e):
     live = k.m.live
     (target,) = _args(k, e)
@@ -285,7 +294,7 @@ def _int(k: FunctionCompiler, e):
     def int_(fr):
         s = target(fr)
         live(s[0], "read a string in")
-        return prims.int_of_string(s[1], span)
+        return numbers.parse_int(s[1], span)
 
     return int_
 
@@ -313,10 +322,12 @@ RULES = {
     "keys": _keys,
     "concat": lambda k, e: _new_string(k, e, _concat_bytes),
     "str": lambda k, e: _new_string(k, e, lambda m, values: str(values[0]).encode()),
+    "substr": lambda k, e: _new_string(k, e, _substr_bytes(_span(e))),
+    "chr": lambda k, e: _new_string(k, e, lambda m, values: strings.chr_(values[0])),
     "int": _int,
-    "sqrt": _pure(prims.sqrt),
+    "sqrt": _pure(numbers.sqrt),
     "float": _pure(float),
-    "trunc": _pure(prims.trunc, with_span=True),
+    "trunc": _pure(numbers.trunc, with_span=True),
     "u8": _pure(lambda n: n & 0xFF),
     "s64": _pure(int),
 }

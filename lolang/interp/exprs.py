@@ -13,7 +13,7 @@ from __future__ import annotations
 from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import STACK_OVERFLOW
 from lolang import ir
-from lolang.interp import prims
+from primitives.indexing import index_error
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.machine import KEY_NOT_FOUND, MAX_CALL_DEPTH, Arr, MapObj
 from lolang.interp.regions import PRIMITIVE
@@ -198,7 +198,7 @@ def _index(k: FunctionCompiler, e: ir.Index):
             items = c.items
             if 0 <= i < len(items):
                 return items[i]
-            raise prims.index_error(i, len(items), span)
+            raise index_error(i, len(items), span)
         if type(c) is MapObj:
             live(c.rid, "look up a map in")
             entry = c.entries.get(hash_key(i))
@@ -209,7 +209,7 @@ def _index(k: FunctionCompiler, e: ir.Index):
         data = c[1]
         if 0 <= i < len(data):
             return data[i]
-        raise prims.index_error(i, len(data), span)
+        raise index_error(i, len(data), span)
 
     return get
 

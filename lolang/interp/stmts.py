@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from diagnostics import NOSPAN
 from lolang import ir
-from lolang.interp import prims
+from primitives.indexing import index_error
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr
 from lolang.interp.machine import BREAK, CONTINUE, RETURN, Escape
@@ -70,7 +70,7 @@ def _index_set(k: FunctionCompiler, s: ir.IndexSet):
         rid = m.live(xs.rid, "write an element of an array in")
         items = xs.items
         if not 0 <= i < len(items):
-            raise prims.index_error(i, len(items), span)
+            raise index_error(i, len(items), span)
         old = items[i]
         items[i] = v
         if xs.packs:

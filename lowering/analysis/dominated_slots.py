@@ -117,7 +117,10 @@ def analyze(program: ir.Program, checked) -> Slots:
     funs = {f.name: f for f in program.funs}
     retaining = retained_params(program, checked)
     dominated = candidates(program)
-    refuted: dict = {}
+    covariant = Slots(dominated=set(dominated))
+    _refute_covariant_arrays(covariant, program)
+    refuted: dict = dict(covariant.refuted)
+    dominated -= set(refuted)
     while True:
         result = Slots(dominated=set(dominated), refuted=dict(refuted))
         for f in program.funs:
@@ -127,6 +130,51 @@ def analyze(program: ir.Program, checked) -> Slots:
             return result
         refuted = result.refuted
         dominated -= set(refuted)
+
+
+def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
+    """Two array types whose values can meet covariantly (an `Array (Pack{rwa}
+    X)` read as an `Array (Pack{r} X)`, docs/lolang.md §3) are different
+    types holding the same objects: deciding one alone would change the
+    elements of the other's values. Both keep their packs. Only the object
+    of a pack without `w` and `a` can be met so, so those few are compared
+    with the rest (comparing every pair would be quadratic in the number of
+    array types, which a deeply nested literal makes large)."""
+    from lolang.checker.types import object_fits
+
+    arrays = [s for s in out.dominated if s[0] == "array"]
+    wanted = {("array", obj) for obj in _read_only_pack_objects(program)} & set(arrays)
+    for want in wanted:
+        for given in arrays:
+            if given != want and object_fits(want[1], given[1]):
+                for slot, other in ((want, given), (given, want)):
+                    # "where: why", as the functions' refutations are worded
+                    out.refuted.setdefault(slot, f"program: its values meet those of '{ir.type_str(other[1])}' covariantly")
+
+
+def _read_only_pack_objects(program: ir.Program) -> list:
+    """The array objects of the packs without `w` and `a` in the program's
+    written types (where a covariant value can be expected)."""
+    found = []
+    for n in walk(program):
+        stack = list(_types_in(n))
+        while stack:
+            t = stack.pop()
+            match t:
+                case ir.PackType(caps, obj):
+                    if "w" not in caps and "a" not in caps and isinstance(obj, ir.ArrayType) \
+                            and isinstance(obj.elem, ir.PackType):
+                        found.append(obj)
+                    stack.append(obj)
+                case ir.ArrayType(elem):
+                    stack.append(elem)
+                case ir.MapType(k, v):
+                    stack.extend((k, v))
+                case ir.RefType(obj, _):
+                    stack.append(obj)
+                case ir.BorrowType(pack):
+                    stack.append(pack)
+    return found
 
 
 class _Function:
@@ -153,7 +201,9 @@ class _Function:
         self._index(self.f.body)
         for n in walk(self.f.body):
             for slot, value, holder in self._stores(n):
-                if not unique:
+                if self._covariant_store(slot, value):
+                    self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
+                elif not unique:
                     self.refute(slot, "region names are not unique in the function")
                 elif not self._fresh_store(slot, value, holder):
                     self.refute(slot, "a value stored into it is not fresh")
@@ -209,6 +259,13 @@ class _Function:
                 t = self.checked.types.get(id(xs))
                 if isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType):
                     yield ("array", t.obj), v, _name(t.region)
+
+    def _covariant_store(self, slot, value) -> bool:
+        """The stored pack's type is not the slot's own (it only fits
+        covariantly): as a same-region object it would not fit at all."""
+        declared = self.ctors[slot[1]].fields[slot[2]].type if slot[0] == "field" else slot[1].elem
+        given = self.checked.types.get(id(value))
+        return isinstance(given, ir.PackType) and given != declared
 
     def _fresh_store(self, slot, value, holder: str) -> bool:
         if not is_fresh(value, set(), self.uses, self.checked, copies=self.datas):
