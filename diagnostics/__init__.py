@@ -13,7 +13,6 @@ Three kinds of failure, three exit statuses (DESIGN.md "Command line"):
 """
 
 from diagnostics.span import NOSPAN, Span
-from diagnostics import errors as messages
 from diagnostics.errors import (
     CompileError,
     CompilerBug,

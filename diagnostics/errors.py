@@ -54,6 +54,11 @@ class ProgramError(Exception):
 # the same way). Formatting arguments are noted where a text takes them.
 DIVISION_BY_ZERO = "division by zero"
 INDEX_OUT_OF_RANGE = "index {index} out of range for length {length}"
+# `substr(s, i, j)` unless 0 <= i <= j <= len(s): LANGUAGE.md 1.8 calls it
+# `index out of range`; the rest says which bound is wrong (two numbers, as
+# the C runtime's errors carry).
+SUBSTR_RANGE = "index out of range: substr from {start} to {end}"
+SUBSTR_END = "index out of range: substr to {end} of a string of length {length}"
 POP_EMPTY = "pop of an empty array"
 MALFORMED_INT = "malformed integer string"
 NEGATIVE_ARRAY_SIZE = "negative array size {size}"

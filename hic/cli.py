@@ -1,7 +1,8 @@
 """`hic`: check, run and compile hilang (`.hi`) and lolang (`.lo`) programs.
 
 Exit statuses (DESIGN.md): 0 success, 1 bad input (a diagnostic was
-printed), 2 usage error, 3 compiler bug, 101 the program's runtime error.
+printed), 2 usage error, 3 compiler bug, 101 the program's runtime error,
+141 stdout closed under hic (as a Unix tool that SIGPIPE ends).
 Everything about stages comes from `lowering.pipeline`; this module only
 parses the command line and reports.
 """
@@ -17,12 +18,15 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from diagnostics import CompileError, CompilerBug, ProgramError, Source, render_diagnostics
-from hic import dump, engines
+from diagnostics import CompileError, CompilerBug, Source, render_diagnostics
+from hic import dump, engines, profile_plot
 from lowering import pipeline
 from runtime import RuntimeBuildError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_BUG, EXIT_RUNTIME = 0, 1, 2, 3, 101
+# Output cut short (`hic run prog.hi | head -1`): the status a shell shows
+# for a Unix tool that SIGPIPE ended (128 + 13), and nothing printed.
+EXIT_CLOSED_PIPE = 141
 
 EPILOG = """\
 examples:
@@ -38,8 +42,9 @@ examples:
 stages: ast, typed, mono (hilang); lo, lo.<pass> (lolang); llvm; and for
 --emit also obj (an object file) and exe (an executable: what compile writes
 when asked for nothing else).
-exit status: 0 ok, 1 bad input (or no C compiler, or an output that cannot be
-written), 2 usage, 3 compiler bug, 101 runtime error.
+exit status: 0 ok, 1 bad input (or no C compiler, an output that cannot be
+written, or no memory to compile in), 2 usage, 3 compiler bug, 101 runtime
+error (out of memory included), 141 output cut short (| head): hic stops quietly.
 """
 
 
@@ -83,7 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stage", metavar="STAGE",
                      help="which stage's program to run (default: the last one the engine runs)")
     run.add_argument("--stats", nargs="?", const="-", metavar="FILE",
-                     help="write the run's figures as JSON to FILE (stderr when no FILE)")
+                     help="write the run's figures as JSON on stderr, or with --stats=FILE to FILE")
+    run.add_argument("--profile", metavar="OUT",
+                     help="draw the run's memory (lolang and native engines): live bytes by "
+                     "allocation site, live regions; OUT.svg, .png or .pdf (needs matplotlib), "
+                     "with the data beside it as JSON, or OUT.json for the data alone")
     _add_optimization(run)
 
     compile_ = commands.add_parser("compile", help="compile a program; show or write any stage")
@@ -116,12 +125,20 @@ def version_text() -> str:
     return f"hic {mine} (llvmlite {llvmlite}, Python {python})"
 
 
+def level_help(level: int) -> str:
+    """What `-O<level>` runs, read from the pipeline's list of passes."""
+    if level == 0:
+        return "no optimization pass (the naive lowering)"
+    passes = [s.pass_name for s in pipeline.lolang_stages() if s.optimization and s.min_level <= level]
+    listed = ", ".join(passes) if passes else "none yet"
+    return f"the passes of level {level} or lower: {listed}" + (" (default)" if level == 2 else "")
+
+
 def _add_optimization(sub: argparse.ArgumentParser) -> None:
     group = sub.add_mutually_exclusive_group()
     for level in (0, 1, 2):
         group.add_argument(f"-O{level}", dest="level", action="store_const", const=level,
-                           help="no optimization (the naive lowering)" if level == 0
-                           else ("every pass (default)" if level == 2 else "the cheap passes"))
+                           help=level_help(level))
     sub.set_defaults(level=2)
     sub.add_argument("--no-pass", action="append", default=[], metavar="NAME",
                      help="switch one optimization pass off (repeatable)")
@@ -135,17 +152,24 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, program_args = argv[:cut], argv[cut + 1:]
+    # `--stats` names a file only as `--stats=FILE`: the common spelling
+    # `hic run --stats prog.hi` must not take the program for the file.
+    argv = ["--stats=-" if a == "--stats" else a for a in argv]
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
     args.args = program_args
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return _dispatch(args, err)
+        status = _dispatch(args, err)
+        _flush_stdout(quietly=False)
+        return status
+    except BrokenPipeError:
+        return _output_closed()
     except UsageError as exc:
         parser.print_usage(sys.stderr)
         print(f"hic: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (CannotWrite, RuntimeBuildError) as exc:
+    except (CannotWrite, RuntimeBuildError, profile_plot.PlotUnavailable) as exc:
         # Not hic's bug and not the program's: what to fix is in the message
         # (a path, or the C compiler the runtime is built with).
         _flush_stdout()
@@ -157,6 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hic: internal compiler error{where}: {bug}", file=sys.stderr)
         print("this is a bug in hic, not in your program; please report it", file=sys.stderr)
         return EXIT_BUG
+    except MemoryError as exc:
+        # hic itself ran out while compiling (a program's own running out is
+        # its runtime error, reported by the engine): the machine's to fix.
+        _flush_stdout()
+        detail = f": {exc}" if str(exc) else ""
+        print(f"hic: error: out of memory{detail}", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # any other escape is hic's fault, never the user's
@@ -205,11 +236,15 @@ def _check_pass_names(path: str, disabled: frozenset[str]) -> None:
         raise UsageError(f"--no-pass {name}: no such pass; {listed}")
 
 
+def checks_end(path: str) -> str:
+    """The last stage that can reject the user's program: `mono` for hilang
+    (instantiating a generic function checks it at the copy's types, which
+    can find errors the generic check cannot); for lolang, its own check."""
+    return "lo" if path.endswith(".lo") else "mono"
+
+
 def _check(source: Source, options: pipeline.Options) -> int:
-    # Through `mono`: instantiating a generic function checks it at the
-    # instance's types, which can find errors the generic check cannot.
-    until = "lo" if source.name.endswith(".lo") else "mono"
-    pipeline.run_pipeline(source, options, until=until)
+    pipeline.run_pipeline(source, options, until=checks_end(source.name))
     print(f"{source.name}: ok")
     return EXIT_OK
 
@@ -223,6 +258,10 @@ def _run(source: Source, options: pipeline.Options, args) -> int:
         # No further than the engine's last stage: `--engine hilang` does
         # not lower, `--engine lolang` does not generate code.
         until = pipeline.last_stage_run_by(source.name, options, args.engine)
+    if until is not None:
+        # A program that any stage rejects is not run, even at an earlier
+        # stage (`--stage typed` of a program whose generic copy is wrong).
+        until = names[max(names.index(until), names.index(checks_end(source.name)))]
     artifacts = pipeline.run_pipeline(source, options, until=until)
     artifact = engines.choose(artifacts, args.engine, args.stage)
     if artifact is None:
@@ -230,10 +269,28 @@ def _run(source: Source, options: pipeline.Options, args) -> int:
         at = f" at stage '{args.stage}'" if args.stage else ""
         raise UsageError(f"{wanted} cannot run {source.name}{at}")
     engine = args.engine or artifact.stage.engine
-    status, stats = engines.execute(engine, artifact, args.args)
+    profile = None
+    if args.profile:
+        artifact, profile = _profiling(args.profile, engine, artifacts, artifact)
+    status, stats = engines.execute(engine, artifact, args.args, profile=profile)
     if args.stats:
         _write_stats(args.stats, {"engine": engine, "stage": artifact.stage.name, **stats})
+    if profile:
+        with writing(args.profile):
+            written = profile_plot.write(profile[0], args.profile, f"{source.name} ({engine}, {artifact.stage.name})")
+        print(f"hic: profile in {' and '.join(written)}: {profile_plot.summary(profile[0])}", file=sys.stderr)
     return status
+
+
+def _profiling(out: str, engine: str, artifacts, artifact):
+    """--profile: the artifact to run (native code is compiled afresh for
+    profiling from the last lolang stage) and the list the profile goes to."""
+    if engine not in ("lolang", "native"):
+        raise UsageError("--profile needs the lolang or the native engine")
+    profile_plot.check_can_draw(out)
+    if engine == "native":
+        artifact = [a for a in artifacts if a.stage.engine == "lolang"][-1]
+    return artifact, []
 
 
 def _write_stats(where: str, stats: dict) -> None:
@@ -267,7 +324,7 @@ def _compile(source: Source, options: pipeline.Options, args) -> int:
     last = max([names.index(n) for n in wanted + ([stage] if stage else [])], default=len(names) - 1)
     artifacts = pipeline.run_pipeline(source, options, until=names[last])
     if wanted:
-        dump.show(artifacts, wanted, Console(highlight=False))
+        dump.show(artifacts, wanted, PipeConsole(highlight=False), source.name)
     if native:
         from lolang.codegen.native import emit_object, link_executable
 
@@ -296,8 +353,31 @@ def default_output(path: str, emit: str) -> str:
     return stem + ".o" if emit == "obj" else stem
 
 
-def _flush_stdout() -> None:
+class PipeConsole(Console):
+    """rich's Console, except that a closed stdout raises BrokenPipeError
+    (rich's own answer is `SystemExit(1)`), which `main` ends quietly."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+def _output_closed() -> int:
+    """stdout's reader has gone: end quietly, as Unix tools do. Whatever is
+    still buffered goes nowhere (Python would otherwise complain when it
+    flushes stdout at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's buffer): nothing is flushed at exit
+    return EXIT_CLOSED_PIPE
+
+
+def _flush_stdout(quietly: bool = True) -> None:
     try:
         sys.stdout.flush()
+    except BrokenPipeError:
+        if not quietly:
+            raise
     except (OSError, ValueError):
         pass

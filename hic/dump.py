@@ -71,11 +71,23 @@ def _lexer(language: str):
     return "text"
 
 
-def show(artifacts: list[Artifact], wanted: list[str], console: Console) -> None:
+# Piped or redirected, a dump is as wide as its longest line needs (rich
+# would otherwise cut every line at 80 columns); panels then fit their
+# content instead of stretching to this width.
+UNBOUNDED_WIDTH = 1 << 20
+
+
+def show(artifacts: list[Artifact], wanted: list[str], console: Console, source_name: str | None = None) -> None:
+    """Nothing is lost: on a terminal long lines wrap (the line number is
+    on their first row); elsewhere they are written whole. Each panel says
+    what its line numbers count, and where `@LINE:COL` points."""
     shown = [a for a in artifacts if a.stage.name in wanted]
+    to_terminal = console.is_terminal
+    if not to_terminal:
+        console.width = UNBOUNDED_WIDTH
     for artifact in shown:
         syntax = Syntax(text_of(artifact), _lexer(artifact.stage.language), theme="monokai",
-                        line_numbers=True, word_wrap=False, background_color="default")
+                        line_numbers=True, word_wrap=to_terminal, background_color="default")
         figures = Table(show_header=False, box=None, padding=(0, 2))
         for key, value in summary_of(artifact).items():
             figures.add_row(key, f"[bold]{value}[/]")
@@ -83,12 +95,26 @@ def show(artifacts: list[Artifact], wanted: list[str], console: Console) -> None
         if artifact.remarks is not None:
             parts.append(_remarks(artifact.remarks))
         title = f"[bold cyan]{artifact.stage.name}[/]  [dim]{artifact.stage.language}[/]"
-        console.print(Panel(Group(*parts), title=title, title_align="left", border_style="cyan"))
+        console.print(Panel(Group(*parts), title=title, title_align="left", border_style="cyan",
+                            subtitle=f"[dim]{numbering_note(artifact, source_name)}[/]",
+                            subtitle_align="left", expand=to_terminal))
     if len(shown) > 1:
         console.print(_changes_table(shown))
     passes = [a for a in shown if a.remarks is not None]
     if passes:
         console.print(_passes_table(passes))
+
+
+def numbering_note(artifact: Artifact, source_name: str | None) -> str:
+    """What a panel's line numbers count: always the listing shown, which
+    for every stage after parsing is the program as hic prints it, not the
+    file; lolang's `@LINE:COL` (and every error message) count the file."""
+    source = source_name or "the source file"
+    if artifact.stage.language == LOLANG:
+        return f"line numbers: this listing; @LINE:COL: positions in {source}"
+    if artifact.stage.language == HILANG:
+        return f"line numbers: this listing, as printed (positions in errors count {source})"
+    return "line numbers: this listing"
 
 
 def _remarks(remarks) -> Table:

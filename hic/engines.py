@@ -21,18 +21,19 @@ def _hilang(program, out, args, checked=None):
     return run(program, out, args)
 
 
-def _lolang(program, out, args, checked=None):
+def _lolang(program, out, args, checked=None, profile=None):
     """`checked`: the checker's result for `program`, when the pipeline
-    has it (else the interpreter checks the program itself)."""
+    has it (else the interpreter checks the program itself). `profile`: a
+    list to receive the memory profile (`hic run --profile`)."""
     from lolang.interpreter import run
 
-    return run(program, out, args, checked=checked)
+    return run(program, out, args, checked=checked, profile=profile)
 
 
-def _native(program, out, args, checked=None):
+def _native(program, out, args, checked=None, profile=None):
     from lolang.codegen.native import run
 
-    return run(program, out, args)
+    return run(program, out, args, profile=profile)
 
 
 RUNNERS = {"hilang": _hilang, "lolang": _lolang, "native": _native}
@@ -49,13 +50,16 @@ def choose(artifacts: list[Artifact], engine: str | None, stage: str | None) -> 
     return candidates[-1] if candidates else None
 
 
-def execute(engine: str, artifact: Artifact, args: list[str]) -> tuple[int, dict]:
-    """Run; return (exit status, stats)."""
+def execute(engine: str, artifact: Artifact, args: list[str], profile: list | None = None) -> tuple[int, dict]:
+    """Run; return (exit status, stats). With `profile` (a list; lolang and
+    native only), the run's memory profile is appended to it."""
     out = sys.stdout.buffer
+    extra = {} if profile is None else {"profile": profile}
     try:
         # Engines walk the program recursively before running it (the lolang
         # interpreter re-checks it), so they too get a deep stack.
-        stats = run_with_deep_stack(lambda: RUNNERS[engine](artifact.program, out, list(args), artifact.checked))
+        stats = run_with_deep_stack(
+            lambda: RUNNERS[engine](artifact.program, out, list(args), artifact.checked, **extra))
         status = 0
     except ProgramError as error:
         stats = getattr(error, "stats", None) or {}

@@ -107,13 +107,32 @@ class Param:
 
 @dataclass(slots=True)
 class FunDecl:
-    """`fun name(p: T, ...): R { ... }` (`ret` None means `: Unit` omitted)."""
+    """`fun name(p: T, ...): R { ... }` (`ret` None means `: Unit` omitted).
+
+    `instance` is set by `mono` on its copies of a generic function (excluded
+    from equality, like the checker's facts): the checker's messages about a
+    copy speak of the generic function the user wrote."""
 
     name: str
     params: tuple[Param, ...]
     ret: TypeExpr | None
     body: Block
     span: Span = _span()
+    instance: "InstanceOf | None" = _resolved()
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceOf:
+    """What a monomorphized copy is a copy of: `generic` as written (type
+    variables and all), the types its type variables were given
+    (`type_args`, name -> `hilang.types.Type`, in order), the call that
+    first needed the copy, and the copy that call is in (`caller`; None
+    when the call is in a function the user wrote without type variables)."""
+
+    generic: FunDecl
+    type_args: tuple[tuple[str, object], ...]
+    call: Span
+    caller: "InstanceOf | None" = None
 
 
 @dataclass(slots=True)

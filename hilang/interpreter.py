@@ -14,6 +14,7 @@ from typing import BinaryIO, Sequence
 from diagnostics import CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
 from diagnostics.errors import OUT_OF_MEMORY
+from diagnostics.memory import MemoryReserve
 from hilang import ast
 from hilang.interp.translate import compile_program, python_source
 from hilang.interp.context import ALLOCS
@@ -42,13 +43,15 @@ def _run(program: ast.Program, out: BinaryIO, args: Sequence[str]) -> dict:
     exec(code, namespace)
     # argv arrives decoded; surrogateescape gives back its original bytes.
     argv = [[a.encode("utf-8", "surrogateescape") for a in args]] if main.params else []
+    reserve = MemoryReserve()
     try:
         namespace["f_main"](*argv, 1)
     except ProgramError as error:
         error.stats = {"allocs": namespace[ALLOCS]}
         raise
     except MemoryError:
+        reserve.release()
         error = ProgramError(OUT_OF_MEMORY)
         error.stats = {"allocs": namespace[ALLOCS]}
-        raise error from None
+        raise error.with_traceback(None) from None
     return {"allocs": namespace[ALLOCS]}

@@ -38,6 +38,7 @@ from sly import Lexer
 from sly.lex import Token
 
 from diagnostics import Diagnostic, Source, Span
+from hilang import hints
 
 KEYWORDS = (
     "fun", "data", "let", "var", "if", "else", "then", "while", "for", "in",
@@ -207,9 +208,27 @@ class _Rules(Lexer):
 
     def error(self, t):
         ch = t.value[0]
+        if ch == "'" and self._character_literal(t):
+            return t
         shown = f"'{ch}'" if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
         self._report(self.index, self.index + 1, f"illegal character {shown}")
         self.index += 1
+        return None
+
+    def _character_literal(self, t) -> bool:
+        """`'a'` (from C, Java, Rust...): reported with what to write, and
+        read on as the string it would be (`t` becomes that STRING token),
+        so that parsing goes on without a second error. False for a lone
+        `'`, an illegal character like any other."""
+        close = self.text.find("'", self.index + 1)
+        newline = self.text.find("\n", self.index + 1)
+        if close < 0 or 0 <= newline < close:
+            return False
+        inside = self.text[self.index + 1:close]
+        self._report(self.index, close + 1, hints.character_literal(inside))
+        t.type, t.value = "STRING", inside
+        self.index = close + 1
+        return True
 
 
 # Every token type `lex` produces, for the parser's grammar.

@@ -12,7 +12,10 @@ the checker accepts again and the printer writes as valid hilang:
 * each generic function is replaced, where it stood, by one copy per ground
   instantiation reachable from those, in the order they are first reached,
   named `length__S64`, `zip__S64__String`, `nth__List_S64` (see `mangle`),
-  with a numeric suffix on the rare name already taken;
+  with a numeric suffix on the rare name already taken; each copy records
+  what it is a copy of (`FunDecl.instance`: the generic function, its type
+  arguments, the call that needed it), so that an error the checker finds
+  in a copy speaks of the function the user wrote;
 * in a copy, type variables in annotations become the ground types, and a
   `let` whose type mentioned a type variable gets that type written out, so
   that re-checking infers nothing a generic body had to infer;
@@ -128,6 +131,7 @@ class _Instance:
     generic: ast.FunDecl
     name: str
     subst: dict[str, Type]
+    origin: ast.InstanceOf  # what the copy records for the checker's messages
     decl: ast.FunDecl | None = None  # the copy, once made
 
 
@@ -142,12 +146,16 @@ class _Instantiator:
         self.taken = {f.name for f in program.funs}
         self.instances: dict[tuple[str, tuple[Type, ...]], _Instance] = {}
         self.pending: deque[_Instance] = deque()
+        self.copying: _Instance | None = None  # the instance whose body is being copied
 
     def run(self) -> ast.Program:
         kept = {f.name: self.copy(f, {}) for f in self.program.funs if f.name not in self.generics}
         while self.pending:
             inst = self.pending.popleft()
-            inst.decl = dataclasses.replace(self.copy(inst.generic, inst.subst), name=inst.name)
+            self.copying = inst
+            inst.decl = dataclasses.replace(self.copy(inst.generic, inst.subst), name=inst.name,
+                                            instance=inst.origin)
+        self.copying = None
         decls: list[ast.DataDecl | ast.FunDecl] = []
         for d in self.program.decls:
             if isinstance(d, ast.DataDecl):
@@ -167,7 +175,10 @@ class _Instantiator:
             if any(type_depth(a) > MAX_TYPE_DEPTH for a in args):
                 raise CompileError.at(call.span, POLYMORPHIC_RECURSION)
             name = self.fresh_name(f"{call.func}__" + "__".join(mangle(a) for a in args))
-            inst = _Instance(self.decls[call.func], name, dict(zip(tvars, args)))
+            generic = self.decls[call.func]
+            origin = ast.InstanceOf(generic, tuple(zip(tvars, args)), call.span,
+                                    self.copying.origin if self.copying else None)
+            inst = _Instance(generic, name, dict(zip(tvars, args)), origin)
             self.instances[key] = inst
             self.pending.append(inst)
         return self.instances[key].name
@@ -186,6 +197,8 @@ class _Instantiator:
         match node:
             case tuple():
                 return tuple(self.copy(x, subst) for x in node)
+            case ast.InstanceOf():
+                return node
             case ast.TypeVarRef(name=name, span=span) if name in subst:
                 return type_expr(subst[name], span)
             case ast.Call(func=func) if func in self.generics and not node.builtin:

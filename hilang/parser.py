@@ -49,7 +49,7 @@ from __future__ import annotations
 from sly import Parser
 
 from diagnostics import CompileError, Diagnostic, Source, Span
-from hilang import ast
+from hilang import ast, hints
 from hilang.lexer import TOKEN_TYPES, LexResult, describe, describe_type, lex
 
 # Inside a sly Parser's class body an unknown upper-case name evaluates to
@@ -565,9 +565,36 @@ class _Grammar(Parser):
             self._error(self.positions.token_span(token),
                         "syntax error: comparisons do not chain; "
                         "write 'a < b && b < c' or add parentheses")
-        else:
+        elif not self._report_foreign_habit(token):
             self._report_unexpected(token)
         raise _Abort()
+
+    def _report_foreign_habit(self, token) -> bool:
+        """`x += 1`, `i++`, `i--`, `a and b`, `not a`: the syntax error with
+        what to write instead (hilang.hints). False if `token` is none of
+        those. (`i++` is told from an unfinished `a ++ b` by the `++` being
+        glued to the name.)"""
+        read = self.tokens_read
+        previous = self._token_before(token)
+        before = read[-3] if previous is not None and len(read) >= 3 else None
+        target = before.value if before is not None and before.type == "ID" else None
+        glued = previous is not None and previous.end == token.index
+        if glued and token.type == "ASSIGN" and previous.type in hints.COMPOUND_OPERATORS:
+            op = hints.COMPOUND_OPERATORS[previous.type]
+            self._error(self.positions.span(previous.index, token.end), hints.compound_assignment(op, target))
+        elif (previous is not None and previous.type == "PLUSPLUS" and before is not None
+              and before.type == "ID" and before.end == previous.index):
+            self._error(self.positions.token_span(previous), hints.increment("++", target))
+        elif (previous is not None and previous.type == "MINUS" and before is not None and before.type == "MINUS"
+              and before.end == previous.index and len(read) >= 4 and read[-4].type == "ID"):
+            self._error(self.positions.span(before.index, previous.end), hints.increment("--", read[-4].value))
+        elif token.type == "ID" and token.value in hints.FOREIGN_WORDS:
+            self._error(self.positions.token_span(token), hints.foreign_word(token.value))
+        elif previous is not None and previous.type == "ID" and previous.value in hints.FOREIGN_WORDS:
+            self._error(self.positions.token_span(previous), hints.foreign_word(previous.value))
+        else:
+            return False
+        return True
 
     def _report_unexpected(self, token) -> None:
         expected = self._expected_types()

@@ -8,7 +8,7 @@ from collections import Counter
 from hilang import ast
 
 # Built-ins that create a heap object (docs/hilang-semantics.md, "allocations").
-ALLOCATING_BUILTINS = {"array", "map", "keys", "get", "str"}
+ALLOCATING_BUILTINS = {"array", "map", "keys", "get", "str", "substr", "chr"}
 
 
 def walk(node):

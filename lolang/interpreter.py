@@ -26,6 +26,8 @@ from typing import BinaryIO
 
 from diagnostics import CompileError, CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
+from diagnostics.errors import OUT_OF_MEMORY
+from diagnostics.memory import MemoryReserve
 from lolang import checker, ir
 from lolang.checker import CheckResult
 from lolang.interp.compiler import FunctionCompiler, ProgramTables
@@ -34,18 +36,27 @@ from lolang.interp.machine import Escape, Machine
 from lolang.interp.stmts import compile_stmt
 
 
-def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", checked: CheckResult | None = None) -> dict:
+def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", checked: CheckResult | None = None,
+        profile: list | None = None) -> dict:
     """Run `program`. `checked` is what the checker learnt of it (the
     pipeline keeps it beside each stage's program); without it the program
     is checked here. Tests pass the result of checking a *different*
     program to run one the checker would reject and watch the region
-    model catch it."""
+    model catch it. `profile`: a list that receives the memory profile
+    (lolang/profile.py) when the program ends, however it ends."""
     if checked is None:
         try:
             checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"the lolang interpreter was given a program the checker rejects: {error}") from None
-    m = Machine(out)
+    if profile is None:
+        m = Machine(out)
+    else:
+        from lolang.interp.profile import ProfilingRegionTable
+        from lolang.profile import allocation_sites
+
+        m = Machine(out, ProfilingRegionTable(), allocation_sites(program))
+    reserve = MemoryReserve()
 
     def go() -> None:
         tables = ProgramTables(program)
@@ -54,7 +65,14 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
         main = tables.funs["main"]
         argv = [_main_args(m, main.params[0].type, args)] if main.params else []
         m.depth = 1
-        m.funs["main"]([], argv)
+        try:
+            m.funs["main"]([], argv)
+            # What is still live and unreachable now is cyclic garbage the
+            # collector has not reached yet (native code does the same).
+            m.table.collect_cycles()
+        except MemoryError:
+            reserve.release()  # room to unwind, count and report (diagnostics.memory)
+            raise
 
     # Python's cycle collector would walk every live frame of a deep
     # recursion again and again; the interpreter's values make no cycles
@@ -66,9 +84,17 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
     except ProgramError as error:
         error.stats = _stats(m, stage)
         raise error.with_traceback(None) from None
+    except MemoryError:
+        error = ProgramError(OUT_OF_MEMORY)
+        error.stats = _stats(m, stage)
+        raise error.with_traceback(None) from None
     finally:
         if collecting:
             gc.enable()
+        if profile is not None:
+            from lolang.profile import assemble
+
+            profile.append(assemble(m.table.raw_profile(), m.sites.names, "lolang"))
     return _stats(m, stage)
 
 
@@ -96,7 +122,8 @@ def compile_function(m: Machine, tables: ProgramTables, checked: CheckResult, fu
                 if s(fr) is not None:  # only a `return` leaves a function
                     return fr[0]
             return result(fr) if result is not None else None
-        except Escape:
+        except Escape as escape:
+            escape.__traceback__ = None  # see machine.Escape
             return fr[0]
 
     call.__name__ = f"lo_{fun.name}"
@@ -123,4 +150,4 @@ def _main_args(m: Machine, t: ir.PackType, args) -> tuple:
             table.record(rid, own)
         else:
             items.append((rid, data))
-    return (Arr(rid, items, isinstance(elem, ir.PackType)), rid)
+    return (Arr(rid, items, isinstance(elem, ir.PackType), counted=False), rid)

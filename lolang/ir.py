@@ -746,6 +746,9 @@ STMT_TYPES = (Let, Assign, IndexSet, ExprStmt, If, While, Break, Continue, Retur
 PATTERN_TYPES = (PWild, PVar, PInt, PBool, PString, PCtor)
 
 BINARY_OPS = ("*", "/", "%", "+", "-", "==", "!=", "<", "<=", ">", ">=", "&&", "||")
+# The operators that also take two `String` references (of any regions):
+# equality and ordering by bytes (docs/lolang.md §6).
+STRING_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 UNARY_OPS = ("-", "!")
 
 
@@ -781,6 +784,8 @@ BUILTINS: dict[str, BuiltinInfo] = {
     "keys": BuiltinInfo(1, 1, "r", False, "keys[r](m): new Array K @r of the keys in order (needs `a` on r)"),
     "concat": BuiltinInfo(1, 2, "r", False, "concat[r](a, b): new String @r, a's bytes then b's (hilang `++`)"),
     "str": BuiltinInfo(1, 1, "", False, "str[r](n): new String @r, n in decimal"),
+    "substr": BuiltinInfo(1, 3, "r", True, "substr[r](s, i, j)@p: new String @r, the bytes of s from i to j (exclusive)"),
+    "chr": BuiltinInfo(1, 1, "", False, "chr[r](b): new String @r holding the one byte b"),
     "int": BuiltinInfo(0, 1, "r", True, "int(s)@p: S64 of a decimal string"),
     "sqrt": BuiltinInfo(0, 1, "", False, "sqrt(x): F64"),
     "float": BuiltinInfo(0, 1, "", False, "float(n): S64 to F64"),
@@ -836,12 +841,6 @@ def rename_regions(t: Type, subst: dict[str, str]) -> Type:
             return RefType(obj, subst.get(region, region), span=t.span)
         case _:
             return t
-
-
-def same_type(a: Type, b: Type) -> bool:
-    """Structural equality ignoring spans (what `==` already does; named
-    for readability at call sites)."""
-    return a == b
 
 
 def type_str(t: Type) -> str:

@@ -18,14 +18,15 @@ from pygments.token import (
     Comment, Keyword, Name, Number, Operator, Punctuation, String, Text, Whitespace,
 )
 
+from lolang.ir import BUILTINS
+
 REGION = Name.Label
 CAPS = Name.Attribute
 
 _REGION_OPS = ("region", "unpack", "restrict", "merge", "into", "pack", "copy", "drop", "new", "as")
 _CONTROL = ("fun", "data", "let", "var", "if", "then", "else", "while", "break", "continue",
             "return", "match", "do")
-_BUILTINS = ("print", "len", "push", "pop", "array", "insert", "contains", "remove", "keys",
-             "concat", "str", "int", "sqrt", "float", "trunc", "u8", "s64")
+_BUILTINS = tuple(BUILTINS)
 _TYPES = ("S64", "U8", "F64", "Bool", "Unit", "String", "Array", "Map")
 
 

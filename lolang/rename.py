@@ -101,3 +101,23 @@ def rename_var(node, old: str, new: str):
 
 def pattern_vars(p) -> set[str]:
     return {n.name for n in walk(p) if isinstance(n, ir.PVar)}
+
+
+def rename_own(n, region):
+    """`n` with the region names in its own fields (not its children's)
+    read through `region(name) -> name`."""
+    match n:
+        case ir.NewData(region=r) | ir.NewString(region=r) | ir.NewArray(region=r) | ir.NewMap(region=r):
+            new = region(r)
+            return n if new == r else replace(n, region=new)
+        case ir.Call(regions=rs) | ir.Builtin(regions=rs):
+            new = tuple(region(r) for r in rs)
+            return n if new == rs else replace(n, regions=new)
+        case ir.Restrict(region=r):
+            new = region(r)
+            return n if new == r else replace(n, region=new)
+        case ir.Merge(region=r, into=q):
+            return replace(n, region=region(r), into=region(q)) if (region(r), region(q)) != (r, q) else n
+        case ir.Let(type=ir.RefType(region=r) as t) if r != ir.PRIMITIVE_REGION and region(r) != r:
+            return replace(n, type=replace(t, region=region(r)))
+    return n

@@ -14,7 +14,7 @@ from lolang import ir
 from lolang.traverse import walk
 
 # Built-ins that create an object (docs/lolang.md §9).
-ALLOCATING_BUILTINS = frozenset({"array", "keys", "concat", "str"})
+ALLOCATING_BUILTINS = frozenset({"array", "keys", "concat", "str", "substr", "chr"})
 
 
 def is_static_object(node) -> bool:

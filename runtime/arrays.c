@@ -7,9 +7,9 @@
  * header's address -- what packs and fields point at -- never changes.
  *
  * Growth makes the capacity max(4, 2 * cap) (docs/lolang.md section 9, so
- * both engines count the same bytes). The old storage cannot be freed on
- * its own -- a region is freed as a whole -- so an array's storage costs at
- * most twice its final capacity, which doubling bounds.
+ * both engines count the same bytes): the new block is allocated, the
+ * elements copied, and the old block given back at once
+ * (hic_storage_free), so an array holds one block, of its capacity.
  */
 #define _GNU_SOURCE
 #define HIC_RUNTIME_INTERNAL
@@ -23,7 +23,7 @@ static char *storage(struct hic_region *r, int64_t n, int64_t elem_size)
 {
     if ((uint64_t)n > ((uint64_t)1 << 62) / (uint64_t)elem_size)
         hic_out_of_memory();
-    return hic_alloc_bytes(r, (uint64_t)n * (uint64_t)elem_size);
+    return hic_storage_alloc(r, (uint64_t)n * (uint64_t)elem_size);
 }
 
 /* An empty array with room for `cap` elements (storage only if cap > 0). */
@@ -62,6 +62,8 @@ void *hic_array_push(struct hic_region *r, struct hic_array *a, int64_t elem_siz
         char *data = storage(r, cap, elem_size);
         if (a->len)
             memcpy(data, a->data, (size_t)(a->len * elem_size));
+        if (a->cap)
+            hic_storage_free(r, a->data, (uint64_t)(a->cap * elem_size));
         a->data = data;
         a->cap = cap;
     }

@@ -17,6 +17,12 @@ Two products:
   load_library_permanently`).
 * `static_library()`: a `.a`, for linking executables with `cc`
   (`link_args()` gives the arguments to append).
+
+Each comes in variants (`VARIANTS`), built and cached apart on demand: the
+normal one; `sanitize`, with AddressSanitizer and UndefinedBehaviorSanitizer
+(tests/test_sanitizers.py links programs against it, and so must any
+executable using it: `link_args("sanitize")`); and `profile`, which records
+live bytes by allocation site for `hic run --profile` (runtime/profile.c).
 """
 
 from __future__ import annotations
@@ -32,6 +38,13 @@ from pathlib import Path
 RUNTIME_DIR = Path(__file__).resolve().parent
 HEADER = RUNTIME_DIR / "hic_runtime.h"
 CFLAGS = ("-std=gnu11", "-O2", "-g", "-fPIC", "-Wall", "-Wextra")
+# variant -> (extra compile flags, extra link flags for what links it)
+SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer")
+VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "": ((), ()),
+    "sanitize": (SANITIZE, SANITIZE),
+    "profile": (("-DHIC_PROFILE",), ()),
+}
 SHARED_NAME = "libhic_runtime.so"
 STATIC_NAME = "libhic_runtime.a"
 
@@ -60,24 +73,24 @@ def cache_dir() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "hic"
 
 
-def shared_library() -> Path:
+def shared_library(variant: str = "") -> Path:
     """The runtime as a shared library, built if needed."""
-    return _ensure_built() / SHARED_NAME
+    return _ensure_built(variant) / SHARED_NAME
 
 
-def static_library() -> Path:
+def static_library(variant: str = "") -> Path:
     """The runtime as a static library, built if needed."""
-    return _ensure_built() / STATIC_NAME
+    return _ensure_built(variant) / STATIC_NAME
 
 
-def link_args() -> list[str]:
+def link_args(variant: str = "") -> list[str]:
     """What to append to a `cc ... -o EXE` line to link an executable."""
-    return [str(static_library()), "-lm"]
+    return [str(static_library(variant)), "-lm", *VARIANTS[variant][1]]
 
 
-def build_dir() -> Path:
+def build_dir(variant: str = "") -> Path:
     """Where this exact runtime (sources, compiler, flags) lives in the cache."""
-    return _build_dir(compiler())
+    return _build_dir(compiler(), variant)
 
 
 # ---------------------------------------------------------------------------
@@ -94,26 +107,30 @@ def _tool(variable: str, default: str, what: str, example: str) -> list[str]:
     return command
 
 
-def _build_dir(cc: list[str]) -> Path:
-    return cache_dir() / f"runtime-{_build_key(cc)[:20]}"
+def _flags(variant: str) -> tuple[str, ...]:
+    return (*CFLAGS, *VARIANTS[variant][0])
 
 
-def _build_key(cc: list[str]) -> str:
+def _build_dir(cc: list[str], variant: str = "") -> Path:
+    return cache_dir() / f"runtime-{_build_key(cc, variant)[:20]}"
+
+
+def _build_key(cc: list[str], variant: str = "") -> str:
     """A hash of everything the libraries depend on. The compiler enters by
     its resolved path, size and modification time: an upgrade rebuilds."""
     digest = hashlib.sha256()
     resolved = Path(shutil.which(cc[0]) or cc[0]).resolve()
     stat = resolved.stat()
-    for part in (*cc, str(resolved), str(stat.st_size), str(stat.st_mtime_ns), *CFLAGS):
+    for part in (*cc, str(resolved), str(stat.st_size), str(stat.st_mtime_ns), *_flags(variant)):
         digest.update(part.encode() + b"\0")
     for path in [HEADER, *sources()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def _ensure_built() -> Path:
+def _ensure_built(variant: str = "") -> Path:
     cc = compiler()
-    target = _build_dir(cc)
+    target = _build_dir(cc, variant)
     if (target / SHARED_NAME).is_file() and (target / STATIC_NAME).is_file():
         return target
     try:
@@ -125,23 +142,24 @@ def _ensure_built() -> Path:
         ) from error
     with tempfile.TemporaryDirectory(prefix=".build-", dir=target) as scratch:
         work = Path(scratch)
-        objects = _compile_all(cc, work)
+        objects = _compile_all(cc, work, _flags(variant))
         ar = _tool("AR", "ar", "an archiver", "binutils' ar")
         _run([*ar, "rcs", str(work / STATIC_NAME), *map(str, objects)], "archiving")
-        _run([*cc, "-shared", "-o", str(work / SHARED_NAME), *map(str, objects)], "linking")
+        _run([*cc, "-shared", "-o", str(work / SHARED_NAME), *map(str, objects), *VARIANTS[variant][1]],
+             "linking")
         # The .so last: it is what a reader checks first.
         os.replace(work / STATIC_NAME, target / STATIC_NAME)
         os.replace(work / SHARED_NAME, target / SHARED_NAME)
     return target
 
 
-def _compile_all(cc: list[str], work: Path) -> list[Path]:
+def _compile_all(cc: list[str], work: Path, flags: tuple[str, ...] = CFLAGS) -> list[Path]:
     """Compile every source in parallel; raise with the compiler's words if
     any fails."""
     jobs = []
     for source in sources():
         obj = work / (source.stem + ".o")
-        command = [*cc, *CFLAGS, "-I", str(RUNTIME_DIR), "-c", str(source), "-o", str(obj)]
+        command = [*cc, *flags, "-I", str(RUNTIME_DIR), "-c", str(source), "-o", str(obj)]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         jobs.append((source, obj, process))
     failures = []

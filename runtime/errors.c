@@ -38,6 +38,12 @@ static int describe(char *buf, size_t cap, int32_t kind, int64_t a, int64_t b)
         return snprintf(buf, cap, "F64 value out of range for S64");
     case HIC_ERR_KEY_NOT_FOUND:
         return snprintf(buf, cap, "key not found");
+    case HIC_ERR_SUBSTR_RANGE:
+        return snprintf(buf, cap, "index out of range: substr from %lld to %lld", (long long)a,
+                        (long long)b);
+    case HIC_ERR_SUBSTR_END:
+        return snprintf(buf, cap, "index out of range: substr to %lld of a string of length %lld",
+                        (long long)a, (long long)b);
     }
     return -1;
 }

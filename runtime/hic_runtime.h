@@ -41,53 +41,105 @@ struct hic_pack {           /* 16 bytes: Pack{c} T at run time */
 /* ------------------------------------------------------------------------
  * Regions
  *
- * A region is a list of chunks with a bump pointer. The first three fields
+ * A region is a bump pointer over chunks: first the small chunk inside the
+ * region struct itself, then chunks from the pool. The first three fields
  * are the allocation fast path's: generated code inlines hic_alloc() below
  * (load cur, add, compare with end, store) and calls hic_alloc_slow() only
- * when the current chunk is full. Region structs never move: a slot keeps
- * its struct for the whole run, so a `struct hic_region *` may be cached for
- * as long as the region lives. The table itself may move when it grows, so
- * load `hic_region_table` afresh after any call that can create a region.
+ * when the current chunk is full. While a region lives its struct stays
+ * where it is, so a `struct hic_region *` may be cached for as long as the
+ * region lives and is not merged (a merge may move the child's struct). The
+ * table itself may move when it grows, so load `hic_region_table` afresh
+ * after any call that can create a region.
+ *
+ * A region that holds one small object costs the struct and a table entry:
+ * 136 + 8 bytes, with up to 48 bytes of objects and two distinct held
+ * region ids inline; the hold table is allocated only for a third.
  */
-struct hic_chunk;
+struct hic_block;
 struct hic_hold;
+
+#define HIC_INLINE_CHUNK 48     /* bytes of objects inside the region struct */
+#define HIC_INLINE_HOLDS 2      /* distinct held ids recorded inside it */
 
 struct hic_region {
     char *cur;                  /*  0: next free byte of the current chunk */
     char *end;                  /*  8: end of the current chunk */
-    uint64_t bytes;             /* 16: bytes handed out here (sizes requested) */
+    uint64_t bytes;             /* 16: bytes handed out here and not reclaimed
+                                 *     (sizes requested) */
     uint64_t id;                /* 24: this slot's id; a dead slot holds its next life's */
     int64_t refs;               /* 32: reference count; 0 while the slot is free */
-    struct hic_chunk *chunks;   /* 40: every chunk, newest first */
-    struct hic_chunk *last;     /* 48: the oldest chunk, to splice on merge */
-    struct hic_hold *holds;     /* 56: the packs stored in this region (a multiset) */
-    uint32_t hold_cap;          /* 64: hash table capacity (power of two) or 0 */
-    uint32_t hold_len;          /* 68: distinct ids held */
-    uint32_t next_class;        /* 72: log2 size of the next chunk */
-    uint32_t link;              /* 76: next slot on the free list, or on the list
+    uint32_t hold_len;          /* 40: distinct region ids held; 0: holds no pack */
+    uint32_t hold_cap;          /* 44: 0: they are in `held.ids` (at most two);
+                                 *     else the capacity of `held.table` */
+    union {
+        uint64_t ids[HIC_INLINE_HOLDS];   /* 48: inline: the ids (0 = empty) */
+        struct hic_hold *table;           /* 48: the multiset as a hash table */
+    } held;
+    uint32_t held_counts[HIC_INLINE_HOLDS]; /* 64: inline: their multiplicities */
+    union {
+        struct hic_block *blocks; /* 72: chunks and storage blocks from the pool
+                                   *     (a circular list), or NULL */
+        uint64_t forward;         /* 72: merged (HIC_REGION_MERGED): the region
+                                   *     it was merged into */
+    } own;
+    uint32_t link;              /* 80: next slot on the free list, or on the list
                                  *     of regions being freed (0 ends either) */
-    uint64_t forward;           /* 80: the region this one was merged into, or 0 */
-};                              /* 88 bytes */
+    uint8_t next_class;         /* 84: log2 size of the next pool chunk */
+    uint8_t color;              /* 85: the cycle collector's mark (cycles.c) */
+    uint8_t flags;              /* 86: HIC_REGION_* */
+    uint8_t spare;              /* 87 */
+    char inline_chunk[HIC_INLINE_CHUNK]; /* 88: the first chunk */
+};                              /* 136 bytes */
+
+#define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
+#define HIC_REGION_BUFFERED 2   /* a candidate root of the cycle collector */
 
 /* The figures of DESIGN.md's stats table. The first two are bumped by the
  * inline fast path; the rest only by the runtime. */
 struct hic_counters {
     uint64_t allocs;            /*  0: objects allocated */
     uint64_t bytes_allocated;   /*  8: bytes handed out, as requested */
-    uint64_t bytes_freed;       /* 16: bytes of regions freed so far */
+    uint64_t bytes_freed;       /* 16: bytes of regions freed and storage
+                                 *     reclaimed so far */
     uint64_t bytes_peak;        /* 24: most bytes live at once (see hic_stats_json) */
-    uint64_t regions_created;
-    uint64_t regions_freed;
-    uint64_t regions_live;      /* live now, P excluded: regions_leaked at exit */
-    uint64_t regions_peak;
-    uint64_t retains;
-    uint64_t releases;
+    uint64_t regions_created;   /* 32 */
+    uint64_t regions_freed;     /* 40: collected ones included */
+    uint64_t regions_live;      /* 48: live now, P excluded: regions_leaked at exit */
+    uint64_t regions_peak;      /* 56 */
+    uint64_t retains;           /* 64 */
+    uint64_t releases;          /* 72 */
+    uint64_t regions_collected; /* 80: freed by the cycle collector (cycles.c) */
 };
+
+/* The layouts generated code relies on (lolang/codegen/regions.py and
+ * objects.py mirror these offsets; tests/test_runtime_abi.py compares). */
+#define HIC_AT(type, field, offset) \
+    _Static_assert(offsetof(struct type, field) == (offset), #type "." #field " moved")
+HIC_AT(hic_pack, ptr, 0);
+HIC_AT(hic_pack, region, 8);
+_Static_assert(sizeof(struct hic_pack) == 16, "a pack is two words");
+HIC_AT(hic_region, cur, 0);
+HIC_AT(hic_region, end, 8);
+HIC_AT(hic_region, bytes, 16);
+HIC_AT(hic_region, id, 24);
+HIC_AT(hic_region, refs, 32);
+HIC_AT(hic_region, hold_len, 40);
+HIC_AT(hic_region, inline_chunk, 88);
+_Static_assert(sizeof(struct hic_region) == 136, "struct hic_region changed size");
+HIC_AT(hic_counters, allocs, 0);
+HIC_AT(hic_counters, bytes_allocated, 8);
+HIC_AT(hic_counters, retains, 64);
+HIC_AT(hic_counters, releases, 72);
+HIC_AT(hic_counters, regions_collected, 80);
+_Static_assert(sizeof(struct hic_counters) == 11 * 8, "hic_counters changed size");
 
 extern struct hic_counters hic_counters;
 extern struct hic_region **hic_region_table;
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size);
+#ifdef HIC_PROFILE
+void hic_profile_alloc(struct hic_region *owner, uint64_t size);
+#endif
 
 /* The region struct of a live id, unchecked: two loads, for inlining. */
 static inline struct hic_region *hic_region_of(uint64_t id)
@@ -108,6 +160,9 @@ static inline void *hic_alloc(struct hic_region *r, uint64_t size)
         r->bytes += size;
         hic_counters.allocs += 1;
         hic_counters.bytes_allocated += size;
+#ifdef HIC_PROFILE
+        hic_profile_alloc(r, size);  /* the profiling variant only (profile.c) */
+#endif
         return p;
     }
     return hic_alloc_slow(r, size);
@@ -117,10 +172,21 @@ uint64_t hic_region_new(void);                       /* count 1: the block's ref
 struct hic_region *hic_region_lookup(uint64_t id);   /* checked hic_region_of */
 void *hic_region_alloc(struct hic_region *r, uint64_t size); /* hic_alloc, out of line */
 void *hic_alloc_in(uint64_t id, uint64_t size);      /* checked id, then hic_alloc */
-void *hic_alloc_bytes(struct hic_region *r, uint64_t size); /* storage: bytes, not an object */
+/* Container storage (array elements, map tables): a block of `size` > 0
+ * bytes, counted as bytes but not as an object, that can be given back on
+ * its own as soon as the container replaces it, so that a container under
+ * churn holds space for its live contents only. `r` is the container's
+ * region; the block dies with it at the latest. */
+void *hic_storage_alloc(struct hic_region *r, uint64_t size);
+void hic_storage_free(struct hic_region *r, void *storage, uint64_t size);
 void hic_retain(uint64_t id);
 void hic_retain_n(uint64_t id, uint64_t n);          /* n retains, counted n times */
-void hic_release(uint64_t id);                       /* frees at zero, iteratively */
+/* One reference fewer: frees the region at zero (and what only it held,
+ * iteratively); a region left alive that holds packs becomes a candidate
+ * of the cycle collector, which runs when enough have gathered (cycles.c). */
+void hic_release(uint64_t id);
+/* Reclaim every unreachable cycle now (hic_start does it when main returns). */
+void hic_collect_cycles(void);
 /* An owned pack of `held` was stored into an object of `owner`: its
  * reference moves into `owner` (no count changes). */
 void hic_region_hold(uint64_t owner, uint64_t held);
@@ -141,7 +207,8 @@ void hic_region_merge(uint64_t child, uint64_t parent);
 /* Introspection, for tests and debugging (all check the id). */
 int64_t hic_region_refs(uint64_t id);
 uint64_t hic_region_bytes(uint64_t id);
-uint64_t hic_region_chunk_count(uint64_t id);
+uint64_t hic_region_chunk_count(uint64_t id);      /* pool chunks, the inline one not included */
+uint64_t hic_region_storage_count(uint64_t id);    /* storage blocks */
 uint64_t hic_region_held(uint64_t owner, uint64_t held); /* multiplicity */
 int32_t hic_region_is_live(uint64_t id);                 /* never an error */
 uint64_t hic_pool_mapped_bytes(void);                    /* taken from the OS */
@@ -161,6 +228,8 @@ enum hic_error_kind {
     HIC_ERR_OUT_OF_MEMORY = 7,
     HIC_ERR_TRUNC_OUT_OF_RANGE = 8,
     HIC_ERR_KEY_NOT_FOUND = 9,        /* lolang's `m[k]` (docs/lolang.md section 6) */
+    HIC_ERR_SUBSTR_RANGE = 10,        /* a = start, b = end: start < 0 or start > end */
+    HIC_ERR_SUBSTR_END = 11,          /* a = end, b = length: end > length */
 };
 
 HIC_NORETURN void hic_panic(int32_t kind, int32_t line, int32_t col, int64_t a, int64_t b);
@@ -181,12 +250,18 @@ struct hic_string {
     uint8_t bytes[];            /* 8: the bytes */
 };
 
+HIC_AT(hic_string, bytes, 8);
+
 struct hic_string *hic_string_new(struct hic_region *r, const uint8_t *bytes, int64_t len);
 struct hic_string *hic_string_concat(struct hic_region *r, const struct hic_string *a,
                                      const struct hic_string *b);
 struct hic_string *hic_string_from_s64(struct hic_region *r, int64_t n);            /* str */
 int64_t hic_string_to_s64(const struct hic_string *s, int32_t line, int32_t col);   /* int */
+struct hic_string *hic_string_sub(struct hic_region *r, const struct hic_string *s, int64_t i,
+                                  int64_t j, int32_t line, int32_t col);           /* substr */
+struct hic_string *hic_string_of_byte(struct hic_region *r, uint8_t b);             /* chr */
 int32_t hic_string_eq(const struct hic_string *a, const struct hic_string *b);
+int32_t hic_string_cmp(const struct hic_string *a, const struct hic_string *b);    /* <0, 0, >0 */
 uint8_t hic_string_at(const struct hic_string *s, int64_t i, int32_t line, int32_t col);
 
 /* ------------------------------------------------------------------------
@@ -212,6 +287,11 @@ struct hic_array {
     int64_t cap;                /*  8 */
     char *data;                 /* 16: cap * elem_size bytes, or NULL */
 };
+
+HIC_AT(hic_array, len, 0);
+HIC_AT(hic_array, cap, 8);
+HIC_AT(hic_array, data, 16);
+_Static_assert(sizeof(struct hic_array) == 24, "an array header is 24 bytes");
 
 struct hic_array *hic_array_new(struct hic_region *r, int64_t elem_size, int64_t cap);
 struct hic_array *hic_array_filled(struct hic_region *r, int64_t elem_size, int64_t n,
@@ -245,6 +325,10 @@ struct hic_map {
     char *entries;              /* 24: the storage block: cap entries, then
                                  *     2 * cap index slots; or NULL */
 };                              /* 32 bytes */
+
+HIC_AT(hic_map, len, 0);
+HIC_AT(hic_map, entries, 24);
+_Static_assert(sizeof(struct hic_map) == 32, "a map header is 32 bytes");
 
 struct hic_map *hic_map_new(struct hic_region *r, int32_t key_size, int32_t value_size);
 /* Insert: return the value slot for `key` (the caller stores the value);
@@ -293,15 +377,58 @@ int64_t hic_stats_json(char *buf, int64_t cap);
  * What the runtime's .c files share; not for generated code. */
 #ifdef HIC_RUNTIME_INTERNAL
 
-struct hic_chunk {              /* at the start of every region chunk */
-    struct hic_chunk *next;
-    uint64_t size;              /* bytes, header included, as given to hic_pool_get */
+/* At the start of every block a region owns: its pool chunks, its
+ * containers' storage blocks, and region structs handed to it by a merge
+ * (regions.c). Blocks are on a circular doubly linked list, so a storage
+ * block can be unlinked when its container replaces it, and a merge
+ * splices two lists in O(1). 32 bytes, so what follows is 16-aligned. */
+struct hic_block {
+    struct hic_block *next;
+    struct hic_block *prev;
+    uint64_t size;              /* as given to hic_pool_get, header included */
+    uint32_t kind;              /* HIC_BLOCK_* */
+    uint32_t site;              /* profiling builds: the allocation site of storage */
+};
+
+enum hic_block_kind {
+    HIC_BLOCK_CHUNK = 1,        /* bump chunks, and an object's own block */
+    HIC_BLOCK_STORAGE = 2,      /* a container's storage */
+    HIC_BLOCK_STRUCT = 3,       /* a merged region's struct (its inline chunk) */
+    HIC_BLOCK_UNCOUNTED = 4,    /* storage no engine counts: main's args */
 };
 
 struct hic_hold {               /* one entry of a region's held multiset */
     uint64_t id;                /* 0: empty (P is never held) */
     uint64_t count;
 };
+
+/* Walk a region's held multiset, inline or table:
+ *     uint32_t i = 0; uint64_t id, n;
+ *     while (hic_hold_next(r, &i, &id, &n)) ... */
+static inline int hic_hold_next(const struct hic_region *r, uint32_t *i, uint64_t *id,
+                                uint64_t *count)
+{
+    if (!r->hold_cap) {
+        while (*i < HIC_INLINE_HOLDS) {
+            uint32_t k = (*i)++;
+            if (r->held.ids[k]) {
+                *id = r->held.ids[k];
+                *count = r->held_counts[k];
+                return 1;
+            }
+        }
+        return 0;
+    }
+    while (*i < r->hold_cap) {
+        const struct hic_hold *h = &r->held.table[(*i)++];
+        if (h->id) {
+            *id = h->id;
+            *count = h->count;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* pool.c: memory from the OS, in power-of-two blocks recycled LIFO. */
 void *hic_pool_get(size_t bytes);
@@ -310,8 +437,36 @@ void hic_pool_teardown(void);
 
 /* regions.c */
 void *hic_alloc_uncounted(struct hic_region *r, uint64_t size);
+void *hic_storage_alloc_uncounted(struct hic_region *r, uint64_t size);
 void hic_regions_init(void);
 void hic_regions_forget(void);
+struct hic_region *hic_region_live(uint64_t id, const char *what); /* checked */
+/* Free regions the cycle collector found unreachable, `n` slots in `slots`:
+ * each releases (counts) what it holds without decrementing anyone, since
+ * trial deletion already took those references away. */
+void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
+/* Live bytes only grow between reclaims: take the peak before each. */
+void hic_take_bytes_peak(void);
+
+/* profile.c: live bytes by allocation site (the profiling variant only) */
+#ifdef HIC_PROFILE
+extern uint32_t hic_profile_site;   /* set by profiling generated code */
+void hic_profile_reset(void);
+uint32_t hic_profile_storage(struct hic_region *owner, uint64_t size);
+void hic_profile_storage_freed(struct hic_region *owner, uint32_t site, uint64_t size);
+void hic_profile_freed(struct hic_region *r);
+void hic_profile_merged(struct hic_region *child, struct hic_region *owner);
+void hic_profile_peak(uint64_t live_bytes);
+void hic_profile_write(void);
+#define HIC_PROFILED(call) call
+#else
+#define HIC_PROFILED(call) ((void)0)
+#endif
+
+/* cycles.c: the cycle collector over the region graph */
+void hic_cycles_candidate(struct hic_region *r);
+void hic_cycles_maybe_collect(void);
+void hic_cycles_reset(void);
 
 /* print.c */
 void hic_output_reset(void);
@@ -338,6 +493,23 @@ void hic_report_error(int32_t kind, int32_t line, int32_t col, int64_t a, int64_
 #define HIC_VALGRIND 1
 #endif
 #endif
+/* Built with -fsanitize=address (the test suite does, see
+ * tests/test_sanitizers.py), the same marks go to AddressSanitizer. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HIC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HIC_ASAN 1
+#endif
+#endif
+#ifdef HIC_ASAN
+#include <sanitizer/asan_interface.h>
+#define HIC_ASAN_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define HIC_ASAN_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define HIC_ASAN_POISON(p, n) ((void)(p), (void)(n))
+#define HIC_ASAN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 #ifdef HIC_VALGRIND
 /* Tell memcheck which pool memory is off limits, so a use of a freed
  * region's object is reported. The requests are skipped outside valgrind,
@@ -348,13 +520,13 @@ extern int hic_on_valgrind;
         if (__builtin_expect(hic_on_valgrind, 0))                              \
             request;                                                           \
     } while (0)
-#define HIC_VG_NOACCESS(p, n) HIC_VG(VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
-#define HIC_VG_UNDEFINED(p, n) HIC_VG(VALGRIND_MAKE_MEM_UNDEFINED((p), (n)))
-#define HIC_VG_DEFINED(p, n) HIC_VG(VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#define HIC_VG_NOACCESS(p, n) do { HIC_VG(VALGRIND_MAKE_MEM_NOACCESS((p), (n))); HIC_ASAN_POISON(p, n); } while (0)
+#define HIC_VG_UNDEFINED(p, n) do { HIC_ASAN_UNPOISON(p, n); HIC_VG(VALGRIND_MAKE_MEM_UNDEFINED((p), (n))); } while (0)
+#define HIC_VG_DEFINED(p, n) do { HIC_ASAN_UNPOISON(p, n); HIC_VG(VALGRIND_MAKE_MEM_DEFINED((p), (n))); } while (0)
 #else
-#define HIC_VG_NOACCESS(p, n) ((void)(p), (void)(n))
-#define HIC_VG_UNDEFINED(p, n) ((void)(p), (void)(n))
-#define HIC_VG_DEFINED(p, n) ((void)(p), (void)(n))
+#define HIC_VG_NOACCESS(p, n) HIC_ASAN_POISON(p, n)
+#define HIC_VG_UNDEFINED(p, n) HIC_ASAN_UNPOISON(p, n)
+#define HIC_VG_DEFINED(p, n) HIC_ASAN_UNPOISON(p, n)
 #endif
 
 #endif /* HIC_RUNTIME_INTERNAL */

@@ -12,10 +12,12 @@
  * Sizes and growth are docs/lolang.md's (section 9), so that both engines
  * count the same bytes: a 32-byte header; no storage until the first insert;
  * inserting a new key when every entry is used (removed ones included)
- * allocates a new block of capacity max(8, the smallest power of two >=
- * 2 * live) in the map's region and compacts the live entries into it (the
- * old block stays until the region dies). So inserts are amortized O(1), and
- * value addresses are valid only until the next insert or remove.
+ * compacts the live entries into a block of capacity max(8, the smallest
+ * power of two >= 2 * live): the same block when that is its capacity, else
+ * a new one, the old one reclaimed at once. So inserts are amortized O(1), a
+ * map under any churn holds storage for twice its live keys at most (four
+ * times, just after a burst of removals), and value addresses are valid only
+ * until the next insert or remove.
  */
 #define _GNU_SOURCE
 #define HIC_RUNTIME_INTERNAL
@@ -141,8 +143,16 @@ static void rebuild_index(struct hic_map *m)
     }
 }
 
-/* Every entry is used: move the live ones, in order, into a new block with
- * room for twice their number (at least FIRST_CAP). */
+static uint64_t storage_bytes(const struct hic_map *m, int64_t cap)
+{
+    return (uint64_t)cap * (stride(m) + 2 * sizeof(uint32_t));
+}
+
+/* Every entry is used: the live ones, in order, go into a block with room
+ * for twice their number (at least FIRST_CAP). When that is the capacity
+ * the map has, they are compacted in place; otherwise a new block is
+ * allocated and the old one given back at once (hic_storage_free). Either
+ * way a map holds one block, sized by its live keys. */
 static void make_room(struct hic_region *r, struct hic_map *m)
 {
     size_t size = stride(m);
@@ -151,13 +161,19 @@ static void make_room(struct hic_region *r, struct hic_map *m)
         cap *= 2;
     if (cap > MAX_CAP)
         hic_out_of_memory();
-    char *storage = hic_alloc_bytes(r, (uint64_t)cap * (size + 2 * sizeof(uint32_t)));
+    char *old = m->entries;
+    char *storage = cap == m->cap ? old : hic_storage_alloc(r, storage_bytes(m, cap));
     int64_t live = 0;
     for (int64_t n = 0; n < m->used; n++) {
         char *e = entry(m, n);
-        if (entry_hash(e) != HIC_MAP_REMOVED)
-            memcpy(storage + (size_t)live++ * size, e, size);
+        if (entry_hash(e) != HIC_MAP_REMOVED) {
+            if (storage != old || live != n)
+                memmove(storage + (size_t)live * size, e, size);
+            live++;
+        }
     }
+    if (storage != old && old)
+        hic_storage_free(r, old, storage_bytes(m, m->cap));
     m->entries = storage;
     m->cap = (int32_t)cap;
     m->used = live;

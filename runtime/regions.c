@@ -1,5 +1,5 @@
-/* regions.c -- the region table, allocation, reference counts, held packs,
- * merging.
+/* regions.c -- the region table, allocation, container storage, reference
+ * counts, held packs, merging.
  *
  * This mirrors lolang's runtime model (lolang/interp/regions.py) operation for
  * operation, because DESIGN.md requires native code and the lolang
@@ -12,12 +12,20 @@
  *   retain, release and hold of P do nothing. Objects may be allocated in P
  *   (they live until the run ends); they count as allocs but not as bytes.
  * - A merged region lives on for its references but owns nothing: its
- *   `forward` names the region it was merged into, and allocations and
- *   stored packs follow `forward` to the region that owns them now.
+ *   `own.forward` names the region it was merged into, and allocations and
+ *   stored packs follow it to the region that owns them now.
+ * - A container's storage block is reclaimed as soon as the container
+ *   replaces it: its bytes leave the live count at once.
+ * - A release that leaves a region alive while it holds packs makes it a
+ *   candidate of the cycle collector (cycles.c).
  *
  * Freeing cascades through held packs on an explicit worklist threaded
  * through the region structs, so a chain of a million regions frees in
  * constant C stack and without allocating.
+ *
+ * What a region costs: its struct (136 bytes, with the first 48 bytes of
+ * objects and two held ids inside) and its table entry (8). Pool chunks, a
+ * hold table and storage blocks come only when needed.
  */
 #define _GNU_SOURCE
 #define HIC_RUNTIME_INTERNAL
@@ -28,19 +36,21 @@
 struct hic_counters hic_counters;
 struct hic_region **hic_region_table;
 
-/* A region's first chunk is 64 bytes (48 usable): the naive lowering gives
- * every object a region of its own, so small regions must stay small.
- * Chunks double from there up to 256 KiB; an object over 64 KiB gets a
- * chunk of its own so it never strands a mostly empty chunk. */
-#define FIRST_CLASS 6
+/* After the inline chunk, a region's pool chunks start at 128 bytes (104
+ * usable) and double up to 256 KiB; an object over 64 KiB gets a block of
+ * its own so it never strands a mostly empty chunk. */
+#define FIRST_CLASS 7
 #define LAST_CLASS 18
 #define OWN_CHUNK_OVER ((uint64_t)64 << 10)
-#define CHUNK_HEADER ((uint64_t)sizeof(struct hic_chunk))
+#define BLOCK_HEADER ((uint64_t)sizeof(struct hic_block))
 #define MAX_OBJECT ((uint64_t)1 << 62)
+#define FIRST_HOLD_TABLE 8
 
-/* Region structs are carved from 64 KiB batches: they live as long as their
- * slot, that is, until teardown, and a pool block each would round 80
- * bytes up to 128. */
+/* Region structs are carved from 64 KiB batches: a pool block each would
+ * round 136 bytes up to 256. A slot keeps its struct, except that a merge
+ * hands a used child's struct (its inline chunk holds objects now owned by
+ * the parent) to the parent as a block; when the parent dies that memory
+ * comes back here, on `spare`. */
 #define STRUCT_BATCH ((size_t)64 << 10)
 
 static struct {
@@ -49,12 +59,108 @@ static struct {
     uint32_t len;               /* slots minted so far, P's included */
     uint32_t cap;               /* capacity of hic_region_table */
     uint32_t free_head;         /* LIFO list of free slots; 0: none (P is never free) */
+    struct hic_block *spare;    /* struct memory back from merged regions (singly linked) */
     struct hic_region primitive;/* slot 0. cur == end == NULL, so P always takes the slow path */
     struct hic_region p_store;  /* ... which bumps here, where no byte is counted */
 } regions;
 
+_Static_assert(sizeof(struct hic_region) >= sizeof(struct hic_block),
+               "a region struct must be able to become a block");
+
+#define SLOT(id) ((unsigned)(uint32_t)(id))
+#define GEN(id) ((unsigned)((id) >> 32))
+
+/* ------------------------------------------------------------------------
+ * Blocks: a region's circular list */
+
+static void blocks_push(struct hic_region *r, struct hic_block *b)
+{
+    struct hic_block *head = r->own.blocks;
+    if (!head) {
+        b->next = b->prev = b;
+    } else {
+        b->next = head;
+        b->prev = head->prev;
+        head->prev->next = b;
+        head->prev = b;
+    }
+    r->own.blocks = b;
+}
+
+static void blocks_unlink(struct hic_region *r, struct hic_block *b)
+{
+    if (b->next == b) {
+        r->own.blocks = NULL;
+        return;
+    }
+    b->prev->next = b->next;
+    b->next->prev = b->prev;
+    if (r->own.blocks == b)
+        r->own.blocks = b->next;
+}
+
+/* Append the circular list `list` to `to`'s. */
+static void blocks_splice(struct hic_region *to, struct hic_block *list)
+{
+    struct hic_block *head = to->own.blocks;
+    if (!list)
+        return;
+    if (!head) {
+        to->own.blocks = list;
+        return;
+    }
+    struct hic_block *head_tail = head->prev, *list_tail = list->prev;
+    head_tail->next = list;
+    list->prev = head_tail;
+    list_tail->next = head;
+    head->prev = list_tail;
+}
+
+static void release_block(struct hic_block *b)
+{
+    if (b->kind == HIC_BLOCK_STRUCT) {
+        b->next = regions.spare;
+        regions.spare = b;
+        HIC_VG_NOACCESS(b + 1, sizeof(struct hic_region) - sizeof *b);
+        return;
+    }
+    hic_pool_put(b, b->size);
+}
+
+static void release_blocks(struct hic_region *r)
+{
+    struct hic_block *head = r->own.blocks;
+    if (!head)
+        return;
+    struct hic_block *b = head;
+    do {
+        struct hic_block *next = b->next;
+        release_block(b);
+        b = next;
+    } while (b != head);
+}
+
 /* ------------------------------------------------------------------------
  * The table */
+
+static struct hic_region *new_struct(void)
+{
+    struct hic_region *r;
+    if (regions.spare) {
+        r = (struct hic_region *)regions.spare;
+        regions.spare = regions.spare->next;
+        HIC_VG_UNDEFINED(r, sizeof *r);
+    } else {
+        if (!regions.batch_left) {
+            regions.batch = hic_pool_get(STRUCT_BATCH);
+            regions.batch_left = STRUCT_BATCH / sizeof *r;
+        }
+        r = regions.batch++;
+        regions.batch_left--;
+    }
+    memset(r, 0, sizeof *r);
+    return r;
+}
 
 void hic_regions_init(void)
 {
@@ -66,6 +172,7 @@ void hic_regions_init(void)
     regions.p_store.next_class = FIRST_CLASS;
     hic_region_table[0] = &regions.primitive;
     regions.len = 1;
+    hic_cycles_reset();
 }
 
 /* After the pool is torn down: nothing here points anywhere any more. */
@@ -74,9 +181,6 @@ void hic_regions_forget(void)
     memset(&regions, 0, sizeof regions);
     hic_region_table = NULL;
 }
-
-#define SLOT(id) ((unsigned)(uint32_t)(id))
-#define GEN(id) ((unsigned)((id) >> 32))
 
 static HIC_NORETURN void stale(uint64_t id, const char *what)
 {
@@ -104,6 +208,11 @@ static struct hic_region *live(uint64_t id, const char *what)
     stale(id, what);
 }
 
+struct hic_region *hic_region_live(uint64_t id, const char *what)
+{
+    return live(id, what);
+}
+
 static void grow_table(void)
 {
     if (regions.cap >= (1u << 31))
@@ -125,23 +234,21 @@ uint64_t hic_region_new(void)
     if (slot) {
         r = hic_region_table[slot];
         regions.free_head = r->link;
+        r->link = 0;
     } else {
         if (regions.len == regions.cap)
             grow_table();
         slot = regions.len;
-        if (!regions.batch_left) {
-            regions.batch = hic_pool_get(STRUCT_BATCH);
-            regions.batch_left = STRUCT_BATCH / sizeof *r;
-        }
-        r = regions.batch++;
-        regions.batch_left--;
-        memset(r, 0, sizeof *r);
+        r = new_struct();
         r->id = slot;
         hic_region_table[slot] = r;
         regions.len++;
     }
     r->refs = 1;
     r->next_class = FIRST_CLASS;
+    HIC_VG_UNDEFINED(r->inline_chunk, HIC_INLINE_CHUNK);
+    r->cur = r->inline_chunk;
+    r->end = r->inline_chunk + HIC_INLINE_CHUNK;
     hic_counters.regions_created++;
     if (++hic_counters.regions_live > hic_counters.regions_peak)
         hic_counters.regions_peak = hic_counters.regions_live;
@@ -154,12 +261,15 @@ struct hic_region *hic_region_lookup(uint64_t id)
 }
 
 /* The id dies: bump the generation now (not at reuse), so every copy of the
- * old id is stale from this moment; then the slot goes on the free list. */
+ * old id is stale from this moment; then the slot goes on the free list.
+ * cur == end == NULL: an allocation in a dead region takes the slow path,
+ * which reports it. */
 static void end_slot(struct hic_region *r)
 {
     uint32_t slot = SLOT(r->id);
     uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(struct hic_region, inline_chunk));
+    HIC_VG_NOACCESS(r->inline_chunk, HIC_INLINE_CHUNK);  /* its objects are dead */
     r->id = (uint64_t)gen << 32 | slot;
     r->link = regions.free_head;
     regions.free_head = slot;
@@ -176,35 +286,30 @@ static unsigned class_for(uint64_t bytes)
     return 64 - (unsigned)__builtin_clzll(bytes - 1);
 }
 
-static void link_chunk(struct hic_region *r, struct hic_chunk *c, uint64_t size)
-{
-    c->size = size;
-    c->next = r->chunks;
-    r->chunks = c;
-    if (!r->last)
-        r->last = c;
-}
-
 /* The current chunk is full: start the next one (twice the last, or what
- * the object needs), or give a big object a chunk of its own and keep
+ * the object needs), or give a big object a block of its own and keep
  * bumping in the current one. */
 static void *bump_new_chunk(struct hic_region *r, uint64_t step)
 {
     if (step > OWN_CHUNK_OVER) {
-        struct hic_chunk *c = hic_pool_get(CHUNK_HEADER + step);
-        link_chunk(r, c, CHUNK_HEADER + step);
-        return c + 1;
+        struct hic_block *b = hic_pool_get(BLOCK_HEADER + step);
+        b->size = BLOCK_HEADER + step;
+        b->kind = HIC_BLOCK_CHUNK;
+        blocks_push(r, b);
+        return b + 1;
     }
-    unsigned cls = class_for(CHUNK_HEADER + step);
+    unsigned cls = class_for(BLOCK_HEADER + step);
     if (cls < r->next_class)
         cls = r->next_class;
     uint64_t size = (uint64_t)1 << cls;
-    struct hic_chunk *c = hic_pool_get(size);
-    link_chunk(r, c, size);
-    r->cur = (char *)(c + 1) + step;
-    r->end = (char *)c + size;
+    struct hic_block *b = hic_pool_get(size);
+    b->size = size;
+    b->kind = HIC_BLOCK_CHUNK;
+    blocks_push(r, b);
+    r->cur = (char *)(b + 1) + step;
+    r->end = (char *)b + size;
     r->next_class = cls < LAST_CLASS ? cls + 1 : LAST_CLASS;
-    return c + 1;
+    return b + 1;
 }
 
 static void *bump(struct hic_region *r, uint64_t step)
@@ -222,8 +327,8 @@ static void *bump(struct hic_region *r, uint64_t step)
  * merged region holds a reference on the one it was merged into. */
 static struct hic_region *owner_of(struct hic_region *r, const char *what)
 {
-    while (r->forward)
-        r = live(r->forward, what);
+    while (r->flags & HIC_REGION_MERGED)
+        r = live(r->own.forward, what);
     return r;
 }
 
@@ -244,6 +349,7 @@ static void *alloc_in(struct hic_region *r, uint64_t size, int object)
     r->bytes += size;
     hic_counters.allocs += (uint64_t)object;
     hic_counters.bytes_allocated += size;
+    HIC_PROFILED(hic_profile_alloc(r, size));
     return p;
 }
 
@@ -262,11 +368,6 @@ void *hic_alloc_in(uint64_t id, uint64_t size)
     return hic_alloc(live(id, "allocate in"), size);
 }
 
-void *hic_alloc_bytes(struct hic_region *r, uint64_t size)
-{
-    return alloc_in(r, size, 0);
-}
-
 /* Memory no engine counts, neither as an object nor as bytes: main's args,
  * which exist before the program runs (start.c). */
 void *hic_alloc_uncounted(struct hic_region *r, uint64_t size)
@@ -275,8 +376,77 @@ void *hic_alloc_uncounted(struct hic_region *r, uint64_t size)
 }
 
 /* ------------------------------------------------------------------------
- * Held packs: per region, a multiset of region ids as an open-addressing
- * table (linear probing, at most half full, backward-shift deletion so no
+ * Container storage: blocks of their own, so a replaced one can go back to
+ * the pool at once (docs/lolang.md section 9). P's are never reclaimed. */
+
+static void *storage_block(struct hic_region *r, uint64_t size, uint32_t kind)
+{
+    struct hic_block *b = hic_pool_get(BLOCK_HEADER + size);
+    b->size = BLOCK_HEADER + size;
+    b->kind = kind;
+    b->site = 0;
+    blocks_push(r, b);
+    return b + 1;
+}
+
+void *hic_storage_alloc(struct hic_region *r, uint64_t size)
+{
+    if (__builtin_expect(r->refs <= 0, 0))
+        hic_internal_error("storage in a region that is not live (slot %u)", SLOT(r->id));
+    r = owner_of(r, "allocate storage in");
+    if (size == 0 || size > MAX_OBJECT)
+        hic_out_of_memory();
+    if (r == &regions.primitive)
+        return bump(&regions.p_store, HIC_ROUND8(size));
+    r->bytes += size;
+    hic_counters.bytes_allocated += size;
+    struct hic_block *b = (struct hic_block *)storage_block(r, size, HIC_BLOCK_STORAGE) - 1;
+    HIC_PROFILED(b->site = hic_profile_storage(r, size));
+    return b + 1;
+}
+
+/* main's args (start.c): storage that can be replaced like any other
+ * (a push onto args), but whose bytes no engine counts. */
+void *hic_storage_alloc_uncounted(struct hic_region *r, uint64_t size)
+{
+    return storage_block(owner_of(r, "allocate storage in"), size, HIC_BLOCK_UNCOUNTED);
+}
+
+void hic_take_bytes_peak(void)
+{
+    struct hic_counters *c = &hic_counters;
+    uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
+    if (live_bytes > c->bytes_peak) {
+        c->bytes_peak = live_bytes;
+        HIC_PROFILED(hic_profile_peak(live_bytes));
+    }
+}
+
+void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
+{
+    r = owner_of(r, "free storage in");
+    if (r == &regions.primitive || !storage)
+        return;
+    struct hic_block *b = (struct hic_block *)storage - 1;
+    int counted = b->kind == HIC_BLOCK_STORAGE;
+    if ((!counted && b->kind != HIC_BLOCK_UNCOUNTED) || b->size != BLOCK_HEADER + size)
+        hic_internal_error("storage of %llu bytes (kind %u) freed as %llu",
+                           (unsigned long long)(b->size - BLOCK_HEADER), (unsigned)b->kind,
+                           (unsigned long long)size);
+    if (counted) {
+        hic_take_bytes_peak();
+        hic_counters.bytes_freed += size;
+        r->bytes -= size;
+        HIC_PROFILED(hic_profile_storage_freed(r, b->site, size));
+    }
+    blocks_unlink(r, b);
+    hic_pool_put(b, b->size);
+}
+
+/* ------------------------------------------------------------------------
+ * Held packs: per region, a multiset of region ids. Up to two distinct ids
+ * sit in the struct; a third moves them all into an open-addressing table
+ * (linear probing, at most half full, backward-shift deletion so no
  * tombstones pile up under store/overwrite churn). */
 
 static uint32_t hold_home(uint64_t id, uint32_t cap)
@@ -284,7 +454,7 @@ static uint32_t hold_home(uint64_t id, uint32_t cap)
     return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
 }
 
-static void hold_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_t count)
+static void table_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_t count)
 {
     uint32_t i = hold_home(id, cap);
     while (t[i].id)
@@ -293,29 +463,46 @@ static void hold_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_t
     t[i].count = count;
 }
 
-static void hold_grow(struct hic_region *r)
+/* Double the table, or move the inline entries into a first one. */
+static void table_grow(struct hic_region *r)
 {
     uint32_t old_cap = r->hold_cap;
     if (old_cap >= (1u << 30))
         hic_out_of_memory();
-    uint32_t cap = old_cap ? old_cap * 2 : 4;
-    struct hic_hold *old = r->holds;
+    uint32_t cap = old_cap ? old_cap * 2 : FIRST_HOLD_TABLE;
     struct hic_hold *t = hic_pool_get(cap * sizeof *t);
     memset(t, 0, cap * sizeof *t);
-    for (uint32_t i = 0; i < old_cap; i++)
-        if (old[i].id)
-            hold_put_new(t, cap, old[i].id, old[i].count);
-    r->holds = t;
+    uint32_t i = 0;
+    uint64_t id, n;
+    while (hic_hold_next(r, &i, &id, &n))
+        table_put_new(t, cap, id, n);
+    if (old_cap)
+        hic_pool_put(r->held.table, old_cap * sizeof *t);
+    r->held.table = t;
+    r->held_counts[0] = r->held_counts[1] = 0;
     r->hold_cap = cap;
-    if (old)
-        hic_pool_put(old, old_cap * sizeof *old);
 }
 
 static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 {
+    if (!r->hold_cap) {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (r->held.ids[k] == id && r->held_counts[k] + n <= UINT32_MAX) {
+                r->held_counts[k] += (uint32_t)n;
+                return;
+            }
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (!r->held.ids[k] && n <= UINT32_MAX) {
+                r->held.ids[k] = id;
+                r->held_counts[k] = (uint32_t)n;
+                r->hold_len++;
+                return;
+            }
+        table_grow(r);  /* a third id, or a count beyond 32 bits */
+    }
     if ((r->hold_len + 1) * 2 > r->hold_cap)
-        hold_grow(r);
-    struct hic_hold *t = r->holds;
+        table_grow(r);
+    struct hic_hold *t = r->held.table;
     uint32_t mask = r->hold_cap - 1;
     uint32_t i = hold_home(id, r->hold_cap);
     while (t[i].id) {
@@ -333,9 +520,18 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 /* Remove one occurrence of `id`; 0 if there was none. */
 static int hold_remove(struct hic_region *r, uint64_t id)
 {
-    if (!r->hold_cap)
+    if (!r->hold_cap) {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (r->held.ids[k] == id) {
+                if (--r->held_counts[k] == 0) {
+                    r->held.ids[k] = 0;
+                    r->hold_len--;
+                }
+                return 1;
+            }
         return 0;
-    struct hic_hold *t = r->holds;
+    }
+    struct hic_hold *t = r->held.table;
     uint32_t mask = r->hold_cap - 1;
     uint32_t i = hold_home(id, r->hold_cap);
     while (t[i].id != id) {
@@ -362,13 +558,23 @@ static int hold_remove(struct hic_region *r, uint64_t id)
 
 static uint64_t hold_count(const struct hic_region *r, uint64_t id)
 {
-    if (!r->hold_cap)
-        return 0;
-    uint32_t mask = r->hold_cap - 1;
-    for (uint32_t i = hold_home(id, r->hold_cap); r->holds[i].id; i = (i + 1) & mask)
-        if (r->holds[i].id == id)
-            return r->holds[i].count;
+    uint32_t i = 0;
+    uint64_t held, n;
+    while (hic_hold_next(r, &i, &held, &n))
+        if (held == id)
+            return n;
     return 0;
+}
+
+/* The region forgets every pack it held (their references are dealt with
+ * by the caller). */
+static void holds_clear(struct hic_region *r)
+{
+    if (r->hold_cap)
+        hic_pool_put(r->held.table, r->hold_cap * sizeof *r->held.table);
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
+    r->hold_cap = r->hold_len = 0;
 }
 
 void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n)
@@ -398,6 +604,9 @@ void hic_region_unhold(uint64_t owner, uint64_t held)
                            GEN(owner), SLOT(held), GEN(held));
 }
 
+/* The new pack is recorded before the old one is released, in this order
+ * in both engines (lolang/interp/regions.py `replace`): the collector may
+ * run inside the release and must see the same graph. */
 void hic_region_replace(uint64_t owner, uint64_t held, uint64_t old_held)
 {
     hic_region_hold_n(owner, held, 1);
@@ -426,29 +635,47 @@ void hic_retain_n(uint64_t id, uint64_t n)
     hic_counters.retains += n;
 }
 
-static void release_chunks(struct hic_region *r)
-{
-    struct hic_chunk *c = r->chunks;
-    while (c) {
-        struct hic_chunk *next = c->next;
-        hic_pool_put(c, c->size);
-        c = next;
-    }
-}
-
-/* Free one region whose count reached zero. Live bytes only grow between
- * frees, so taking the peak just before each free (and at the end, in
- * hic_stats_json) finds the true maximum without a compare on the fast path. */
+/* Free one region: its blocks go back to the pool, its bytes leave the
+ * live count, its slot dies. What it held is the caller's to release (and
+ * its hold table the caller's to give back: take_holds first). */
 static void free_one(struct hic_region *r)
 {
     struct hic_counters *c = &hic_counters;
-    uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
-    if (live_bytes > c->bytes_peak)
-        c->bytes_peak = live_bytes;
+    hic_take_bytes_peak();
     c->bytes_freed += r->bytes;
     c->regions_freed++;
-    release_chunks(r);
+    HIC_PROFILED(hic_profile_freed(r));
+    if (!(r->flags & HIC_REGION_MERGED))
+        release_blocks(r);
     end_slot(r);
+}
+
+/* A copy of a region's held multiset, taken before the region is freed. */
+struct held_copy {
+    struct hic_hold inline_holds[HIC_INLINE_HOLDS];
+    struct hic_hold *table;
+    uint32_t cap;
+};
+
+static void take_holds(const struct hic_region *r, struct held_copy *h)
+{
+    if (r->hold_cap) {
+        h->table = r->held.table;
+        h->cap = r->hold_cap;
+        return;
+    }
+    for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
+        h->inline_holds[k].id = r->held.ids[k];
+        h->inline_holds[k].count = r->held_counts[k];
+    }
+    h->table = h->inline_holds;
+    h->cap = HIC_INLINE_HOLDS;
+}
+
+static void put_holds(struct held_copy *h)
+{
+    if (h->table != h->inline_holds)
+        hic_pool_put(h->table, h->cap * sizeof *h->table);
 }
 
 /* The worklist of regions whose count reached zero is threaded through
@@ -460,25 +687,27 @@ static void free_cascade(struct hic_region *first)
     while (todo) {
         struct hic_region *r = hic_region_table[todo];
         todo = r->link;
-        struct hic_hold *held = r->holds;
-        uint32_t cap = r->hold_cap;
+        struct held_copy held;
+        take_holds(r, &held);
         free_one(r);
-        for (uint32_t i = 0; i < cap; i++) {
-            if (!held[i].id)
+        for (uint32_t i = 0; i < held.cap; i++) {
+            struct hic_hold e = held.table[i];
+            if (!e.id)
                 continue;
-            struct hic_region *h = live(held[i].id, "release a pack held by a freed region");
-            hic_counters.releases += held[i].count;
-            if ((uint64_t)h->refs < held[i].count)
+            struct hic_region *h = live(e.id, "release a pack held by a freed region");
+            hic_counters.releases += e.count;
+            if ((uint64_t)h->refs < e.count)
                 hic_internal_error("region #%u.%u released more often than retained",
-                                   SLOT(held[i].id), GEN(held[i].id));
-            h->refs -= (int64_t)held[i].count;
+                                   SLOT(e.id), GEN(e.id));
+            h->refs -= (int64_t)e.count;
             if (h->refs == 0) {
                 h->link = todo;
                 todo = SLOT(h->id);
+            } else if (h->hold_len) {
+                hic_cycles_candidate(h);
             }
         }
-        if (held)
-            hic_pool_put(held, cap * sizeof *held);
+        put_holds(&held);
     }
 }
 
@@ -488,70 +717,95 @@ void hic_release(uint64_t id)
         return;
     struct hic_region *r = live(id, "release");
     hic_counters.releases++;
-    if (--r->refs == 0)
+    if (--r->refs == 0) {
         free_cascade(r);
+    } else if (r->hold_len) {
+        hic_cycles_candidate(r);
+    } else {
+        return;
+    }
+    hic_cycles_maybe_collect();
+}
+
+void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
+{
+    for (uint64_t k = 0; k < n; k++) {
+        struct hic_region *r = hic_region_table[slots[k]];
+        uint32_t i = 0;
+        uint64_t id, count;
+        while (hic_hold_next(r, &i, &id, &count))
+            hic_counters.releases += count;
+        holds_clear(r);
+        r->refs = 0;
+        free_one(r);
+        hic_counters.regions_collected++;
+    }
 }
 
 /* ------------------------------------------------------------------------
  * Merging */
 
-static void move_holds(struct hic_region *from, struct hic_region *to)
+/* Every id `from` holds, added to `to`'s multiset. */
+static void add_holds(struct hic_region *to, const struct hic_region *from)
 {
-    if (!from->hold_len)
-        return;
-    if (from->hold_len > to->hold_len) {  /* insert the smaller into the larger */
-        struct hic_region tmp = *to;
-        to->holds = from->holds;
-        to->hold_cap = from->hold_cap;
-        to->hold_len = from->hold_len;
-        from->holds = tmp.holds;
-        from->hold_cap = tmp.hold_cap;
-        from->hold_len = tmp.hold_len;
-    }
-    for (uint32_t i = 0; i < from->hold_cap; i++)
-        if (from->holds[i].id)
-            hold_add(to, from->holds[i].id, from->holds[i].count);
+    uint32_t i = 0;
+    uint64_t id, n;
+    while (hic_hold_next(from, &i, &id, &n))
+        hold_add(to, id, n);
+}
+
+/* The child has objects in its inline chunk, which now belong to `owner`
+ * and must live as long as it: its struct memory becomes a block of
+ * `owner`, and the slot gets a fresh struct with the same state (generated
+ * code never keeps a struct pointer across a merge). */
+static struct hic_region *hand_over_struct(struct hic_region *c, struct hic_region *owner)
+{
+    struct hic_region *fresh = new_struct();
+    memcpy(fresh, c, offsetof(struct hic_region, inline_chunk));
+    hic_region_table[SLOT(c->id)] = fresh;
+    struct hic_block *b = (struct hic_block *)c;
+    b->size = sizeof *c;
+    b->kind = HIC_BLOCK_STRUCT;
+    blocks_push(owner, b);
+    return fresh;
 }
 
 void hic_region_merge(uint64_t child, uint64_t parent)
 {
     struct hic_region *c = live(child, "merge");
-    if (c->forward)
+    if (c->flags & HIC_REGION_MERGED)
         hic_internal_error("merge region #%u.%u: it was merged already", SLOT(child),
                            GEN(child));
     struct hic_region *p = owner_of(live(parent, "merge into"), "merge into");
     if (p == c || child == HIC_PRIMITIVE || parent == HIC_PRIMITIVE)
         hic_internal_error("cannot merge region #%u.%u into #%u.%u", SLOT(child), GEN(child),
                            SLOT(parent), GEN(parent));
+    char *c_cur = c->cur, *c_end = c->end;
+    if (c_cur != c->inline_chunk)  /* something was allocated */
+        c = hand_over_struct(c, p);
     p->bytes += c->bytes;
     c->bytes = 0;
-    if (c->chunks) {
-        /* The child's chunks go after the owner's. Keep bumping in
-         * whichever current chunk has more room left. */
-        if (p->last)
-            p->last->next = c->chunks;
-        else
-            p->chunks = c->chunks;
-        p->last = c->last;
-        if ((uintptr_t)c->end - (uintptr_t)c->cur > (uintptr_t)p->end - (uintptr_t)p->cur) {
-            p->cur = c->cur;
-            p->end = c->end;
-        }
-        if (c->next_class > p->next_class)
-            p->next_class = c->next_class;
+    HIC_PROFILED(hic_profile_merged(c, p));
+    blocks_splice(p, c->own.blocks);
+    c->own.blocks = NULL;
+    /* Keep bumping in whichever current chunk has more room left (never
+     * the child's own inline chunk: its struct stays the child's). */
+    if (c_cur != c->inline_chunk &&
+        (uintptr_t)c_end - (uintptr_t)c_cur > (uintptr_t)p->end - (uintptr_t)p->cur) {
+        p->cur = c_cur;
+        p->end = c_end;
     }
-    c->chunks = c->last = NULL;
+    if (c->next_class > p->next_class)
+        p->next_class = c->next_class;
     c->cur = c->end = NULL;  /* every allocation in c now takes the slow path */
-    move_holds(c, p);
-    if (c->holds)
-        hic_pool_put(c->holds, c->hold_cap * sizeof *c->holds);
-    c->holds = NULL;
-    c->hold_cap = c->hold_len = 0;
+    add_holds(p, c);
+    holds_clear(c);
     /* The child's one reference on the parent: a counted retain, recorded
      * as a pack the child holds, so freeing the child releases it. */
     hic_retain(parent);
     hold_add(c, parent, 1);
-    c->forward = parent;
+    c->own.forward = parent;
+    c->flags |= HIC_REGION_MERGED;
 }
 
 /* ------------------------------------------------------------------------
@@ -575,12 +829,28 @@ uint64_t hic_region_bytes(uint64_t id)
     return live(id, "read the size of")->bytes;
 }
 
+static uint64_t count_blocks(uint64_t id, uint32_t kind)
+{
+    struct hic_region *r = live(id, "count the blocks of");
+    if (r->flags & HIC_REGION_MERGED || !r->own.blocks)
+        return 0;
+    uint64_t n = 0;
+    struct hic_block *b = r->own.blocks;
+    do {
+        n += b->kind == kind;
+        b = b->next;
+    } while (b != r->own.blocks);
+    return n;
+}
+
 uint64_t hic_region_chunk_count(uint64_t id)
 {
-    uint64_t n = 0;
-    for (struct hic_chunk *c = live(id, "count the chunks of")->chunks; c; c = c->next)
-        n++;
-    return n;
+    return count_blocks(id, HIC_BLOCK_CHUNK);
+}
+
+uint64_t hic_region_storage_count(uint64_t id)
+{
+    return count_blocks(id, HIC_BLOCK_STORAGE);
 }
 
 uint64_t hic_region_held(uint64_t owner, uint64_t held)

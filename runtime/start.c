@@ -43,6 +43,25 @@
 #define GUARD ((size_t)16 << 20)
 #define SIGNAL_STACK ((size_t)64 << 10)
 
+/* AddressSanitizer must be told when the stack changes, or it takes the
+ * program's stack for garbage (a noreturn call unpoisons "the stack", and a
+ * switch back would leave stale poison). No code without HIC_ASAN. */
+#ifdef HIC_ASAN
+#include <sanitizer/common_interface_defs.h>
+#define TO_PROGRAM_STACK() \
+    __sanitizer_start_switch_fiber(&run.host_fake_stack, run.guard_end, run.map_bytes - GUARD)
+#define ON_PROGRAM_STACK() \
+    __sanitizer_finish_switch_fiber(NULL, &run.host_stack_bottom, &run.host_stack_size)
+#define TO_HOST_STACK() \
+    __sanitizer_start_switch_fiber(NULL, run.host_stack_bottom, run.host_stack_size)
+#define ON_HOST_STACK() __sanitizer_finish_switch_fiber(run.host_fake_stack, NULL, NULL)
+#else
+#define TO_PROGRAM_STACK() ((void)0)
+#define ON_PROGRAM_STACK() ((void)0)
+#define TO_HOST_STACK() ((void)0)
+#define ON_HOST_STACK() ((void)0)
+#endif
+
 static struct {
     volatile int running;       /* the program context is current (or was left by a fault) */
     volatile int overflowed;
@@ -62,6 +81,11 @@ static struct {
     int argc;
     char **argv;
     unsigned valgrind_stack;
+#ifdef HIC_ASAN
+    void *host_fake_stack;
+    const void *host_stack_bottom;
+    size_t host_stack_size;
+#endif
 } run;
 
 /* ------------------------------------------------------------------------
@@ -76,12 +100,14 @@ void hic_runtime_init(const char *stage)
     hic_output_reset();
     hic_stats_reset(stage);
     hic_regions_init();
+    HIC_PROFILED(hic_profile_reset());
 }
 
 void hic_runtime_finish(void)
 {
     hic_flush();
     hic_stats_write();
+    HIC_PROFILED(hic_profile_write());
     hic_pool_teardown();
     hic_regions_forget();
 }
@@ -90,6 +116,7 @@ void hic_leave(int status)
 {
     if (run.running) {
         run.status = status;
+        TO_HOST_STACK();
         setcontext(&run.host);
     }
     hic_runtime_finish();
@@ -144,6 +171,7 @@ static void on_segv(int sig, siginfo_t *info, void *context)
     char *addr = info->si_addr;
     if (run.running && addr >= run.map && addr < run.guard_end) {
         run.overflowed = 1;
+        TO_HOST_STACK();
         setcontext(&run.host);
     }
     /* Not ours: put the previous disposition back and return. The faulting
@@ -204,7 +232,7 @@ static void build_args(struct hic_pack *out)
     struct hic_array *a = hic_alloc_uncounted(hic_region_of(id), sizeof *a);
     a->len = n;
     a->cap = n;
-    a->data = n ? hic_alloc_uncounted(hic_region_of(id), (uint64_t)(n * elem_size)) : NULL;
+    a->data = n ? hic_storage_alloc_uncounted(hic_region_of(id), (uint64_t)(n * elem_size)) : NULL;
     for (int64_t i = 0; i < n; i++) {
         const char *arg = run.argv[i + 1];
         int64_t len = (int64_t)strlen(arg);
@@ -224,6 +252,7 @@ static void build_args(struct hic_pack *out)
 /* The program context's entry; returning resumes uc_link, the host. */
 static void program_entry(void)
 {
+    ON_PROGRAM_STACK();
     struct hic_pack args = {0};
     struct hic_pack *argp = NULL;
     if (run.flags & (HIC_START_ARGS | HIC_START_ARGS_PLAIN)) {
@@ -231,7 +260,12 @@ static void program_entry(void)
         argp = &args;
     }
     run.main(argp);
+    /* Main has released everything it had: what is still live and
+     * unreachable is cyclic garbage the collector has not reached yet
+     * (the lolang interpreter does the same). */
+    hic_collect_cycles();
     run.status = 0;
+    TO_HOST_STACK();
 }
 
 int hic_start(int argc, char **argv, hic_main_fn program_main, const char *stage, int32_t flags)
@@ -259,7 +293,9 @@ int hic_start(int argc, char **argv, hic_main_fn program_main, const char *stage
     run.valgrind_stack = VALGRIND_STACK_REGISTER(run.guard_end, run.map + run.map_bytes);
 #endif
     run.running = 1;
+    TO_PROGRAM_STACK();
     swapcontext(&run.host, &run.program);
+    ON_HOST_STACK();
     /* Back on the caller's stack: main returned, hic_leave ran, or the
      * guard was hit. */
     run.running = 0;

@@ -3,7 +3,7 @@
  *
  * The keys and their order are fixed: engine, stage, allocs, regions_created,
  * regions_freed, regions_peak, regions_leaked, retains, releases,
- * bytes_allocated, bytes_peak.
+ * bytes_allocated, bytes_peak, regions_collected.
  */
 #define _GNU_SOURCE
 #define HIC_RUNTIME_INTERNAL
@@ -56,12 +56,13 @@ int64_t hic_stats_json(char *buf, int64_t cap)
                     "{\"engine\": \"native\", \"stage\": \"%s\", \"allocs\": %llu, "
                     "\"regions_created\": %llu, \"regions_freed\": %llu, "
                     "\"regions_peak\": %llu, \"regions_leaked\": %llu, \"retains\": %llu, "
-                    "\"releases\": %llu, \"bytes_allocated\": %llu, \"bytes_peak\": %llu}\n",
+                    "\"releases\": %llu, \"bytes_allocated\": %llu, \"bytes_peak\": %llu, "
+                    "\"regions_collected\": %llu}\n",
                     stage, (unsigned long long)c->allocs, (unsigned long long)c->regions_created,
                     (unsigned long long)c->regions_freed, (unsigned long long)c->regions_peak,
                     (unsigned long long)c->regions_live, (unsigned long long)c->retains,
                     (unsigned long long)c->releases, (unsigned long long)c->bytes_allocated,
-                    (unsigned long long)peak);
+                    (unsigned long long)peak, (unsigned long long)c->regions_collected);
 }
 
 void hic_stats_write(void)

@@ -79,6 +79,37 @@ int64_t hic_string_to_s64(const struct hic_string *s, int32_t line, int32_t col)
     return negative ? (int64_t)(0 - v) : (int64_t)v;
 }
 
+/* `substr(s, i, j)`: the bytes from i to j (exclusive). Unless
+ * 0 <= i <= j <= len it is `index out of range` (LANGUAGE.md 1.8), checked
+ * before anything is allocated. */
+struct hic_string *hic_string_sub(struct hic_region *r, const struct hic_string *s, int64_t i,
+                                  int64_t j, int32_t line, int32_t col)
+{
+    if (i < 0 || i > j)
+        hic_panic(HIC_ERR_SUBSTR_RANGE, line, col, i, j);
+    if (j > s->len)
+        hic_panic(HIC_ERR_SUBSTR_END, line, col, j, s->len);
+    return hic_string_new(r, s->bytes + i, j - i);
+}
+
+/* `chr(b)`: the one-byte string holding b. */
+struct hic_string *hic_string_of_byte(struct hic_region *r, uint8_t b)
+{
+    return hic_string_new(r, &b, 1);
+}
+
+/* `<` and its kin on strings (LANGUAGE.md 1.8): negative, zero or positive
+ * as a sorts before, with or after b -- by bytes as unsigned numbers
+ * (memcmp's order), a proper prefix first. */
+int32_t hic_string_cmp(const struct hic_string *a, const struct hic_string *b)
+{
+    int64_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(a->bytes, b->bytes, (size_t)n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
 int32_t hic_string_eq(const struct hic_string *a, const struct hic_string *b)
 {
     if (a == b)

@@ -1,7 +1,8 @@
 """Every program of ../shared/conformance, examples/ and tests/regressions/
 (the differential test's findings) on every engine at every stage the
-pipeline has: exactly its expected stdout and exit status; compile-error
-programs rejected at the LINE:COL of their `.err`.
+pipeline has: exactly its expected stdout and exit status, and no region
+leaked where the engine counts regions; compile-error programs rejected at
+the LINE:COL of their `.err`.
 
 Programs are found by globbing, so new files are picked up without code
 changes; stages come from the pipeline's list, so new stages join too."""
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFORMANCE, EXAMPLES, ROOT
-from programs import expected_status, run_file, runnable_stages
+from programs import expected_status, not_yet, run_file, runnable_stages
 
 REGRESSIONS = ROOT / "tests" / "regressions"
 
@@ -44,7 +45,7 @@ def _cases():
             continue
         failing = False
         for stage, engine in runnable_stages(path):
-            marks = ()
+            marks = not_yet(path, counts_leaks=engine != "hilang")
             if path.parent == REGRESSIONS and path.stem in known:
                 first_stage, reason = known[path.stem]
                 failing = failing or stage == first_stage
@@ -77,3 +78,5 @@ def test_program(path: Path, stage: str | None):
     assert outcome.status == expected_status(path)
     if outcome.status == 101:
         assert outcome.stderr_first_line.startswith("runtime error: ")
+    if outcome.status == 0 and "regions_leaked" in outcome.stats:
+        assert outcome.stats["regions_leaked"] == 0

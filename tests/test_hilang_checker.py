@@ -29,6 +29,7 @@ from hilang.checker import check
 from hilang.checker.operators import OPERATORS
 from hilang.parser import parse
 from hilang.summary import walk
+from programs import not_yet
 
 
 def program(text: str) -> str:
@@ -54,7 +55,11 @@ def _conformance() -> list[Path]:
     return sorted(CONFORMANCE.glob("*.hi"))
 
 
-@pytest.mark.parametrize("path", _conformance(), ids=lambda p: p.stem)
+def _conformance_cases() -> list:
+    return [pytest.param(p, marks=not_yet(p), id=p.stem) for p in _conformance()]
+
+
+@pytest.mark.parametrize("path", _conformance_cases())
 def test_conformance_program(path: Path):
     source = Source.read(str(path))
     err = path.with_suffix(".err")
@@ -275,14 +280,30 @@ CASES = [
             push(ys, 1);
         }
         """, "3:5", "('ys' is declared {r}; write 'mut Array S64' to allow it)", ("ys: Array", "ys: mut Array")),
-    Case("element-caps-are-invariant", """
-        fun rows(xs: Array (Array S64)): S64 { return len(xs); }
+    Case("element-caps-are-invariant-under-write", """
+        fun rows(xs: Array{rw} (Array S64)): S64 { return len(xs); }
         fun main() {
             let r: mut Array (mut Array S64) = [];
             print(rows(r));
         }
-        """, "4:16", "the capabilities of elements and type arguments must match exactly",
-         ("xs: Array (Array S64)", "xs: Array (mut Array S64)")),
+        """, "4:16", "the capabilities of elements and type arguments must match exactly, "
+                     "except that a read-only container accepts elements with more",
+         ("xs: Array{rw} (Array S64)", "xs: Array (Array S64)")),
+    Case("read-only-view-cannot-promise-more", """
+        fun rows(xs: Array (mut Array S64)): S64 { return len(xs); }
+        fun main() {
+            let r: mut Array (Array S64) = [];
+            print(rows(r));
+        }
+        """, "4:16", "type mismatch: expected Array{r} (Array{rwa} S64), found Array{rwa} (Array{r} S64)",
+         ("r: mut Array (Array S64)", "r: mut Array (mut Array S64)")),
+    Case("map-values-are-invariant-under-write", """
+        fun count(m: mut Map String (Array S64)): S64 { return len(m); }
+        fun main() {
+            let m: mut Map String (mut Array S64) = map();
+            print(count(m));
+        }
+        """, "4:17", "must match exactly", ("m: mut Map String (Array", "m: Map String (Array")),
     Case("assign-weaker-value", """
         fun f(xs: Array S64) {
             var a = [1];
@@ -394,7 +415,10 @@ CASES = [
         """, "1:26", "cannot iterate over 'n' of type S64", ("in n", "in [n]")),
     Case("iterate-over-string", """
         fun f(s: String) { for c in s { } }
-        """, "1:29", "cannot iterate over String 's'", ("in s", "in 0..len(s)")),
+        """, "1:29", "cannot iterate over 's', a String; use 'for i in 0..len(s)'", ("in s", "in 0..len(s)")),
+    Case("iterate-over-string-literal", """
+        fun main() { for c in "abc" { print(c); } }
+        """, "1:23", "cannot iterate over a String; use", ('c in "abc"', 'c in [1]')),
     Case("assign-string-byte", """
         fun f(s: String) { s[0] = 65u8; }
         """, "1:20", "strings are immutable", ("s[0] = 65u8;", "print(s[0]);")),
@@ -413,6 +437,17 @@ CASES = [
     Case("non-exhaustive-bool", """
         fun f(b: Bool) { match b { true => {} } }
         """, "1:18", "missing 'false'", ("true => {}", "true => {} false => {}")),
+    Case("empty-match-on-data", """
+        data List = Nil | Cons(S64, List)
+        fun f(l: List) { match l { } }
+        """, "2:18", "match is not exhaustive: missing 'Nil', 'Cons(_, _)'",
+         ("match l { }", "match l { Nil => {} Cons(x, rest) => {} }")),
+    Case("empty-match-on-bool", """
+        fun f(b: Bool) { match b { } }
+        """, "1:18", "match is not exhaustive: missing 'true', 'false'", ("{ }", "{ _ => {} }")),
+    Case("empty-match-on-s64", """
+        fun f(n: S64) { match n { } }
+        """, "1:17", "match is not exhaustive: it has no arm for any S64; add a '_' arm", ("{ }", "{ _ => {} }")),
     Case("non-exhaustive-int-literals", """
         fun f(n: S64) { match n { 0 => {} 1 => {} -1 => {} } }
         """, "1:17", "literal patterns never cover every S64; add a '_' arm", ("-1 => {}", "_ => {}")),
@@ -457,6 +492,16 @@ CASES = [
             big + 1;
         }
         """, "3:5", "operator '+' needs S64, U8 or F64 operands, found Bool", ("big + 1", "big && true")),
+    Case("plus-on-strings", """
+        fun main() { print("a" + "b"); }
+        """, "1:20", "found String; did you mean '++'? (hilang joins strings with '++')", ('" + "', '" ++ "')),
+    Case("type-name-from-elsewhere", """
+        fun main() { let n: Int = 1; }
+        """, "1:21", "unknown type 'Int'; did you mean 'S64'?", ("Int", "S64")),
+    Case("lower-case-type-name-from-elsewhere", """
+        fun main() { let s: string = "a"; }
+        """, "1:21", "unknown type variable 'string': it is not a type variable of 'main'; did you mean 'String'?",
+         ("string", "String")),
     Case("plus-mixed-types", """
         fun f(u: U8) { print(1 + u); }
         """, "1:26", "operator '+' needs operands of the same type: S64 and U8", ("1 + u", "1u8 + u")),
@@ -466,7 +511,7 @@ CASES = [
          ("xs == xs", "len(xs) == len(xs)")),
     Case("less-on-bool", """
         fun main() { print(true < false); }
-        """, "1:20", "operator '<' needs S64, U8 or F64 operands, found Bool", ("true < false", "1 < 2")),
+        """, "1:20", "operator '<' needs S64, U8, F64 or String operands, found Bool", ("true < false", "1 < 2")),
     Case("remainder-on-f64", """
         fun main() { print(7.0 % 2.0); }
         """, "1:20", "operator '%' needs S64 or U8 operands, found F64", ("7.0 % 2.0", "7 % 2")),
@@ -601,6 +646,15 @@ CASES = [
     Case("s64-argument", """
         fun main() { print(s64(2)); }
         """, "1:24", "expected U8, found S64 (argument 1 of 's64')", ("s64(2)", "s64(2u8)")),
+    Case("substr-bounds", """
+        fun main() { print(substr("abc", 1u8, 2)); }
+        """, "1:34", "expected S64, found U8 (argument 2 of 'substr')", ("1u8", "1")),
+    Case("substr-arity", """
+        fun main() { print(substr("abc", 1)); }
+        """, "1:20", "'substr' takes 3 arguments, found 2", ('1)', '1, 2)')),
+    Case("chr-argument", """
+        fun main() { print(chr(65)); }
+        """, "1:24", "expected U8, found S64 (argument 1 of 'chr')", ("chr(65)", "chr(65u8)")),
     Case("builtin-arity", """
         fun f(xs: mut Array S64) { push(xs); }
         """, "1:28", "'push' takes 2 arguments, found 1", ("push(xs)", "push(xs, 1)")),
@@ -675,6 +729,22 @@ ACCEPTED = {
             let row = grid[0];
             push(row, 4);
             print(rows(grid));
+        }
+        """,
+    "read-only-views-are-covariant": """
+        data Box = { rows: Array (Array S64) }
+        fun total(g: Array (Array S64)): S64 { return len(g); }
+        fun count(m: Map String (Array (Array S64))): S64 { return len(m); }
+        fun deep(g: Array (Array (Array S64))): S64 { return len(g); }
+        fun main() {
+            let g: mut Array (mut Array S64) = [[1]];
+            let m: mut Map String (mut Array (mut Array S64)) = map();
+            let d: mut Array (Array (mut Array S64)) = [];
+            let ro: Array (Array S64) = g;
+            let b = Box { rows = g };
+            let kept: mut Array (Array (Array S64)) = [];
+            push(kept, g);
+            print(total(g), count(m), deep(d), len(ro), len(b.rows), len(kept));
         }
         """,
     "rw-pop-gives-rw-element": """
@@ -826,22 +896,21 @@ def _types_of(prog: ast.Program, fun: str) -> dict[str, types.Type]:
     return {n.name: n.value.ty for n in walk(decl.body) if isinstance(n, ast.Let)}
 
 
-def test_every_expression_gets_a_resolved_type():
-    for path in _conformance():
-        if path.with_suffix(".err").exists():
-            continue
-        prog = check(parse(Source.read(str(path))))
-        for fun in prog.funs:
-            generic = any(isinstance(n, ast.TypeVarRef) for n in walk(fun))
-            for node in walk(fun.body):
-                if isinstance(node, ast.EXPR_TYPES):
-                    assert isinstance(node.ty, types.Type), (path.name, node)
-                    assert generic or types.is_ground(node.ty), (path.name, node)
-                if isinstance(node, ast.Call):
-                    assert node.builtin == (node.func in {"print", "len", "push", "pop", "array", "map",
-                                                          "insert", "get", "contains", "remove", "keys",
-                                                          "str", "int", "sqrt", "float", "trunc", "u8", "s64"})
-                    assert all(generic or types.is_ground(t) for t in node.type_args.values())
+@pytest.mark.parametrize("path", [c for c in _conformance_cases() if not c.values[0].with_suffix(".err").exists()])
+def test_every_expression_gets_a_resolved_type(path: Path):
+    prog = check(parse(Source.read(str(path))))
+    for fun in prog.funs:
+        generic = any(isinstance(n, ast.TypeVarRef) for n in walk(fun))
+        for node in walk(fun.body):
+            if isinstance(node, ast.EXPR_TYPES):
+                assert isinstance(node.ty, types.Type), (path.name, node)
+                assert generic or types.is_ground(node.ty), (path.name, node)
+            if isinstance(node, ast.Call):
+                assert node.builtin == (node.func in {"print", "len", "push", "pop", "array", "map",
+                                                      "insert", "get", "contains", "remove", "keys",
+                                                      "str", "int", "sqrt", "float", "trunc", "u8", "s64",
+                                                      "substr", "chr"})
+                assert all(generic or types.is_ground(t) for t in node.type_args.values())
 
 
 def test_inferred_types_and_viewpoints():
@@ -931,7 +1000,7 @@ def test_deep_nesting_does_not_reach_python_limits():
         ast.Let("y", None, nested),
         *body.stmts,
     )))
-    prog = check(ast.Program((main,)))
+    check(ast.Program((main,)))
     assert main.body.stmts[0].value.ty == types.S64
     depth, t = 0, main.body.stmts[1].value.ty
     while isinstance(t, types.ArrayType):

@@ -21,6 +21,7 @@ from hilang.checker import check
 from hilang.interpreter import MAX_CALL_DEPTH, TRUNC_OUT_OF_RANGE, python_source, run
 from hilang.mono import monomorphize
 from hilang.parser import parse
+from programs import not_yet
 
 S64_MIN, S64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -75,7 +76,7 @@ def _programs() -> list[Path]:
 
 
 @pytest.mark.parametrize("mono", [False, True], ids=["typed", "mono"])
-@pytest.mark.parametrize("path", _programs(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=not_yet(p), id=p.stem) for p in _programs()])
 def test_conformance(path: Path, mono: bool):
     result = run_text(path.read_text(), mono=mono)
     status_file = path.with_suffix(".status")
@@ -286,6 +287,41 @@ def test_strings_are_utf8_bytes():
         "6 195 169 -12| a\tb\n"
 
 
+# LANGUAGE.md 1.8: substr, chr and the ordering of strings
+
+
+def test_substr_and_chr_work_on_bytes():
+    assert prints('print(substr("héllo", 1, 3), len(substr("", 0, 0)), chr(104u8) ++ chr(105u8),'
+                  ' len(chr(0u8)), chr(0u8)[0], substr("abc", 0, 3) == "abc");') == "é 0 hi 1 0 true\n"
+
+
+@pytest.mark.parametrize("start,end,error", [
+    (-1, 2, "substr from -1 to 2"),
+    (2, 1, "substr from 2 to 1"),
+    (0, 4, "substr to 4 of a string of length 3"),
+    (4, 4, "substr to 4 of a string of length 3"),
+    (4, 9, "substr to 9 of a string of length 3"),
+])
+def test_substr_out_of_range(start: int, end: int, error: str):
+    result = run_text(main(f'print("x"); print(substr("abc", {start}, {end}));'))
+    assert result.stdout == b"x\n"
+    assert (result.status, result.error) == (101, f"runtime error: index out of range: {error} at 3:19")
+    assert result.allocs == 2  # the two literals; the substring is never made
+
+
+# No quote, backslash or newline (they would need escapes); bytes above 127
+# from "é" and "ÿ", so that the ordering is seen to be unsigned.
+_STRING_TEXT = st.text(alphabet="ab\x01~é\xff", max_size=4)
+
+
+@given(_STRING_TEXT, _STRING_TEXT)
+def test_strings_are_ordered_by_unsigned_bytes_prefix_first(a: str, b: str):
+    x, y = a.encode(), b.encode()
+    got = prints(f'let a = "{a}"; let b = "{b}"; print(a < b, a <= b, a > b, a >= b, a == b);')
+    want = " ".join(str(v).lower() for v in (x < y, x <= y, x > y, x >= y, x == y))
+    assert got == want + "\n"
+
+
 # --------------------------------------------------------------------------
 # Containers: sharing, iteration, maps
 
@@ -386,6 +422,7 @@ def test_evaluation_order():
     ('for i in 0..10 { let s = "x"; }', 10),
     ('let f = false && len("x") > 0; let t = true || len("y") > 0; let c = if f then "a" else "b";', 1),
     ("let x = id(Cons(1, Nil));", 2),
+    ('let s = substr("abc", 1, 2) ++ chr(65u8); let t = "a" < "b";', 6),
 ])
 def test_allocation_counts(body: str, allocs: int):
     prelude = """

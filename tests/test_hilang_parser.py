@@ -390,6 +390,39 @@ def test_syntax_error_position(text, line, col, message):
     assert message in error.message
 
 
+# Issue 16: habits from other languages get a "did you mean", at the same
+# position the plain syntax error would have.
+@pytest.mark.parametrize("stmt,col,message", [
+    ("x += 1;", 27, "hilang has no '+='; did you mean 'x = x + ...'?"),
+    ("x -= 1;", 27, "hilang has no '-='; did you mean 'x = x - ...'?"),
+    ("x %= 2;", 27, "hilang has no '%='; did you mean 'x = x % ...'?"),
+    ("xs[0] += 1;", 31, "write the target twice, as in 'xs[i] = xs[i] + ...'"),
+    ("i++;", 26, "hilang has no '++' increment ('++' joins strings); did you mean 'i = i + 1'?"),
+    ("i--;", 26, "hilang has no '--' decrement; did you mean 'i = i - 1'?"),
+    ("if a and b { }", 30, "hilang has no 'and'; did you mean '&&'?"),
+    ("if a or b { }", 30, "hilang has no 'or'; did you mean '||'?"),
+    ("if not a { }", 28, "hilang has no 'not'; did you mean '!'?"),
+    ("let c = 'a';", 33, 'hilang has no character literals; did you mean the String "a"? (its byte is the U8 97u8)'),
+    ("let c = 'ab';", 33, 'hilang has no character literals; did you mean the String "ab"?'),
+])
+def test_habits_from_other_languages_get_a_hint(stmt, col, message):
+    error = first_error("fun main() { var x = 1; " + stmt + " }")
+    assert (error.span.line, error.span.col) == (1, col), error
+    assert message in error.message
+
+
+def test_an_unfinished_concatenation_is_not_taken_for_an_increment():
+    assert first_error("fun main() { let s = a ++ ; }").message == \
+        "syntax error: unexpected ';', expected an expression"
+
+
+def test_a_character_literal_is_read_on_as_a_string():
+    """One error for `'a'`, none after it: it lexes as the String it would be."""
+    with pytest.raises(CompileError) as info:
+        parse_text("fun main() { let c = 'a' ++ 'b'; print(c); }")
+    assert [d.span.col for d in info.value.diagnostics] == [22, 29]
+
+
 def test_syntax_errors_name_what_was_found():
     error = first_error("fun main() { f(x y); }")
     assert error.message == "syntax error: unexpected name 'y', expected ')' or ','"

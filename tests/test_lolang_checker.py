@@ -19,6 +19,22 @@ PROGRAMS = Path(__file__).parent / "lolang_programs"
 # line of code is line 2.
 BOX = "data Box = Box(inner: Pack{r} String)\n"
 CASES = [
+("read_only_packs_are_covariant", """
+fun total(g: &Pack{r} (Array (Pack{r} (Array S64)))): S64 {
+    unpack g as s, x {
+        len(x)
+    }
+}
+
+fun main() {
+    let g = region q {
+        pack{rwa} new[q] Array (Pack{rwa} (Array S64)) []
+    };
+    print(total(g)@12:11);
+    drop g;
+}
+""", ("g: &Pack{r} (Array", "g: &Pack{rw} (Array"), "argument 'g' of 'total' has type 'Pack{rwa} (Array (Pack{rwa} (Array S64)))'"),
+
 ("region_out_of_scope", """
 fun main() {
     region r {
@@ -687,6 +703,7 @@ POSITIONS = {
     "pack_field_pattern_is_a_variable": "12:17",
     "pattern_of_other_type": "12:13",
     "push_needs_a": "3:5",
+    "read_only_packs_are_covariant": "12:17",
     "read_needs_r": "3:11",
     "region_out_of_scope": "4:17",
     "restrict_only_weakens": "4:9",

@@ -67,7 +67,7 @@ def parses_or_diagnoses(text: str) -> None:
 def test_the_hand_written_programs_are_present():
     names = {p.stem for p in PROGRAMS.glob("*.lo")}
     for required in ("trees_packs", "trees_region", "map_prims", "restrict_readonly", "merge_child",
-                     "task_queue", "cycle_leak", "strings", "arrays", "operators", "builtins",
+                     "task_queue", "cycle_collected", "strings", "arrays", "operators", "builtins",
                      "runtime_error"):
         assert required in names
     for path in PROGRAMS.glob("*.lo"):

@@ -33,7 +33,7 @@ from hic import engines
 from lolang.parser import parse as parse_lolang
 from lolang.printer import print_program as print_lolang
 from lowering import pipeline
-from programs import run_file
+from programs import not_yet, run_file
 
 LOWERING = ROOT / "tests" / "lowering"
 
@@ -74,20 +74,22 @@ def engine_regions(program, args: tuple[str, ...]) -> int:
 PROGRAMS = _programs()
 
 
-def _cases():
+def _cases(counts_leaks: bool = False):
     """PROGRAMS, with the regressions whose bug is not fixed yet
-    (tests/regressions/KNOWN_FAILURES) as strict xfails: a fix shows up."""
+    (tests/regressions/KNOWN_FAILURES) and LANGUAGE.md 1.8's programs not
+    passing yet (programs.not_yet) as strict xfails: a fix shows up."""
     from test_conformance import _known_failures
 
     known = _known_failures()
     for path in PROGRAMS:
-        marks = ()
+        marks = not_yet(path, counts_leaks)
         if path.parent.name == "regressions" and path.stem in known:
             marks = (pytest.mark.xfail(strict=True, reason=str(known[path.stem][-1])),)
         yield pytest.param(path, marks=marks, id=_id(path))
 
 
 CASES = list(_cases())
+COUNTING_CASES = list(_cases(counts_leaks=True))
 
 
 def test_every_kind_of_program_is_found():
@@ -98,17 +100,22 @@ def test_every_kind_of_program_is_found():
 @pytest.mark.parametrize("path", CASES)
 def test_lowered_program_behaves_as_hilang(path):
     hilang, lolang = outcomes(path)
+    assert hilang.status != 1, f"rejected: {hilang.stderr_first_line}"  # none of these has a .err
     assert lolang.stdout == hilang.stdout
     assert lolang.stderr_first_line == hilang.stderr_first_line
     assert lolang.status == hilang.status
 
 
-@pytest.mark.parametrize("path", CASES)
+@pytest.mark.parametrize("path", COUNTING_CASES)
 def test_one_region_per_allocation_and_no_leak(path):
     hilang, lolang = outcomes(path)
     stats = lolang.stats
     assert stats["allocs"] == hilang.stats["allocs"]
-    assert stats["regions_created"] == stats["allocs"] + engine_regions(lowered(path), _args(path))
+    regions = stats["regions_created"] - engine_regions(lowered(path), _args(path))
+    # An allocating built-in that fails (`substr` out of range, a negative
+    # `array` size) has opened its object's region already: one more.
+    failed_allocating = 1 if lolang.status == 101 else 0
+    assert stats["allocs"] <= regions <= stats["allocs"] + failed_allocating
     if lolang.status == 0:
         assert stats["regions_leaked"] == 0
         assert stats["regions_freed"] == stats["regions_created"]

@@ -30,11 +30,14 @@ from lolang import interpreter
 from lolang.codegen import native
 from lolang.parser import parse
 from lowering import pipeline
+from programs import not_yet, run_file, runnable_stages
+from test_lolang_interpreter import ERRORS as LOLANG_ERRORS
 
 LOLANG_PROGRAMS = sorted((ROOT / "tests" / "lolang_programs").glob("*.lo"))
 # The figures native code and the lolang interpreter must agree on (and, in
 # practice, on the rest too: bytes and the peak of live regions).
-SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "retains", "releases")
+SHARED_STATS = ("allocs", "regions_created", "regions_freed", "regions_leaked", "regions_collected", "retains",
+                "releases")
 ALL_STATS = SHARED_STATS + ("regions_peak", "bytes_allocated", "bytes_peak")
 
 
@@ -97,7 +100,8 @@ def _hilang_programs() -> list[Path]:
     return [p for p in found if p.with_suffix(".out").exists() and not p.with_suffix(".err").exists()]
 
 
-@pytest.mark.parametrize("path", _hilang_programs(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", [pytest.param(p, marks=not_yet(p), id=f"{p.parent.name}/{p.stem}")
+                                  for p in _hilang_programs()])
 def test_hilang_program(path: Path):
     args = path.with_suffix(".args")
     args = args.read_text().split() if args.exists() else ()
@@ -227,6 +231,54 @@ def test_division_wraps_and_a_zero_divisor_is_an_error():
     assert got.stderr_line == "runtime error: division by zero at 2:36"
 
 
+@pytest.mark.parametrize("stmt,line", LOLANG_ERRORS)
+def test_every_runtime_error_reads_as_in_the_interpreter(stmt, line):
+    """Each kind of runtime error the C runtime words (runtime/errors.c),
+    against diagnostics/errors.py's text that the interpreters print."""
+    got = assert_same(parse(Source("error.lo", f"fun main() {{\n    print(1);\n    region q {{\n        {stmt}\n    }};\n}}\n")))
+    assert (got.stdout, got.stderr_line, got.status) == (b"1\n", f"runtime error: {line}", 101)
+
+
+# LANGUAGE.md 1.8: mutable rows passed, stored, inserted and pushed where
+# read-only views of read-only rows are expected, and a generic function
+# instantiated through such a view.
+COVARIANT = """
+data Box = { rows: Array (Array S64) }
+fun total(g: Array (Array S64)): S64 { var t = 0; for r in g { for x in r { t = t + x; } } return t; }
+fun count(m: Map String (Array (Array S64))): S64 {
+    var c = 0;
+    for k in m { match get(m, k) { Some(v) => { c = c + total(v); } None => {} } }
+    return c;
+}
+fun deep(g: Array (Array (Array S64))): S64 { return len(g); }
+fun relay(g: Array (Array S64)): S64 { return total(g); }
+fun pick(xs: Array a, i: S64): a { return xs[i]; }
+fun main() {
+    let g: mut Array (mut Array S64) = [[1, 2], [3]];
+    let m: mut Map String (mut Array (mut Array S64)) = map();
+    insert(m, "g", g);
+    let d: mut Array (Array (mut Array S64)) = [g];
+    let ro: Array (Array S64) = g;
+    let b = Box { rows = g };
+    let kept: mut Array (Array (Array S64)) = [];
+    push(kept, g);
+    push(g[1], 4);
+    let row = pick(g, 0);
+    print(total(g), count(m), deep(d), len(ro), total(b.rows), len(kept), len(row), relay(g));
+}
+"""
+
+
+def test_read_only_views_are_covariant_on_every_engine(tmp_path):
+    got = assert_same(lowered("covariant.hi", text=COVARIANT))
+    assert got.stdout == b"10 10 1 2 10 1 2 10\n"
+    assert got.stats["regions_leaked"] == 0
+    source = tmp_path / "covariant.hi"
+    source.write_text(COVARIANT)
+    for stage, engine in runnable_stages(source):  # the passes too (borrow-regions keeps these packs)
+        assert run_file(source, stage=stage, engine=engine).stdout == got.stdout, stage
+
+
 # (a * b + c) where a * b rounds to 1.0 exactly: 0 unfused, 2^-54 fused.
 FUSION = """
 fun f(a: F64, b: F64, c: F64): F64 { return (a * b + c) * 100000000000000000.0; }
@@ -320,7 +372,7 @@ def test_how_the_child_ends():
 
 
 def test_a_module_llvm_rejects_is_a_compiler_bug_of_stage_llvm(monkeypatch):
-    def broken(program, types, stage):
+    def broken(program, types, stage, sites=None):
         module = ll.Module()
         func = ll.Function(module, ll.FunctionType(ll.IntType(64), []), "f")
         ll.IRBuilder(func.append_basic_block()).ret(ll.Constant(ll.IntType(32), 0))
@@ -333,7 +385,7 @@ def test_a_module_llvm_rejects_is_a_compiler_bug_of_stage_llvm(monkeypatch):
 
 
 def test_the_module_is_built_for_this_machine():
-    text = native.compile_to_llvm(parse(Source.read(str(LOLANG_PROGRAMS[0]))))
+    text = str(native.compile(parse(Source.read(str(LOLANG_PROGRAMS[0])))))
     assert f'target triple = "{llvm.get_process_triple()}"' in text
     assert "define i32 @\"hic_program_run\"" in text or "@hic_program_run" in text
     assert "fast" not in [w.strip(",") for w in text.split()]  # no fast-math flags anywhere

@@ -1,7 +1,7 @@
 """The C region runtime (runtime/), exercised the way generated code uses it.
 
-A C driver (DRIVER below) is compiled against the runtime and runs one
-scenario per process under `hic_start`; the tests check its stdout, its
+A C driver (tests/runtime_driver.c) is compiled against the runtime and
+runs one scenario per process under `hic_start`; the tests check its stdout, its
 stderr's line, its exit status and the HIC_STATS JSON it leaves. What needs
 no process (arithmetic) goes through ctypes; what a JIT host does (several
 programs in one process, leaving a runtime error or a stack overflow by
@@ -39,814 +39,10 @@ STAT_KEYS = [
     "releases",
     "bytes_allocated",
     "bytes_peak",
+    "regions_collected",
 ]
 
-DRIVER = r"""/* The runtime's test driver: `driver SCENARIO [ARGS...]` runs one scenario
- * as a program under hic_start, the way generated code does. CHECK failures
- * exit 99 with the line. Output goes through the runtime's buffer (say()
- * flushes it first, so the two never interleave out of order). */
-#define _GNU_SOURCE
-#include "hic_runtime.h"
-
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            hic_flush();                                                           \
-            dprintf(2, "CHECK failed at driver.c:%d: %s\n", __LINE__, #c);         \
-            _exit(99);                                                             \
-        }                                                                          \
-    } while (0)
-
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-    hic_flush();
-    va_start(ap, fmt);
-    vdprintf(1, fmt, ap);
-    va_end(ap);
-}
-
-static int g_argc;
-static char **g_argv;
-static int small;  /* under valgrind ("everything"): fewer iterations */
-
-static const char *arg(int i)
-{
-    return i < g_argc ? g_argv[i] : "";
-}
-
-static uint64_t slot(uint64_t id) { return id & HIC_SLOT_MASK; }
-static uint64_t gen(uint64_t id) { return id >> 32; }
-
-static uint64_t lcg_state = 12345;
-static uint64_t lcg(void)
-{
-    lcg_state = lcg_state * 6364136223846793005ull + 1442695040888963407ull;
-    return lcg_state >> 33;
-}
-
-static struct hic_string *str(struct hic_region *r, const char *s)
-{
-    return hic_string_new(r, (const uint8_t *)s, (int64_t)strlen(s));
-}
-
-/* ---------------------------------------------------------------------- */
-
-static void regions(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t a = hic_region_new();
-    CHECK(slot(a) == 1 && gen(a) == 0);
-    struct hic_region *r = hic_region_of(a);
-    CHECK(r == hic_region_lookup(a));
-    int64_t *prev = NULL;
-    for (int i = 0; i < 1000; i++) {
-        int64_t *p = hic_alloc(r, 24);
-        CHECK(((uintptr_t)p & 7) == 0);
-        p[0] = i, p[1] = -i, p[2] = 7;
-        CHECK(!prev || prev[0] == i - 1);
-        prev = p;
-    }
-    CHECK(hic_region_bytes(a) == 24000);
-    CHECK(hic_region_chunk_count(a) <= 12);       /* chunks double */
-    char *odd = hic_alloc(r, 13);
-    char *big = hic_alloc(r, 200000);              /* a chunk of its own */
-    char *after = hic_alloc(r, 8);
-    CHECK(((uintptr_t)odd & 7) == 0 && ((uintptr_t)after & 7) == 0);
-    CHECK(after == odd + 16 || after > big + 200000 || after < big); /* bumping went on */
-    memset(big, 1, 200000);
-    CHECK(hic_region_bytes(a) == 24000 + 13 + 200000 + 8);
-    CHECK(hic_region_refs(a) == 1);
-    hic_release(a);
-    CHECK(!hic_region_is_live(a));
-
-    /* Chunks are recycled: 200 regions of 24 KB take no new memory. */
-    uint64_t mapped = hic_pool_mapped_bytes();
-    for (int round = 0; round < (small ? 5 : 200); round++) {
-        uint64_t id = hic_region_new();
-        struct hic_region *q = hic_region_of(id);
-        for (int i = 0; i < 1000; i++)
-            *(int64_t *)hic_alloc(q, 24) = i;
-        hic_release(id);
-    }
-    CHECK(hic_pool_mapped_bytes() == mapped);
-
-    /* Slots are reused last-freed first, each under a new generation. */
-    uint64_t b = hic_region_new(), c = hic_region_new();
-    hic_release(b);
-    hic_release(c);
-    uint64_t d = hic_region_new(), e = hic_region_new();
-    CHECK(slot(d) == slot(c) && gen(d) == gen(c) + 1);
-    CHECK(slot(e) == slot(b) && gen(e) == gen(b) + 1);
-    CHECK(!hic_region_is_live(c) && hic_region_is_live(d));
-    hic_retain(d);
-    hic_retain(d);
-    CHECK(hic_region_refs(d) == 3);
-    hic_release(d);
-    hic_release(d);
-    hic_release(d);
-    hic_release(e);
-    say("regions ok\n");
-}
-
-static void stale(struct hic_pack *args)
-{
-    (void)args;
-    const char *how = arg(1);
-    uint64_t a = hic_region_new();
-    hic_release(a);
-    if (!strcmp(how, "reused"))
-        hic_region_new();  /* the slot lives again under a new generation */
-    if (!strcmp(how, "retain") || !strcmp(how, "reused"))
-        hic_retain(a);
-    else if (!strcmp(how, "release"))
-        hic_release(a);
-    else if (!strcmp(how, "hold"))
-        hic_region_hold(hic_region_new(), a);
-    else if (!strcmp(how, "lookup"))
-        hic_region_lookup(a);
-    else if (!strcmp(how, "alloc"))
-        hic_alloc_in(a, 8);
-    else if (!strcmp(how, "never"))
-        hic_retain((uint64_t)3 << 32 | 77);
-    say("not reached\n");
-}
-
-/* A list with one region per cell: each cell's region holds the next. */
-static void chain(struct hic_pack *args)
-{
-    (void)args;
-    long n = atol(arg(1));
-    uint64_t head = hic_region_new();
-    uint64_t cell = head;
-    for (long i = 0; i < n; i++) {
-        uint64_t next = hic_region_new();
-        *(uint64_t *)hic_alloc(hic_region_of(next), 16) = (uint64_t)i;
-        hic_retain(next);              /* pack it ... */
-        hic_region_hold(cell, next);   /* ... store it into the cell ... */
-        hic_release(next);             /* ... and end its block */
-        cell = next;
-    }
-    CHECK(hic_region_refs(cell) == 1 && hic_region_is_live(cell));
-    hic_release(head);
-    CHECK(!hic_region_is_live(cell));
-    say("chain ok\n");
-}
-
-static void holds(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t outer = hic_region_new(), inner = hic_region_new(), x = hic_region_new();
-    hic_retain(inner);
-    hic_region_hold(outer, inner);
-    hic_retain(inner);
-    hic_region_hold(outer, inner);             /* a multiset */
-    CHECK(hic_region_held(outer, inner) == 2);
-    hic_release(inner);                        /* its block ends; two packs keep it */
-    CHECK(hic_region_refs(inner) == 2);
-    hic_region_unhold(outer, inner);           /* pop: the pack is ours now */
-    CHECK(hic_region_held(outer, inner) == 1);
-    hic_release(inner);                        /* ... and we drop it */
-    hic_retain(x);
-    hic_region_replace(outer, x, inner);       /* overwrite the last pack of inner */
-    CHECK(!hic_region_is_live(inner));
-    CHECK(hic_region_held(outer, x) == 1 && hic_region_held(outer, inner) == 0);
-    hic_release(x);
-    CHECK(hic_region_refs(x) == 1);
-    /* Packs of P are not counted anywhere. */
-    hic_retain(HIC_PRIMITIVE);
-    hic_region_hold(outer, HIC_PRIMITIVE);
-    hic_region_replace(outer, HIC_PRIMITIVE, HIC_PRIMITIVE);
-    hic_release(HIC_PRIMITIVE);
-    hic_release(outer);
-    CHECK(!hic_region_is_live(x));
-
-    /* The multiset against a model, through growth and backward-shift
-     * deletion: 2000 held regions, random holds and unholds. */
-    enum { N = 2000 };
-    static uint64_t ids[N];
-    static uint64_t model[N];
-    uint64_t owner = hic_region_new();
-    for (int i = 0; i < N; i++)
-        ids[i] = hic_region_new();
-    for (int step = 0; step < (small ? 6000 : 60000); step++) {
-        int i = (int)(lcg() % N);
-        if (lcg() % 3 && model[i]) {
-            hic_region_unhold(owner, ids[i]);
-            hic_release(ids[i]);
-            model[i]--;
-        } else {
-            hic_retain(ids[i]);
-            hic_region_hold(owner, ids[i]);
-            model[i]++;
-        }
-        if (step % 997 == 0)
-            for (int j = 0; j < N; j++)
-                CHECK(hic_region_held(owner, ids[j]) == model[j]);
-    }
-    for (int j = 0; j < N; j++)
-        CHECK(hic_region_held(owner, ids[j]) == model[j]);
-    for (int i = 0; i < N; i++)
-        hic_release(ids[i]);          /* blocks end; held ones live on */
-    for (int i = 0; i < N; i++)
-        CHECK(hic_region_is_live(ids[i]) == (model[i] > 0));
-    hic_release(owner);
-    for (int i = 0; i < N; i++)
-        CHECK(!hic_region_is_live(ids[i]));
-    say("holds ok\n");
-}
-
-static void unhold_missing(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t a = hic_region_new(), b = hic_region_new();
-    hic_region_unhold(a, b);
-}
-
-static void merge(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t parent = hic_region_new(), child = hic_region_new(), other = hic_region_new();
-    int64_t *obj = hic_alloc(hic_region_of(child), 40);
-    for (int i = 0; i < 5; i++)
-        obj[i] = 100 + i;
-    hic_retain(other);
-    hic_region_hold(child, other);
-    hic_region_merge(child, parent);
-    /* The child lives on, owning nothing, holding one reference on the
-     * parent; its objects, bytes and packs are the parent's. */
-    CHECK(hic_region_is_live(child) && hic_region_refs(child) == 1);
-    CHECK(hic_region_refs(parent) == 2 && hic_region_held(child, parent) == 1);
-    CHECK(hic_region_bytes(parent) == 40 && hic_region_bytes(child) == 0);
-    CHECK(hic_region_held(parent, other) == 1 && hic_region_held(child, other) == 0);
-    CHECK(obj[4] == 104);
-    CHECK(hic_region_chunk_count(child) == 0 && hic_region_chunk_count(parent) == 1);
-    /* What is allocated in or stored into the child now goes to the parent. */
-    *(int64_t *)hic_alloc(hic_region_of(child), 8) = 1;
-    CHECK(hic_region_bytes(parent) == 48 && hic_region_bytes(child) == 0);
-    hic_retain(other);
-    hic_region_hold(child, other);
-    CHECK(hic_region_held(parent, other) == 2);
-    hic_region_unhold(child, other);
-    hic_release(other);
-    /* A pack of the child keeps it, and so the parent, alive. */
-    hic_retain(child);
-    hic_release(child);                       /* the child's block ends */
-    CHECK(hic_region_is_live(child) && hic_region_refs(parent) == 2);
-    hic_release(child);                       /* the pack is dropped: the child is freed */
-    CHECK(!hic_region_is_live(child) && hic_region_refs(parent) == 1);
-    CHECK(obj[0] == 100);                     /* its objects were the parent's */
-
-    /* Merging where the owner holds more than the child: the smaller
-     * table goes into the larger. */
-    uint64_t p2 = hic_region_new(), c2 = hic_region_new();
-    uint64_t held[10];
-    for (int i = 0; i < 10; i++) {
-        held[i] = hic_region_new();
-        hic_retain(held[i]);
-        hic_region_hold(i < 7 ? c2 : p2, held[i]);
-        hic_release(held[i]);
-    }
-    hic_retain(held[0]);
-    hic_region_hold(p2, held[0]);
-    hic_alloc(hic_region_of(p2), 100000);
-    hic_alloc(hic_region_of(c2), 24);
-    hic_region_merge(c2, p2);
-    CHECK(hic_region_held(p2, held[0]) == 2 && hic_region_held(p2, held[9]) == 1);
-    CHECK(hic_region_chunk_count(p2) == 2);
-    hic_release(c2);
-    hic_release(p2);
-    for (int i = 0; i < 10; i++)
-        CHECK(!hic_region_is_live(held[i]));
-
-    /* A chain: a into b, then b into c. a's allocations reach c. */
-    uint64_t a = hic_region_new(), b = hic_region_new(), c = hic_region_new();
-    hic_region_merge(a, b);
-    hic_region_merge(b, c);
-    hic_alloc(hic_region_of(a), 16);
-    CHECK(hic_region_bytes(c) == 16);
-    hic_release(c);                           /* b and a keep c alive */
-    CHECK(hic_region_is_live(c));
-    hic_release(b);
-    CHECK(hic_region_is_live(b) && hic_region_is_live(c));  /* a keeps b */
-    hic_release(a);
-    CHECK(!hic_region_is_live(a) && !hic_region_is_live(b) && !hic_region_is_live(c));
-
-    hic_release(other);
-    CHECK(hic_region_is_live(other));
-    hic_release(parent);
-    CHECK(!hic_region_is_live(other));
-    say("merge ok\n");
-}
-
-static void merge_error(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t a = hic_region_new(), b = hic_region_new(), c = hic_region_new();
-    hic_region_merge(a, b);
-    if (!strcmp(arg(1), "twice"))
-        hic_region_merge(a, c);
-    else if (!strcmp(arg(1), "cycle"))
-        hic_region_merge(b, a);  /* b would own itself */
-    else if (!strcmp(arg(1), "primitive"))
-        hic_region_merge(c, HIC_PRIMITIVE);
-}
-
-/* ---------------------------------------------------------------------- */
-
-static void strings(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    struct hic_region *r = hic_region_of(id);
-    struct hic_string *hello = str(r, "hello, ");
-    struct hic_string *world = str(r, "world");
-    struct hic_string *empty = str(r, "");
-    struct hic_string *both = hic_string_concat(r, hello, world);
-    hic_print_string(both);
-    hic_print_newline();
-    CHECK(hic_string_eq(hic_string_concat(r, empty, empty), empty));
-    CHECK(hic_string_eq(both, hic_string_concat(r, both, empty)));
-    CHECK(!hic_string_eq(hello, world));
-    CHECK(!hic_string_eq(str(r, "ab"), str(r, "abc")));
-    CHECK(hic_string_at(world, 0, 1, 1) == 'w' && hic_string_at(world, 4, 1, 1) == 'd');
-    int64_t values[] = {0, 1, -1, 42, INT64_MAX, INT64_MIN, 1000000007, -90210};
-    for (unsigned i = 0; i < sizeof values / sizeof *values; i++) {
-        struct hic_string *s = hic_string_from_s64(r, values[i]);
-        hic_print_string(s);
-        hic_print_space();
-        CHECK(hic_string_to_s64(s, 1, 1) == values[i]);
-    }
-    hic_print_newline();
-    CHECK(hic_string_to_s64(str(r, "007"), 1, 1) == 7);
-    CHECK(hic_string_to_s64(str(r, "-0"), 1, 1) == 0);
-    /* A string holding NUL bytes is as long as it says. */
-    struct hic_string *nul = hic_string_new(r, (const uint8_t *)"a\0b", 3);
-    CHECK(nul->len == 3 && hic_string_at(nul, 1, 1, 1) == 0);
-    hic_release(id);
-    say("strings ok\n");
-}
-
-/* int(argv[1]) at 7:3, printed. */
-static void int_of(struct hic_pack *args)
-{
-    struct hic_array *a = args->ptr;
-    struct hic_pack *first = hic_array_at(a, 0, 16, 1, 1);
-    hic_print_s64(hic_string_to_s64(first->ptr, 7, 3));
-    hic_print_newline();
-}
-
-static void string_index(struct hic_pack *args)
-{
-    (void)args;
-    struct hic_string *s = str(hic_region_of(hic_region_new()), "abc");
-    hic_print_u8(hic_string_at(s, atol(arg(1)), 9, 14));
-}
-
-/* main(args): print them, then drop the pack, as main's end does. */
-static void args_scenario(struct hic_pack *args)
-{
-    struct hic_array *a = args->ptr;
-    hic_print_s64(a->len);
-    for (int64_t i = 0; i < a->len; i++) {
-        struct hic_pack *p = hic_array_at(a, i, 16, 0, 0);
-        CHECK(hic_region_held(args->region, p->region) == 1);
-        hic_print_space();
-        hic_print_string(p->ptr);
-    }
-    hic_print_newline();
-    hic_release(args->region);
-}
-
-static void args_plain(struct hic_pack *args)
-{
-    struct hic_array *a = args->ptr;
-    for (int64_t i = 0; i < a->len; i++) {
-        hic_print_string(*(struct hic_string **)hic_array_at(a, i, 8, 0, 0));
-        hic_print_newline();
-    }
-    hic_release(args->region);
-}
-
-/* ---------------------------------------------------------------------- */
-
-static void print_values(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    hic_print_s64(INT64_MIN);
-    hic_print_space();
-    hic_print_s64(INT64_MAX);
-    hic_print_space();
-    hic_print_s64(0);
-    hic_print_space();
-    hic_print_u8(255);
-    hic_print_space();
-    hic_print_u8(0);
-    hic_print_space();
-    hic_print_bool(1);
-    hic_print_space();
-    hic_print_bool(0);
-    hic_print_space();
-    hic_print_unit();
-    hic_print_space();
-    hic_print_string(str(hic_region_of(id), "tab\tnew\nline"));
-    hic_print_newline();
-    hic_print_newline();  /* print() */
-    hic_release(id);
-}
-
-/* Each argument is the bit pattern of an F64, in hex; print each on a line. */
-static void print_floats(struct hic_pack *args)
-{
-    (void)args;
-    for (int i = 1; i < g_argc; i++) {
-        uint64_t bits = strtoull(g_argv[i], NULL, 16);
-        double x;
-        memcpy(&x, &bits, 8);
-        hic_print_f64(x);
-        hic_print_newline();
-    }
-}
-
-/* More output than the buffer holds: it must all come out, in order. */
-static void print_lots(struct hic_pack *args)
-{
-    (void)args;
-    for (int64_t i = 0; i < 100000; i++) {
-        hic_print_s64(i);
-        hic_print_newline();
-    }
-}
-
-/* ---------------------------------------------------------------------- */
-
-static void arrays(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    struct hic_region *r = hic_region_of(id);
-    struct hic_array *a = hic_array_new(r, 8, 0);
-    CHECK(a->len == 0 && a->cap == 0 && a->data == NULL);
-    CHECK(hic_region_bytes(id) == 24);
-    int64_t expect_bytes = 24;
-    for (int64_t i = 0; i < 1000; i++) {
-        int64_t cap = a->cap;
-        *(int64_t *)hic_array_push(r, a, 8) = i * i;
-        if (a->cap != cap) {
-            CHECK(a->cap == (cap ? cap * 2 : 4));
-            expect_bytes += a->cap * 8;
-        }
-    }
-    CHECK(a->len == 1000 && a->cap == 1024);
-    CHECK((int64_t)hic_region_bytes(id) == expect_bytes);
-    for (int64_t i = 0; i < 1000; i++)
-        CHECK(*(int64_t *)hic_array_at(a, i, 8, 1, 1) == i * i);
-    *(int64_t *)hic_array_at(a, 10, 8, 1, 1) = -5;
-    CHECK(*(int64_t *)hic_array_at(a, 10, 8, 1, 1) == -5);
-    CHECK(*(int64_t *)hic_array_pop(a, 8, 1, 1) == 999 * 999);
-    CHECK(a->len == 999);
-
-    /* Pack elements: 16 bytes. */
-    struct hic_array *packs = hic_array_new(r, 16, 2);
-    CHECK(packs->cap == 2);
-    for (int i = 0; i < 5; i++) {
-        struct hic_pack *p = hic_array_push(r, packs, 16);
-        p->ptr = a;
-        p->region = (uint64_t)i;
-    }
-    CHECK(((struct hic_pack *)hic_array_at(packs, 4, 16, 1, 1))->region == 4);
-    CHECK(((struct hic_pack *)hic_array_pop(packs, 16, 1, 1))->region == 4);
-
-    /* array(n, x) */
-    int64_t seven = 7;
-    struct hic_array *f = hic_array_filled(r, 8, 5, &seven, 1, 1);
-    CHECK(f->len == 5 && f->cap == 5 && *(int64_t *)hic_array_at(f, 4, 8, 1, 1) == 7);
-    struct hic_array *none = hic_array_filled(r, 16, 0, &seven, 1, 1);
-    CHECK(none->len == 0 && none->data == NULL);
-
-    /* array(3, pack): three copies, each retained and recorded. */
-    uint64_t elem = hic_region_new();
-    struct hic_pack pk = {.ptr = NULL, .region = elem};
-    struct hic_array *aliases = hic_array_filled(r, 16, 3, &pk, 1, 1);
-    hic_array_retain_packs(id, aliases);
-    hic_release(elem);
-    CHECK(hic_region_refs(elem) == 3 && hic_region_held(id, elem) == 3);
-    hic_release(id);
-    CHECK(!hic_region_is_live(elem));
-    say("arrays ok\n");
-}
-
-static void array_error(struct hic_pack *args)
-{
-    (void)args;
-    struct hic_region *r = hic_region_of(hic_region_new());
-    const char *how = arg(1);
-    struct hic_array *a = hic_array_new(r, 8, 0);
-    for (int i = 0; i < 3; i++)
-        *(int64_t *)hic_array_push(r, a, 8) = i;
-    hic_print_s64(a->len);  /* printed before the error: must come out */
-    hic_print_newline();
-    if (!strcmp(how, "index"))
-        hic_array_at(a, atol(arg(2)), 8, 12, 5);
-    else if (!strcmp(how, "pop")) {
-        for (int i = 0; i < 4; i++)
-            hic_array_pop(a, 8, 4, 2);
-    } else if (!strcmp(how, "negative"))
-        hic_array_filled(r, 8, atol(arg(2)), a, 1, 1);
-    else if (!strcmp(how, "divide"))
-        hic_div_s64(1, 0, 2, 9);
-    else if (!strcmp(how, "nowhere"))
-        hic_panic(HIC_ERR_INDEX_OUT_OF_RANGE, 0, 0, 3, 3);
-    else if (!strcmp(how, "trunc"))
-        hic_trunc_f64(strtod(arg(2), NULL), 5, 6);
-    else if (!strcmp(how, "key"))
-        hic_panic(HIC_ERR_KEY_NOT_FOUND, 7, 8, 0, 0);
-    say("not reached\n");
-}
-
-/* ---------------------------------------------------------------------- */
-
-/* Map operations from stdin, one a line, against keys of one kind:
- *   i K V   insert; prints "new" or "old"
- *   g K     get; prints the value or "none"
- *   r K     remove; prints the removed value or "absent"
- *   k       keys, space-separated
- *   l       len */
-static void map_ops(struct hic_pack *args)
-{
-    (void)args;
-    int strings = strcmp(arg(1), "s64") != 0;
-    int packs = !strcmp(arg(1), "str");  /* "ref": String keys as 8-byte references */
-    uint64_t id = hic_region_new();
-    struct hic_region *r = hic_region_of(id);
-    uint64_t keys_region = hic_region_new();
-    struct hic_map *m = hic_map_new(r, packs ? 16 : 8, 8);
-    char line[256];
-    while (fgets(line, sizeof line, stdin)) {
-        char op;
-        char key[200];
-        long long value = 0;
-        int n = sscanf(line, "%c %199s %lld", &op, key, &value);
-        if (n < 1)
-            continue;
-        struct hic_string *k = strings && n >= 2 ? str(hic_region_of(keys_region), key) : NULL;
-        int64_t ik = n >= 2 ? atoll(key) : 0;
-        if (op == 'i') {
-            int32_t is_new = -1;
-            int64_t *slot = strings ? hic_map_insert_str(r, m, k, keys_region, &is_new)
-                                    : hic_map_insert_s64(r, m, ik, &is_new);
-            *slot = value;
-            say(is_new ? "new\n" : "old\n");
-        } else if (op == 'g') {
-            int64_t *v = strings ? hic_map_get_str(m, k) : hic_map_get_s64(m, ik);
-            int32_t has = strings ? hic_map_contains_str(m, k) : hic_map_contains_s64(m, ik);
-            CHECK((v != NULL) == has);
-            if (v)
-                say("%lld\n", (long long)*v);
-            else
-                say("none\n");
-        } else if (op == 'r') {
-            char *e = strings ? hic_map_remove_str(m, k) : hic_map_remove_s64(m, ik);
-            if (e) {
-                if (packs)
-                    CHECK(((struct hic_pack *)e)->region == keys_region);
-                say("%lld\n", (long long)*(int64_t *)(e + m->key_size));
-            } else {
-                say("absent\n");
-            }
-        } else if (op == 'k') {
-            struct hic_array *ks = hic_map_keys(r, m);
-            CHECK(ks->len == m->len);
-            for (int64_t i = 0; i < ks->len; i++) {
-                if (i)
-                    hic_print_space();
-                if (packs)
-                    hic_print_string(((struct hic_pack *)hic_array_at(ks, i, 16, 0, 0))->ptr);
-                else if (strings)
-                    hic_print_string(*(struct hic_string **)hic_array_at(ks, i, 8, 0, 0));
-                else
-                    hic_print_s64(*(int64_t *)hic_array_at(ks, i, 8, 0, 0));
-            }
-            hic_print_newline();
-        } else if (op == 'l') {
-            say("%lld\n", (long long)m->len);
-        }
-    }
-    hic_release(keys_region);
-    hic_release(id);
-}
-
-/* A map with pack values (16 bytes) and a big one, checked in C. */
-static void maps(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    struct hic_region *r = hic_region_of(id);
-    struct hic_map *m = hic_map_new(r, 8, 16);
-    int64_t n = small ? 5000 : 100000;
-    for (int64_t k = 0; k < n; k++) {
-        struct hic_pack *v = hic_map_insert_s64(r, m, k * 7919, NULL);
-        v->ptr = m;
-        v->region = (uint64_t)k;
-    }
-    CHECK(m->len == n);
-    for (int64_t k = 0; k < n; k += 2)
-        CHECK(hic_map_remove_s64(m, k * 7919) != NULL);
-    CHECK(hic_map_remove_s64(m, 0) == NULL && hic_map_get_s64(m, 0) == NULL);
-    for (int64_t k = 1; k < n; k += 2)
-        CHECK(((struct hic_pack *)hic_map_get_s64(m, k * 7919))->region == (uint64_t)k);
-    struct hic_array *ks = hic_map_keys(r, m);
-    CHECK(ks->len == n / 2 && *(int64_t *)hic_array_at(ks, 0, 8, 0, 0) == 7919);
-    /* Churn: remove and re-insert one key many times; the map compacts in
-     * place instead of growing. */
-    int64_t cap = m->cap;
-    for (int i = 0; i < (small ? 20000 : 500000); i++) {
-        hic_map_remove_s64(m, 7919);
-        hic_map_insert_s64(r, m, 7919, NULL);
-    }
-    CHECK(m->cap == cap && m->len == n / 2);
-    hic_release(id);
-    say("maps ok\n");
-}
-
-/* ---------------------------------------------------------------------- */
-
-static volatile int64_t sink;
-static uintptr_t deepest;
-
-static __attribute__((noinline)) int64_t recurse(int64_t n)
-{
-    volatile char frame[64];
-    frame[0] = (char)n;
-    if (n == 0) {
-        deepest = (uintptr_t)frame;
-        return frame[0];
-    }
-    int64_t below = recurse(n - 1);  /* not a tail call */
-    return below + frame[0];
-}
-
-/* Recurse argv[1] deep; print how much stack that took, to show the
- * compiler did not turn the recursion into a loop. */
-static void deep(struct hic_pack *args)
-{
-    (void)args;
-    volatile char top;
-    sink = recurse(atol(arg(1)));
-    say("deep ok %lu\n", (unsigned long)((uintptr_t)&top - deepest));
-}
-
-static __attribute__((noinline)) int64_t forever(int64_t n)
-{
-    volatile char frame[200];
-    frame[0] = (char)n;
-    if (frame[0] == 127 && n < 0)  /* never true, but the compiler cannot know */
-        return 0;
-    return forever(n + 1) + frame[0];
-}
-
-static void overflow(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    hic_alloc(hic_region_of(id), 32);
-    hic_print_s64(42);  /* buffered when the overflow hits: must still appear */
-    hic_print_newline();
-    sink = forever(0);
-}
-
-static void out_of_memory(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    hic_print_s64(1);
-    hic_print_newline();
-    for (;;)
-        memset(hic_alloc(hic_region_of(id), 1 << 20), 1, 1 << 20);
-}
-
-static void leak(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t a = hic_region_new(), b = hic_region_new();
-    hic_retain(b);
-    hic_region_hold(a, b);
-    hic_retain(a);
-    hic_region_hold(b, a);  /* a cycle */
-    hic_release(a);
-    hic_release(b);
-    hic_alloc(hic_region_of(a), 8);
-}
-
-/* Reading an object of a freed region: valgrind must see it. */
-static void use_after_free(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    int64_t *p = hic_alloc(hic_region_of(id), 8);
-    *p = 1;
-    hic_release(id);
-    sink = *p;
-}
-
-/* ---------------------------------------------------------------------- */
-
-static void everything(struct hic_pack *args)
-{
-    small = 1;
-    regions(args);
-    chain(args);  /* argv[1] is "", so 0 cells */
-    holds(args);
-    merge(args);
-    strings(args);
-    print_values(args);
-    arrays(args);
-    maps(args);
-}
-
-static void just_panic(struct hic_pack *args)
-{
-    (void)args;
-    hic_region_new();
-    hic_panic(HIC_ERR_DIVISION_BY_ZERO, 1, 2, 0, 0);
-}
-
-static void just_count(struct hic_pack *args)
-{
-    (void)args;
-    uint64_t id = hic_region_new();
-    hic_alloc(hic_region_of(id), 8);
-    hic_release(id);
-}
-
-/* Two programs in one process, as a JIT host runs them: the first one's
- * runtime error returns 101 instead of ending the process, and the second
- * starts from fresh counters. */
-static int twice(void)
-{
-    int first = hic_start(0, NULL, just_panic, "first", 0);
-    int second = hic_start(0, NULL, just_count, "second", 0);
-    char json[1024];
-    hic_stats_json(json, sizeof json);
-    dprintf(1, "%d %d %s", first, second, json);
-    return 0;
-}
-
-static const struct {
-    const char *name;
-    hic_main_fn fn;
-    int32_t flags;
-} scenarios[] = {
-    {"regions", regions, 0},
-    {"stale", stale, 0},
-    {"chain", chain, 0},
-    {"holds", holds, 0},
-    {"unhold_missing", unhold_missing, 0},
-    {"merge", merge, 0},
-    {"merge_error", merge_error, 0},
-    {"strings", strings, 0},
-    {"int_of", int_of, HIC_START_ARGS},
-    {"string_index", string_index, 0},
-    {"args", args_scenario, HIC_START_ARGS},
-    {"args_plain", args_plain, HIC_START_ARGS_PLAIN},
-    {"print_values", print_values, 0},
-    {"print_floats", print_floats, 0},
-    {"print_lots", print_lots, 0},
-    {"arrays", arrays, 0},
-    {"array_error", array_error, 0},
-    {"map_ops", map_ops, 0},
-    {"maps", maps, 0},
-    {"deep", deep, 0},
-    {"overflow", overflow, 0},
-    {"out_of_memory", out_of_memory, 0},
-    {"leak", leak, 0},
-    {"use_after_free", use_after_free, 0},
-    {"everything", everything, 0},
-};
-
-int main(int argc, char **argv)
-{
-    if (argc < 2)
-        return 2;
-    g_argc = argc - 1;
-    g_argv = argv + 1;
-    if (!strcmp(argv[1], "twice"))
-        return twice();
-    for (unsigned i = 0; i < sizeof scenarios / sizeof *scenarios; i++)
-        if (!strcmp(argv[1], scenarios[i].name))
-            return hic_start(argc - 1, argv + 1, scenarios[i].fn, argv[1],
-                             scenarios[i].flags);
-    return 2;
-}
-"""
+DRIVER = Path(__file__).with_name("runtime_driver.c")
 
 
 # ---------------------------------------------------------------------------
@@ -867,8 +63,7 @@ def cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def driver(cache, tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("driver")
-    source = work / "driver.c"
-    source.write_text(DRIVER)
+    source = DRIVER
     exe = work / "driver"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HIC_CACHE_DIR", str(cache))
@@ -1038,6 +233,7 @@ def test_regions_allocate_free_and_recycle_chunks(driver, tmp_path):
         "releases": 1 + 200 + 2 + 3 + 1,
         "bytes_allocated": 224021 + 200 * 24000,
         "bytes_peak": 224021,
+        "regions_collected": 0,
     }
 
 
@@ -1096,6 +292,7 @@ def test_a_chain_of_100000_regions_is_freed_without_recursion(driver, tmp_path):
         "releases": 2 * n + 1,  # the blocks, then the packs held by the cells
         "bytes_allocated": 16 * n,
         "bytes_peak": 16 * n,
+        "regions_collected": 0,
     }
 
 
@@ -1122,10 +319,77 @@ def test_bad_merges_are_internal_errors(driver, tmp_path, how, message):
     assert (r.status, r.err) == (3, f"hic internal error: {message}\n")
 
 
-def test_a_cycle_leaks_and_is_counted(driver, tmp_path):
-    r = run(driver, "leak", tmp=tmp_path)
+def test_a_cycle_is_collected_when_main_returns(driver, tmp_path):
+    r = run(driver, "cycle", tmp=tmp_path)
+    assert (r.status, r.err) == (0, "")
+    # The two blocks end (2 releases), then each collected region releases
+    # the pack it held (2 more): as many as regions created plus retains.
+    assert counts(r.stats) == {
+        "allocs": 1, "regions_created": 2, "regions_freed": 2, "regions_peak": 2,
+        "regions_leaked": 0, "retains": 2, "releases": 4, "bytes_allocated": 8,
+        "bytes_peak": 8, "regions_collected": 2,
+    }
+
+
+@pytest.mark.parametrize("merged", ["", "merged"])
+def test_rings_are_collected_and_a_reachable_cycle_survives(driver, tmp_path, merged):
+    # 3,000 rings of 10 regions and an acyclic tail each: two candidates per
+    # ring (the tail's and the ring's), so collections run at 10,000
+    # candidates while the program goes, and once more when main returns.
+    rounds, n = 3000, 10
+    r = run(driver, "rings", str(rounds), str(n), merged, env={"HIC_STACK_SIZE": "256K"}, tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "rings ok\n", "")
+    s = r.stats
+    assert s["regions_created"] == 4 + rounds * (n + 1)
+    assert (s["regions_freed"], s["regions_leaked"]) == (s["regions_created"], 0)
+    # Everything but the keeper is reclaimed by the collector: the rings
+    # and their tails (a merged region too), and the kept cycle of 3.
+    assert s["regions_collected"] == rounds * (n + 1) + 3
+    assert conserved(s)
+    # Garbage never piled up beyond what the candidate threshold allows.
+    assert s["regions_peak"] < 10_000 * (n + 1) // 2 + 100
+
+
+def test_a_ring_of_a_million_regions_is_collected_on_a_small_stack(driver, tmp_path):
+    n = 1_000_000
+    r = run(driver, "rings", "1", str(n), env={"HIC_STACK_SIZE": "256K"}, tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "rings ok\n", "")
+    assert (r.stats["regions_collected"], r.stats["regions_leaked"]) == (n + 1 + 3, 0)
+
+
+# ---------------------------------------------------------------------------
+# Container storage and the cost of a region
+
+
+def test_container_storage_under_churn_stays_the_size_of_its_contents(driver, tmp_path):
+    peaks = []
+    for steps in (10_000, 100_000):
+        r = run(driver, "churn", str(steps), tmp=tmp_path)
+        assert (r.status, r.out, r.err) == (0, "churn ok\n", "")
+        assert r.stats["regions_leaked"] == 0 and conserved(r.stats)
+        peaks.append(r.stats["bytes_peak"])
+    assert peaks[1] == peaks[0]
+
+
+def test_pool_memory_follows_the_live_contents_under_churn(driver, tmp_path):
+    """Not just the count: the blocks go back to the pool and are reused,
+    so the process does not grow either."""
+    rss = []
+    for steps in (20_000, 200_000):
+        r = run(driver, "churn", str(steps), tmp=tmp_path, wrap=("/usr/bin/time", "-f", "%M"))
+        assert r.status == 0
+        rss.append(int(r.err.split()[-1]))
+    assert rss[1] < rss[0] * 1.2 + 2048
+
+
+def test_a_small_region_costs_its_struct_and_table_entry(driver, tmp_path):
+    # 136 bytes of struct (a 32-byte object and one held pack inside) and 8
+    # of table, which grows by doubling (here 2^18 entries for 200,000
+    # regions): no chunk, no hold table (docs/runtime.md). Before: 88 + 8 +
+    # a 64-byte chunk + a 64-byte hold table = 224, and the table.
+    r = run(driver, "region_cost", "200000", tmp=tmp_path)
     assert r.status == 0
-    assert (r.stats["regions_leaked"], r.stats["regions_freed"]) == (2, 0)
+    assert int(r.out) <= 136 + 8 * 2**18 // 200_000 + 16
 
 
 # ---------------------------------------------------------------------------
@@ -1337,6 +601,7 @@ def test_two_programs_run_in_one_process(driver, tmp_path):
     assert counts(stats) == {
         "allocs": 1, "regions_created": 1, "regions_freed": 1, "regions_peak": 1,
         "regions_leaked": 0, "retains": 0, "releases": 1, "bytes_allocated": 8, "bytes_peak": 8,
+        "regions_collected": 0,
     }
 
 
@@ -1438,8 +703,11 @@ def test_valgrind_memcheck_is_clean(driver, tmp_path):
 
 
 @needs_valgrind
-def test_valgrind_sees_a_use_of_a_freed_region(driver, tmp_path):
-    """The pool marks freed chunks off limits for memcheck, so a dangling
-    object pointer (a compiler bug) is reported, not silently read."""
-    r = run(driver, "use_after_free", env={"HIC_STACK_SIZE": "8M"}, tmp=tmp_path, wrap=VALGRIND)
+@pytest.mark.parametrize("scenario", [("use_after_free", "inline"), ("use_after_free", "chunk"),
+                                      ("stale_storage",)])
+def test_valgrind_sees_a_use_of_freed_memory(driver, tmp_path, scenario):
+    """The pool marks freed blocks off limits for memcheck, and a dead
+    region its inline chunk, so a dangling object or storage pointer (a
+    compiler bug) is reported, not silently read."""
+    r = run(driver, *scenario, env={"HIC_STACK_SIZE": "8M"}, tmp=tmp_path, wrap=VALGRIND)
     assert r.status == 97 and "Invalid read of size 8" in r.err

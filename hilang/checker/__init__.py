@@ -20,6 +20,7 @@ docs/hilang-checking.md. Modules, by concern:
   expressions, operators, calls, builtins   the expression rules
   statements, patterns, exhaustive, returns  statements and matches
   functions     one function body, then finalizing its types
+  instances     what messages say about a copy of a generic function
 """
 
 from __future__ import annotations

@@ -79,6 +79,8 @@ BUILTINS: dict[str, object] = {
     "trunc": Simple((F64,), S64),
     "u8": Simple((S64,), U8),
     "s64": Simple((U8,), S64),
+    "substr": Simple((STRING, S64, S64), STRING),
+    "chr": Simple((U8,), STRING),
 }
 
 

@@ -47,20 +47,20 @@ def check_call(cx: FunContext, e: ast.Call, scope: Scope, expected: Type | None)
         cx.error(e.span, f"unknown function '{e.func}'")
         _check_loose(cx, e.args, scope)
         return ERROR
-    metas = {v: Meta(e.span, f"type variable '{v}' of '{sig.name}'") for v in sig.tvars}
+    metas = {v: Meta(e.span, f"type variable '{v}' of '{sig.shown}'") for v in sig.tvars}
     e.type_args = dict(metas)
     cx.calls.append(e)
     ret = substitute(sig.ret, metas)
     if expected is not None:
         hint(ret, expected)
     if len(e.args) != len(sig.params):
-        cx.error(e.span, f"'{sig.name}' takes {_plural(len(sig.params), 'argument')}, found {len(e.args)}")
+        cx.error(e.span, f"'{sig.shown}' takes {_plural(len(sig.params), 'argument')}, found {len(e.args)}")
         _check_loose(cx, e.args, scope)
         return ret
     for i, (arg, (pname, ptype)) in enumerate(zip(e.args, sig.params), 1):
         check_against(cx, arg, scope, substitute(ptype, metas), e.span,
-                      f"pass {{value}} to parameter '{pname}' of '{sig.name}'",
-                      f"argument {i} of '{sig.name}'")
+                      f"pass {{value}} to parameter '{pname}' of '{sig.shown}'",
+                      f"argument {i} of '{sig.shown}'")
     return ret
 
 

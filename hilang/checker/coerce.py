@@ -5,9 +5,16 @@ element or field its declared type.
 Guarantees (LANGUAGE.md 1.4):
 * The value's type must equal the slot's, except that a container's OWN
   capabilities may be stronger than the slot's (`{rwa}` where `{r}` is
-  expected): capabilities only weaken. Everything inside a container or a
-  data type must match exactly, capabilities included: an
-  `Array (mut Array S64)` is not an `Array (Array S64)`.
+  expected): capabilities only weaken. Inside a *read-only* container the
+  same holds again, all the way down (LANGUAGE.md 1.8, read-only views are
+  covariant): a `mut Array (mut Array S64)` is an `Array (Array S64)`, since
+  nothing can be stored through the outer view. Inside a `{rw}` or `{rwa}`
+  container, and inside data types, everything must match exactly,
+  capabilities included: a write could store a weaker element.
+* A generic call's type variable met under a read-only view (`xs: Array a`
+  given an `Array (mut Array S64)`) is the element *as read through that
+  view* (`a = Array S64`): what the generic body sees when it reads `xs[i]`,
+  so that its copy for this call checks.
 * A type mismatch is reported at the start of the value (the expression
   whose type is wrong); missing capabilities at `site`, the call or
   statement that stores the value, with the origin of the weak capabilities.
@@ -20,7 +27,7 @@ from hilang import ast
 from hilang.checker.capabilities import cap_error
 from hilang.checker.context import FunContext, Scope
 from hilang.checker.infer import ErrorType, Meta, resolve, unify, zonk
-from hilang.types import ArrayType, DataType, MapType, Type, caps_le
+from hilang.types import ArrayType, DataType, MapType, Type, caps_le, with_caps
 
 
 def flow(cx: FunContext, scope: Scope, value: ast.Expr, actual: Type, slot: Type,
@@ -41,12 +48,26 @@ def flow(cx: FunContext, scope: Scope, value: ast.Expr, actual: Type, slot: Type
 
 
 def _same_inside(a: Type, s: Type) -> bool:
-    """Unify everything but the containers' own capabilities."""
+    """Unify everything but the containers' own capabilities, and under a
+    read-only slot the elements' own capabilities too."""
     match a, s:
-        case ArrayType(e1, _), ArrayType(e2, _):
-            return unify(e1, e2)
-        case MapType(k1, v1, _), MapType(k2, v2, _):
-            return unify(k1, k2) and unify(v1, v2)
+        case ArrayType(e1, _), ArrayType(e2, c2):
+            return _element_fits(e1, e2, c2)
+        case MapType(k1, v1, _), MapType(k2, v2, c2):
+            return unify(k1, k2) and _element_fits(v1, v2, c2)
+    return unify(a, s)
+
+
+def _element_fits(actual: Type, slot: Type, slot_caps: str) -> bool:
+    """An element (or map value) of type `actual` seen as one of type
+    `slot`, inside a container slot with capabilities `slot_caps`."""
+    if slot_caps != "r":
+        return unify(actual, slot)
+    a, s = resolve(actual), resolve(slot)
+    if isinstance(s, Meta) and not isinstance(a, (Meta, ErrorType)):
+        return unify(s, with_caps(a, "r"))
+    if isinstance(a, (ArrayType, MapType)) and isinstance(s, (ArrayType, MapType)):
+        return type(a) is type(s) and caps_le(s.caps, a.caps) and _same_inside(a, s)
     return unify(a, s)
 
 
@@ -54,7 +75,8 @@ def mismatch(expected: Type, found: Type, context: str | None = None) -> str:
     e, f = zonk(expected), zonk(found)
     notes = [context] if context else []
     if _erase(e) == _erase(f):
-        notes.append("the capabilities of elements and type arguments must match exactly")
+        notes.append("the capabilities of elements and type arguments must match exactly, "
+                     "except that a read-only container accepts elements with more")
     text = f"type mismatch: expected {e}, found {f}"
     return f"{text} ({'; '.join(notes)})" if notes else text
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hilang import ast
+from hilang import ast, hints
 from hilang.checker.context import Reporter
 from hilang.checker.infer import ERROR, ErrorType
 from hilang.types import PRIMS, S64, STRING, ArrayType, DataType, MapType, Type, TypeVar
@@ -60,6 +60,13 @@ class FunSig:
     ret: Type
     tvars: tuple[str, ...]
     decl: ast.FunDecl | None = None
+
+    @property
+    def shown(self) -> str:
+        """The name messages use: a monomorphized copy is called by the
+        name of the generic function the user wrote (`FunDecl.instance`)."""
+        instance = self.decl.instance if self.decl is not None else None
+        return instance.generic.name if instance is not None else self.name
 
 
 @dataclass
@@ -109,9 +116,10 @@ def resolve_type(te: ast.TypeExpr, env: ProgramEnv, tvars: TypeVars, report: Rep
         case ast.TypeVarRef(name):
             if tvars.use(name):
                 return TypeVar(name)
-            report.error(te.span, f"unknown type variable '{name}': it is not a type variable of {tvars.owner}")
+            report.error(te.span, f"unknown type variable '{name}': it is not a type variable of {tvars.owner}"
+                                  + hints.type_hint(name))
             return ERROR
-        case ast.TypeName(name, args, caps):
+        case ast.TypeName(name, args):
             args_t = tuple(resolve_type(a, env, tvars, report) for a in args)
             return _resolve_name(te, args_t, env, report)
     raise TypeError(f"not a type expression: {te!r}")
@@ -126,7 +134,7 @@ def _resolve_name(te: ast.TypeName, args: tuple[Type, ...], env: ProgramEnv, rep
     elif name in env.datas:
         expected = len(env.datas[name].params)
     else:
-        report.error(te.span, f"unknown type '{name}'")
+        report.error(te.span, f"unknown type '{name}'" + hints.type_hint(name))
         return ERROR
     if te.caps is not None and name not in CONTAINERS:
         what = "'mut'" if te.mut else f"capabilities {{{te.caps}}}"
@@ -162,9 +170,10 @@ def container_caps_in(te: ast.TypeExpr):
             stack.extend(cur.args)
 
 
-# LANGUAGE.md 1.5; `builtins.py` holds their signatures (and checks it covers
+# LANGUAGE.md 1.5 and 1.8; `builtins.py` holds their signatures (and checks it covers
 # exactly these names).
 BUILTIN_FUNCTIONS = frozenset({
     "print", "len", "push", "pop", "array", "map", "insert", "get", "contains",
     "remove", "keys", "str", "int", "sqrt", "float", "trunc", "u8", "s64",
+    "substr", "chr",
 })

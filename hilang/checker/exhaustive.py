@@ -99,6 +99,11 @@ def _witness(rows, types, env: ProgramEnv):
 
 
 def missing_patterns(arms: list[ast.Pattern], scrutinee: Type, env: ProgramEnv, limit: int = 3) -> list[str]:
+    sig = _signature(scrutinee, env)
+    if not arms and sig:
+        # No arm at all: every constructor is missing, and naming them says
+        # more than the witness `_` that usefulness alone would give.
+        return [show(Con(key, (WILD,) * len(args)), env) for key, args in sig[:limit]]
     rows = [[normalize(p, env)] for p in arms]
     found = []
     while len(found) < limit:

@@ -3,6 +3,9 @@
 Guarantees:
 * Parameters are bound in a scope around the body, with the origin of their
   capabilities (for messages naming "parameter 'xs' of 'total'").
+* In a monomorphized copy of a generic function, messages speak of the
+  generic function, and each gets a note naming the copy's types and the
+  call that made it (`instances`).
 * After the body: deferred checks run (they wait for metas), a non-Unit
   function that can fall off its end is reported at the `}` ending its body, and
   every expression's `ty` and every call's `type_args` are replaced by
@@ -19,6 +22,7 @@ from hilang.checker.capabilities import caps_of
 from hilang.checker.context import Binding, FunContext, Origin, Reporter, Scope
 from hilang.checker.env import FunSig, ProgramEnv
 from hilang.checker.infer import ErrorType, Zonker, resolve
+from hilang.checker.instances import annotate, written_param_type
 from hilang.checker.returns import block_completes
 from hilang.checker.statements import check_block
 from hilang.types import UNIT
@@ -28,17 +32,19 @@ def check_function(env: ProgramEnv, report: Reporter, sig: FunSig) -> None:
     cx = FunContext(env, report, sig)
     before = report.count()
     scope = Scope()
-    for (name, ty), param in zip(sig.params, sig.decl.params):
+    for i, ((name, ty), param) in enumerate(zip(sig.params, sig.decl.params)):
         caps = caps_of(ty)
-        origin = Origin(f"parameter '{name}' of '{sig.name}' has {{{caps}}}", ty) if caps else None
+        written = written_param_type(env, sig.decl, i) or ty
+        origin = Origin(f"parameter '{name}' of '{sig.shown}' has {{{caps}}}", written) if caps else None
         scope.declare(Binding(name, ty, "param", param.span, origin))
     check_block(cx, sig.decl.body, scope)
     cx.deferred.run()
     ret = resolve(sig.ret)
     if ret != UNIT and not isinstance(ret, ErrorType) and block_completes(sig.decl.body):
-        report.error(_closing_brace(sig.decl), f"'{sig.name}' can reach its end without returning a value "
+        report.error(_closing_brace(sig.decl), f"'{sig.shown}' can reach its end without returning a value "
                                                f"of type {ret}: every path must end in 'return'")
     _finalize(cx, report.count() > before)
+    annotate(report, before, sig.decl)
 
 
 def _closing_brace(decl) -> Span:

@@ -3,7 +3,7 @@
 Guarantees:
 * `OPERATORS` is the one table of which operand types each operator takes
   and what it gives: `==`/`!=` on S64, U8, F64, Bool and String; ordering on
-  S64, U8 and F64; `+ - * /` on S64, U8 and F64; `%` on S64 and U8; `++` on
+  S64, U8, F64 and String (LANGUAGE.md 1.8: by bytes, unsigned); `+ - * /` on S64, U8 and F64; `%` on S64 and U8; `++` on
   String; `&&`/`||`/`!` on Bool; unary `-` on S64, U8 and F64. Both operands
   of a binary operator have the same type (no implicit conversions).
 * A wrong operand is reported at its own start ("the expression whose
@@ -14,7 +14,7 @@ Guarantees:
 
 from __future__ import annotations
 
-from hilang import ast
+from hilang import ast, hints
 from hilang.checker.context import FunContext, Scope
 from hilang.checker.infer import ERROR, ErrorType, Meta, resolve, unify, zonk
 from hilang.checker.rules import check_expr, rule
@@ -23,6 +23,7 @@ from hilang.types import BOOL, F64, S64, STRING, U8, Type
 NUMERIC = (S64, U8, F64)
 INTEGRAL = (S64, U8)
 EQUATABLE = (S64, U8, F64, BOOL, STRING)
+ORDERED = (S64, U8, F64, STRING)
 
 # op -> (operand types, result type or None for "the operands' type")
 OPERATORS: dict[str, tuple[tuple[Type, ...], Type | None]] = {
@@ -34,10 +35,10 @@ OPERATORS: dict[str, tuple[tuple[Type, ...], Type | None]] = {
     "++": ((STRING,), None),
     "==": (EQUATABLE, BOOL),
     "!=": (EQUATABLE, BOOL),
-    "<": (NUMERIC, BOOL),
-    "<=": (NUMERIC, BOOL),
-    ">": (NUMERIC, BOOL),
-    ">=": (NUMERIC, BOOL),
+    "<": (ORDERED, BOOL),
+    "<=": (ORDERED, BOOL),
+    ">": (ORDERED, BOOL),
+    ">=": (ORDERED, BOOL),
     "&&": ((BOOL,), BOOL),
     "||": ((BOOL,), BOOL),
 }
@@ -54,7 +55,8 @@ def _names(types: tuple[Type, ...]) -> str:
 def _operand_error(op: str, allowed: tuple[Type, ...], found: Type, unary: bool) -> str:
     if unary:
         return f"unary operator '{op}' needs an operand of type {_names(allowed)}, found {zonk(found)}"
-    return f"operator '{op}' needs {_names(allowed)} operands, found {zonk(found)}"
+    hint = hints.STRING_PLUS if op == "+" and found == STRING else ""
+    return f"operator '{op}' needs {_names(allowed)} operands, found {zonk(found)}{hint}"
 
 
 def _require(cx: FunContext, op: str, allowed, operand: ast.Expr, ty: Type, unary: bool = False) -> bool:

@@ -20,6 +20,7 @@ from hilang.checker.context import Binding, FunContext, Origin, Scope
 from hilang.checker.env import TypeVars, resolve_type
 from hilang.checker.exhaustive import missing_patterns
 from hilang.checker.infer import ERROR, ErrorType, has_error, resolve, unsolved, view, zonk
+from hilang.checker.instances import written_let, written_type
 from hilang.checker.patterns import bind_pattern
 from hilang.checker.rules import check_against, check_exact, check_expr, known
 from hilang.types import BOOL, S64, STRING, UNIT, ArrayType, MapType, Type, caps_le
@@ -38,12 +39,19 @@ def _declare(cx: FunContext, scope: Scope, binding: Binding, span) -> None:
 
 def _let(cx: FunContext, s: ast.Let, scope: Scope) -> None:
     kind = "var" if s.mutable else "let"
+    copied, written = written_let(cx.fun.decl, s.span)
     if s.type is not None:
-        tvars = TypeVars(cx.fun.tvars, f"'{cx.fun.name}'")
+        tvars = TypeVars(cx.fun.tvars, f"'{cx.fun.shown}'")
         ty = resolve_type(s.type, cx.env, tvars, cx.report)
         check_against(cx, s.value, scope, ty, s.span, f"bind {{value}} to '{s.name}'")
         caps = caps_of(ty)
-        origin = Origin(f"'{s.name}' is declared {{{caps}}}", ty) if caps else None
+        if copied and written is None:
+            # `mono` wrote this annotation, not the user: as in the generic
+            # body, the local keeps its value's origin.
+            origin = explain(s.value, scope, cx.env) if caps and caps != "rwa" else None
+        else:
+            fix = written_type(cx.env, written) if copied else ty
+            origin = Origin(f"'{s.name}' is declared {{{caps}}}", fix) if caps else None
     else:
         ty = check_expr(cx, s.value, scope)
         caps = caps_of(ty)
@@ -136,8 +144,9 @@ def _for_each(cx: FunContext, s: ast.ForEach, scope: Scope) -> None:
         case None:
             pass
         case _ if items == STRING:
-            cx.error(s.iterable.span, f"cannot iterate over String {describe(s.iterable)}; "
-                                      f"use 'for i in 0..len(s)' and index it")
+            named = describe(s.iterable)
+            what = "a String" if named == "this value" else f"{named}, a String"
+            cx.error(s.iterable.span, f"cannot iterate over {what}; use 'for i in 0..len(s)' and index it")
         case _:
             cx.error(s.iterable.span, f"cannot iterate over {describe(s.iterable)} of type {items}: "
                                       f"only Array and Map can be iterated")
@@ -157,10 +166,10 @@ def _return(cx: FunContext, s: ast.Return, scope: Scope) -> None:
     if s.value is None:
         ret = resolve(fun.ret)
         if ret != UNIT and not isinstance(ret, ErrorType):
-            cx.error(s.span, f"'{fun.name}' returns {ret}: 'return' needs a value")
+            cx.error(s.span, f"'{fun.shown}' returns {ret}: 'return' needs a value")
         return
-    check_against(cx, s.value, scope, fun.ret, s.span, f"return {{value}} from '{fun.name}'",
-                  f"the result of '{fun.name}'")
+    check_against(cx, s.value, scope, fun.ret, s.span, f"return {{value}} from '{fun.shown}'",
+                  f"the result of '{fun.shown}'")
 
 
 def _match(cx: FunContext, s: ast.Match, scope: Scope) -> None:
@@ -181,7 +190,9 @@ def _exhaustive(cx: FunContext, s: ast.Match, ty: Type) -> None:
     if unsolved(ty) or has_error(ty):
         return  # reported as a type that cannot be inferred
     missing = missing_patterns([arm.pattern for arm in s.arms], ty, cx.env)
-    if missing == ["_"]:
+    if missing == ["_"] and not s.arms:
+        cx.error(s.span, f"match is not exhaustive: it has no arm for any {ty}; add a '_' arm")
+    elif missing == ["_"]:
         cx.error(s.span, f"match is not exhaustive: literal patterns never cover every {ty}; add a '_' arm")
     elif missing:
         shown = ", ".join(f"'{m}'" for m in missing)

@@ -91,4 +91,6 @@ BUILTINS = {
     "trunc": _spanned("_trunc"),
     "u8": lambda ctx, call, args: P.binop(args[0], "&", P.const(255)),
     "s64": lambda ctx, call, args: args[0],
+    "substr": _spanned("_substr", allocates=True),
+    "chr": _plain("_chr", allocates=True),
 }

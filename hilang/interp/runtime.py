@@ -19,115 +19,32 @@ being evaluated and raises `ProgramError` with the shared texts.
 
 from __future__ import annotations
 
-import math
-import re
-
 from diagnostics import ProgramError, Span
 from diagnostics.errors import (
-    DIVISION_BY_ZERO,
-    INDEX_OUT_OF_RANGE,
-    MALFORMED_INT,
-    MAX_CALL_DEPTH,
+    MAX_CALL_DEPTH,  # noqa: F401  (the translator and hilang.interpreter use it)
     NEGATIVE_ARRAY_SIZE,
     OUT_OF_MEMORY,
     POP_EMPTY,
     STACK_OVERFLOW,
-    TRUNC_OUT_OF_RANGE,
+    TRUNC_OUT_OF_RANGE,  # noqa: F401  (hilang.interpreter exports it)
 )
+from primitives import numbers, strings
+from primitives.indexing import index_error
+from primitives.numbers import S64_BIAS  # noqa: F401  (the translator inlines the wrap with it)
 
-S64_MIN = -(1 << 63)
-S64_MAX = (1 << 63) - 1
-# `((x + S64_BIAS) & S64_MASK) - S64_BIAS` wraps any int to two's complement.
-S64_BIAS = 1 << 63
-S64_MASK = (1 << 64) - 1
+# What S64, U8 and F64 operations compute where Python's operators differ
+# is the engines' shared `primitives` package; generated code calls it
+# through HELPERS below.
+wrap_s64 = numbers.wrap
 
 MISSING = object()  # a Map lookup's "no such key"; never a hilang value
 # The `None` that `get` returns. Data values are immutable, so one tuple can
 # serve every call (the allocation is still counted per call).
 NONE = ("None",)
 
-_INT_TEXT = re.compile(rb"-?0*([0-9]*)\Z")
-
-
-def wrap_s64(value: int) -> int:
-    return ((value + S64_BIAS) & S64_MASK) - S64_BIAS
-
-
-def sdiv(a: int, b: int, span: Span) -> int:
-    """S64 `/`: truncates toward zero; `S64_MIN / -1` wraps to `S64_MIN`."""
-    if b > 0 and a >= 0:
-        return a // b
-    if b == 0:
-        raise ProgramError(DIVISION_BY_ZERO, span)
-    q = abs(a) // abs(b)
-    if (a < 0) != (b < 0):
-        q = -q
-    return S64_MIN if q > S64_MAX else q
-
-
-def smod(a: int, b: int, span: Span) -> int:
-    """S64 `%`: the sign of the dividend (C's remainder); `S64_MIN % -1` is 0."""
-    if b > 0 and a >= 0:
-        return a % b
-    if b == 0:
-        raise ProgramError(DIVISION_BY_ZERO, span)
-    r = abs(a) % abs(b)
-    return -r if a < 0 else r
-
-
-def udiv(a: int, b: int, span: Span) -> int:
-    if b == 0:
-        raise ProgramError(DIVISION_BY_ZERO, span)
-    return a // b
-
-
-def umod(a: int, b: int, span: Span) -> int:
-    if b == 0:
-        raise ProgramError(DIVISION_BY_ZERO, span)
-    return a % b
-
-
-def fdiv(a: float, b: float) -> float:
-    """IEEE division: Python raises on a zero divisor, IEEE gives an
-    infinity signed by both operands' signs (zeros included), or NaN."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a != a or a == 0.0:
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-def sqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0.0 else math.nan
-
-
-def trunc(x: float, span: Span) -> int:
-    if x != x or x in (math.inf, -math.inf):
-        raise ProgramError(TRUNC_OUT_OF_RANGE, span)
-    value = int(x)
-    if not S64_MIN <= value <= S64_MAX:
-        raise ProgramError(TRUNC_OUT_OF_RANGE, span)
-    return value
-
-
-def parse_int(text: bytes, span: Span) -> int:
-    """`int(s)`: an optional `-` then decimal digits, the value fitting S64."""
-    found = _INT_TEXT.match(text)
-    # Leading zeros are stripped first so that Python's limit on the length
-    # of an int's digits never applies to a value that fits S64.
-    if found is None or text in (b"", b"-") or len(found.group(1)) > 19:
-        raise ProgramError(MALFORMED_INT, span)
-    value = int(found.group(1) or b"0")
-    if text[:1] == b"-":
-        value = -value
-    if not S64_MIN <= value <= S64_MAX:
-        raise ProgramError(MALFORMED_INT, span)
-    return value
-
 
 def out_of_range(seq, index: int, span: Span):
-    raise ProgramError(INDEX_OUT_OF_RANGE.format(index=index, length=len(seq)), span)
+    raise index_error(index, len(seq), span)
 
 
 def index(seq, i: int, span: Span):
@@ -193,8 +110,9 @@ def unit_text(_value) -> bytes:
 # The names generated code calls these by. A leading underscore keeps them
 # apart from hilang's own names, which generated code prefixes with `v_`/`f_`.
 HELPERS = {
-    "_wrap": wrap_s64, "_sdiv": sdiv, "_smod": smod, "_udiv": udiv, "_umod": umod, "_fdiv": fdiv,
-    "_sqrt": sqrt, "_trunc": trunc, "_int": parse_int, "_oob": out_of_range,
+    "_wrap": wrap_s64, "_sdiv": numbers.div, "_smod": numbers.mod, "_udiv": numbers.div_u8,
+    "_umod": numbers.mod_u8, "_fdiv": numbers.fdiv, "_sqrt": numbers.sqrt, "_trunc": numbers.trunc,
+    "_int": numbers.parse_int, "_substr": strings.substr, "_chr": strings.chr_, "_oob": out_of_range,
     "_index": index, "_pop": pop, "_array": new_array, "_get": get,
     "_remove": remove, "_overflow": overflow, "_record": record,
     "_with": with_fields, "_unit": unit_text, "_NONE": NONE,

@@ -166,6 +166,20 @@ def _str(cx: CheckContext, e):
     return Checked(ir.RefType(ir.STRING, region))
 
 
+def _substr(cx: CheckContext, e):
+    region = need_named(cx, e.regions[0], "a", f"'substr[{e.regions[0]}]'", e.span)
+    _string(cx, e.args[0], "'substr'", e.span)
+    for arg, what in zip(e.args[1:], ("start", "end")):
+        expect_prim(cx, _read(cx, arg), ir.S64, arg.span, f"the {what} of 'substr'")
+    return Checked(ir.RefType(ir.STRING, region))
+
+
+def _chr(cx: CheckContext, e):
+    region = need_named(cx, e.regions[0], "a", f"'chr[{e.regions[0]}]'", e.span)
+    expect_prim(cx, _read(cx, e.args[0]), ir.U8, e.args[0].span, "the argument of 'chr'")
+    return Checked(ir.RefType(ir.STRING, region))
+
+
 def _int(cx: CheckContext, e):
     _string(cx, e.args[0], "'int'", e.span)
     return Checked(ir.S64)
@@ -191,6 +205,8 @@ RULES = {
     "keys": _keys,
     "concat": _concat,
     "str": _str,
+    "substr": _substr,
+    "chr": _chr,
     "int": _int,
     "sqrt": _convert(ir.F64, ir.F64),
     "float": _convert(ir.S64, ir.F64),

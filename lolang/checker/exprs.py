@@ -36,7 +36,7 @@ def take(cx: CheckContext, e, how: str) -> Checked:
     cannot be (it owns no reference to hand over)."""
     v = check(cx, e, Consumed(how, e.span))
     if v.element:
-        raise Reject(e.span, f"a pack read from a container slot can only be copied here: write 'copy' (linearity rule)")
+        raise Reject(e.span, "a pack read from a container slot can only be copied here: write 'copy' (linearity rule)")
     if isinstance(v.type, ir.BorrowType):
         raise Reject(e.span, f"a borrowed pack cannot be consumed by {how}: copy it first (linearity rule)")
     return v
@@ -119,11 +119,12 @@ def _binary(cx: CheckContext, e: ir.Binary, use) -> Checked:
         _bool(cx, right, e.right, e.op)
         return Checked(ir.BOOL)
     right = norm(cx, read(cx, e.right, f"'{e.op}'").type)
+    strings = isinstance(left, ir.RefType) and isinstance(right, ir.RefType) and left.obj == right.obj == ir.STRING
+    if strings and e.op in ir.STRING_COMPARISONS:
+        need(cx, left.region, "r", f"'{e.op}' on strings", e.span)
+        need(cx, right.region, "r", f"'{e.op}' on strings", e.span)
+        return Checked(ir.BOOL)
     if e.op in ("==", "!="):
-        if isinstance(left, ir.RefType) and isinstance(right, ir.RefType) and left.obj == right.obj == ir.STRING:
-            need(cx, left.region, "r", f"'{e.op}' on strings", e.span)
-            need(cx, right.region, "r", f"'{e.op}' on strings", e.span)
-            return Checked(ir.BOOL)
         if left == right and is_prim(left, "S64", "U8", "F64", "Bool"):
             return Checked(ir.BOOL)
     elif left == right and is_prim(left, *_ARITH):

@@ -84,17 +84,48 @@ def norm(cx: CheckContext, t):
 def accepts(cx: CheckContext, want, have) -> bool:
     """A value of type `have` may be used where `want` is expected: the
     same type, regions compared after merges, with a pack's capabilities
-    allowed to weaken (`Pack{rw} T` where `Pack{r} T` is wanted)."""
+    allowed to weaken (`Pack{rw} T` where `Pack{r} T` is wanted), and
+    under a pack that cannot write nor allocate, the packs its object holds
+    too (`pack_fits`)."""
     if have is NEVER:
         return True
     want, have = norm(cx, want), norm(cx, have)
     if is_static(have) and isinstance(want, ir.RefType) and want.obj == have.obj:
         return True  # a static object can be read as if in any region (§5.4)
     match want, have:
-        case ir.PackType(c1, o1), ir.PackType(c2, o2):
-            return o1 == o2 and ir.caps_le(c1, c2)
-        case ir.BorrowType(ir.PackType(c1, o1)), ir.BorrowType(ir.PackType(c2, o2)) | ir.PackType(c2, o2):
-            return o1 == o2 and ir.caps_le(c1, c2)
+        case ir.PackType(), ir.PackType():
+            return pack_fits(want, have)
+        case ir.BorrowType(wanted), ir.BorrowType(ir.PackType() as had) | (ir.PackType() as had):
+            return pack_fits(wanted, had)
+    return want == have
+
+
+def pack_fits(want: ir.PackType, have: ir.PackType) -> bool:
+    """`have` may be used as `want`: its capabilities weaken, and when
+    `want` holds neither `w` nor `a` the object behind it is covariant in
+    the packs it holds (docs/lolang.md §3; hilang's read-only views,
+    LANGUAGE.md 1.8): nothing can be stored through such a pack, so an
+    element pack with more capabilities than declared can never be
+    replaced by one with fewer."""
+    if not ir.caps_le(want.caps, have.caps):
+        return False
+    if want.obj == have.obj:
+        return True
+    return "w" not in want.caps and "a" not in want.caps and object_fits(want.obj, have.obj)
+
+
+def object_fits(want, have) -> bool:
+    match want, have:
+        case ir.ArrayType(e1), ir.ArrayType(e2):
+            return _slot_fits(e1, e2)
+        case ir.MapType(k1, v1), ir.MapType(k2, v2):
+            return k1 == k2 and _slot_fits(v1, v2)
+    return want == have
+
+
+def _slot_fits(want, have) -> bool:
+    if isinstance(want, ir.PackType) and isinstance(have, ir.PackType):
+        return pack_fits(want, have)
     return want == have
 
 

@@ -225,6 +225,18 @@ def _str(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     return fn.b.call(fn.module_cx.runtime("hic_string_from_s64"), [r, n])
 
 
+def _substr(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
+    s, i, j = _args(fn, e)
+    r = regions.region_struct(fn, fn.region(e.regions[0]))
+    return fn.b.call(fn.module_cx.runtime("hic_string_sub"), [r, s, i, j, *fn.position(e.pos)])
+
+
+def _chr(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
+    (byte,) = _args(fn, e)
+    r = regions.region_struct(fn, fn.region(e.regions[0]))
+    return fn.b.call(fn.module_cx.runtime("hic_string_of_byte"), [r, byte])
+
+
 def _int(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     (s,) = _args(fn, e)
     return fn.b.call(fn.module_cx.runtime("hic_string_to_s64"), [s, *fn.position(e.pos)])
@@ -265,6 +277,8 @@ RULES = {
     "keys": _keys,
     "concat": _concat,
     "str": _str,
+    "substr": _substr,
+    "chr": _chr,
     "int": _int,
     "sqrt": _unary(lambda fn, x: fn.b.call(fn.module_cx.runtime("llvm.sqrt.f64"), [x])),
     "float": _unary(lambda fn, x: fn.b.sitofp(x, T.F64)),

@@ -21,6 +21,10 @@ from lolang.codegen.function import DIVISION_BY_ZERO, STACK_OVERFLOW, FunctionEm
 
 def emit_expr(fn: FunctionEmitter, e) -> ll.Value | None:
     fn.live_block()
+    if fn.module_cx.sites is not None:  # compiled for --profile
+        from lolang.codegen.profile import emit_at_site
+
+        return emit_at_site(fn, e, RULES[type(e)])
     return RULES[type(e)](fn, e)
 
 
@@ -70,8 +74,11 @@ def _binary(fn: FunctionEmitter, e: ir.Binary) -> ll.Value:
     c = emit_value(fn, e.right)
     b = fn.b
     if isinstance(t, ir.RefType):  # strings compare by bytes
-        same = b.icmp_signed("!=", b.call(fn.module_cx.runtime("hic_string_eq"), [a, c]), T.I32(0))
-        return same if e.op == "==" else b.xor(same, T.I1(1))
+        if e.op in ("==", "!="):
+            same = b.icmp_signed("!=", b.call(fn.module_cx.runtime("hic_string_eq"), [a, c]), T.I32(0))
+            return same if e.op == "==" else b.xor(same, T.I1(1))
+        order = b.call(fn.module_cx.runtime("hic_string_cmp"), [a, c])
+        return b.icmp_signed(e.op, order, T.I32(0))
     if e.op in _SIGNED:
         if a.type == T.F64:
             if e.op == "!=":

@@ -46,6 +46,7 @@ class FunctionEmitter:
         self.module_cx = module_cx
         self.decl = decl
         self.func = func
+        self.profile_site = None  # --profile: the allocating expression being emitted
         self.checked = module_cx.checked
         self.types = module_cx.checked.types
         entry = func.append_basic_block("entry")
@@ -173,3 +174,7 @@ STACK_OVERFLOW = 6
 OUT_OF_MEMORY = 7
 TRUNC_OUT_OF_RANGE = 8
 KEY_NOT_FOUND = 9
+# Raised by the runtime's hic_string_sub itself, never by generated code;
+# listed so that every kind of the header has its mirror here.
+SUBSTR_RANGE = 10
+SUBSTR_END = 11

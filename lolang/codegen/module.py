@@ -25,7 +25,8 @@ from lolang.codegen.function import FunctionEmitter, coerce
 # name -> (result, parameters, does not return)
 RUNTIME: dict[str, tuple] = {
     "hic_alloc_slow": (T.PTR, [T.PTR, T.I64]),
-    "hic_alloc_bytes": (T.PTR, [T.PTR, T.I64]),
+    "hic_region_alloc": (T.PTR, [T.PTR, T.I64]),
+    "hic_storage_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_new": (T.I64, []),
     "hic_retain_n": (T.VOID, [T.I64, T.I64]),
     "hic_release": (T.VOID, [T.I64]),
@@ -38,6 +39,9 @@ RUNTIME: dict[str, tuple] = {
     "hic_string_from_s64": (T.PTR, [T.PTR, T.I64]),
     "hic_string_to_s64": (T.I64, [T.PTR, T.I32, T.I32]),
     "hic_string_eq": (T.I32, [T.PTR, T.PTR]),
+    "hic_string_cmp": (T.I32, [T.PTR, T.PTR]),
+    "hic_string_sub": (T.PTR, [T.PTR, T.PTR, T.I64, T.I64, T.I32, T.I32]),
+    "hic_string_of_byte": (T.PTR, [T.PTR, T.I8]),
     "hic_print_s64": (T.VOID, [T.I64]),
     "hic_print_f64": (T.VOID, [T.F64]),
     "hic_print_bool": (T.VOID, [T.I32]),
@@ -68,8 +72,8 @@ RUNTIME: dict[str, tuple] = {
 START_ARGS = 1
 START_ARGS_PLAIN = 2
 
-# hic_counters (runtime/hic_runtime.h): ten 64-bit counters.
-COUNTERS = ll.ArrayType(T.I64, 10)
+# hic_counters (runtime/hic_runtime.h): eleven 64-bit counters.
+COUNTERS = ll.ArrayType(T.I64, 11)
 
 
 def _opaque(g: ll.GlobalVariable) -> ll.GlobalVariable:
@@ -84,8 +88,12 @@ class ModuleContext:
     """What every function's code shares: the module, the checker's types,
     the declarations, and lazily declared runtime functions and constants."""
 
-    def __init__(self, program: ir.Program, checked, name: str):
+    def __init__(self, program: ir.Program, checked, name: str, sites=None):
         self.module = ll.Module(name=name)
+        # --profile: the allocation sites (lolang/profile.py) and the
+        # runtime's `hic_profile_site` (codegen/profile.py); else None.
+        self.sites = sites
+        self.profile_site = self._external("hic_profile_site", T.I32) if sites is not None else None
         self.checked = checked
         self.datas = {d.name: d for d in program.datas}
         self.ctors: dict[str, tuple[ir.DataDecl, ir.CtorDecl, int]] = {}
@@ -167,10 +175,11 @@ class ModuleContext:
         return g
 
 
-def compile_program(program: ir.Program, checked, stage: str, name: str = "hic") -> ll.Module:
+def compile_program(program: ir.Program, checked, stage: str, name: str = "hic", sites=None) -> ll.Module:
     """`program` (checked: `checked` is the checker's `CheckResult` for it)
-    as an LLVM module, triple and data layout not yet set."""
-    module_cx = ModuleContext(program, checked, name)
+    as an LLVM module, triple and data layout not yet set; compiled for
+    profiling when `sites` (lolang/profile.py) is given."""
+    module_cx = ModuleContext(program, checked, name, sites)
     for fun in program.funs:
         params = [T.I64] * len(fun.regions) + [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)

@@ -9,7 +9,10 @@ file and linked with the C runtime into an executable (`hic compile -o`).
   `CompilerBug` of stage `llvm`. `str()` of the result is the IR text that
   `--dump llvm` and `--emit llvm` show.
 * `run(program, out, args) -> stats` is the `native` engine (DESIGN.md's
-  engine interface, like `lolang.interpreter.run`). See `_run_child`.
+  engine interface, like `lolang.interpreter.run`). See `_run_child`. When
+  the program's stdout is closed under it (`| head -1`), it ends as an
+  executable does, by SIGPIPE, and `run` raises `BrokenPipeError`, as the
+  interpreters' writes do.
 * `emit_object(module) -> bytes` and `link_executable(module, path)` are
   ahead-of-time compilation; the executable honours `HIC_STATS=FILE` and
   passes its arguments to `main(args)`.
@@ -37,6 +40,7 @@ import os
 import re
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,16 +108,17 @@ def _target_machine(*, jit: bool) -> llvm.TargetMachine:
     return target.create_target_machine(opt=OPT_LEVEL, reloc="pic", codemodel="default")
 
 
-def compile(program: ir.Program, stage: str = STAGE, checked=None) -> NativeModule:
+def compile(program: ir.Program, stage: str = STAGE, checked=None, sites=None) -> NativeModule:
     """The `llvm` stage: a checked, verified LLVM module for `program`
-    (`checked`, the checker's result for it, if the caller has it)."""
+    (`checked`, the checker's result for it, if the caller has it;
+    `sites`: compile for --profile, lolang/profile.py)."""
     if checked is None:
         try:
             checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
     try:
-        module = compile_program(program, checked, stage)
+        module = compile_program(program, checked, stage, sites=sites)
     except CompilerBug as bug:
         raise bug.with_stage(STAGE) from None
     module.triple = llvm.get_process_triple()
@@ -124,11 +129,6 @@ def compile(program: ir.Program, stage: str = STAGE, checked=None) -> NativeModu
     except RuntimeError as error:
         raise CompilerBug(f"LLVM rejects the generated module: {error}", STAGE) from None
     return NativeModule(module, text)
-
-
-def compile_to_llvm(program: ir.Program, stage: str = STAGE) -> str:
-    """The LLVM IR of `program`, as text."""
-    return str(compile(program, stage))
 
 
 def _native(program) -> NativeModule:
@@ -185,19 +185,48 @@ def link_executable(program, path: str | os.PathLike) -> Path:
 # Running (the `native` engine)
 
 
-def run(program, out: BinaryIO, args=()) -> dict:
+def run(program, out: BinaryIO, args=(), profile: list | None = None) -> dict:
     """Run `program` (a `NativeModule`, or lolang to compile first) in a
     child process; its stdout goes to `out`; return the stats dict, or raise
     `ProgramError` (exit 101, the runtime's stderr line parsed back) or
-    `CompilerBug` (exit 3, a crash, a JIT failure)."""
+    `CompilerBug` (exit 3, a crash, a JIT failure). With `profile` (a
+    list), `program` must be lolang: it is compiled for profiling and its
+    memory profile (lolang/profile.py) is appended to the list."""
     from runtime import shared_library
 
+    if profile is not None:
+        return _run_profiled(program, out, args, profile)
     native = _native(program)
     library = str(shared_library())  # built here, once, not in the child
     with tempfile.TemporaryDirectory(prefix="hic-run-") as scratch:
         stats_path = os.path.join(scratch, "stats.json")
         status, stderr = _run_child(native, library, out, [str(a) for a in args], stats_path)
         stats = _read_stats(stats_path)
+    return _outcome(status, stderr, stats)
+
+
+def _run_profiled(program: ir.Program, out: BinaryIO, args, profile: list) -> dict:
+    """`run` for --profile: `program` (lolang) compiled for profiling, run
+    on the runtime's profiling variant; its profile goes into `profile`
+    however the program ends."""
+    from lolang.profile import allocation_sites, assemble
+    from runtime import shared_library
+
+    sites = allocation_sites(program)
+    native = compile(program, sites=sites)
+    library = str(shared_library("profile"))
+    with tempfile.TemporaryDirectory(prefix="hic-run-") as scratch:
+        stats_path = os.path.join(scratch, "stats.json")
+        profile_path = os.path.join(scratch, "profile.json")
+        os.environ["HIC_PROFILE"] = profile_path
+        try:
+            status, stderr = _run_child(native, library, out, [str(a) for a in args], stats_path)
+        finally:
+            del os.environ["HIC_PROFILE"]
+        stats = _read_stats(stats_path)
+        if os.path.exists(profile_path):
+            with open(profile_path) as f:
+                profile.append(assemble(json.load(f), sites.names, "native"))
     return _outcome(status, stderr, stats)
 
 
@@ -224,6 +253,9 @@ def _run_child(native: NativeModule, library: str, out: BinaryIO, args: list[str
                 if fd is not None and fd > 2:
                     os.close(fd)
             os.environ["HIC_STATS"] = stats_path
+            # Python ignores SIGPIPE and the child inherits that; the program
+            # must end when its stdout's reader goes, as an executable does.
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             status = _jit_and_run(native, library, args)
         except BaseException:
             os.write(2, ("hic internal error: the JIT failed:\n" + traceback.format_exc()).encode())
@@ -290,8 +322,10 @@ def _outcome(status: int, stderr: bytes, stats: dict) -> dict:
             error.stats = stats
             raise error
         raise CompilerBug(f"native code exited with status {code}: {text.strip() or '(no message)'}", STAGE)
-    signal = os.WTERMSIG(status) if os.WIFSIGNALED(status) else status
-    raise CompilerBug(f"native code was killed by signal {signal}: {text.strip() or '(no message)'}", STAGE)
+    killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else status
+    if killed_by == signal.SIGPIPE:
+        raise BrokenPipeError(errno.EPIPE, "the program's output was closed")
+    raise CompilerBug(f"native code was killed by signal {killed_by}: {text.strip() or '(no message)'}", STAGE)
 
 
 def _read_stats(path: str) -> dict:

@@ -79,7 +79,7 @@ def _new_array(fn: FunctionEmitter, e: ir.NewArray) -> ll.Value:
     storage = ll.Constant(T.PTR, None)
     if n:
         size = ir.array_storage_size(e.elem, n)
-        storage = b.call(fn.module_cx.runtime("hic_alloc_bytes"), [regions.region_struct(fn, rid), T.I64(size)])
+        storage = b.call(fn.module_cx.runtime("hic_storage_alloc"), [regions.region_struct(fn, rid), T.I64(size)])
     b.store(T.I64(n), header)
     b.store(T.I64(n), regions.field(fn, header, 8))
     b.store(storage, regions.field(fn, header, DATA))

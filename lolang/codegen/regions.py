@@ -11,9 +11,12 @@ does.
 
 Retain and release are inlined the same way: an id of 0 (P) is never
 counted; a release that would bring the count to 0 calls `hic_release`,
-which frees the region and everything it held. The liveness checks of the
-runtime's out-of-line versions are skipped on the fast path: the checker
-has proved that a checked program never uses a dead region.
+which frees the region and everything it held, and so does a release of a
+region that holds packs (`hold_len` != 0): that one may have cut a cycle
+loose, and the runtime makes it a candidate of the cycle collector. The
+liveness checks of the runtime's out-of-line versions are skipped on the
+fast path: the checker has proved that a checked program never uses a dead
+region.
 
 Counts happen exactly where the lolang interpreter counts them
 (docs/lolang.md §5): `pack` and `copy` retain; `drop`, the end of a
@@ -29,8 +32,9 @@ from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter
 
-# struct hic_region (runtime/hic_runtime.h): byte offsets
-CUR, END, BYTES, REFS = 0, 8, 16, 32
+# struct hic_region (runtime/hic_runtime.h): byte offsets (tests/test_runtime_abi.py
+# compares them with the header's)
+CUR, END, BYTES, REFS, HOLD_LEN = 0, 8, 16, 32, 40
 # struct hic_counters: byte offsets
 ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
 
@@ -88,7 +92,10 @@ def _helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> 
 
 
 def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
-    """One object of `size` bytes in region `rid`: the fast path."""
+    """One object of `size` bytes in region `rid`: the fast path (out of
+    line when compiled for --profile, where the runtime counts it)."""
+    if fn.module_cx.sites is not None:
+        return fn.b.call(fn.module_cx.runtime("hic_region_alloc"), [region_struct(fn, rid), T.I64(size)])
     return fn.b.call(_helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
 
 
@@ -133,17 +140,20 @@ def release(fn: FunctionEmitter, rid: ll.Value) -> None:
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:
     b = fn.b
-    check, decrement, free, done = (fn.block(n) for n in ("counted", "decrement", "free", "done"))
+    check, decrement, call, done = (fn.block(n) for n in ("counted", "decrement", "runtime", "done"))
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), check, done)
     b.position_at_end(check)
-    refs = field(fn, region_struct(fn, rid), REFS)
+    r = region_struct(fn, rid)
+    refs = field(fn, r, REFS)
     count = b.load(refs, typ=T.I64)
-    b.cbranch(b.icmp_signed(">", count, T.I64(1)), decrement, free)
+    holds = b.load(field(fn, r, HOLD_LEN), typ=T.I32)
+    plain = b.and_(b.icmp_signed(">", count, T.I64(1)), b.icmp_unsigned("==", holds, T.I32(0)))
+    b.cbranch(plain, decrement, call)
     b.position_at_end(decrement)
     b.store(b.sub(count, T.I64(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.branch(done)
-    b.position_at_end(free)
+    b.position_at_end(call)
     b.call(fn.module_cx.runtime("hic_release"), [rid])
     b.branch(done)
     b.position_at_end(done)

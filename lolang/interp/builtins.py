@@ -4,8 +4,8 @@ function per name in `RULES`, each returning a closure.
 Containers whose slots hold packs keep their region's records up to date:
 a stored pack is recorded, one taken out (`pop`) is un-recorded and handed
 to the caller, one overwritten or removed is un-recorded and released.
-Growth is accounted as docs/lolang.md §9 says (a new storage block per
-growth, the old one staying until the region dies).
+Growth is accounted as docs/lolang.md §9 says: a new storage block, then
+the old one reclaimed; a map compacts in place when its capacity stays.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY
 from lolang import ir
-from lolang.interp import prims
+from primitives import numbers, strings
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr, hash_key
 from lolang.interp.machine import Arr, MapObj
@@ -48,7 +48,7 @@ def _formatter(k: FunctionCompiler, e):
         case "Bool":
             return lambda value: b"true" if value else b"false"
         case "F64":
-            return lambda value: prims.fmt_f64(value).encode()
+            return lambda value: numbers.format_f64(value).encode()
         case "Unit":
             return lambda value: b"()"
     return lambda value: str(value).encode()
@@ -97,8 +97,10 @@ def _push(k: FunctionCompiler, e):
         xs, v = target(fr), value(fr)
         rid = m.live(xs.rid, "push onto an array in")
         if len(xs.items) == xs.cap:
+            old = ir.array_storage_size(elem, xs.cap) if xs.counted else 0
             xs.cap = ir.array_grown_capacity(xs.cap)
-            table.grow(rid, ir.array_storage_size(elem, xs.cap))
+            table.replace_storage(rid, xs, ir.array_storage_size(elem, xs.cap), old)
+            xs.counted = True
         if xs.packs:
             table.record(rid, v[1])
         xs.items.append(v)
@@ -142,8 +144,9 @@ def _array(k: FunctionCompiler, e):
         except (MemoryError, OverflowError):
             raise ProgramError(OUT_OF_MEMORY, span) from None
         table.alloc(rid, ir.ARRAY_HEADER)
+        xs = Arr(rid, items, packs)
         if n:
-            table.grow(rid, ir.array_storage_size(elem, n))
+            table.storage(rid, xs, ir.array_storage_size(elem, n))
         if packs:
             if n == 0:
                 table.release(x[1])  # stored no times: dropped
@@ -151,7 +154,7 @@ def _array(k: FunctionCompiler, e):
                 if i:
                     table.retain(x[1])
                 table.record(rid, x[1])
-        return Arr(rid, items, packs)
+        return xs
 
     return array
 
@@ -170,18 +173,20 @@ def _insert(k: FunctionCompiler, e):
         h = hash_key(kv)
         entry = mp.entries.get(h)
         if entry is not None:
+            old = entry[1]
+            entry[1] = v
             if mp.value_packs:
-                table.unrecord(rid, entry[1][1])
-                table.release(entry[1][1])
-                table.record(rid, v[1])
+                table.replace(rid, v[1], old[1])
             if mp.key_packs:
                 table.release(kv[1])  # the old key keeps its place
-            entry[1] = v
             return
         if mp.used == mp.cap:
-            mp.cap = ir.map_grown_capacity(len(mp.entries))
+            cap = ir.map_grown_capacity(len(mp.entries))
+            if cap != mp.cap:  # else the live entries are compacted in place
+                old = ir.map_storage_size(mt.key, mt.value, mp.cap) if mp.cap else 0
+                table.replace_storage(rid, mp, ir.map_storage_size(mt.key, mt.value, cap), old)
+                mp.cap = cap
             mp.used = len(mp.entries)
-            table.grow(rid, ir.map_storage_size(mt.key, mt.value, mp.cap))
         mp.used += 1
         if mp.key_packs:
             table.record(rid, kv[1])
@@ -236,13 +241,14 @@ def _keys(k: FunctionCompiler, e):
         rid = m.live(region(fr), "allocate in")
         items = [entry[0] for entry in mp.entries.values()]
         table.alloc(rid, ir.ARRAY_HEADER)
+        xs = Arr(rid, items, packs)
         if items:
-            table.grow(rid, ir.array_storage_size(key_type, len(items)))
+            table.storage(rid, xs, ir.array_storage_size(key_type, len(items)))
         if packs:
             for p in items:  # each key is copied into the array
                 table.retain(p[1])
                 table.record(rid, p[1])
-        return Arr(rid, items, packs)
+        return xs
 
     return keys
 
@@ -271,6 +277,15 @@ def _concat_bytes(m, values):
     return a[1] + b[1]
 
 
+def _substr_bytes(span):
+    def make(m, values):
+        s, start, end = values
+        m.live(s[0], "read a string in")
+        return strings.substr(s[1], start, end, span)
+
+    return make
+
+
 def _int(k: FunctionCompiler, e):
     live = k.m.live
     (target,) = _args(k, e)
@@ -279,7 +294,7 @@ def _int(k: FunctionCompiler, e):
     def int_(fr):
         s = target(fr)
         live(s[0], "read a string in")
-        return prims.int_of_string(s[1], span)
+        return numbers.parse_int(s[1], span)
 
     return int_
 
@@ -307,10 +322,12 @@ RULES = {
     "keys": _keys,
     "concat": lambda k, e: _new_string(k, e, _concat_bytes),
     "str": lambda k, e: _new_string(k, e, lambda m, values: str(values[0]).encode()),
+    "substr": lambda k, e: _new_string(k, e, _substr_bytes(_span(e))),
+    "chr": lambda k, e: _new_string(k, e, lambda m, values: strings.chr_(values[0])),
     "int": _int,
-    "sqrt": _pure(prims.sqrt),
+    "sqrt": _pure(numbers.sqrt),
     "float": _pure(float),
-    "trunc": _pure(prims.trunc, with_span=True),
+    "trunc": _pure(numbers.trunc, with_span=True),
     "u8": _pure(lambda n: n & 0xFF),
     "s64": _pure(int),
 }

@@ -13,14 +13,32 @@ from __future__ import annotations
 from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import STACK_OVERFLOW
 from lolang import ir
-from lolang.interp import prims
+from primitives.indexing import index_error
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.machine import KEY_NOT_FOUND, MAX_CALL_DEPTH, Arr, MapObj
 from lolang.interp.regions import PRIMITIVE
 
 
 def compile_expr(k: FunctionCompiler, e):
-    return RULES[type(e)](k, e)
+    run = RULES[type(e)](k, e)
+    if k.m.sites is not None and id(e) in k.m.sites.of:
+        return _at_site(k.m.table, k.m.sites.of[id(e)], run)
+    return run
+
+
+def _at_site(table, site: int, run):
+    """Profiling only: what `run` allocates is charged to `site`, what its
+    operands allocate to theirs."""
+
+    def at_site(fr):
+        outer = table.site
+        table.site = site
+        try:
+            return run(fr)
+        finally:
+            table.site = outer
+
+    return at_site
 
 
 def _span(pos):
@@ -120,12 +138,13 @@ def _new_array(k: FunctionCompiler, e: ir.NewArray):
         items = [a(fr) for a in elems]
         rid = m.live(region(fr), "allocate in")
         table.alloc(rid, ir.ARRAY_HEADER)
+        xs = Arr(rid, items, packs)
         if storage:
-            table.grow(rid, storage)
+            table.storage(rid, xs, storage)
         if packs:
             for p in items:
                 table.record(rid, p[1])
-        return Arr(rid, items, packs)
+        return xs
 
     return new
 
@@ -179,7 +198,7 @@ def _index(k: FunctionCompiler, e: ir.Index):
             items = c.items
             if 0 <= i < len(items):
                 return items[i]
-            raise prims.index_error(i, len(items), span)
+            raise index_error(i, len(items), span)
         if type(c) is MapObj:
             live(c.rid, "look up a map in")
             entry = c.entries.get(hash_key(i))
@@ -190,7 +209,7 @@ def _index(k: FunctionCompiler, e: ir.Index):
         data = c[1]
         if 0 <= i < len(data):
             return data[i]
-        raise prims.index_error(i, len(data), span)
+        raise index_error(i, len(data), span)
 
     return get
 

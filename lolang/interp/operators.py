@@ -11,7 +11,8 @@ import operator
 
 from diagnostics import NOSPAN
 from lolang import ir
-from lolang.interp import exprs, prims
+from primitives import numbers
+from lolang.interp import exprs
 from lolang.interp.compiler import FunctionCompiler
 
 compile_expr = exprs.compile_expr
@@ -28,7 +29,7 @@ def _prim_name(k: FunctionCompiler, e) -> str:
     return t.name if isinstance(t, ir.PrimType) else "?"
 
 
-_MIN, _MAX = -0x8000000000000000, 0x7FFFFFFFFFFFFFFF
+_MIN, _MAX = numbers.S64_MIN, numbers.S64_MAX
 
 
 def _operand(k: FunctionCompiler, e):
@@ -73,17 +74,17 @@ def _getter(kind: str, v):
 
 def _s64_add(a, b):
     r = a + b
-    return r if _MIN <= r <= _MAX else prims.wrap(r)
+    return r if _MIN <= r <= _MAX else numbers.wrap(r)
 
 
 def _s64_sub(a, b):
     r = a - b
-    return r if _MIN <= r <= _MAX else prims.wrap(r)
+    return r if _MIN <= r <= _MAX else numbers.wrap(r)
 
 
 def _s64_mul(a, b):
     r = a * b
-    return r if _MIN <= r <= _MAX else prims.wrap(r)
+    return r if _MIN <= r <= _MAX else numbers.wrap(r)
 
 
 _COMPARE = {
@@ -100,8 +101,8 @@ _ARITH = {
     "F64": {"+": operator.add, "-": operator.sub, "*": operator.mul},
 }
 _DIVIDE = {
-    ("S64", "/"): prims.div, ("S64", "%"): prims.mod,
-    ("U8", "/"): prims.div_u8, ("U8", "%"): prims.mod_u8,
+    ("S64", "/"): numbers.div, ("S64", "%"): numbers.mod,
+    ("U8", "/"): numbers.div_u8, ("U8", "%"): numbers.mod_u8,
 }
 
 
@@ -121,19 +122,21 @@ def _binary(k: FunctionCompiler, e: ir.Binary):
         divide, span = _DIVIDE[kind, op], _span(e.pos)
         return _specialise(k, e, lambda a, b: divide(a, b, span))
     if kind == "F64" and op == "/":
-        return _specialise(k, e, prims.fdiv)
+        return _specialise(k, e, numbers.fdiv)
     return _specialise(k, e, _ARITH[kind][op])
 
 
 def _string_compare(k: FunctionCompiler, op: str, left, right):
+    """Strings are `bytes`, whose Python ordering is lolang's: by unsigned
+    bytes, a proper prefix first."""
     live = k.m.live
-    equal = op == "=="
+    relation = _COMPARE[op]
 
     def compare(fr):
         a, b = left(fr), right(fr)
         live(a[0], "compare a string of")
         live(b[0], "compare a string of")
-        return (a[1] == b[1]) is equal
+        return relation(a[1], b[1])
 
     return compare
 
@@ -144,7 +147,7 @@ def _unary(k: FunctionCompiler, e: ir.Unary):
         return lambda fr: not operand(fr)
     match _prim_name(k, e.operand):
         case "S64":
-            return lambda fr: prims.wrap(-operand(fr))
+            return lambda fr: numbers.wrap(-operand(fr))
         case "U8":
             return lambda fr: -operand(fr) & 0xFF
     return lambda fr: -operand(fr)

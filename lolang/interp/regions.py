@@ -1,5 +1,6 @@
 """lolang's runtime model: the region table, reference counts, the packs each
-region holds, bytes accounting and the figures of DESIGN.md's stats table.
+region holds, bytes accounting, the cycle collector and the figures of
+DESIGN.md's stats table.
 
 This is the model the interpreter runs on and the C runtime mirrors; native
 code must report the same counts, so every counted operation is a method here
@@ -18,20 +19,30 @@ model"):
   lists every operation that counts. At zero the region is freed.
 * Storing an owned pack into an object of region q moves the pack's reference
   into q: `record(q, id)` notes it (no count changes). Taking it out again
-  (overwrite, `pop`, `remove`) is `unrecord`. Freeing q releases every pack it
-  still records, with no scan of q's objects. Freeing can cascade down a long
-  chain of regions (a list with one region per cell), so it runs on a
-  worklist, never by recursion.
+  (`pop`, `remove`) is `unrecord`; overwriting it is `replace`. Freeing q
+  releases every pack it still records, with no scan of q's objects. Freeing
+  can cascade down a long chain of regions (a list with one region per
+  cell), so it runs on a worklist, never by recursion.
+* A container's storage block is counted by `grow` and given back by
+  `reclaim` as soon as the container replaces it.
 * `merge(child, parent)` (lolang's `merge r into q`): the child's objects,
   bytes and recorded packs become the parent's and die with it. The child
   stays a live region for the references it still has, holding one counted
   reference on the parent, released when the child is freed. An object keeps
   the id of the region it was allocated in; `owner` follows merges to the
   region that now owns it, and that is the one whose death makes it stale.
+* Cycles: a release that leaves a region alive while it records packs makes
+  it a candidate; the collector (`_collect`, trial deletion over the region
+  graph, runtime/cycles.c explains it) frees unreachable cycles, triggered
+  exactly as the C runtime triggers it.
 * The primitive region `P` has the fixed id `PRIMITIVE` (slot 0, generation
   0). It always lives; packs of it are not reference counted (retain and
   release of `P` do nothing and count nothing), it is not counted among the
   regions and nothing is freed from it.
+
+What a live region costs here: an entry in `rc` and in `owning`, its slot's
+entries in `_bytes` and `_generation`, and an entry in `_held` while it
+records packs (one pack recorded once is the bare id, more a dict).
 
 Assumes callers pass sizes already computed (docs/lolang.md, "Object sizes");
 the table only adds them up.
@@ -46,6 +57,10 @@ SLOT_BITS = 32
 SLOT_MASK = (1 << SLOT_BITS) - 1
 GENERATION_MASK = (1 << 32) - 1
 
+# When the cycle collector runs (runtime/cycles.c has the same numbers).
+MIN_CANDIDATES = 10_000
+MIN_BYTES_GROWTH = 8 << 20
+
 
 def slot_of(rid: int) -> int:
     return rid & SLOT_MASK
@@ -58,6 +73,13 @@ def generation_of(rid: int) -> int:
 def describe(rid: int) -> str:
     """`#slot.gen` for messages: which slot and which of its lives."""
     return f"#{slot_of(rid)}.{generation_of(rid)}"
+
+
+def _held_items(held) -> list[tuple[int, int]]:
+    """(id, multiplicity) pairs of a `_held` value: a bare id or a dict."""
+    if type(held) is int:
+        return [(held, 1)]
+    return list(held.items())
 
 
 class RegionTable:
@@ -78,10 +100,16 @@ class RegionTable:
         "_generation",
         "_free",
         "_live_bytes",
+        "_candidates",
+        "_buffered",
+        "_fresh",
+        "_threshold",
+        "_bytes_trigger",
         "allocs",
         "regions_created",
         "regions_freed",
         "regions_peak",
+        "regions_collected",
         "retains",
         "releases",
         "bytes_allocated",
@@ -90,9 +118,10 @@ class RegionTable:
 
     def __init__(self) -> None:
         self.rc: dict[int, int] = {}
-        self._bytes: dict[int, int] = {}
-        # region id -> multiset (id -> multiplicity) of the packs stored in it
-        self._held: dict[int, dict[int, int]] = {}
+        self._bytes: list[int] = [0]  # by slot: the live bytes a region owns
+        # region id -> the packs stored in it: a bare id (one pack) or a
+        # multiset dict (id -> multiplicity); no entry when none
+        self._held: dict[int, int | dict[int, int]] = {}
         # Live regions that own their objects (not merged into another):
         # the one set an object access looks in.
         self.owning: set[int] = set()
@@ -102,10 +131,18 @@ class RegionTable:
         self._generation: list[int] = [0]  # slot 0 is P's
         self._free: list[int] = []
         self._live_bytes = 0
+        # The cycle collector: candidate roots (ids, possibly stale) in the
+        # order they were buffered, and the live ones among them.
+        self._candidates: list[int] = []
+        self._buffered: set[int] = set()
+        self._fresh = False
+        self._threshold = MIN_CANDIDATES
+        self._bytes_trigger = MIN_BYTES_GROWTH
         self.allocs = 0
         self.regions_created = 0
         self.regions_freed = 0
         self.regions_peak = 0
+        self.regions_collected = 0
         self.retains = 0
         self.releases = 0
         self.bytes_allocated = 0
@@ -121,10 +158,10 @@ class RegionTable:
         else:
             slot = len(self._generation)
             self._generation.append(0)
+            self._bytes.append(0)
         rid = self._generation[slot] << SLOT_BITS | slot
         self.rc[rid] = 1
         self.owning.add(rid)
-        self._bytes[rid] = 0
         self.regions_created += 1
         if len(self.rc) > self.regions_peak:
             self.regions_peak = len(self.rc)
@@ -139,7 +176,8 @@ class RegionTable:
         self.retains += 1
 
     def release(self, rid: int) -> None:
-        """One reference fewer on `rid`; free it, and cascade, at zero."""
+        """One reference fewer on `rid`: free it, and cascade, at zero; a
+        region left alive that records packs is a cycle candidate."""
         if rid == PRIMITIVE:
             return
         self._need_live(rid, "release")
@@ -147,6 +185,9 @@ class RegionTable:
         count = self.rc[rid] - 1
         if count:
             self.rc[rid] = count
+            if rid in self._held:
+                self._candidate(rid)
+                self._maybe_collect()
             return
         pending = [rid]
         while pending:
@@ -156,22 +197,27 @@ class RegionTable:
                 left = self.rc[held] - times
                 if left > 0:
                     self.rc[held] = left
+                    if held in self._held:
+                        self._candidate(held)
                 elif left == 0:
                     pending.append(held)
                 else:
                     raise CompilerBug(f"region {describe(held)} released more often than retained")
+        self._maybe_collect()
 
     def _free_one(self, rid: int) -> list[tuple[int, int]]:
         """Free a region whose count reached zero; return the packs it held."""
         del self.rc[rid]
         self.owning.discard(rid)
-        self._live_bytes -= self._bytes.pop(rid)
-        held = self._held.pop(rid, None)
+        self._buffered.discard(rid)
         slot = slot_of(rid)
+        self._live_bytes -= self._bytes[slot]
+        self._bytes[slot] = 0
+        held = self._held.pop(rid, None)
         self._generation[slot] = (self._generation[slot] + 1) & GENERATION_MASK
         self._free.append(slot)
         self.regions_freed += 1
-        return list(held.items()) if held else []
+        return _held_items(held) if held is not None else []
 
     def merge(self, child: int, parent: int) -> None:
         """`merge child into parent`: the child's objects, bytes and recorded
@@ -184,17 +230,16 @@ class RegionTable:
         target = self.owner(parent, "merge into")
         if target == child or PRIMITIVE in (child, parent):
             raise CompilerBug(f"cannot merge region {describe(child)} into {describe(parent)}")
-        self._bytes[target] += self._bytes[child]
-        self._bytes[child] = 0
+        self._bytes[slot_of(target)] += self._bytes[slot_of(child)]
+        self._bytes[slot_of(child)] = 0
         held = self._held.pop(child, None)
-        if held:
-            into = self._held.setdefault(target, {})
-            for rid, times in held.items():
-                into[rid] = into.get(rid, 0) + times
+        if held is not None:
+            for rid, times in _held_items(held):
+                self._add_held(target, rid, times)
         self.owning.discard(child)
         self._forward[child] = parent
         self.retain(parent)
-        self._held[child] = {parent: 1}
+        self._held[child] = parent
 
     def owner(self, rid: int, what: str) -> int:
         """The region whose objects those allocated in `rid` now are: `rid`
@@ -212,7 +257,7 @@ class RegionTable:
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------
-    # Objects and the packs stored in them
+    # Objects, storage and the packs stored in them
 
     def alloc(self, rid: int, nbytes: int) -> None:
         """Account for one object of `nbytes` allocated in `rid`."""
@@ -221,15 +266,37 @@ class RegionTable:
 
     def grow(self, rid: int, nbytes: int) -> None:
         """Account for `nbytes` more handed out to `rid` without a new object
-        (a container's storage growing)."""
+        (a container's storage block)."""
         if rid == PRIMITIVE:
             return
         rid = self.owner(rid, "allocate in")
-        self._bytes[rid] += nbytes
+        self._bytes[slot_of(rid)] += nbytes
         self.bytes_allocated += nbytes
         self._live_bytes += nbytes
         if self._live_bytes > self.bytes_peak:
             self.bytes_peak = self._live_bytes
+
+    def reclaim(self, rid: int, nbytes: int) -> None:
+        """A container in `rid` replaced its storage block of `nbytes`: the
+        block is given back at once (docs/lolang.md §9)."""
+        if rid == PRIMITIVE:
+            return
+        rid = self.owner(rid, "free storage in")
+        self._bytes[slot_of(rid)] -= nbytes
+        self._live_bytes -= nbytes
+
+    def storage(self, rid: int, holder, nbytes: int) -> None:
+        """The first storage block of container `holder` (an array or map
+        object) in `rid`."""
+        self.grow(rid, nbytes)
+
+    def replace_storage(self, rid: int, holder, nbytes: int, old_nbytes: int) -> None:
+        """Container `holder` in `rid` moves to a new storage block of
+        `nbytes`: allocated first, then the old block (`old_nbytes`, 0 for
+        none) reclaimed, as the C runtime does."""
+        self.grow(rid, nbytes)
+        if old_nbytes:
+            self.reclaim(rid, old_nbytes)
 
     def record(self, holder: int, rid: int) -> None:
         """An owned pack of `rid` was stored into an object of `holder`."""
@@ -237,26 +304,140 @@ class RegionTable:
             if holder == PRIMITIVE and rid != PRIMITIVE:
                 raise CompilerBug(f"pack of region {describe(rid)} stored into P")
             return
-        holder = self.owner(holder, "store a pack into")
+        self._add_held(self.owner(holder, "store a pack into"), rid, 1)
+
+    def _add_held(self, holder: int, rid: int, times: int) -> None:
         held = self._held.get(holder)
-        if held is None:
-            held = self._held[holder] = {}
-        held[rid] = held.get(rid, 0) + 1
+        if held is None and times == 1:
+            self._held[holder] = rid
+        elif type(held) is dict:
+            held[rid] = held.get(rid, 0) + times
+        else:
+            multiset = self._held[holder] = {} if held is None else {held: 1}
+            multiset[rid] = multiset.get(rid, 0) + times
 
     def unrecord(self, holder: int, rid: int) -> None:
-        """A pack of `rid` was taken out of (or overwritten in) an object of
-        `holder`; its reference goes with it."""
+        """A pack of `rid` was taken out of an object of `holder` (`pop`,
+        `remove`); its reference goes with it."""
         if rid == PRIMITIVE or holder == PRIMITIVE:
             return
         holder = self.owner(holder, "take a pack out of")
         held = self._held.get(holder)
-        times = held.get(rid, 0) if held else 0
+        if held == rid:
+            del self._held[holder]
+            return
+        times = held.get(rid, 0) if type(held) is dict else 0
         if not times:
             raise CompilerBug(f"region {describe(holder)} does not hold a pack of {describe(rid)}")
-        if times == 1:
+        if times > 1:
+            held[rid] = times - 1
+        elif len(held) > 1:
             del held[rid]
         else:
-            held[rid] = times - 1
+            del self._held[holder]
+
+    def replace(self, holder: int, rid: int, old: int) -> None:
+        """A slot of an object of `holder` that held a pack of `old` is
+        overwritten with an owned pack of `rid`: record the new one, then
+        un-record and release the old one. In this order in both engines
+        (`hic_region_replace`): the collector may run in the release."""
+        self.record(holder, rid)
+        if old != PRIMITIVE:
+            self.unrecord(holder, old)
+            self.release(old)
+
+    # ------------------------------------------------------------------
+    # The cycle collector: trial deletion over the region graph
+
+    def _candidate(self, rid: int) -> None:
+        if rid not in self._buffered:
+            self._buffered.add(rid)
+            self._candidates.append(rid)
+            self._fresh = True
+
+    def _maybe_collect(self) -> None:
+        """After a release: collect if it buffered a new candidate and enough
+        have gathered, or live bytes doubled since the last collection."""
+        if not self._fresh:
+            return
+        self._fresh = False
+        if len(self._candidates) >= self._threshold or self._live_bytes >= self._bytes_trigger:
+            self._collect()
+
+    def collect_cycles(self) -> None:
+        """Reclaim every unreachable cycle now (when main returns)."""
+        self._fresh = False
+        if self._candidates:
+            self._collect()
+
+    def _edges(self, rid: int) -> list[tuple[int, int]]:
+        held = self._held.get(rid)
+        return _held_items(held) if held is not None else []
+
+    def _collect(self) -> None:
+        rc = self.rc
+        roots = []
+        trial: dict[int, int] = {}  # traced region -> its count, being tried
+        for rid in self._candidates:
+            if rid in rc and rid not in trial:
+                self._buffered.discard(rid)
+                trial[rid] = rc[rid]
+                roots.append(rid)
+            elif rid in rc:
+                self._buffered.discard(rid)
+        self._candidates = []
+        # Mark gray: take every edge among the traced regions away.
+        stack = list(roots)
+        while stack:
+            for held, times in self._edges(stack.pop()):
+                if held not in trial:
+                    trial[held] = rc[held]
+                    stack.append(held)
+                trial[held] -= times
+        # Scan: what keeps a count is reachable from outside (black), with
+        # all it reaches; the rest is white.
+        black: set[int] = set()
+        white: set[int] = set()
+        stack = list(roots)
+        while stack:
+            rid = stack.pop()
+            if rid in black or rid in white:
+                continue
+            if trial[rid] > 0:
+                self._scan_black(rid, trial, black, white)
+                continue
+            white.add(rid)
+            stack.extend(h for h, _ in self._edges(rid) if h not in black and h not in white)
+        for rid in black:
+            rc[rid] = trial[rid]  # less the edges from white regions, freed below
+        # Collect white, in the order the C runtime finds them.
+        found = []
+        stack = list(roots)
+        while stack:
+            rid = stack.pop()
+            if rid not in white:
+                continue
+            white.discard(rid)
+            found.append(rid)
+            stack.extend(h for h, _ in self._edges(rid) if h in white)
+        for rid in found:
+            self.releases += sum(times for _, times in self._edges(rid))
+            self._free_one(rid)
+            self.regions_collected += 1
+        self._threshold = max(MIN_CANDIDATES, len(rc))
+        self._bytes_trigger = self._live_bytes + max(self._live_bytes, MIN_BYTES_GROWTH)
+
+    def _scan_black(self, rid: int, trial: dict, black: set, white: set) -> None:
+        black.add(rid)
+        white.discard(rid)
+        stack = [rid]
+        while stack:
+            for held, times in self._edges(stack.pop()):
+                trial[held] += times
+                if held not in black:
+                    black.add(held)
+                    white.discard(held)
+                    stack.append(held)
 
     # ------------------------------------------------------------------
     # Checks and figures
@@ -293,12 +474,12 @@ class RegionTable:
 
     def bytes_of(self, rid: int) -> int:
         self.check(rid, "read the size of")
-        return self._bytes.get(rid, 0)
+        return self._bytes[slot_of(rid)] if rid != PRIMITIVE else 0
 
     def held_by(self, rid: int) -> dict[int, int]:
         """A copy of the multiset of pack region ids `rid` records."""
         self.check(rid, "read the packs of")
-        return dict(self._held.get(rid, {}))
+        return dict(self._edges(rid))
 
     @property
     def live(self) -> int:
@@ -316,4 +497,5 @@ class RegionTable:
             "releases": self.releases,
             "bytes_allocated": self.bytes_allocated,
             "bytes_peak": self.bytes_peak,
+            "regions_collected": self.regions_collected,
         }

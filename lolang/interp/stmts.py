@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from diagnostics import NOSPAN
 from lolang import ir
-from lolang.interp import prims
+from primitives.indexing import index_error
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr
 from lolang.interp.machine import BREAK, CONTINUE, RETURN, Escape
@@ -70,13 +70,11 @@ def _index_set(k: FunctionCompiler, s: ir.IndexSet):
         rid = m.live(xs.rid, "write an element of an array in")
         items = xs.items
         if not 0 <= i < len(items):
-            raise prims.index_error(i, len(items), span)
-        if xs.packs:
-            old = items[i][1]
-            table.unrecord(rid, old)
-            table.release(old)  # the overwritten pack is dropped
-            table.record(rid, v[1])
+            raise index_error(i, len(items), span)
+        old = items[i]
         items[i] = v
+        if xs.packs:
+            table.replace(rid, v[1], old[1])  # the overwritten pack is dropped
 
     return index_set
 
@@ -113,6 +111,7 @@ def _while(k: FunctionCompiler, s: ir.While):
                 signal = body(fr)
             except Escape as escape:
                 signal = escape.signal
+                escape.__traceback__ = None  # see machine.Escape
             if signal is not None:
                 if signal == BREAK:
                     break

@@ -3,9 +3,9 @@
 
 Assumes a checked call (`Call.builtin` set, arguments typed). Guarantees
 what docs/hilang-semantics.md says of each: arguments left to right before
-the operation; the allocating ones (`array`, `map`, `keys`, `get`, `str`)
-make one object in a fresh region; `pop`, `array`, `int` and `trunc` carry
-the call's position. A container operation unpacks the container's pack
+the operation; the allocating ones (`array`, `map`, `keys`, `get`, `str`,
+`substr`, `chr`) make one object in a fresh region; `pop`, `array`, `int`,
+`trunc` and `substr` carry the call's position. A container operation unpacks the container's pack
 for the operation (so growing needs `a` on its region, docs/lolang.md §5.1).
 
 `get(m, k)` has no lolang built-in: it is `if contains(m, k) then Some(m[k])
@@ -19,7 +19,7 @@ from hilang import types as ht
 from lolang import ir
 from lowering.naive import values as V
 from lowering.naive.context import FunctionContext
-from lowering.naive.expressions import allocate, lower_expr, pos, stored
+from lowering.naive.expressions import allocate, lower_expr, pos, settle_busy, stored
 from lowering.naive.values import Lowered
 
 
@@ -127,6 +127,22 @@ def _str(ctx: FunctionContext, e: ast.Call) -> Lowered:
     return V.owned(allocate(ctx, "r", lambda q: ir.Builtin("str", (q,), (n,))), e.ty)
 
 
+def _substr(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    """`substr[q](o, i, j)@p` on the string's object; the bounds are
+    evaluated before the new string's region opens."""
+    vals = settle_busy(ctx, V.operands(ctx, lower_expr, e.args, [True, False, False]))
+
+    def substr(objs: list[ir.Expr]) -> ir.Expr:
+        return allocate(ctx, "r", lambda q: ir.Builtin("substr", (q,), tuple(objs), pos(e)))
+
+    return V.owned(V.with_objects(ctx, vals, substr), e.ty)
+
+
+def _chr(ctx: FunctionContext, e: ast.Call) -> Lowered:
+    (b,) = stored(ctx, e.args)
+    return V.owned(allocate(ctx, "r", lambda q: ir.Builtin("chr", (q,), (b,))), e.ty)
+
+
 RULES = {
     "print": _on_objects("print"),
     "len": _on_objects("len"),
@@ -141,6 +157,8 @@ RULES = {
     "array": _array,
     "map": _map,
     "str": _str,
+    "substr": _substr,
+    "chr": _chr,
     "sqrt": _prim_op("sqrt"),
     "float": _prim_op("float"),
     "trunc": _prim_op("trunc", with_pos=True),

@@ -21,7 +21,7 @@ from lolang import ir
 from lolang.traverse import walk
 from lowering.naive import values as V
 from lowering.naive.context import FunctionContext
-from lowering.naive.values import FIELD, OWNED, PLACE, PRIM, Lowered
+from lowering.naive.values import OWNED, PRIM, Lowered
 
 
 def lower_expr(ctx: FunctionContext, e: ast.Expr) -> Lowered:
@@ -50,10 +50,16 @@ def stored(ctx: FunctionContext, exprs) -> list[ir.Expr]:
     right. Those that call or allocate are bound to temporaries before the
     region opens, and so is every operand before them that is not trivial
     (it must still be evaluated first)."""
-    vals = V.operands(ctx, lower_expr, exprs)
+    return [V.consume(ctx, v) for v in settle_busy(ctx, V.operands(ctx, lower_expr, exprs))]
+
+
+def settle_busy(ctx: FunctionContext, vals: list[Lowered]) -> list[Lowered]:
+    """`vals` with those that call or allocate, and every one before them
+    that is not trivial, bound to temporaries: they then run, in order,
+    before the region of a new object opens."""
     busy = [v.kind in (PRIM, OWNED) and _busy(v.expr) for v in vals]
     last = max((i for i, b in enumerate(busy) if b), default=-1)
-    return [V.consume(ctx, V.settled(ctx, v) if i <= last else v) for i, v in enumerate(vals)]
+    return [V.settled(ctx, v) if i <= last else v for i, v in enumerate(vals)]
 
 
 def _busy(e: ir.Expr) -> bool:

@@ -46,7 +46,7 @@ Live = frozenset
 
 
 @dataclass
-class RcCx:
+class OwnershipContext:
     """One function: its owned variables, every function's declaration
     (for parameter modes), the live sets at the heads of the enclosing
     loops, and a supply of fresh names for result temporaries."""
@@ -86,7 +86,7 @@ def function(f: ir.FunDecl, funs: dict[str, ir.FunDecl]) -> ir.FunDecl:
     lets = {n.name for n in walk(f.body) if isinstance(n, ir.Let) and isinstance(n.type, ir.PackType)}
     names = {n.name for n in walk(f) if isinstance(n, (ir.Var, ir.Let, ir.Param, ir.PVar))}
     tracked = frozenset(params | lets)
-    cx = RcCx(tracked, funs, names, Facts(tracked))
+    cx = OwnershipContext(tracked, funs, names, Facts(tracked))
     body, _ = block(cx, f.body, Live(), True, entry=Live(params))
     return replace(f, body=body)
 
@@ -95,7 +95,7 @@ def function(f: ir.FunDecl, funs: dict[str, ir.FunDecl]) -> ir.FunDecl:
 # Blocks and statements
 
 
-def block(cx: RcCx, b: ir.Block, live_after: Live, consumed: bool, entry: Live = Live(),
+def block(cx: OwnershipContext, b: ir.Block, live_after: Live, consumed: bool, entry: Live = Live(),
           outer: set[str] | None = None) -> tuple[ir.Block, Live]:
     """`b` rewritten, and the variables live at its start. `entry` are
     owned variables held on entry (dropped at once if dead). A variable
@@ -132,7 +132,7 @@ def prepend(stmts: list[ir.Stmt], b: ir.Block) -> ir.Block:
     return replace(b, stmts=(*stmts, *b.stmts)) if stmts else b
 
 
-def stmt(cx: RcCx, s: ir.Stmt, live_out: Live) -> tuple[list[ir.Stmt], Live]:
+def stmt(cx: OwnershipContext, s: ir.Stmt, live_out: Live) -> tuple[list[ir.Stmt], Live]:
     """`s` rewritten (with any drops after it) and the live set before it."""
     saved = cx.calm
     # The head of a compound statement is evaluated before any jump, and
@@ -146,7 +146,7 @@ def stmt(cx: RcCx, s: ir.Stmt, live_out: Live) -> tuple[list[ir.Stmt], Live]:
 
 
 
-def _simple(cx: RcCx, s, live_out: Live, parts: list[tuple[str, bool]]) -> tuple[list[ir.Stmt], Live]:
+def _simple(cx: OwnershipContext, s, live_out: Live, parts: list[tuple[str, bool]]) -> tuple[list[ir.Stmt], Live]:
     """A statement evaluating its expression fields `parts` (name,
     consumed) left to right; what dies in them is dropped after it."""
     from lowering.naive.ownership_exprs import expr
@@ -158,14 +158,14 @@ def _simple(cx: RcCx, s, live_out: Live, parts: list[tuple[str, bool]]) -> tuple
     return [replace(s, **changes), *drops(pending)], live
 
 
-def _let(cx: RcCx, s: ir.Let, live_out: Live):
+def _let(cx: OwnershipContext, s: ir.Let, live_out: Live):
     new, live = _simple(cx, s, live_out - {s.name}, [("value", not isinstance(s.type, ir.BorrowType))])
     if s.name in cx.tracked and s.name not in live_out:
         new.append(ir.Drop(ir.Var(s.name)))  # never used
     return new, live
 
 
-def _assign(cx: RcCx, s: ir.Assign, live_out: Live):
+def _assign(cx: OwnershipContext, s: ir.Assign, live_out: Live):
     """The checker wants `x` consumed before it is overwritten, so a new
     value computed from `x` goes through a temporary."""
     from lowering.naive.ownership_exprs import expr
@@ -183,7 +183,7 @@ def _assign(cx: RcCx, s: ir.Assign, live_out: Live):
     return new, live
 
 
-def _return(cx: RcCx, s: ir.Return, live_out: Live):
+def _return(cx: OwnershipContext, s: ir.Return, live_out: Live):
     from lowering.naive.ownership_exprs import expr
 
     if s.value is None:
@@ -196,7 +196,7 @@ def _return(cx: RcCx, s: ir.Return, live_out: Live):
     return [ir.Let(tmp, None, value), *drops(pending), ir.Return(ir.Var(tmp))], live
 
 
-def _if(cx: RcCx, s: ir.If, live_out: Live):
+def _if(cx: OwnershipContext, s: ir.If, live_out: Live):
     from lowering.naive.ownership_exprs import expr
 
     then, live_then = block(cx, s.then, live_out, False)
@@ -228,7 +228,7 @@ def _from_block(original, b: ir.Block):
     return b
 
 
-def _match(cx: RcCx, s: ir.Match, live_out: Live):
+def _match(cx: OwnershipContext, s: ir.Match, live_out: Live):
     from lowering.naive.ownership_exprs import expr
 
     bodies = [block(cx, arm.body, live_out, False) for arm in s.arms]
@@ -240,18 +240,16 @@ def _match(cx: RcCx, s: ir.Match, live_out: Live):
     return [replace(s, scrutinee=scrutinee, arms=arms)], live
 
 
-def _while(cx: RcCx, s: ir.While, live_out: Live):
+def _while(cx: OwnershipContext, s: ir.While, live_out: Live):
     """H, the set live at the head, is the least fixpoint of
     H = uses(cond) | live_in(body, with H after it and at every jump) | live_out."""
-    from lowering.naive.ownership_exprs import expr
-
     key = (id(s), live_out, tuple(cx.loops))
     if key not in cx.loop_memo:
         cx.loop_memo[key] = _loop(cx, s, live_out)
     return cx.loop_memo[key]
 
 
-def _loop(cx: RcCx, s: ir.While, live_out: Live):
+def _loop(cx: OwnershipContext, s: ir.While, live_out: Live):
     from lowering.naive.ownership_exprs import expr
 
     uses = cx.facts.uses(s.cond)
@@ -271,7 +269,7 @@ def _loop(cx: RcCx, s: ir.While, live_out: Live):
     return [ir.While(cond, body, span=s.span), *drops(head - live_out)], head
 
 
-def _jump(cx: RcCx, s, live_out: Live):
+def _jump(cx: OwnershipContext, s, live_out: Live):
     return [s], cx.loops[-1]
 
 

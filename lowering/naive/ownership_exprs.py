@@ -21,10 +21,10 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.traverse import STORED_ARGS
-from lowering.naive.ownership import Live, RcCx, block, drops, prepend
+from lowering.naive.ownership import Live, OwnershipContext, block, drops, prepend
 
 
-def expr(cx: RcCx, e: ir.Expr, live: Live, consumed: bool, pending: set[str]) -> tuple[ir.Expr, Live]:
+def expr(cx: OwnershipContext, e: ir.Expr, live: Live, consumed: bool, pending: set[str]) -> tuple[ir.Expr, Live]:
     return EXPRS[type(e)](cx, e, live, consumed, pending)
 
 
@@ -32,7 +32,7 @@ def _leaf(cx, e, live, consumed, pending):
     return e, live
 
 
-def _var(cx: RcCx, e: ir.Var, live: Live, consumed: bool, pending: set[str]):
+def _var(cx: OwnershipContext, e: ir.Var, live: Live, consumed: bool, pending: set[str]):
     x = e.name
     if x not in cx.tracked:
         return e, live
@@ -43,7 +43,7 @@ def _var(cx: RcCx, e: ir.Var, live: Live, consumed: bool, pending: set[str]):
     return e, live | {x}
 
 
-def _fields(cx: RcCx, e, live: Live, pending: set[str], parts: list[tuple[str, bool]]):
+def _fields(cx: OwnershipContext, e, live: Live, pending: set[str], parts: list[tuple[str, bool]]):
     """`e`'s sub-expressions `parts` (field name, consumed), evaluated in
     that order (a tuple field: each element with the same flag)."""
     changes = {}
@@ -59,7 +59,7 @@ def _fields(cx: RcCx, e, live: Live, pending: set[str], parts: list[tuple[str, b
     return replace(e, **changes), live
 
 
-def _conditional(cx: RcCx, e: ir.Expr, live: Live, consumed: bool, pending: set[str]):
+def _conditional(cx: OwnershipContext, e: ir.Expr, live: Live, consumed: bool, pending: set[str]):
     """A part that may not run: everything it uses stays live through it
     (it copies rather than moves), and what dies is dropped after the
     statement."""
@@ -71,7 +71,7 @@ def _conditional(cx: RcCx, e: ir.Expr, live: Live, consumed: bool, pending: set[
     return new, live | uses
 
 
-def _binary(cx: RcCx, e: ir.Binary, live: Live, consumed: bool, pending: set[str]):
+def _binary(cx: OwnershipContext, e: ir.Binary, live: Live, consumed: bool, pending: set[str]):
     if e.op in ("&&", "||"):
         right, live = _conditional(cx, e.right, live, False, pending)
         left, live = expr(cx, e.left, live, False, pending)
@@ -79,14 +79,14 @@ def _binary(cx: RcCx, e: ir.Binary, live: Live, consumed: bool, pending: set[str
     return _fields(cx, e, live, pending, [("left", False), ("right", False)])
 
 
-def _if_expr(cx: RcCx, e: ir.IfExpr, live: Live, consumed: bool, pending: set[str]):
+def _if_expr(cx: OwnershipContext, e: ir.IfExpr, live: Live, consumed: bool, pending: set[str]):
     els, live = _conditional(cx, e.els, live, consumed, pending)
     then, live = _conditional(cx, e.then, live, consumed, pending)
     cond, live = expr(cx, e.cond, live, False, pending)
     return replace(e, cond=cond, then=then, els=els), live
 
 
-def _call(cx: RcCx, e: ir.Call, live: Live, consumed: bool, pending: set[str]):
+def _call(cx: OwnershipContext, e: ir.Call, live: Live, consumed: bool, pending: set[str]):
     params = cx.funs[e.func].params
     lent = {
         a.name
@@ -103,7 +103,7 @@ def _call(cx: RcCx, e: ir.Call, live: Live, consumed: bool, pending: set[str]):
     return replace(e, args=tuple(args)), live
 
 
-def _builtin(cx: RcCx, e: ir.Builtin, live: Live, consumed: bool, pending: set[str]):
+def _builtin(cx: OwnershipContext, e: ir.Builtin, live: Live, consumed: bool, pending: set[str]):
     stored = STORED_ARGS.get(e.name, ())
     args = list(e.args)
     for i in reversed(range(len(args))):
@@ -114,7 +114,7 @@ def _builtin(cx: RcCx, e: ir.Builtin, live: Live, consumed: bool, pending: set[s
 def _block_expr(consumed_value: bool | None = None):
     """`region`, `do`, `restrict`: a block whose value moves out."""
 
-    def rule(cx: RcCx, e, live: Live, consumed: bool, pending: set[str]):
+    def rule(cx: OwnershipContext, e, live: Live, consumed: bool, pending: set[str]):
         value_consumed = consumed if consumed_value is None else consumed_value
         body, live = block(cx, e.body, live, value_consumed, outer=pending)
         return replace(e, body=body), live
@@ -126,7 +126,7 @@ def _block_expr(consumed_value: bool | None = None):
 # unpack
 
 
-def _unpack(cx: RcCx, e: ir.Unpack, live: Live, consumed: bool, pending: set[str]):
+def _unpack(cx: OwnershipContext, e: ir.Unpack, live: Live, consumed: bool, pending: set[str]):
     pack = e.pack
     if isinstance(pack, ir.Var) and pack.name in cx.tracked:
         return _unpack_owned(cx, e, pack.name, live, consumed, pending)
@@ -139,7 +139,7 @@ def _unpack(cx: RcCx, e: ir.Unpack, live: Live, consumed: bool, pending: set[str
     return replace(e, pack=pack, body=prepend(drops(dead), body)), live
 
 
-def _unpack_owned(cx: RcCx, e: ir.Unpack, x: str, live: Live, consumed: bool, pending: set[str]):
+def _unpack_owned(cx: OwnershipContext, e: ir.Unpack, x: str, live: Live, consumed: bool, pending: set[str]):
     match _mode(cx, x, e.body, live):
         case "borrow":
             body, inner = block(cx, e.body, live | {x}, True, outer=pending)
@@ -154,7 +154,7 @@ def _unpack_owned(cx: RcCx, e: ir.Unpack, x: str, live: Live, consumed: bool, pe
             return replace(e, pack=ir.Copy(e.pack), body=body), inner | {x}
 
 
-def _mode(cx: RcCx, x: str, body: ir.Block, live: Live) -> str:
+def _mode(cx: OwnershipContext, x: str, body: ir.Block, live: Live) -> str:
     """How to unpack owned `x` (see ownership.py): "borrow" unless the
     block must give x up on some path; then "move" if x is not used again,
     else "copy"."""

@@ -10,9 +10,11 @@ each one, and `--dump` shows what each changed.
 
 from __future__ import annotations
 
-from lowering.passes import borrow_regions, make_static, output_regions
+from lowering.passes import (
+    borrow_regions, elide_rc, make_static, output_regions, place_dominated, scratch_regions,
+)
 
-PASSES = (make_static, borrow_regions, output_regions)
+PASSES = (make_static, borrow_regions, output_regions, place_dominated, scratch_regions, elide_rc)
 
 
 def stages():

@@ -40,7 +40,11 @@ def run(program: ir.Program, checked=None):
     from lowering.pipeline import PassResult
 
     funs = {f.name: f for f in program.funs}
-    converted = _infer(funs)
+    if checked is None:
+        from lolang.checker import check
+
+        checked = check(program)
+    converted = _infer(funs, _covariant_arguments(funs, checked))
     remarks: list[Remark] = []
     new_regions: dict[str, dict[int, str]] = {}  # function -> param index -> its new region name
     for f in funs.values():
@@ -60,14 +64,15 @@ def run(program: ir.Program, checked=None):
 # which parameters
 
 
-def _infer(funs: dict[str, ir.FunDecl]) -> set[tuple[str, int]]:
+def _infer(funs: dict[str, ir.FunDecl], kept: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """(function, parameter index) of every `&Pack` parameter that can
-    become a region parameter: optimistic start, refuted until stable."""
+    become a region parameter: optimistic start (all but `kept`), refuted
+    until stable."""
     alive = {
         (f.name, i)
         for f in funs.values() if f.name != "main"
         for i, p in enumerate(f.params) if isinstance(p.type, ir.BorrowType)
-    }
+    } - kept
     changed = True
     while changed:
         changed = False
@@ -77,6 +82,29 @@ def _infer(funs: dict[str, ir.FunDecl]) -> set[tuple[str, int]]:
                     alive.discard((f.name, i))
                     changed = True
     return alive
+
+
+def _covariant_arguments(funs: dict[str, ir.FunDecl], checked) -> set[tuple[str, int]]:
+    """(function, parameter index) of the `&Pack{c} T` parameters that some
+    call passes a pack whose object only fits covariantly (a `Pack{rwa}
+    (Array (Pack{rwa} X))` for a `&Pack{r} (Array (Pack{r} X))`, docs/lolang.md
+    §3). They stay packs: as `T @s` the argument would not be accepted, since
+    a region's capabilities, unlike a pack's, do not keep every holder of
+    the object from writing it. They are left out of `_infer`'s start, so a
+    parameter lent to one of them is refuted too."""
+    found = set()
+    for f in funs.values():
+        for n in walk(f.body):
+            if not (isinstance(n, ir.Call) and n.func in funs):
+                continue
+            for i, (arg, param) in enumerate(zip(n.args, funs[n.func].params)):
+                if not isinstance(param.type, ir.BorrowType):
+                    continue
+                given = checked.type_of(arg)
+                pack = given.pack if isinstance(given, ir.BorrowType) else given
+                if isinstance(pack, ir.PackType) and pack.obj != param.type.pack.obj:
+                    found.add((n.func, i))
+    return found
 
 
 def _only_borrowed(f: ir.FunDecl, name: str, funs, alive) -> bool:

@@ -11,6 +11,10 @@ expected it stands for any region, which is sound because the object is
 immutable and has nothing inside (§5.4). A `region q { ... }` block left
 naming q nowhere (the naive lowering's `region q { pack{r} new[q] Leaf }`)
 is no longer needed: it becomes its body (a `do` block, or the value alone).
+A `let t = pack{c} new[P] ...` that is only unpacked, copied and dropped
+needs no pack either: t holds the static reference, its unpacks read it
+directly (their region is P), its copies pack it, its drops go (a static
+object's pack counts nothing; P is never freed).
 
 Guarantees: the program prints the same and exits the same; `allocs`,
 `regions_created`, `retains` and `releases` fall by what the removed
@@ -23,7 +27,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
-from lolang.traverse import region_uses, transform
+from lolang.rename import rename_region
+from lolang.traverse import map_children, region_uses, transform, walk
+from lowering.analysis.var_uses import var_uses
 from lowering.passes.remarks import Remark
 
 NAME = "static-objects"
@@ -40,6 +46,7 @@ def run(program: ir.Program, checked=None):
             body = transform(decl.body, _static(decl.name, remarks))
             body = transform(body, _unused_regions(decl.name, region_uses(body), remarks))
             decl = replace(decl, body=body)
+            decl = _static_temps(decl, program, remarks)
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 
@@ -69,3 +76,53 @@ def _unused_regions(fun: str, uses, remarks: list[Remark]):
         return node
 
     return rewrite
+
+
+def _static_temps(f: ir.FunDecl, program: ir.Program, remarks: list[Remark]) -> ir.FunDecl:
+    funs = {g.name: g for g in program.funs}
+    uses = var_uses(f, funs.get)
+    temps = {}
+    for n in walk(f.body):
+        if (isinstance(n, ir.Let) and not n.mutable and isinstance(n.value, ir.Pack)
+                and isinstance(n.value.value, (ir.NewData, ir.NewString))
+                and n.value.value.region == ir.PRIMITIVE_REGION
+                and uses.declared[n.name] == 1 and not uses.lent[n.name] and not uses.read[n.name]
+                and _only_dropped(f.body, n.name)):
+            temps[n.name] = n.value.caps
+    if not temps:
+        return f
+
+    def go(n):
+        match n:
+            case ir.Let(name, _, value) if name in temps:
+                remarks.append(Remark("static reference", f.name, f"'{name}' needs no pack"))
+                return replace(n, type=None, value=value.value)
+            case ir.Block(stmts, result):
+                kept = tuple(go(s) for s in stmts if not (isinstance(s, ir.Drop) and isinstance(s.value, ir.Var)
+                                                          and s.value.name in temps))
+                return replace(n, stmts=kept, result=go(result) if result is not None else None)
+            case ir.Unpack(ir.Var(v), region, x, body) if v in temps:
+                body = go(rename_region(body, region, ir.PRIMITIVE_REGION))
+                return ir.Do(replace(body, stmts=(ir.Let(x, None, ir.Var(v)), *body.stmts)), span=n.span)
+            case ir.Copy(ir.Var(v)) if v in temps:
+                return ir.Pack(temps[v], ir.Var(v), span=n.span)
+        return map_children(n, go)
+
+    return replace(f, body=go(f.body))
+
+
+def _only_dropped(body, name: str) -> bool:
+    """Every consuming use of `name` is a `drop` statement."""
+    for n in walk(body):
+        if isinstance(n, ir.Drop):
+            continue
+        for c in _consuming_children(n):
+            if isinstance(c, ir.Var) and c.name == name:
+                return False
+    return True
+
+
+def _consuming_children(n) -> list:
+    from lolang.traverse import CONSUMED, VALUE, operands
+
+    return [c for c, use in operands(n) if use in (CONSUMED, VALUE)]

@@ -1,0 +1,689 @@
+"""Dominated slots (../shared/PASSES.md, "Dominated slots"): the pack slots
+whose objects can live in the region of the object holding them.
+
+A *slot* is a pack field of a constructor (`("field", ctor, index)`) or the
+elements of an array type (`("array", ArrayType)`; array types are
+structural, so every array of that type shares the decision). It is
+*dominated* when
+
+* every value stored into it is fresh — made for the purpose and moved
+  there, never shared (`output_regions.is_fresh`), a temporary among them
+  lent nowhere and never packed again while it is unpacked, and defined
+  where the holder's region is already open, or just before the statement
+  that opens it (then it moves into that region's block: a `Sink`);
+* nothing ever replaces or removes a stored value (`xs[i] = v`, `pop`),
+  and no value is stored many times (`array(n, x)`) or copied in
+  (`keys`);
+* every read of it is a borrow, or a `copy` bound to a `let` that is only
+  unpacked and dropped, in a function whose parameter holds the holder
+  (so the holder outlives the copy) and that never retains it.
+
+The answer is a fixpoint: start with every pack slot, refute on evidence
+(one refutation can make another store non-fresh only through functions,
+which `output-regions` has already settled, so one round of refutations
+over all functions suffices; the loop re-checks until stable anyway).
+
+Assumes region binder names are unique in each function (the naive
+lowering and every pass choose fresh ones); a function where they are not
+refutes every slot it touches.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from lolang import ir
+from lolang.traverse import BLOCK, CONSUMED, LENT, PLACE, VALUE, children, operands, walk
+from lowering.analysis.retained import retains, retained_params
+from lowering.analysis.var_uses import VarUses, var_uses
+from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, site
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Move the `lets` (statements of `block`, just before its statement
+    `index`) to the start of the body of `binder`, inside that statement."""
+
+    slot: tuple      # the dominated slot the move is for
+    function: str
+    block: int       # id of the Block
+    index: int       # the statement holding the binder (len(stmts): the result)
+    binder: int      # id of the Region/Unpack whose region the values go to
+    lets: tuple[str, ...]
+    drops: tuple[str, ...] = ()  # drops among them, re-emitted after the statement
+
+
+@dataclass
+class Slots:
+    dominated: set = field(default_factory=set)
+    refuted: dict = field(default_factory=dict)   # slot -> why (for remarks)
+    sinks: list = field(default_factory=list)
+
+
+def slot_name(slot) -> str:
+    if slot[0] == "field":
+        return f"field {slot[2] + 1} of '{slot[1]}'"
+    return f"elements of '{ir.type_str(slot[1])}'"
+
+
+def candidates(program: ir.Program) -> set:
+    found = set()
+    for d in program.datas:
+        for c in d.ctors:
+            for i, f in enumerate(c.fields):
+                if isinstance(f.type, ir.PackType):
+                    found.add(("field", c.name, i))
+    for n in walk(program):
+        for t in _types_in(n):
+            for a in _arrays(t):
+                found.add(("array", a))
+    return found
+
+
+def _types_in(n) -> list:
+    match n:
+        case ir.FieldDecl(_, t) | ir.Param(_, t):
+            return [t]
+        case ir.FunDecl(ret=t):
+            return [t]
+        case ir.Let(type=t) if t is not None:
+            return [t]
+        case ir.NewArray(elem=t):
+            return [ir.ArrayType(t)]
+        case ir.NewMap(key=k, value=v):
+            return [k, v]
+    return []
+
+
+def _arrays(t) -> list:
+    """Every `Array (Pack{c} T)` inside a type."""
+    match t:
+        case ir.ArrayType(elem):
+            return ([t] if isinstance(elem, ir.PackType) else []) + _arrays(elem)
+        case ir.MapType(k, v):
+            return _arrays(k) + _arrays(v)
+        case ir.PackType(_, obj) | ir.RefType(obj, _):
+            return _arrays(obj)
+        case ir.BorrowType(pack):
+            return _arrays(pack)
+    return []
+
+
+def analyze(program: ir.Program, checked) -> Slots:
+    """Refute until stable: a copy is only made fresh (a `copyable` copy)
+    where it is stored into a slot still dominated, so a refutation can
+    undo another slot's evidence."""
+    funs = {f.name: f for f in program.funs}
+    retaining = retained_params(program, checked)
+    dominated = candidates(program)
+    covariant = Slots(dominated=set(dominated))
+    _refute_covariant_arrays(covariant, program)
+    refuted: dict = dict(covariant.refuted)
+    dominated -= set(refuted)
+    while True:
+        result = Slots(dominated=set(dominated), refuted=dict(refuted))
+        for f in program.funs:
+            _Function(f, program, funs, checked, retaining, result).run()
+        if set(result.refuted) <= set(refuted):
+            result.dominated -= set(result.refuted)
+            return result
+        refuted = result.refuted
+        dominated -= set(refuted)
+
+
+def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
+    """Two array types whose values can meet covariantly (an `Array (Pack{rwa}
+    X)` read as an `Array (Pack{r} X)`, docs/lolang.md §3) are different
+    types holding the same objects: deciding one alone would change the
+    elements of the other's values. Both keep their packs. Only the object
+    of a pack without `w` and `a` can be met so, so those few are compared
+    with the rest (comparing every pair would be quadratic in the number of
+    array types, which a deeply nested literal makes large)."""
+    from lolang.checker.types import object_fits
+
+    arrays = [s for s in out.dominated if s[0] == "array"]
+    wanted = {("array", obj) for obj in _read_only_pack_objects(program)} & set(arrays)
+    for want in wanted:
+        for given in arrays:
+            if given != want and object_fits(want[1], given[1]):
+                for slot, other in ((want, given), (given, want)):
+                    # "where: why", as the functions' refutations are worded
+                    out.refuted.setdefault(slot, f"program: its values meet those of '{ir.type_str(other[1])}' covariantly")
+
+
+def _read_only_pack_objects(program: ir.Program) -> list:
+    """The array objects of the packs without `w` and `a` in the program's
+    written types (where a covariant value can be expected)."""
+    found = []
+    for n in walk(program):
+        stack = list(_types_in(n))
+        while stack:
+            t = stack.pop()
+            match t:
+                case ir.PackType(caps, obj):
+                    if "w" not in caps and "a" not in caps and isinstance(obj, ir.ArrayType) \
+                            and isinstance(obj.elem, ir.PackType):
+                        found.append(obj)
+                    stack.append(obj)
+                case ir.ArrayType(elem):
+                    stack.append(elem)
+                case ir.MapType(k, v):
+                    stack.extend((k, v))
+                case ir.RefType(obj, _):
+                    stack.append(obj)
+                case ir.BorrowType(pack):
+                    stack.append(pack)
+    return found
+
+
+class _Function:
+    """The evidence one function gives about every slot."""
+
+    def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots):
+        self.f, self.funs, self.checked, self.retaining, self.out = f, funs, checked, retaining, out
+        self.datas = {d.name: d for d in program.datas}
+        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
+        self.uses: VarUses = var_uses(f, funs.get)
+        self.names = Counter(n.name for n in walk(f.body) if isinstance(n, ir.Region)) + Counter(
+            n.region for n in walk(f.body) if isinstance(n, ir.Unpack))
+        self.binder_of: dict[str, object] = {}    # region name -> its Region/Unpack node
+        self.bound_by: dict[str, object] = {}     # variable -> ('unpack', pack) / ('pattern', scrutinee, slot) / ('let', value)
+        self.parents: dict[int, tuple] = {}       # id(node) -> (parent, use)
+        self.params = {p.name for p in f.params}
+
+    def refute(self, slot, why: str) -> None:
+        if slot in self.out.dominated and slot not in self.out.refuted:
+            self.out.refuted[slot] = f"{self.f.name}: {why}"
+
+    def run(self) -> None:
+        unique = all(n == 1 for n in self.names.values())
+        self._index(self.f.body)
+        for n in walk(self.f.body):
+            for slot, value, holder in self._stores(n):
+                if self._covariant_store(slot, value):
+                    self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
+                elif not unique:
+                    self.refute(slot, "region names are not unique in the function")
+                elif not self._fresh_store(slot, value, holder):
+                    self.refute(slot, "a value stored into it is not fresh")
+            self._removals(n)
+            self._reads(n)
+
+    # ------------------------------------------------------------- indexes
+
+    def _index(self, body) -> None:
+        stack = [body]
+        while stack:
+            n = stack.pop()
+            for child, use in operands(n, self.funs.get):
+                self.parents[id(child)] = (n, use)
+                stack.append(child)
+            match n:
+                case ir.Region(name, _):
+                    self.binder_of[name] = n
+                case ir.Unpack(pack, region, var, _):
+                    self.binder_of[region] = n
+                    self.bound_by[var] = ("unpack", pack)
+                case ir.Match(scrutinee, arms):
+                    t = self.checked.types.get(id(scrutinee))
+                    for arm in arms:
+                        self._pattern_vars(arm.pattern, scrutinee, t)
+                case ir.Let(name, _, value, False):
+                    self.bound_by.setdefault(name, ("let", value))
+
+    def _pattern_vars(self, p, scrutinee, t) -> None:
+        if isinstance(p, ir.PCtor):
+            fields = self.ctors[p.ctor].fields if p.ctor in self.ctors else ()
+            for i, sub in enumerate(p.args):
+                if isinstance(sub, ir.PVar) and i < len(fields) and isinstance(fields[i].type, ir.PackType):
+                    self.bound_by[sub.name] = ("pattern", scrutinee, ("field", p.ctor, i))
+                # Sub-patterns under same-region fields match the same object's region.
+                self._pattern_vars(sub, scrutinee, t)
+
+    # ------------------------------------------------------------- stores
+
+    def _stores(self, n):
+        """(slot, stored value, holder region name) of a store node."""
+        match n:
+            case ir.NewData(region, ctor, args):
+                decl = self.ctors.get(ctor)
+                if decl is not None:
+                    for i, (f, a) in enumerate(zip(decl.fields, args)):
+                        if isinstance(f.type, ir.PackType):
+                            yield ("field", ctor, i), a, region
+            case ir.NewArray(region, elem, elems) if isinstance(elem, ir.PackType):
+                for a in elems:
+                    yield ("array", ir.ArrayType(elem)), a, region
+            case ir.Builtin("push", _, (xs, v)):
+                t = self.checked.types.get(id(xs))
+                if isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType):
+                    yield ("array", t.obj), v, _name(t.region)
+
+    def _covariant_store(self, slot, value) -> bool:
+        """The stored pack's type is not the slot's own (it only fits
+        covariantly): as a same-region object it would not fit at all."""
+        declared = self.ctors[slot[1]].fields[slot[2]].type if slot[0] == "field" else slot[1].elem
+        given = self.checked.types.get(id(value))
+        return isinstance(given, ir.PackType) and given != declared
+
+    def _fresh_store(self, slot, value, holder: str) -> bool:
+        if not is_fresh(value, set(), self.uses, self.checked, copies=self.datas):
+            return False
+        for t in self._temps(value):
+            if not self._child_temp(t):
+                return False
+        return self._reachable(slot, value, holder)
+
+    def _temps(self, e) -> list[str]:
+        """The temporaries a fresh value flows through."""
+        if site(e, self.checked) is not None or isinstance(e, ir.Copy):
+            return []
+        match e:
+            case ir.Var(name):
+                return [name, *self._temps(self.uses.defs[name].value)]
+            case ir.IfExpr(_, a, b):
+                return self._temps(a) + self._temps(b)
+            case ir.Do(body) | ir.Restrict(body=body) | ir.Unpack(body=body) | ir.Region(body=body):
+                return self._temps(body.result) if body.result is not None else []
+        return []
+
+    def _child_temp(self, name: str) -> bool:
+        """Lent nowhere, and no unpack of it takes a reference on its
+        region (which would share the child, and with it its holder)."""
+        if not fresh_temp(name, self.uses):
+            return False
+        for n in walk(self.f.body):
+            if isinstance(n, ir.Unpack) and isinstance(n.pack, ir.Var) and n.pack.name == name:
+                uid = self.checked.binders.get(id(n))
+                if uid is None or retains(n.body, uid, n.region, self.checked, self.funs, self.retaining):
+                    return False
+        return True
+
+    def _reachable(self, slot, value, holder: str) -> bool:
+        """The holder's region is in scope where each temporary of `value`
+        is defined, or the temporary can move into its block (a `Sink`)."""
+        binder = self.binder_of.get(holder)
+        if binder is None:
+            return True  # a parameter (or P): in scope everywhere
+        moves = []
+        for t in self._temps(value):
+            let = self.uses.defs[t]
+            if not _inside(let, binder, self.parents):
+                moves.append(t)
+        if not moves:
+            return True
+        sink = self._sink(slot, moves, binder)
+        if sink is None:
+            return False
+        self.out.sinks.append(sink)
+        return True
+
+    def _sink(self, slot, moves: list[str], binder):
+        """The lets of `moves` are statements of a block just before the
+        statement that holds `binder`, reached from that statement's start
+        with nothing evaluated on the way that could have an effect."""
+        # The block holding the first temporary's `let`, and its statement
+        # (or result) holding the binder.
+        let = self.uses.defs[moves[0]]
+        block = self.parents.get(id(let), (None, None))[0]
+        if not isinstance(block, ir.Block):
+            return None
+        node, path = binder, [binder]
+        while True:
+            parent, _ = self.parents.get(id(node), (None, None))
+            if parent is None:
+                return None
+            if parent is block:
+                break
+            node = parent
+            path.append(node)
+        if block.result is node:
+            index = len(block.stmts)
+        else:
+            index = next(i for i, s in enumerate(block.stmts) if s is node)
+        if not _effect_free_path(list(reversed(path))):
+            return None
+        # The run of lets just before it, each used only inside the binder;
+        # drops among them go after the statement (only past a holder of a
+        # size fixed at compile time: the dropped object then coexists
+        # with nothing bigger than that one new object).
+        fixed = _fixed_size_site(binder, self.checked)
+        statement = block.stmts[index] if index < len(block.stmts) else block.result
+        taken: list[str] = []
+        drops: list[str] = []
+        needed = set(moves)
+        i = index - 1
+        while needed and i >= 0:
+            s = block.stmts[i]
+            if isinstance(s, ir.Let) and not s.mutable:
+                taken.append(s.name)
+                needed.discard(s.name)
+            elif (fixed and isinstance(s, ir.Drop) and isinstance(s.value, ir.Var)
+                  and (not _mentions(statement, s.value.name) or _assigns(statement, s.value.name))):
+                drops.append(s.value.name)
+            else:
+                return None
+            i -= 1
+        if needed:
+            return None
+        moved = [st for st in block.stmts[i + 1:index] if isinstance(st, ir.Let)]
+        for name in taken:
+            if not _only_inside(name, binder, moved, self.f.body):
+                return None
+        for d in drops:
+            if any(_mentions(st.value, d) for st in moved) and not fixed:
+                return None
+        # One binder per statement takes the moves (two would fight over
+        # the same run of lets).
+        for other in self.out.sinks:
+            if other.block == id(block) and other.index == index and other.binder != id(binder):
+                return None
+        return Sink(slot, self.f.name, id(block), index, id(binder), tuple(reversed(taken)), tuple(reversed(drops)))
+
+    # ------------------------------------------------------------- removals, reads
+
+    def _removals(self, n) -> None:
+        match n:
+            case ir.IndexSet(target, _, _):
+                self._refute_array(target, "an element is overwritten")
+            case ir.Builtin("pop", _, (xs,)):
+                self._refute_array(xs, "an element is popped")
+            case ir.Builtin("array", _, _) | ir.Builtin("keys", _, _):
+                t = self.checked.types.get(id(n))
+                if isinstance(t, ir.RefType):
+                    self.refute(("array", t.obj), f"'{n.name}' stores one value many times or copies")
+
+    def _refute_array(self, xs, why: str) -> None:
+        t = self.checked.types.get(id(xs))
+        if isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType):
+            self.refute(("array", t.obj), why)
+
+    def _reads(self, n) -> None:
+        """A read of a slot is fine as a borrow that becomes a reference:
+        unpacked, or copied into a short-lived `let`. Lent to a `&Pack`
+        parameter, or copied anywhere else, it refutes the slot."""
+        slot = self._slot_read(n)
+        if slot is None:
+            return
+        if not self._holder_holds(n, slot):
+            self.refute(slot, "a read through a view that holds fewer capabilities than its packs")
+            return
+        parent, use = self.parents.get(id(n), (None, None))
+        if use == PLACE:
+            return
+        if isinstance(parent, ir.Copy):
+            if not (self._copied_into_dominated(parent) or self._short_lived(parent, n)):
+                self.refute(slot, "a copy read out of it may outlive its holder")
+            return
+        if use == LENT or isinstance(parent, ir.Let):
+            self.refute(slot, "a value read from it is lent or bound as a borrowed pack")
+
+    def _holder_holds(self, read, slot) -> bool:
+        """Whether the region of the object `read` reads from holds every
+        capability the slot's packs carry: once the slot is same-region,
+        the value read is used with the holder region's capabilities."""
+        caps = self._slot_caps(slot)
+        parent, _ = self.parents.get(id(read), (None, None))
+        if isinstance(parent, ir.Copy):
+            caps = copy_caps(parent, self._consumer(parent)[0], caps)
+        match read:
+            case ir.Var(name):
+                scrutinee = self.bound_by[name][1]
+                t = self.checked.types.get(id(scrutinee))
+            case ir.FieldGet(target, _) | ir.Index(target, _):
+                t = self.checked.types.get(id(target))
+            case _:
+                return False
+        if not isinstance(t, ir.RefType):
+            return False
+        return ir.caps_le(caps, self._held(t.region))
+
+    def _held(self, uid: str) -> str:
+        """The capabilities a region holds where it is bound (a parameter:
+        what it declares; an unpack: its pack's; a region block: all)."""
+        params = dict(zip(self.checked.region_params(self.f), self.f.regions))
+        if uid in params:
+            return params[uid].caps
+        binder = self.binder_of.get(_name(uid))
+        if isinstance(binder, ir.Unpack):
+            t = self.checked.types.get(id(binder.pack))
+            pack = t.pack if isinstance(t, ir.BorrowType) else t
+            return pack.caps if isinstance(pack, ir.PackType) else ""
+        if isinstance(binder, ir.Region):
+            return ir.ALL_CAPS
+        return ""
+
+    def _slot_caps(self, slot) -> str:
+        if slot[0] == "field":
+            return self.ctors[slot[1]].fields[slot[2]].type.caps
+        return slot[1].elem.caps
+
+    def _slot_read(self, n):
+        match n:
+            case ir.Var(name) if name in self.bound_by and self.bound_by[name][0] == "pattern":
+                return self.bound_by[name][2]
+            case ir.FieldGet(target, name):
+                t = self.checked.types.get(id(target))
+                if isinstance(t, ir.RefType) and isinstance(t.obj, ir.DataType):
+                    for c in self.datas[t.obj.name].ctors:
+                        for i, f in enumerate(c.fields):
+                            if f.name == name and isinstance(f.type, ir.PackType):
+                                return ("field", c.name, i)
+            case ir.Index(target, _):
+                t = self.checked.types.get(id(target))
+                if isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType):
+                    return ("array", t.obj)
+        return None
+
+    def _copied_into_dominated(self, copy) -> bool:
+        """A copy of a small record stored into a dominated slot: the
+        rewrite makes a new object there instead (`fresh.copyable`)."""
+        if copyable(self.checked.types.get(id(copy.value)), self.datas) is None:
+            return False
+        owner, use = self._consumer(copy)
+        for slot, value, _ in self._stores(owner) if owner is not None else ():
+            if slot in self.out.dominated and (value is copy or _inside(copy, value, self.parents)):
+                return True
+        return False
+
+    def _short_lived(self, copy, read) -> bool:
+        """The copy stays in local variables — moved from one to another,
+        unpacked (never retaining its region), dropped — and dies while
+        the place it was read from is held: by a parameter (the whole
+        call), or by a local variable that nothing consumes or overwrites
+        in the block where the copy lives."""
+        flow = self._local_flow(copy)
+        if flow is None:
+            return False
+        root = self._root(read)
+        if root is None:
+            return False
+        if root in self.params:
+            return not isinstance(self._param(root).type, ir.PackType)  # borrowed, or a reference
+        block = self._enclosing_block([copy, *flow])
+        return block is not None and not _consumes_or_assigns(block, root, self.funs)
+
+    def _consumer(self, node):
+        """The node that consumes `node`'s value, and how: a block's value
+        is its owner's (`do`, `unpack`, `region`, an `if` branch), so the
+        walk goes up through them."""
+        while True:
+            parent, use = self.parents.get(id(node), (None, None))
+            if use == VALUE or (use == BLOCK and isinstance(parent, (ir.Do, ir.Unpack, ir.Region, ir.Restrict))):
+                node = parent
+                continue
+            return parent, use
+
+    def _local_flow(self, copy):
+        """The uses of every local variable the copy's value moves
+        through, if it only moves between them, is unpacked (never
+        retaining) and dropped; else None."""
+        parent, use = self._consumer(copy)
+        if not (isinstance(parent, (ir.Let, ir.Assign)) and use == CONSUMED):
+            return None
+        seen: set[str] = set()
+        work = [parent.name]
+        occurrences = []
+        while work:
+            v = work.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if v in self.params or self.uses.declared[v] != 1 or self.uses.lent[v] or self.uses.copied[v]:
+                return None
+            for n in self._occurrences(v):
+                occurrences.append(n)
+                owner, how = self._consumer(n)
+                if isinstance(owner, ir.Unpack) and how == PLACE:
+                    uid = self.checked.binders.get(id(owner))
+                    if uid is None or retains(owner.body, uid, owner.region, self.checked, self.funs, self.retaining):
+                        return None
+                elif isinstance(owner, ir.Drop):
+                    pass
+                elif isinstance(owner, (ir.Let, ir.Assign)) and how == CONSUMED and owner.name != v:
+                    work.append(owner.name)
+                elif isinstance(owner, ir.Assign) and owner.name == v:
+                    pass  # the variable assigned (its old value was dropped before)
+                else:
+                    return None
+        return occurrences
+
+    def _occurrences(self, v: str) -> list:
+        if not hasattr(self, "_vars"):
+            self._vars: dict[str, list] = {}
+            for n in walk(self.f.body):
+                if isinstance(n, ir.Var):
+                    self._vars.setdefault(n.name, []).append(n)
+        return self._vars.get(v, [])
+
+    def _root(self, e, depth: int = 0) -> str | None:
+        """The variable a place is read through: a parameter or a local
+        holding the object (through unpacks, pattern matches and `let`
+        aliases of references)."""
+        if depth > 1000:
+            return None
+        match e:
+            case ir.Var(name):
+                if name in self.params:
+                    return name
+                how = self.bound_by.get(name)
+                if how is None:
+                    return None
+                if how[0] == "let":
+                    t = self.checked.types.get(id(how[1]))
+                    if isinstance(t, ir.PackType):
+                        return name  # a local holding the pack
+                return self._root(how[1], depth + 1)
+            case ir.FieldGet(target, _) | ir.Index(target, _):
+                return self._root(target, depth + 1)
+            case ir.Do(body) if body.result is not None:
+                return self._root(body.result, depth + 1)
+        return None
+
+    def _enclosing_block(self, nodes) -> ir.Block | None:
+        """The innermost block holding all of `nodes`."""
+        chains = []
+        for n in nodes:
+            chain = []
+            while id(n) in self.parents:
+                n = self.parents[id(n)][0]
+                chain.append(n)
+            chains.append(chain)
+        common = None
+        for candidate in chains[0]:
+            if isinstance(candidate, ir.Block) and all(any(c is candidate for c in chain) for chain in chains[1:]):
+                common = candidate
+                break
+        return common
+
+    def _param(self, name: str) -> ir.Param:
+        return next(p for p in self.f.params if p.name == name)
+
+
+def _consumes_or_assigns(node, name: str, funs) -> bool:
+    for n in walk(node):
+        if isinstance(n, ir.Assign) and n.name == name:
+            return True
+        for child, use in operands(n, funs.get):
+            if isinstance(child, ir.Var) and child.name == name and use in (CONSUMED, VALUE):
+                return True
+    return False
+
+
+def _name(uid: str) -> str:
+    return uid.split("#", 1)[0]
+
+
+def _inside(node, binder, parents) -> bool:
+    """Whether `node` is below `binder`."""
+    while id(node) in parents:
+        node = parents[id(node)][0]
+        if node is binder:
+            return True
+    return False
+
+
+def _only_inside(name: str, binder, moved, body) -> bool:
+    """Every use of variable `name` is inside `binder`'s body, or in one of
+    the `moved` lets (which go there too)."""
+    inside = {id(n) for n in walk(binder.body)}
+    for let in moved:
+        inside |= {id(n) for n in walk(let.value)}
+    return all(id(n) in inside for n in walk(body) if isinstance(n, ir.Var) and n.name == name)
+
+
+def copy_caps(copy, consumer, caps: str) -> str:
+    """The capabilities a copy must carry: those of the `let` it is bound
+    to, when it declares fewer than the slot's packs (an element read
+    through a read-only view is read-only in hilang, and the lowering says
+    so in the `let`)."""
+    if isinstance(consumer, ir.Let) and isinstance(consumer.type, ir.PackType) and ir.caps_le(consumer.type.caps, caps):
+        return consumer.type.caps
+    return caps
+
+
+def _mentions(node, name: str) -> bool:
+    return any(isinstance(n, ir.Var) and n.name == name for n in walk(node))
+
+
+def _assigns(statement, name: str) -> bool:
+    """`name = <the holder's site>`: the variable's old value is dropped
+    just before (a new value computed from the old goes through a `let`)."""
+    return isinstance(statement, ir.Assign) and statement.name == name and not _mentions(statement.value, name)
+
+
+def _fixed_size_site(binder, checked) -> bool:
+    """A site `region q { pack{c} new[q] C(...) }` (a data object)."""
+    found = site(binder, checked) if isinstance(binder, ir.Region) else None
+    return found is not None and isinstance(found[2], (ir.NewData, ir.NewString))
+
+
+def _effect_free_path(path: list) -> bool:
+    """Going down `path` (a statement to a binder), everything evaluated
+    before the next step is a variable, a literal or a place."""
+    for parent, child in zip(path, path[1:]):
+        before = []
+        for c in children(parent):
+            if c is child:
+                break
+            before.append(c)
+        if isinstance(parent, ir.Block):
+            # Statements run first: only aliases (`let o = xs`) are harmless.
+            if not all(isinstance(b, ir.Let) and _trivial(b.value) for b in before):
+                return False
+            continue
+        if isinstance(parent, (ir.IfExpr, ir.If, ir.While, ir.Match)):
+            return False
+        if not all(_trivial(b) for b in before):
+            return False
+    return True
+
+
+def _trivial(e) -> bool:
+    match e:
+        case ir.Var() | ir.IntLit() | ir.FloatLit() | ir.BoolLit() | ir.UnitLit():
+            return True
+        case ir.FieldGet(target, _):
+            return _trivial(target)
+    return False

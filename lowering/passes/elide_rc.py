@@ -1,0 +1,298 @@
+"""The `rc-elide` pass: reference counting that changes nothing is removed
+(Perceus's dup/drop fusion; Lean's borrowed parameters).
+
+Assumes: a checked lolang program.
+
+Three rewrites, each keeping every region alive exactly as long as before:
+
+1. **A pack scoped to its uses.** `let t = E; S1; ...; Sn; drop t;` in one
+   block, with t only unpacked or copied in between, becomes
+   `unpack E as s, x { S1; ...; Sn }` (t's unpacks read x, its copies
+   pack x). The owned temporary is released where the block ends, which
+   is where `drop t` released it. A variable of S1..Sn used after the
+   drop leaves as the block's value (`let v = unpack E ... { ...; e }`)
+   when it is the last statement's, or, a primitive, through a `var`
+   declared before.
+2. **Unpacking what was just packed.** `unpack (region q { S; pack{c} A })
+   as s, x { B }` becomes `region q { S; let x = A; B }` (s read as q),
+   `unpack (pack{c} X) as s, x { B }` becomes `do { let x = X; B }`, and
+   `unpack (copy P) as s, x { B }` becomes `unpack P as s, x { B }` when
+   B leaves P alone: the retain and the release around B go, the region
+   lives as long (its block, or the place P, holds it meanwhile).
+3. `do { let x = y; B }`, y a reference nothing assigns, is B reading y
+   for x (the aliases the rewrites above leave), and `do { e }` is e.
+4. Applied again until nothing changes: one rewrite exposes the next.
+
+Guarantees: the same output, the same `allocs`, `regions_created` and
+lifetimes; fewer `retains` and `releases` (each rewrite 2 removes one of
+each).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lolang import ir
+from lolang.rename import FreshNames, rename_region, rename_var
+from lolang.traverse import CONSUMED, VALUE, map_children, operands, walk
+from lowering.analysis.fresh import site
+from lowering.passes.remarks import Remark
+
+NAME = "rc-elide"
+LEVEL = 1
+
+PRIM_DEFAULTS = {
+    "S64": lambda: ir.IntLit(0),
+    "U8": lambda: ir.IntLit(0, u8=True),
+    "F64": lambda: ir.FloatLit(0.0),
+    "Bool": lambda: ir.BoolLit(False),
+    "Unit": lambda: ir.UnitLit(),
+}
+
+
+def run(program: ir.Program, checked):
+    from lowering.pipeline import PassResult
+
+    remarks: list[Remark] = []
+    for _ in range(8):  # each round exposes the next; a few suffice
+        before = len(remarks)
+        decls = []
+        for decl in program.decls:
+            if isinstance(decl, ir.FunDecl):
+                decl = _Function(decl, program, checked, remarks).rewrite()
+            decls.append(decl)
+        program = replace(program, decls=tuple(decls))
+        if len(remarks) == before:
+            break
+        checked = _recheck(program)
+    return PassResult(program, remarks)
+
+
+def _recheck(program: ir.Program):
+    """The checker's result for a round's output (a rejection is hic's bug)."""
+    from diagnostics import CompileError, CompilerBug
+    from lolang.checker import check
+
+    try:
+        return check(program)
+    except CompileError as error:
+        raise CompilerBug(f"rc-elide made a program the checker rejects: {error}") from None
+
+
+class _Function:
+    def __init__(self, f: ir.FunDecl, program, checked, remarks):
+        self.f, self.checked, self.remarks = f, checked, remarks
+        self.funs = {g.name: g for g in program.funs}
+        self.fresh = FreshNames(f)
+        self.assigned = {n.name for n in walk(f.body) if isinstance(n, ir.Assign)}
+
+    def rewrite(self) -> ir.FunDecl:
+        return replace(self.f, body=self.go(self.f.body))
+
+    def go(self, n):
+        # Facts are keyed by node identity: each rule looks at a node before
+        # its children are rebuilt.
+        if isinstance(n, ir.Block):
+            n = self._scope_packs(n)
+        elif isinstance(n, ir.Unpack):
+            n = self._unpack(n)
+        elif isinstance(n, ir.Do):
+            n = self._alias(n)
+            if not isinstance(n, ir.Do):
+                return self.go(n)
+        return map_children(n, self.go)
+
+    # ------------------------------------------------------------- 4
+
+    def _alias(self, d: ir.Do):
+        """`do { let x = y; B }` with y a reference no one assigns: B with
+        y for x; `do { e }`: e."""
+        b = d.body
+        if (b.stmts and isinstance(b.stmts[0], ir.Let) and isinstance(b.stmts[0].value, ir.Var)
+                and not b.stmts[0].mutable):
+            let = b.stmts[0]
+            y = let.value.name
+            t = self.checked.types.get(id(let.value))
+            if isinstance(t, ir.RefType) and y not in self.assigned:
+                rest = rename_var(ir.Block(b.stmts[1:], b.result), let.name, y)
+                d = replace(d, body=rest)
+                b = rest
+        if not b.stmts and b.result is not None and not isinstance(b.result, (ir.Var, ir.FieldGet)):
+            return b.result  # (`do { x }` of a place moves it: that one stays)
+        return d
+
+    # ------------------------------------------------------------- 1
+
+    def _scope_packs(self, b: ir.Block) -> ir.Block:
+        stmts = list(b.stmts)
+        changed = False
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if isinstance(s, ir.Let) and not s.mutable and isinstance(s.type, (ir.PackType, type(None))):
+                new = self._scope(stmts, i, b.result)
+                if new is not None:
+                    stmts, changed = new, True
+            i += 1
+        return replace(b, stmts=tuple(stmts)) if changed else b
+
+    def _scope(self, stmts: list, i: int, result):
+        let = stmts[i]
+        t = let.name
+        ty = self.checked.types.get(id(let.value))
+        if not isinstance(ty, ir.PackType):
+            return None
+        drops = [j for j in range(i + 1, len(stmts)) if _is_drop_of(stmts[j], t)]
+        if len(drops) != 1:
+            return None
+        j = drops[0]
+        between = stmts[i + 1:j]
+        if not all(self._only_borrowed(s, t) for s in between):
+            return None
+        if any(_mentions(s, t) for s in stmts[j + 1:]) or (result is not None and _mentions(result, t)):
+            return None
+        declared = _declared(between)
+        later = set().union(*(_names_used(s) for s in stmts[j + 1:])) if stmts[j + 1:] else set()
+        if result is not None:
+            later |= _names_used(result)
+        escaping = [v for v in declared if v in later]
+        s, x = self.fresh("s"), self.fresh("x")
+        inner = [_rebind(st, t, x, s, ty.caps) for st in between]
+        value = let.value
+        if isinstance(value, (ir.Var, ir.FieldGet)):
+            # `let t = v` moved v; unpacking the place v would only borrow
+            # it, so the unpack consumes it through a block.
+            value = ir.Do(ir.Block((), value))
+        if not escaping:
+            unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner)))
+            new = [ir.ExprStmt(unpack)]
+        elif (len(escaping) == 1 and between and isinstance(between[-1], ir.Let)
+              and between[-1].name == escaping[0]):
+            last = between[-1]
+            unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner[:-1]), inner[-1].value))
+            new = [replace(last, value=unpack)]
+        else:
+            hoisted = []
+            for v in escaping:
+                decl = next(st for st in between if isinstance(st, ir.Let) and st.name == v)
+                vt = self.checked.types.get(id(decl.value))
+                if not (isinstance(vt, ir.PrimType) and vt.name in PRIM_DEFAULTS) or _declared_twice(between, v):
+                    return None
+                hoisted.append(ir.Let(v, vt, PRIM_DEFAULTS[vt.name](), mutable=True))
+            inner = [ir.Assign(st.name, st.value) if isinstance(st, ir.Let) and st.name in escaping else st
+                     for st in inner]
+            unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner)))
+            new = [*hoisted, ir.ExprStmt(unpack)]
+        self.remarks.append(Remark("pack scoped to its uses", self.f.name, f"'{t}'"))
+        return stmts[:i] + new + stmts[j + 1:]
+
+    def _only_borrowed(self, node, t: str) -> bool:
+        """`t` only unpacked as a place or copied in `node`."""
+        ok = True
+        for n in walk(node):
+            for child, use in operands(n, self.funs.get):
+                if isinstance(child, ir.Var) and child.name == t:
+                    if isinstance(n, ir.Copy) or (isinstance(n, ir.Unpack) and child is n.pack):
+                        continue
+                    ok = False
+            if isinstance(n, ir.Assign) and n.name == t:
+                ok = False
+            if isinstance(n, (ir.Let, ir.Unpack)) and getattr(n, "name", getattr(n, "var", None)) == t:
+                ok = False  # shadowed
+        return ok
+
+    # ------------------------------------------------------------- 2
+
+    def _unpack(self, u: ir.Unpack):
+        pack, s, x, body = u.pack, u.region, u.var, u.body
+        found = site(pack, self.checked) if isinstance(pack, ir.Region) else None
+        if isinstance(pack, ir.Region) and isinstance(pack.body.result, ir.Pack):
+            q = pack.name
+            value = pack.body.result.value
+            vt = self.checked.types.get(id(value))
+            if found is not None or (isinstance(vt, ir.RefType) and vt.region == self.checked.binders.get(id(pack))):
+                if q not in _region_names(body) or q == s:
+                    inner = rename_region(body, s, q)
+                    stmts = (*pack.body.stmts, ir.Let(x, None, value), *inner.stmts)
+                    self.remarks.append(Remark("pack of a new region unpacked at once", self.f.name, f"'{q}'"))
+                    return ir.Region(q, ir.Block(stmts, inner.result), span=u.span)
+        if isinstance(pack, ir.Pack):
+            vt = self.checked.types.get(id(pack.value))
+            if isinstance(vt, ir.RefType) and vt.region != ir.PRIMITIVE_REGION:
+                region = vt.region.split("#", 1)[0]
+                if region not in _binders(body):
+                    inner = rename_region(body, s, region)
+                    self.remarks.append(Remark("pack unpacked at once", self.f.name, f"in '{region}'"))
+                    return ir.Do(ir.Block((ir.Let(x, None, pack.value), *inner.stmts), inner.result), span=u.span)
+        if isinstance(pack, ir.Copy) and isinstance(pack.value, (ir.Var, ir.FieldGet)):
+            root = _root(pack.value)
+            if root is not None and not _consumes(body, root, self.funs):
+                self.remarks.append(Remark("copy borrowed instead", self.f.name, f"'{root}'"))
+                return replace(u, pack=pack.value)
+        return u
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def _is_drop_of(s, t: str) -> bool:
+    return isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name == t
+
+
+def _mentions(node, name: str) -> bool:
+    return any(isinstance(n, ir.Var) and n.name == name for n in walk(node))
+
+
+def _names_used(node) -> set[str]:
+    return {n.name for n in walk(node) if isinstance(n, (ir.Var, ir.Assign))}
+
+
+def _declared(stmts) -> list[str]:
+    return [s.name for s in stmts if isinstance(s, ir.Let)]
+
+
+def _declared_twice(stmts, v: str) -> bool:
+    return sum(1 for s in stmts if isinstance(s, ir.Let) and s.name == v) > 1
+
+
+def _rebind(node, t: str, x: str, s: str, caps: str):
+    """Inside the new unpack: `unpack t as s1, y { B }` reads `x` (`do {
+    let y = x; B }`, s1 read as s), `copy t` packs `x`."""
+    def go(n):
+        match n:
+            case ir.Unpack(ir.Var(v), s1, y, body) if v == t:
+                body = go(rename_region(body, s1, s))
+                return ir.Do(ir.Block((ir.Let(y, None, ir.Var(x)), *body.stmts), body.result), span=n.span)
+            case ir.Copy(ir.Var(v)) if v == t:
+                return ir.Pack(caps, ir.Var(x), span=n.span)
+        return map_children(n, go)
+
+    return go(node)
+
+
+def _region_names(node) -> set[str]:
+    from lolang.traverse import region_uses
+
+    return set(region_uses(node)) | _binders(node)
+
+
+def _binders(node) -> set[str]:
+    return {n.name if isinstance(n, ir.Region) else n.region for n in walk(node) if isinstance(n, (ir.Region, ir.Unpack))}
+
+
+def _root(place) -> str | None:
+    while isinstance(place, ir.FieldGet):
+        place = place.target
+    return place.name if isinstance(place, ir.Var) else None
+
+
+def _consumes(body, name: str, funs) -> bool:
+    """Whether `body` consumes or assigns variable `name`."""
+    for n in walk(body):
+        if isinstance(n, ir.Assign) and n.name == name:
+            return True
+        for child, use in operands(n, funs.get):
+            if isinstance(child, ir.Var) and child.name == name and use in (CONSUMED, VALUE):
+                return True
+    return False

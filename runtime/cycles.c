@@ -1,0 +1,243 @@
+/* cycles.c -- the cycle collector: trial deletion over the region graph.
+ *
+ * Regions are the nodes and the packs each region holds are the edges
+ * (with multiplicities). Reference counting frees everything but cycles;
+ * a cycle of regions (a graph node holding its adjacency array, which
+ * holds the node) keeps every count above zero after the program drops it.
+ * This is Bacon and Rajan's synchronous cycle collection ("Concurrent
+ * Cycle Collection in Reference Counted Systems", 2001), run on regions
+ * instead of objects:
+ *
+ * - Candidates. A release that leaves a region alive while it holds packs
+ *   may have cut the last outside reference to a cycle through it: the
+ *   region is buffered (once: HIC_REGION_BUFFERED) as a possible root.
+ *   A region that holds nothing cannot be on a cycle, so the inlined
+ *   release (codegen/regions.py) calls the runtime only when the count
+ *   reaches zero or the region holds something.
+ * - Mark gray. From every live candidate, subtract each edge's
+ *   multiplicity from its target's count, once per region reached. What
+ *   is left of a count is the references from outside the traced graph:
+ *   the program's variables, blocks and other regions.
+ * - Scan. A gray region with count > 0 is reachable from outside: it and
+ *   everything it reaches are black again, their edges added back. The
+ *   other gray regions are white.
+ * - Collect white. White regions are unreachable. Each is freed, counting
+ *   one release per pack it held (so `regions_created + retains ==
+ *   releases` still balances) without decrementing anyone: the trial
+ *   already took those references away.
+ *
+ * When it runs is part of what every engine must agree on (the counts of
+ * DESIGN.md's table, and the peaks, depend on it), so it is a function of
+ * counted quantities only, and lolang/interp/regions.py does exactly the
+ * same: after a release that buffered a new candidate, a collection runs if
+ * the buffer holds `threshold` entries (stale ones included) or live bytes
+ * reached `bytes_trigger`; and once more when main returns. After each
+ * collection, threshold = max(MIN_CANDIDATES, live regions) -- so the
+ * work of a collection, at most the live regions, is paid for by as many
+ * candidates -- and bytes_trigger = twice the live bytes (at least
+ * MIN_BYTES_GROWTH more), so garbage cycles holding big storage cannot
+ * pile up unseen.
+ *
+ * Every traversal is iterative, on stacks taken from the pool: a graph of
+ * a million regions needs no C stack.
+ */
+#define _GNU_SOURCE
+#define HIC_RUNTIME_INTERNAL
+#include "hic_runtime.h"
+
+#include <string.h>
+
+#define MIN_CANDIDATES 10000
+#define MIN_BYTES_GROWTH ((uint64_t)8 << 20)
+
+enum { BLACK = 0, GRAY = 1, WHITE = 2 };  /* BLACK is a fresh struct's 0 */
+
+/* A growable array of 64-bit words from the pool. */
+struct words {
+    uint64_t *at;
+    uint64_t len;
+    uint64_t cap;
+};
+
+static struct {
+    struct words candidates;    /* region ids, possibly stale */
+    int fresh;                  /* a candidate was buffered since the last check */
+    uint64_t threshold;
+    uint64_t bytes_trigger;
+    struct words roots, stack, black, whites;  /* slots, during a collection */
+} cc;
+
+static void push(struct words *w, uint64_t x)
+{
+    if (w->len == w->cap) {
+        uint64_t cap = w->cap ? w->cap * 2 : 256;
+        uint64_t *at = hic_pool_get(cap * sizeof *at);
+        if (w->len)
+            memcpy(at, w->at, w->len * sizeof *at);
+        if (w->at)
+            hic_pool_put(w->at, w->cap * sizeof *at);
+        w->at = at;
+        w->cap = cap;
+    }
+    w->at[w->len++] = x;
+}
+
+static void drop_words(struct words *w)
+{
+    if (w->at)
+        hic_pool_put(w->at, w->cap * sizeof *w->at);
+    *w = (struct words){0};
+}
+
+/* After teardown (the pool's memory is gone) or before the first run. */
+void hic_cycles_reset(void)
+{
+    memset(&cc, 0, sizeof cc);
+    cc.threshold = MIN_CANDIDATES;
+    cc.bytes_trigger = MIN_BYTES_GROWTH;
+}
+
+void hic_cycles_candidate(struct hic_region *r)
+{
+    if (r->flags & HIC_REGION_BUFFERED)
+        return;
+    r->flags |= HIC_REGION_BUFFERED;
+    push(&cc.candidates, r->id);
+    cc.fresh = 1;
+}
+
+static struct hic_region *at(uint64_t slot)
+{
+    return hic_region_table[slot];
+}
+
+static struct hic_region *target(uint64_t id)
+{
+    return hic_region_table[(uint32_t)id];
+}
+
+/* Every region reachable from the roots: gray, its incoming edges from
+ * traced regions subtracted. */
+static void mark_gray(void)
+{
+    while (cc.stack.len) {
+        struct hic_region *r = at(cc.stack.at[--cc.stack.len]);
+        uint32_t i = 0;
+        uint64_t id, n;
+        while (hic_hold_next(r, &i, &id, &n)) {
+            struct hic_region *t = target(id);
+            t->refs -= (int64_t)n;
+            if (t->color != GRAY) {
+                t->color = GRAY;
+                push(&cc.stack, (uint32_t)id);
+            }
+        }
+    }
+}
+
+/* `r` is reachable from outside: black, and so is all it reaches, with
+ * their edges counted again. */
+static void scan_black(struct hic_region *r)
+{
+    r->color = BLACK;
+    push(&cc.black, (uint32_t)r->id);
+    while (cc.black.len) {
+        struct hic_region *x = at(cc.black.at[--cc.black.len]);
+        uint32_t i = 0;
+        uint64_t id, n;
+        while (hic_hold_next(x, &i, &id, &n)) {
+            struct hic_region *t = target(id);
+            t->refs += (int64_t)n;
+            if (t->color != BLACK) {
+                t->color = BLACK;
+                push(&cc.black, (uint32_t)id);
+            }
+        }
+    }
+}
+
+static void scan(void)
+{
+    for (uint64_t k = 0; k < cc.roots.len; k++)
+        push(&cc.stack, cc.roots.at[k]);
+    while (cc.stack.len) {
+        struct hic_region *r = at(cc.stack.at[--cc.stack.len]);
+        if (r->color != GRAY)
+            continue;
+        if (r->refs > 0) {
+            scan_black(r);
+            continue;
+        }
+        r->color = WHITE;
+        uint32_t i = 0;
+        uint64_t id, n;
+        while (hic_hold_next(r, &i, &id, &n))
+            if (target(id)->color == GRAY)
+                push(&cc.stack, (uint32_t)id);
+    }
+}
+
+/* The white regions reachable from the roots, each once. */
+static void gather_white(void)
+{
+    for (uint64_t k = 0; k < cc.roots.len; k++)
+        push(&cc.stack, cc.roots.at[k]);
+    while (cc.stack.len) {
+        struct hic_region *r = at(cc.stack.at[--cc.stack.len]);
+        if (r->color != WHITE)
+            continue;
+        r->color = BLACK;
+        push(&cc.whites, (uint32_t)r->id);
+        uint32_t i = 0;
+        uint64_t id, n;
+        while (hic_hold_next(r, &i, &id, &n))
+            if (target(id)->color == WHITE)
+                push(&cc.stack, (uint32_t)id);
+    }
+}
+
+static void collect(void)
+{
+    for (uint64_t k = 0; k < cc.candidates.len; k++) {
+        uint64_t id = cc.candidates.at[k];
+        struct hic_region *r = target(id);
+        if (r->id != id || r->refs <= 0)
+            continue;  /* freed since it was buffered */
+        r->flags &= (uint8_t)~HIC_REGION_BUFFERED;
+        if (r->color != GRAY) {
+            r->color = GRAY;
+            push(&cc.roots, (uint32_t)id);
+            push(&cc.stack, (uint32_t)id);
+        }
+    }
+    cc.candidates.len = 0;
+    mark_gray();
+    scan();
+    gather_white();
+    hic_regions_free_collected(cc.whites.at, cc.whites.len);
+    cc.roots.len = cc.whites.len = 0;
+
+    const struct hic_counters *c = &hic_counters;
+    uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
+    cc.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;
+    cc.bytes_trigger = live_bytes + (live_bytes > MIN_BYTES_GROWTH ? live_bytes : MIN_BYTES_GROWTH);
+    if (cc.candidates.cap > 4 * MIN_CANDIDATES)  /* give back what a burst took */
+        drop_words(&cc.candidates);
+}
+
+void hic_cycles_maybe_collect(void)
+{
+    if (!cc.fresh)
+        return;
+    cc.fresh = 0;
+    const struct hic_counters *c = &hic_counters;
+    if (cc.candidates.len >= cc.threshold || c->bytes_allocated - c->bytes_freed >= cc.bytes_trigger)
+        collect();
+}
+
+void hic_collect_cycles(void)
+{
+    cc.fresh = 0;
+    if (cc.candidates.len)
+        collect();
+}

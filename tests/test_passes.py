@@ -1,0 +1,195 @@
+"""The region passes (issue 13, docs/passes.md), judged as the issue judges
+them: by behaviour and by exact counts, never by time.
+
+For every `.hi` program in the repository and in ../shared/conformance
+(compile-error programs excepted), natively:
+
+* `-O2` prints, fails and exits exactly as `-O0` does;
+* no count goes up: `regions_created`, `retains` and `releases` at most
+  `-O0`'s; `allocs` too, except for the copies a pass reports making, and
+  then under 2x; `bytes_peak` at most 1.5x `-O0`'s plus 64 KiB;
+* the lolang interpreter at the last pass reports the counts native code
+  reports.
+
+Then binary trees at depth 16 (one region per tree), the leak suite
+(tests/leaks/: the shapes region systems leak on, each at two sizes), every
+pass switched off alone, idempotence, and what the passes report.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from conftest import CONFORMANCE, ROOT
+from diagnostics import ProgramError, Source
+from hic import engines
+from lowering import pipeline
+from lowering.passes import PASSES
+from lowering.passes.remarks import counts
+from programs import run_file
+
+LEAKS = ROOT / "tests" / "leaks"
+KIB = 1024
+SHARED = ("allocs", "regions_created", "regions_freed", "regions_leaked", "retains", "releases")
+
+
+def _programs() -> list[Path]:
+    found = set(CONFORMANCE.glob("*.hi")) | set(ROOT.glob("**/*.hi"))
+    return sorted(p for p in found if not p.with_suffix(".err").exists() and ".git" not in p.parts)
+
+
+def _args(path: Path) -> tuple[str, ...]:
+    file = path.with_suffix(".args")
+    return tuple(file.read_text().split()) if file.exists() else ()
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@lru_cache(maxsize=None)
+def _copies_reported(path: Path) -> int:
+    artifacts = pipeline.run_pipeline(Source.read(str(path)), pipeline.Options(2))
+    return sum(counts(a.remarks).get("copied instead of shared", 0) for a in artifacts if a.remarks is not None)
+
+
+@pytest.mark.parametrize("path", _programs(), ids=_id)
+def test_O2_behaves_as_O0_and_no_count_goes_up(path: Path):
+    args = _args(path)
+    naive = run_file(path, engine="native", args=args, level=0)
+    if naive.status == 1:
+        pytest.skip(f"{path.name} does not compile")
+    best = run_file(path, engine="native", args=args, level=2)
+    assert (best.stdout, best.stderr_first_line, best.status) == (naive.stdout, naive.stderr_first_line, naive.status)
+    if naive.status != 0:
+        return  # the figures of a run stopped by an error are those reached so far
+    a, b = naive.stats, best.stats
+    for key in ("regions_created", "retains", "releases"):
+        assert b[key] <= a[key], f"{key} goes up: {a[key]} at -O0, {b[key]} at -O2"
+    if b["allocs"] > a["allocs"]:
+        assert _copies_reported(path), f"allocs go up with no copy reported: {a['allocs']} -> {b['allocs']}"
+        assert b["allocs"] < 2 * a["allocs"]
+    assert b["bytes_peak"] <= 1.5 * a["bytes_peak"] + 64 * KIB
+    assert b["regions_leaked"] == 0
+
+
+@pytest.mark.parametrize("path", _programs(), ids=_id)
+def test_the_interpreter_counts_what_native_code_counts_after_the_passes(path: Path):
+    args = _args(path)
+    native = run_file(path, engine="native", args=args, level=2)
+    if native.status != 0:
+        pytest.skip("counts of an unfinished run are compared by test_native")
+    lolang = run_file(path, engine="lolang", args=args, level=2)
+    assert {k: lolang.stats[k] for k in SHARED} == {k: native.stats[k] for k in SHARED}
+
+
+def test_binary_trees_at_depth_16_has_one_region_per_tree():
+    """87,378 trees (and a handful of strings) at depth 16: the issue's
+    bound is 100,000 regions and 300,000 reference-count operations."""
+    outcome = run_file(ROOT / "bench" / "binary_trees.hi", engine="native", args=("16",), level=2)
+    assert outcome.status == 0
+    stats = outcome.stats
+    assert stats["regions_created"] <= 100_000, stats
+    assert stats["retains"] + stats["releases"] <= 300_000, stats
+    assert stats["regions_leaked"] == 0
+
+
+# --------------------------------------------------------------------------
+# the leak suite
+
+
+LEAK_SIZES = (100, 1000)
+
+
+@pytest.mark.parametrize("path", sorted(LEAKS.glob("*.hi")), ids=lambda p: p.stem)
+def test_no_pass_keeps_memory_the_naive_program_frees(path: Path):
+    """Each program at two sizes, ten times apart: `-O2`'s `bytes_peak` is
+    within 1.5x of `-O0`'s (plus a few KiB of fixed cost), and grows no
+    faster from the small size to the large one than `-O0`'s does: a leak
+    that grows with the loop shows as a factor of ten."""
+    peaks = {}
+    for level in (0, 2):
+        for n in LEAK_SIZES:
+            outcome = run_file(path, engine="native", args=(str(n),), level=level)
+            assert outcome.status == 0, outcome.stderr_first_line
+            peaks[level, n] = outcome.stats["bytes_peak"]
+    small, large = LEAK_SIZES
+    for n in LEAK_SIZES:
+        assert peaks[2, n] <= 1.5 * peaks[0, n] + 4 * KIB, peaks
+    growth_naive = peaks[0, large] / max(peaks[0, small], 1)
+    growth_best = peaks[2, large] / max(peaks[2, small], 1)
+    assert growth_best <= 1.2 * growth_naive + 0.1, peaks
+
+
+# --------------------------------------------------------------------------
+# each pass
+
+
+PASS_NAMES = [p.NAME for p in PASSES]
+SAMPLE = [ROOT / "examples" / "binary_trees.hi", ROOT / "examples" / "json_tree.hi",
+          ROOT / "bench" / "frame_loop.hi", ROOT / "bench" / "work_queue.hi", *sorted(LEAKS.glob("*.hi"))[:4]]
+
+
+def _lolang_run(path: Path, disabled: frozenset[str]) -> tuple:
+    artifacts = pipeline.run_pipeline(Source.read(str(path)), pipeline.Options(2, disabled))
+    last = [a for a in artifacts if a.stage.engine == "lolang"][-1]
+    out = io.BytesIO()
+    try:
+        stats = engines.RUNNERS["lolang"](last.program, out, list(_args(path)), last.checked)
+        status = 0
+    except ProgramError as error:
+        stats, status = error.stats, 101
+    return out.getvalue(), status, stats
+
+
+@pytest.mark.parametrize("path", SAMPLE, ids=_id)
+def test_every_pass_can_be_switched_off(path: Path):
+    """Each pass switched off alone (the others then see a program they
+    would not otherwise): the same output, and no count above naive."""
+    out, status, naive = _lolang_run(path, frozenset(PASS_NAMES))
+    for name in PASS_NAMES:
+        got_out, got_status, stats = _lolang_run(path, frozenset({name}))
+        assert (got_out, got_status) == (out, status), f"--no-pass {name} changes the output"
+        for key in ("regions_created", "retains", "releases"):
+            assert stats[key] <= naive[key], f"--no-pass {name}: {key} {naive[key]} -> {stats[key]}"
+
+
+@pytest.mark.parametrize("path", SAMPLE, ids=_id)
+def test_passes_are_idempotent(path: Path):
+    """Running a pass again on its own output changes nothing."""
+    artifacts = pipeline.run_pipeline(Source.read(str(path)), pipeline.Options(2))
+    by_stage = {a.stage.name: a for a in artifacts}
+    for p in PASSES:
+        artifact = by_stage[f"lo.{p.NAME}"]
+        again = p.run(artifact.program, artifact.checked)
+        assert again.program == artifact.program, f"{p.NAME} is not idempotent"
+
+
+def test_what_the_passes_report_on_binary_trees():
+    artifacts = pipeline.run_pipeline(Source.read(str(ROOT / "examples" / "binary_trees.hi")), pipeline.Options(2))
+    report = {a.stage.pass_name: counts(a.remarks) for a in artifacts if a.remarks is not None}
+    assert report["static-objects"]["static object"] == 8
+    assert report["borrow-regions"]["region parameter"] == 1
+    assert report["output-regions"]["output region"] == 1
+    assert report["dominated"]["dominated"] == 2
+    assert report["scratch-regions"]["scratch region"] >= 3
+    assert report["rc-elide"]["pack scoped to its uses"] >= 2
+
+
+def test_hic_compile_dump_all_shows_each_pass_and_what_it_changed(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "hic", "compile", str(ROOT / "examples" / "binary_trees.hi"),
+                             "--dump", "all"], capture_output=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode()
+    for name in PASS_NAMES:
+        assert f"lo.{name}" in text
+    assert "what each pass changed" in text
+    assert "output region" in text
