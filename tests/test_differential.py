@@ -41,7 +41,6 @@ import tempfile
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, note, settings
@@ -88,23 +87,24 @@ ARGUMENTS = st.lists(st.sampled_from(["0", "7", "-3", "42", "", "x", "12x", "hé
 # decides nothing, as `chance(30)` at 40 and at 50, changed by its
 # mutations; the all-zero program, drawn again and again): of 400 small
 # programs drawn, over a third repeat one before. A program that has
-# already passed is not run again (`assume`: hypothesis draws another), so
-# the programs a test runs are distinct. Only passed ones are recorded: a
-# failing program must replay as it failed while hypothesis shrinks it.
-PASSED: dict[str, set[str]] = {"small": set(), "large": set()}
-
-
+# already passed with the same arguments is not run again (`assume`:
+# hypothesis draws another), so the programs a test runs are distinct.
+# Everything is drawn before the `assume`, so that a choice sequence always
+# draws as much; only passed programs are recorded, so that a failing one
+# replays as it failed while hypothesis shrinks it.
+PASSED: dict[str, set] = {"small": set(), "large": set()}
 REPEATS_SKIPPED = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 
 @settings(max_examples=DIFFERENTIAL_EXAMPLES, suppress_health_check=REPEATS_SKIPPED)
 @given(small_programs, ARGUMENTS, st.data())
 def test_every_engine_at_every_stage_agrees(text, args, data):
-    assume(text not in PASSED["small"])
+    off = passes_off(data)
+    assume((text, tuple(args)) not in PASSED["small"])
     note(text)
     note(f"arguments: {args}")
-    check_program(text, args, passes_off(data))
-    PASSED["small"].add(text)
+    check_program(text, args, off)
+    PASSED["small"].add((text, tuple(args)))
 
 
 @settings(max_examples=LARGE_EXAMPLES, suppress_health_check=REPEATS_SKIPPED)
@@ -112,27 +112,29 @@ def test_every_engine_at_every_stage_agrees(text, args, data):
 def test_large_programs_agree(text, data):
     """Loops of 100 to 1,000 iterations, trees 8 to 12 deep: a pass that
     keeps what a loop makes shows here as a `bytes_peak` ten times too big."""
+    off = passes_off(data)
     assume(text not in PASSED["large"])
     note(text)
-    check_program(text, [], passes_off(data))
+    check_program(text, [], off)
     PASSED["large"].add(text)
 
 
-def passes_off(data) -> Callable[[list[str]], frozenset[str]]:
-    """A subset of the passes to switch off, drawn by hypothesis."""
-    return lambda passes: data.draw(st.frozensets(st.sampled_from(passes)), label="passes switched off")
+def passes_off(data) -> frozenset[str]:
+    """A subset of the pipeline's passes to switch off, drawn by hypothesis."""
+    passes = pipeline.pass_names("generated.hi")
+    if not passes:
+        return frozenset()
+    return data.draw(st.frozensets(st.sampled_from(passes)), label="passes switched off")
 
 
-def check_program(text: str, args: list[str], draw_off: Callable[[list[str]], frozenset[str]]) -> None:
+def check_program(text: str, args: list[str], off: frozenset[str]) -> None:
     """The property, on one program: every stage with every pass, then
-    again with the passes `draw_off(passes)` switched off."""
+    again with the passes `off` switched off."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "generated.hi"
         path.write_text(text)
         outcomes = run_everywhere(path, args)
         assert_agreement(outcomes)
-        passes = pipeline.pass_names(str(path))
-        off = draw_off(passes) if passes else frozenset()
         if off:
             assert_agreement(run_everywhere(path, args, off, outcomes))
 

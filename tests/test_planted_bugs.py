@@ -57,9 +57,10 @@ def first_failure(strategy, examples: int) -> tuple[Exception | None, int]:
               report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
     @given(strategy, st.data())
     def property_(text, data):
+        off = passes_off(data)
         tried.append(text)
         note(text)
-        check_program(text, [], passes_off(data))
+        check_program(text, [], off)
 
     try:
         property_()

@@ -25,6 +25,7 @@ from gen import planted  # noqa: E402
 from gen.sample import SIZES, program_seeds  # noqa: E402
 from gen.programs import from_seed  # noqa: E402
 from hilang.printer import print_program  # noqa: E402
+from lowering import pipeline  # noqa: E402
 from test_differential import check_program  # noqa: E402
 
 CASES = [(planted.LEAK, True), (planted.EARLY_FREE, True), (planted.EARLY_FREE, False),
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         for text in texts:
             try:
                 with planted.planted(bug, checked):
-                    check_program(text, [], lambda passes: frozenset(p for p in passes if rng.random() < 0.5))
+                    passes = pipeline.pass_names("generated.hi")
+                    check_program(text, [], frozenset(p for p in passes if rng.random() < 0.5))
             except (AssertionError, CompilerBug) as failure:
                 caught[what_failed(failure)] += 1
         share = sum(caught.values()) / len(texts)
