@@ -31,7 +31,7 @@ settings.load_profile(PROFILE)
 # (small, large) programs, by profile; docs/testing.md has what they cost
 # ("Profiles and commands"). The planted-bug tests use the `ci` counts
 # whatever the profile: they show what CI catches.
-DIFFERENTIAL_COUNTS = {"ci": (400, 40), "dev": (30, 5), "thorough": (5000, 500)}
+DIFFERENTIAL_COUNTS = {"ci": (300, 40), "dev": (30, 5), "thorough": (5000, 500)}
 DIFFERENTIAL_EXAMPLES, LARGE_EXAMPLES = DIFFERENTIAL_COUNTS.get(PROFILE, (settings.default.max_examples,) * 2)
 
 ROOT = Path(__file__).resolve().parent.parent
