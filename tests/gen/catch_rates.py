@@ -40,6 +40,8 @@ def what_failed(failure: Exception) -> str:
         return "a stale region id"
     if "a space leak" in text:
         return "the bytes_peak bound"
+    if "above the naive lowering" in text:
+        return "a count above naive's"
     if "leaks" in text:
         return "regions left at the end"
     return f"{type(failure).__name__}: {text.splitlines()[0][:80]}"
