@@ -65,7 +65,8 @@ def run(program: ir.Program, checked):
         else:
             decl = _Function(decl, program, checked, slots.dominated, types, remarks).rewrite()
         decls.append(decl)
-    remarks[:0] = [Remark("dominated", "", dominated_slots.slot_name(s)) for s in sorted(slots.dominated, key=str)]
+    remarks[:0] = sorted((Remark("dominated", "", dominated_slots.slot_name(s)) for s in slots.dominated),
+                         key=lambda r: r.detail)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 
 
