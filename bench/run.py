@@ -4,14 +4,15 @@ side by side.
 
     python bench/run.py                          # every benchmark, 5 runs each
     python bench/run.py binary_trees --size 18   # one, at another size
-    python bench/run.py --runs 7 --level 2
+    python bench/run.py --runs 7 --level 0,2     # hic at -O0 and at -O2, side by side
     python bench/run.py --plot docs/benchmarks.svg   # and draw the ratios
     python bench/run.py --plot chart.svg --from-json bench/results/latest.json
 
 For each benchmark it:
 
-1. builds every peer: `bench/NAME.hi` with hic (lowered at `-O` LEVEL,
-   default 0 -- the naive lowering -- and linked as an executable), the C
+1. builds every peer: `bench/NAME.hi` with hic (at each `-O` level of
+   `--level`, default 2 -- every pass; `--level 0,2` adds the naive
+   lowering beside it -- and linked as an executable), the C
    versions with `cc -O2`, `NAME.ml` with `ocamlopt` when there is one; the
    CPython version runs as it is. A peer whose tool is missing is skipped,
    with a note;
@@ -86,10 +87,10 @@ class Peer:
 # ------------------------------------------------------------------ building
 
 
-def build(bench: Benchmark, work: Path, level: int, notes: list[str]) -> list[Peer]:
+def build(bench: Benchmark, work: Path, levels: list[int], notes: list[str]) -> list[Peer]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    peers = [Peer(f"hic -O{level}", [str(_build_hic(bench, work, level))])]
+    peers = [Peer(f"hic -O{level}", [str(_build_hic(bench, work, level))]) for level in levels]
     cc = shutil.which(os.environ.get("CC", "cc"))
     if cc:
         for name, source in bench.c_sources():
@@ -122,7 +123,7 @@ def _build_hic(bench: Benchmark, work: Path, level: int) -> Path:
     module = next((a.program for a in artifacts if a.stage.name == native.STAGE), None)
     if module is None:  # a pipeline without the llvm stage: compile its last lolang
         module = native.compile(next(a.program for a in reversed(artifacts) if a.stage.language == pipeline.LOLANG))
-    return native.link_executable(module, work / f"{bench.name}_hic")
+    return native.link_executable(module, work / f"{bench.name}_hic{level}")
 
 
 def _ocaml_has_flambda(ocamlopt: str) -> bool:
@@ -228,17 +229,49 @@ def show(bench: Benchmark, size: int, runs: int, peers: list[Peer], console) -> 
     console.print(table)
 
 
-def show_figures(results: dict, console) -> None:
+def show_figures(results: dict, levels: list[int], console) -> None:
     """hic's HIC_STATS, a column per benchmark: what the regions did."""
     from rich.table import Table
 
-    figures = Table(title="hic: what the regions did (HIC_STATS)")
-    figures.add_column("figure")
-    for name in results:
-        figures.add_column(name, justify="right")
-    for key in HIC_FIGURES:
-        figures.add_row(key, *(f"{r['hic_stats'].get(key, 0):,}" for r in results.values()))
-    console.print(figures)
+    for level in levels:
+        figures = Table(title=f"hic -O{level}: what the regions did (HIC_STATS)")
+        figures.add_column("figure")
+        for name in results:
+            figures.add_column(name, justify="right")
+        for key in HIC_FIGURES:
+            figures.add_row(key, *(f"{r['hic_stats'][str(level)].get(key, 0):,}" for r in results.values()))
+        console.print(figures)
+
+
+def show_levels(results: dict, levels: list[int], console) -> None:
+    """The first -O level against the last, per benchmark: time, peak RSS
+    and every count, each with its ratio (first / last)."""
+    from rich.table import Table
+
+    low, high = levels[0], levels[-1]
+    table = Table(title=f"hic -O{low} against -O{high} (medians; × is -O{low} / -O{high})")
+    table.add_column("benchmark")
+    for what in ("time (s)", "peak RSS (MiB)", *HIC_FIGURES):
+        table.add_column(f"{what} -O{low}", justify="right")
+        table.add_column(f"-O{high}", justify="right")
+        table.add_column("×", justify="right")
+    for bench, result in results.items():
+        a, b = result["peers"][f"hic -O{low}"], result["peers"][f"hic -O{high}"]
+        cells = []
+        for x, y, fmt in ((a["median_s"], b["median_s"], "{:.3f}"),
+                          (a["median_rss_kib"] / 1024, b["median_rss_kib"] / 1024, "{:.1f}")):
+            cells += [fmt.format(x), fmt.format(y), _ratio(x, y)]
+        for key in HIC_FIGURES:
+            x, y = result["hic_stats"][str(low)].get(key, 0), result["hic_stats"][str(high)].get(key, 0)
+            cells += [f"{x:,}", f"{y:,}", _ratio(x, y)]
+        table.add_row(bench, *cells)
+    console.print(table)
+
+
+def _ratio(x: float, y: float) -> str:
+    if y == 0:
+        return "—" if x == 0 else "∞"
+    return f"{x / y:.1f}"
 
 
 def show_summary(results: dict, console) -> None:
@@ -259,7 +292,7 @@ def show_summary(results: dict, console) -> None:
         peers = result["peers"]
         base = peers[result["baseline"]]
         cells = [f"{peers[n]['median_s'] / base['median_s']:.1f}" if n in peers else "" for n in others]
-        hic = next(p for n, p in peers.items() if n.startswith("hic"))
+        hic = [p for n, p in peers.items() if n.startswith("hic")][-1]  # the highest -O level run
         table.add_row(bench, result["baseline"], *cells, f"{hic['median_rss_kib'] / base['median_rss_kib']:.1f}")
     console.print(table)
 
@@ -273,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="the size argument (with one NAME; default: the benchmark's own)")
     sizes.add_argument("--tiny", action="store_true", help="each benchmark at a tiny size (a smoke test)")
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help=f"runs of each peer (default {DEFAULT_RUNS})")
-    parser.add_argument("--level", type=int, choices=(0, 1, 2), default=0, help="hic's -O level (default 0)")
+    parser.add_argument("--level", type=_levels, default=[2], metavar="L[,L...]",
+                        help="hic's -O level, or several to compare side by side (default 2; e.g. 0,2)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"where the results go (default {RESULTS})")
     parser.add_argument("--plot", type=Path, metavar="FILE.svg",
                         help="draw the ratios to C as a chart (needs matplotlib: the optional extra 'plot')")
@@ -324,9 +358,11 @@ def main(argv: list[str] | None = None) -> int:
             "size": size,
             "baseline": bench.baseline,
             "peers": {p.name: p.summary() for p in peers},
-            "hic_stats": peers[0].stats,
+            "hic_stats": {str(level): peer.stats for level, peer in zip(args.level, peers)},
         }
-    show_figures(results, console)
+    show_figures(results, args.level, console)
+    if len(args.level) > 1:
+        show_levels(results, args.level, console)
     if len(results) > 1:
         show_summary(results, console)
     for note in notes:
@@ -334,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "runs": args.runs,
-        "hic_level": args.level,
+        "hic_levels": args.level,
         # Other work on the machine slows every peer; the interleaving keeps
         # the ratios fair, the load average says how far to trust the times.
         "machine": {**machine(), "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]},
@@ -350,10 +386,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _levels(text: str) -> list[int]:
+    try:
+        levels = sorted({int(x) for x in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of -O levels: {text!r}") from None
+    if not levels or any(level not in (0, 1, 2) for level in levels):
+        raise argparse.ArgumentTypeError(f"-O levels are 0, 1 and 2, not {text!r}")
+    return levels
+
+
 def draw_chart(report: dict, path: Path) -> None:
     import plot
 
-    title = (f"time and peak RSS × the C baseline: hic -O{report['hic_level']}, "
+    levels = report.get("hic_levels", [report.get("hic_level", 0)])
+    title = (f"time and peak RSS × the C baseline: hic {', '.join(f'-O{n}' for n in levels)}, "
              f"medians of {report['runs']} interleaved runs"
              + (f", {report['date']}" if "date" in report else ""))
     plot.draw(plot.chart_data(report), path, title)

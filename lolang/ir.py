@@ -41,6 +41,21 @@ def _span():
     return field(default=NOSPAN, compare=False, kw_only=True, repr=False)
 
 
+def _cached_hash(self, parts) -> int:
+    """A type's hash, computed once: types nest as deep as the program
+    (`[[[...]]]`), and analyses hash them often (as keys of facts), so
+    hashing one must not walk it every time."""
+    h = self._hash
+    if not h:
+        h = hash((type(self).__name__, *parts)) or 1
+        object.__setattr__(self, "_hash", h)
+    return h
+
+
+def _hash_field():
+    return field(default=0, init=False, repr=False, compare=False)
+
+
 # --------------------------------------------------------------------------
 # Capabilities and positions
 
@@ -134,6 +149,10 @@ class ArrayType:
 
     elem: "SlotType"
     span: Span = _span()
+    _hash: int = _hash_field()
+
+    def __hash__(self) -> int:
+        return _cached_hash(self, (self.elem,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +163,10 @@ class MapType:
     key: "SlotType"
     value: "SlotType"
     span: Span = _span()
+    _hash: int = _hash_field()
+
+    def __hash__(self) -> int:
+        return _cached_hash(self, (self.key, self.value,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +178,10 @@ class RefType:
     obj: "ObjType"
     region: str
     span: Span = _span()
+    _hash: int = _hash_field()
+
+    def __hash__(self) -> int:
+        return _cached_hash(self, (self.obj, self.region,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +193,10 @@ class PackType:
     caps: Caps
     obj: "ObjType"
     span: Span = _span()
+    _hash: int = _hash_field()
+
+    def __hash__(self) -> int:
+        return _cached_hash(self, (self.caps, self.obj,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +207,10 @@ class BorrowType:
 
     pack: PackType
     span: Span = _span()
+    _hash: int = _hash_field()
+
+    def __hash__(self) -> int:
+        return _cached_hash(self, (self.pack,))
 
 
 ObjType = Union[DataType, StringType, ArrayType, MapType]

@@ -23,14 +23,33 @@ class FreshNames:
     the supply: a name fresh for both is fresh for either)."""
 
     def __init__(self, fun: ir.FunDecl):
-        self.taken: set[str] = {r.name for r in fun.regions} | {p.name for p in fun.params}
-        for n in walk(fun.body):
-            for name in ("name", "var", "region", "into"):
-                value = getattr(n, name, None)
-                if isinstance(value, str):
-                    self.taken.add(value)
-            if isinstance(n, (ir.Call, ir.Builtin)):
-                self.taken.update(n.regions)
+        self.fun = fun
+        self._taken: set[str] | None = None
+        self._extra: set[str] = set()
+
+    @property
+    def taken(self) -> set[str]:
+        """Every name the function uses (found on first need: most
+        functions never ask for a fresh one)."""
+        if self._taken is None:
+            fun = self.fun
+            taken = {r.name for r in fun.regions} | {p.name for p in fun.params} | self._extra
+            for n in walk(fun.body):
+                for name in ("name", "var", "region", "into"):
+                    value = getattr(n, name, None)
+                    if isinstance(value, str):
+                        taken.add(value)
+                if isinstance(n, (ir.Call, ir.Builtin)):
+                    taken.update(n.regions)
+            self._taken = taken
+        return self._taken
+
+    def reserve(self, names) -> None:
+        """Names to treat as taken too (chosen elsewhere for this function)."""
+        if self._taken is None:
+            self._extra.update(names)
+        else:
+            self._taken.update(names)
 
     def __call__(self, base: str) -> str:
         for i in itertools.count(1):

@@ -31,20 +31,26 @@ from lolang import ir
 # children
 
 
-def _is_node(x) -> bool:
-    cls = type(x)
-    known = _IS_NODE.get(cls)
-    if known is None:  # cached per class: walks visit every node
-        known = _IS_NODE[cls] = dataclasses.is_dataclass(cls) and not issubclass(cls, ir.TYPE_TYPES)
-    return known
+# A field holds children when its declared type names a node class; names,
+# capabilities, literals and *types* are not children (a type can be as deep
+# as the program, and walking one per node would be quadratic).
+_NODE_WORDS = ("Expr", "Stmt", "Block", "Pattern", "Arm", "DataDecl", "FunDecl", "CtorDecl", "FieldDecl",
+               "Param", "RegionParam", "'If'")
 
 
-_IS_NODE: dict[type, bool] = {}
+def _node_fields(cls) -> tuple[tuple[str, bool], ...]:
+    """(field, holds a tuple) for the fields of `cls` that hold nodes."""
+    found = []
+    for f in dataclasses.fields(cls):
+        kind = str(f.type)
+        if f.name in ("span", "pos") or not any(word in kind for word in _NODE_WORDS):
+            continue
+        found.append((f.name, kind.startswith("tuple")))
+    return tuple(found)
 
-_NOT_CHILDREN = frozenset({"span", "pos"})
 
-CHILD_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_CHILDREN)
+CHILD_FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {
+    cls: _node_fields(cls)
     for cls in (
         ir.Program, ir.DataDecl, ir.CtorDecl, ir.FieldDecl, ir.FunDecl, ir.Param, ir.RegionParam, ir.Block,
         ir.Arm, *ir.STMT_TYPES, *ir.EXPR_TYPES, *ir.PATTERN_TYPES,
@@ -52,14 +58,18 @@ CHILD_FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
+def _is_node(x) -> bool:
+    return type(x) in CHILD_FIELDS
+
+
 def children(node) -> list:
     """The nodes directly below `node`, in evaluation order."""
     out = []
-    for name in CHILD_FIELDS.get(type(node), ()):
+    for name, many in CHILD_FIELDS.get(type(node), ()):
         value = getattr(node, name)
-        if type(value) is tuple:
-            out.extend(x for x in value if _is_node(x))
-        elif _is_node(value):
+        if many:
+            out.extend(value)
+        elif value is not None:
             out.append(value)
     return out
 
@@ -68,10 +78,22 @@ def walk(node) -> Iterator:
     """Every node below `node` (itself included), parents before their
     children, in evaluation order; iterative."""
     stack = [node]
+    fields = CHILD_FIELDS
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        kids = fields.get(type(current))
+        if not kids:
+            continue
+        below = []
+        for name, many in kids:
+            value = getattr(current, name)
+            if many:
+                below.extend(value)
+            elif value is not None:
+                below.append(value)
+        below.reverse()
+        stack.extend(below)
 
 
 def map_children(node, fn: Callable):
@@ -80,24 +102,21 @@ def map_children(node, fn: Callable):
     held in a tuple field (a statement becoming several), which is
     spliced in place."""
     changes = {}
-    for name in CHILD_FIELDS.get(type(node), ()):
+    for name, many in CHILD_FIELDS.get(type(node), ()):
         value = getattr(node, name)
-        if type(value) is tuple:
+        if many:
             items, changed = [], False
             for x in value:
-                if _is_node(x):
-                    y = fn(x)
-                    if type(y) is tuple:
-                        items.extend(y)
-                        changed = True
-                        continue
-                    changed |= y is not x
-                    items.append(y)
-                else:
-                    items.append(x)
+                y = fn(x)
+                if type(y) is tuple:
+                    items.extend(y)
+                    changed = True
+                    continue
+                changed |= y is not x
+                items.append(y)
             if changed:
                 changes[name] = tuple(items)
-        elif _is_node(value):
+        elif value is not None:
             new = fn(value)
             if new is not value:
                 changes[name] = new

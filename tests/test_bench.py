@@ -31,23 +31,27 @@ def test_every_benchmark_has_its_files():
 
 def test_the_runner_runs_every_peer_at_a_tiny_size(tmp_path):
     results = tmp_path / "latest.json"
-    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--runs", "1", "--json", str(results)]
+    command = [sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--runs", "1", "--level", "0,2",
+               "--json", str(results)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(results.read_text())
-    assert report["runs"] == 1 and report["hic_level"] == 0
+    assert report["runs"] == 1 and report["hic_levels"] == [0, 2]
     assert list(report["benchmarks"]) == [b.name for b in BENCHMARKS]
     for bench in BENCHMARKS:
         result = report["benchmarks"][bench.name]
         assert result["size"] == bench.tiny
         peers = result["peers"]
-        assert {"hic -O0", bench.baseline, "CPython"} <= set(peers)
+        assert {"hic -O0", "hic -O2", bench.baseline, "CPython"} <= set(peers)
         hic = peers["hic -O0"]
         assert len(hic["times_s"]) == 1 and hic["median_rss_kib"] > 0
-        stats = result["hic_stats"]
-        assert stats["regions_leaked"] == 0
-        assert stats["regions_created"] == stats["regions_freed"] > 0
+        naive, best = result["hic_stats"]["0"], result["hic_stats"]["2"]
+        for stats in (naive, best):
+            assert stats["regions_leaked"] == 0
+            assert stats["regions_created"] == stats["regions_freed"]
+        assert naive["regions_created"] > 0 and best["regions_created"] <= naive["regions_created"]
     assert "binary trees, depth 4" in done.stdout
+    assert "hic -O0 against -O2" in done.stdout
     # What the chart is drawn from, for a real report (matplotlib or not).
     groups = plot.chart_data(report)
     assert [g.benchmark for g in groups] == [b.name for b in BENCHMARKS]

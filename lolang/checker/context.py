@@ -103,8 +103,11 @@ class CheckContext:
         self.named_types: dict[int, object] = {}
         self._uids = itertools.count()
         self._keys = itertools.count()
+        self._by_name: dict[str, list[RegionInfo]] = {}
+        self._by_uid: dict[str, list[RegionInfo]] = {}
+        self._vars: dict[str, list[VarInfo]] = {}
         prim = RegionInfo(ir.PRIMITIVE_REGION, ir.PRIMITIVE_REGION, "r", "prim", "the primitive region", 0)
-        self.scopes[0].regions[prim.name] = prim
+        self._bind_region(prim)
         self.names[prim.uid] = prim.name
 
     # ------------------------------------------------------------- scopes
@@ -119,12 +122,31 @@ class CheckContext:
         return scope
 
     def pop(self) -> Scope:
-        return self.scopes.pop()
+        scope = self.scopes.pop()
+        for info in scope.regions.values():
+            self._by_name[info.name].pop()
+            self._by_uid[info.uid].pop()
+        for var in scope.vars.values():
+            self._vars[var.name].pop()
+        return scope
+
+    # Lookups go through these stacks (innermost binding last), not
+    # through every scope: a block nested 20,000 deep has 20,000 scopes.
+
+    def _bind_region(self, info: RegionInfo) -> None:
+        scope = self.scopes[-1]
+        previous = scope.regions.get(info.name)
+        if previous is not None:  # bound again in the same scope: replace it
+            self._by_name[previous.name].pop()
+            self._by_uid[previous.uid].pop()
+        scope.regions[info.name] = info
+        self._by_name.setdefault(info.name, []).append(info)
+        self._by_uid.setdefault(info.uid, []).append(info)
 
     def new_region(self, name: str, caps: ir.Caps, kind: str, note: str) -> RegionInfo:
         uid = f"{name}#{next(self._uids)}"
         info = RegionInfo(name, uid, caps, kind, note, self.depth)
-        self.scopes[-1].regions[name] = info
+        self._bind_region(info)
         self.names[uid] = name
         return info
 
@@ -132,21 +154,18 @@ class CheckContext:
         """The same region under the same name, holding `caps` in the
         current scope (a `restrict` block)."""
         again = RegionInfo(info.name, info.uid, caps, info.kind, note, info.depth)
-        self.scopes[-1].regions[info.name] = again
+        self._bind_region(again)
         return again
 
     def region(self, name: str, span: Span) -> RegionInfo:
-        for scope in reversed(self.scopes):
-            if name in scope.regions:
-                return scope.regions[name]
+        found = self._by_name.get(name)
+        if found:
+            return found[-1]
         raise Reject(span, f"region '{name}' is not in scope here (scope rule)")
 
     def region_by_uid(self, uid: str) -> RegionInfo | None:
-        for scope in reversed(self.scopes):
-            for info in scope.regions.values():
-                if info.uid == uid:
-                    return info
-        return None
+        found = self._by_uid.get(uid)
+        return found[-1] if found else None
 
     def region_depth(self, uid: str) -> int | None:
         """The scope depth where region `uid` was introduced, if in scope."""
@@ -171,14 +190,15 @@ class CheckContext:
             raise Reject(span, f"'{name}' is declared twice in one block (scope rule)")
         var = VarInfo(name, type_, mutable, span, self.depth, next(self._keys), frozenset(anchors), len(self.loops))
         scope.vars[name] = var
+        self._vars.setdefault(name, []).append(var)
         if var.owned_pack:
             self.flow.own(var)
         return var
 
     def var(self, name: str, span: Span) -> VarInfo:
-        for scope in reversed(self.scopes):
-            if name in scope.vars:
-                return scope.vars[name]
+        found = self._vars.get(name)
+        if found:
+            return found[-1]
         raise Reject(span, f"unknown variable '{name}'")
 
     def vars_from(self, depth: int) -> list[VarInfo]:

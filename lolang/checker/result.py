@@ -31,6 +31,9 @@ class CheckResult:
     types: dict[int, object] = field(default_factory=dict)
     binders: dict[int, str] = field(default_factory=dict)
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Facts analyses derive from this program, computed once (e.g.
+    # `lowering.analysis.positions`), valid as long as the rest.
+    _positions: object = field(default=None, repr=False, compare=False)
 
     def type_of(self, e):
         t = self.types.get(id(e))

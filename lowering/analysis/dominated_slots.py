@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 from lolang import ir
 from lolang.traverse import BLOCK, CONSUMED, LENT, PLACE, VALUE, children, operands, walk
+from lowering.analysis.positions import positions
 from lowering.analysis.retained import retains, retained_params
 from lowering.analysis.var_uses import VarUses, var_uses
 from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, site
@@ -59,12 +60,41 @@ class Slots:
     dominated: set = field(default_factory=set)
     refuted: dict = field(default_factory=dict)   # slot -> why (for remarks)
     sinks: list = field(default_factory=list)
+    binder_at: dict = field(default_factory=dict)  # (block, statement) -> the binder its moves go to
 
 
 def slot_name(slot) -> str:
     if slot[0] == "field":
         return f"field {slot[2] + 1} of '{slot[1]}'"
-    return f"elements of '{ir.type_str(slot[1])}'"
+    return f"elements of '{short_type(slot[1])}'"
+
+
+def short_type(t, limit: int = 72) -> str:
+    """A type's text, cut after `limit` characters (a type can be as deep
+    as the program; a remark per type must not make output quadratic)."""
+    out: list[str] = []
+    stack = [t]
+    size = 0
+    while stack and size <= limit:
+        t = stack.pop()
+        match t:
+            case str():
+                piece = t
+            case ir.ArrayType(elem):
+                piece = "Array ("
+                stack.extend((")", elem))
+            case ir.MapType(k, v):
+                piece = "Map ("
+                stack.extend((")", v, ") (", k))
+            case ir.PackType(c, obj):
+                piece = f"Pack{{{c}}} ("
+                stack.extend((")", obj))
+            case _:
+                piece = ir.type_str(t)
+        out.append(piece)
+        size += len(piece)
+    text = "".join(out)
+    return text if not stack else text[:limit] + "…"
 
 
 def candidates(program: ir.Program) -> set:
@@ -74,9 +104,10 @@ def candidates(program: ir.Program) -> set:
             for i, f in enumerate(c.fields):
                 if isinstance(f.type, ir.PackType):
                     found.add(("field", c.name, i))
+    seen: set[int] = set()  # type objects are shared: each is walked once
     for n in walk(program):
         for t in _types_in(n):
-            for a in _arrays(t):
+            for a in _arrays(t, seen):
                 found.add(("array", a))
     return found
 
@@ -96,18 +127,27 @@ def _types_in(n) -> list:
     return []
 
 
-def _arrays(t) -> list:
-    """Every `Array (Pack{c} T)` inside a type."""
-    match t:
-        case ir.ArrayType(elem):
-            return ([t] if isinstance(elem, ir.PackType) else []) + _arrays(elem)
-        case ir.MapType(k, v):
-            return _arrays(k) + _arrays(v)
-        case ir.PackType(_, obj) | ir.RefType(obj, _):
-            return _arrays(obj)
-        case ir.BorrowType(pack):
-            return _arrays(pack)
-    return []
+def _arrays(t, seen: set[int]) -> list:
+    """Every `Array (Pack{c} T)` inside a type not walked before."""
+    found = []
+    stack = [t]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        match t:
+            case ir.ArrayType(elem):
+                if isinstance(elem, ir.PackType):
+                    found.append(t)
+                stack.append(elem)
+            case ir.MapType(k, v):
+                stack.extend((k, v))
+            case ir.PackType(_, obj) | ir.RefType(obj, _):
+                stack.append(obj)
+            case ir.BorrowType(pack):
+                stack.append(pack)
+    return found
 
 
 def analyze(program: ir.Program, checked) -> Slots:
@@ -156,10 +196,14 @@ def _read_only_pack_objects(program: ir.Program) -> list:
     """The array objects of the packs without `w` and `a` in the program's
     written types (where a covariant value can be expected)."""
     found = []
+    seen: set[int] = set()
     for n in walk(program):
         stack = list(_types_in(n))
         while stack:
             t = stack.pop()
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
             match t:
                 case ir.PackType(caps, obj):
                     if "w" not in caps and "a" not in caps and isinstance(obj, ir.ArrayType) \
@@ -191,6 +235,8 @@ class _Function:
         self.bound_by: dict[str, object] = {}     # variable -> ('unpack', pack) / ('pattern', scrutinee, slot) / ('let', value)
         self.parents: dict[int, tuple] = {}       # id(node) -> (parent, use)
         self.params = {p.name for p in f.params}
+        self.where = positions(checked)
+        self._indexes: dict[int, dict[int, int]] = {}
 
     def refute(self, slot, why: str) -> None:
         if slot in self.out.dominated and slot not in self.out.refuted:
@@ -293,8 +339,8 @@ class _Function:
         region (which would share the child, and with it its holder)."""
         if not fresh_temp(name, self.uses):
             return False
-        for n in walk(self.f.body):
-            if isinstance(n, ir.Unpack) and isinstance(n.pack, ir.Var) and n.pack.name == name:
+        for n in self.where.unpacks_of.get((self.f.name, name), ()):
+            if True:
                 uid = self.checked.binders.get(id(n))
                 if uid is None or retains(n.body, uid, n.region, self.checked, self.funs, self.retaining):
                     return False
@@ -309,7 +355,7 @@ class _Function:
         moves = []
         for t in self._temps(value):
             let = self.uses.defs[t]
-            if not _inside(let, binder, self.parents):
+            if not self.where.inside(let, binder):
                 moves.append(t)
         if not moves:
             return True
@@ -341,7 +387,7 @@ class _Function:
         if block.result is node:
             index = len(block.stmts)
         else:
-            index = next(i for i, s in enumerate(block.stmts) if s is node)
+            index = self._statement_index(block, node)
         if not _effect_free_path(list(reversed(path))):
             return None
         # The run of lets just before it, each used only inside the binder;
@@ -369,16 +415,16 @@ class _Function:
             return None
         moved = [st for st in block.stmts[i + 1:index] if isinstance(st, ir.Let)]
         for name in taken:
-            if not _only_inside(name, binder, moved, self.f.body):
+            if not self._only_inside(name, binder, moved):
                 return None
         for d in drops:
             if any(_mentions(st.value, d) for st in moved) and not fixed:
                 return None
         # One binder per statement takes the moves (two would fight over
         # the same run of lets).
-        for other in self.out.sinks:
-            if other.block == id(block) and other.index == index and other.binder != id(binder):
-                return None
+        taken_by = self.out.binder_at.setdefault((id(block), index), id(binder))
+        if taken_by != id(binder):
+            return None
         return Sink(slot, self.f.name, id(block), index, id(binder), tuple(reversed(taken)), tuple(reversed(drops)))
 
     # ------------------------------------------------------------- removals, reads
@@ -483,7 +529,7 @@ class _Function:
             return False
         owner, use = self._consumer(copy)
         for slot, value, _ in self._stores(owner) if owner is not None else ():
-            if slot in self.out.dominated and (value is copy or _inside(copy, value, self.parents)):
+            if slot in self.out.dominated and self.where.inside(copy, value):
                 return True
         return False
 
@@ -549,13 +595,20 @@ class _Function:
                     return None
         return occurrences
 
+    def _statement_index(self, block: ir.Block, stmt) -> int:
+        found = self._indexes.get(id(block))
+        if found is None:
+            found = self._indexes[id(block)] = {id(st): i for i, st in enumerate(block.stmts)}
+        return found[id(stmt)]
+
     def _occurrences(self, v: str) -> list:
-        if not hasattr(self, "_vars"):
-            self._vars: dict[str, list] = {}
-            for n in walk(self.f.body):
-                if isinstance(n, ir.Var):
-                    self._vars.setdefault(n.name, []).append(n)
-        return self._vars.get(v, [])
+        return self.where.var_uses.get((self.f.name, v), [])
+
+    def _only_inside(self, name: str, binder, moved) -> bool:
+        """Every use of variable `name` is inside `binder`'s body, or in one
+        of the `moved` lets (which go there too)."""
+        return all(self.where.inside(n, binder.body) or any(self.where.inside(n, let) for let in moved)
+                   for n in self._occurrences(name))
 
     def _root(self, e, depth: int = 0) -> str | None:
         """The variable a place is read through: a parameter or a local
@@ -613,24 +666,6 @@ def _consumes_or_assigns(node, name: str, funs) -> bool:
 
 def _name(uid: str) -> str:
     return uid.split("#", 1)[0]
-
-
-def _inside(node, binder, parents) -> bool:
-    """Whether `node` is below `binder`."""
-    while id(node) in parents:
-        node = parents[id(node)][0]
-        if node is binder:
-            return True
-    return False
-
-
-def _only_inside(name: str, binder, moved, body) -> bool:
-    """Every use of variable `name` is inside `binder`'s body, or in one of
-    the `moved` lets (which go there too)."""
-    inside = {id(n) for n in walk(binder.body)}
-    for let in moved:
-        inside |= {id(n) for n in walk(let.value)}
-    return all(id(n) in inside for n in walk(body) if isinstance(n, ir.Var) and n.name == name)
 
 
 def copy_caps(copy, consumer, caps: str) -> str:

@@ -24,8 +24,15 @@ def site(e, checked) -> tuple[str, str, object] | None:
     t = checked.types.get(id(pack.value))
     if not (isinstance(t, ir.RefType) and t.region == checked.binders.get(id(e))):
         return None
-    if any(region_uses(s)[e.name] for s in e.body.stmts):
-        return None
+    if e.body.stmts:
+        from lowering.analysis.positions import positions
+
+        where = positions(checked)
+        if id(e.body) in where.pre and id(pack) in where.pre:
+            if where.used_between(t.region, where.pre[id(e.body)] + 1, where.pre[id(pack)] - 1):
+                return None
+        elif any(region_uses(s)[e.name] for s in e.body.stmts):  # a node made after checking
+            return None
     return e.name, pack.caps, pack.value
 
 

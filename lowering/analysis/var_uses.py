@@ -35,6 +35,7 @@ class VarUses:
     copied: Counter = field(default_factory=Counter)     # `copy x`
     read: Counter = field(default_factory=Counter)       # any other use
     defs: dict = field(default_factory=dict)             # name -> its `Let` (when declared once by a let)
+    consumers: dict = field(default_factory=dict)        # name -> the nodes consuming it
 
     def is_linear_temp(self, name: str) -> bool:
         return (self.declared[name] == 1 and name in self.defs and name not in self.mutable
@@ -67,6 +68,7 @@ def var_uses(fun: ir.FunDecl, signature) -> VarUses:
                 continue
             if use in (CONSUMED, VALUE):  # a block's value moves out of it
                 u.consumed[child.name] += 1
+                u.consumers.setdefault(child.name, []).append(n)
             elif use == PLACE:
                 u.unpacked[child.name] += 1
             elif use == LENT:

@@ -11,10 +11,12 @@ each one, and `--dump` shows what each changed.
 from __future__ import annotations
 
 from lowering.passes import (
-    borrow_regions, elide_rc, make_static, output_regions, place_dominated, scratch_regions,
+    borrow_regions, elide_rc, fold_known_constructors, make_static, output_regions, place_dominated,
+    scratch_regions,
 )
 
-PASSES = (make_static, borrow_regions, output_regions, place_dominated, scratch_regions, elide_rc)
+PASSES = (make_static, borrow_regions, fold_known_constructors, output_regions, place_dominated,
+          scratch_regions, elide_rc)
 
 
 def stages():

@@ -154,7 +154,7 @@ def _children(n):
 def _rewrite_function(f: ir.FunDecl, funs, converted, new_regions, remarks) -> ir.FunDecl:
     mine = new_regions.get(f.name, {})
     fresh = FreshNames(f)
-    fresh.taken.update(mine.values())
+    fresh.reserve(mine.values())
     params = list(f.params)
     regions = list(f.regions)
     as_region: dict[str, tuple[str, str]] = {}  # param name -> (region, caps)

@@ -54,18 +54,26 @@ def run(program: ir.Program, checked):
     from lowering.pipeline import PassResult
 
     remarks: list[Remark] = []
-    for _ in range(8):  # each round exposes the next; a few suffice
-        before = len(remarks)
+    # Each round exposes the next (a rewrite's new nodes have no facts
+    # until the program is checked again); stop when a round changes
+    # nothing (every rewrite returns the very node it was given otherwise).
+    for _ in range(MAX_ROUNDS):
         decls = []
+        changed = False
         for decl in program.decls:
             if isinstance(decl, ir.FunDecl):
-                decl = _Function(decl, program, checked, remarks).rewrite()
+                new = _Function(decl, program, checked, remarks).rewrite()
+                changed |= new is not decl
+                decl = new
             decls.append(decl)
-        program = replace(program, decls=tuple(decls))
-        if len(remarks) == before:
+        if not changed:
             break
+        program = replace(program, decls=tuple(decls))
         checked = _recheck(program)
     return PassResult(program, remarks)
+
+
+MAX_ROUNDS = 16
 
 
 def _recheck(program: ir.Program):

@@ -87,7 +87,7 @@ def _static_temps(f: ir.FunDecl, program: ir.Program, remarks: list[Remark]) -> 
                 and isinstance(n.value.value, (ir.NewData, ir.NewString))
                 and n.value.value.region == ir.PRIMITIVE_REGION
                 and uses.declared[n.name] == 1 and not uses.lent[n.name] and not uses.read[n.name]
-                and _only_dropped(f.body, n.name)):
+                and all(isinstance(c, ir.Drop) for c in uses.consumers.get(n.name, ()))):
             temps[n.name] = n.value.caps
     if not temps:
         return f
@@ -109,20 +109,3 @@ def _static_temps(f: ir.FunDecl, program: ir.Program, remarks: list[Remark]) -> 
         return map_children(n, go)
 
     return replace(f, body=go(f.body))
-
-
-def _only_dropped(body, name: str) -> bool:
-    """Every consuming use of `name` is a `drop` statement."""
-    for n in walk(body):
-        if isinstance(n, ir.Drop):
-            continue
-        for c in _consuming_children(n):
-            if isinstance(c, ir.Var) and c.name == name:
-                return False
-    return True
-
-
-def _consuming_children(n) -> list:
-    from lolang.traverse import CONSUMED, VALUE, operands
-
-    return [c for c, use in operands(n) if use in (CONSUMED, VALUE)]

@@ -80,7 +80,7 @@ def _fresh_functions(funs, uses, checked) -> set[str]:
 
 def _rewrite(f: ir.FunDecl, funs, fresh, outputs, uses, checked, remarks) -> ir.FunDecl:
     names = FreshNames(f)
-    names.taken.update(outputs.values())
+    names.reserve(outputs.values())
     output = outputs.get(f.name)
     # Linear temporaries whose value is returned: made in `output` too.
     refs: dict[str, str] = {}

@@ -65,7 +65,8 @@ def run(program: ir.Program, checked):
         else:
             decl = _Function(decl, program, checked, slots.dominated, types, remarks).rewrite()
         decls.append(decl)
-    remarks[:0] = [Remark("dominated", "", dominated_slots.slot_name(s)) for s in sorted(slots.dominated, key=str)]
+    remarks[:0] = sorted((Remark("dominated", "", dominated_slots.slot_name(s)) for s in slots.dominated),
+                         key=lambda r: r.detail)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 
 
@@ -171,7 +172,8 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
         span = stmts[at - width: at]
         lets = tuple(s for s in span if isinstance(s, ir.Let))
         assert [l.name for l in lets] == names and len(span) == width, (names, drops, span)
-        target = stmts[at] if at < len(stmts) else result
+        in_stmts = at < len(stmts)  # (not the block's value)
+        target = stmts[at] if in_stmts else result
         moved = _into(target, binder, lets)
         after = [ir.Drop(ir.Var(d)) for d in drops]
         if after and isinstance(moved, (ir.Assign, ir.Return)):
@@ -180,14 +182,14 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
             tmp = _fresh_name(b, "t")
             last = ir.Assign(moved.name, ir.Var(tmp)) if isinstance(moved, ir.Assign) else ir.Return(ir.Var(tmp))
             replacement = [ir.Let(tmp, None, moved.value), *after, last]
-        elif at < len(stmts):
+        elif in_stmts:
             replacement = [moved, *after]
         else:
             result = moved
             replacement = after
             assert not after, "a drop cannot follow a block's value"
-        stmts[at - width: at + (1 if at < len(stmts) else 0)] = replacement
-        shift += len(replacement) - width - (1 if at < len(stmts) else 0)
+        stmts[at - width: at + (1 if in_stmts else 0)] = replacement
+        shift += len(replacement) - width - (1 if in_stmts else 0)
     return replace(b, stmts=tuple(stmts), result=result)
 
 

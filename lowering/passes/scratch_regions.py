@@ -270,8 +270,14 @@ class _Function:
             later |= _names(result)
         hoisted = []
         escaping = set()
-        for d in declared:
-            if d.name in later:
+        value_of = None  # the one variable leaving as the region block's value
+        leaving = [d for d in declared if d.name in later]
+        last = self._last_let(span, set(members))
+        if len(leaving) == 1 and leaving[0] is last and not isinstance(self.checked.types.get(id(last.value)),
+                                                                    ir.PrimType):
+            value_of = last  # `let r1 = region r { ...; value }`: a reference into another region leaves
+        else:
+            for d in leaving:
                 t = self.checked.types.get(id(d.value))
                 if not (isinstance(t, ir.PrimType) and t.name in PRIM_DEFAULTS):
                     return None
@@ -294,13 +300,28 @@ class _Function:
                 continue
             if isinstance(s, ir.Let) and s.name in self.members:
                 body.append(replace(s, type=None, value=self.to_dest(s.value, r)))
+            elif s is value_of:
+                continue
             elif isinstance(s, ir.Let) and s.name in escaping:
                 body.append(ir.Assign(s.name, self.inner(s.value)))
             else:
                 body.append(self.inner(s))
         self.remarks.append(Remark("scratch region", self.f.name,
                                    f"'{r}' holds {', '.join(members)} (at most {total} bytes)"))
+        if value_of is not None:
+            region = ir.Region(r, ir.Block(tuple(body), self.inner(value_of.value)))
+            return [*hoisted, replace(value_of, value=region), *after]
         return [*hoisted, ir.ExprStmt(ir.Region(r, ir.Block(tuple(body)))), *after]
+
+    def _last_let(self, span, members):
+        """The span's last statement but members' drops, if it is a `let` of
+        no member: it may leave as the region block's value (everything
+        after it goes with the region)."""
+        for s in reversed(span):
+            if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in members:
+                continue
+            return s if isinstance(s, ir.Let) and s.name not in members else None
+        return None
 
     def inner(self, n):
         """Inside a group: members' unpacks read the reference."""
