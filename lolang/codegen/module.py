@@ -7,8 +7,15 @@ Entry points. `hic_program_run(argc, argv)` is the program: it hands
 its own, builds `main`'s `args` from argv when asked to (in a region of its
 own, uncounted, as the lolang interpreter does) and returns the exit status.
 The C `main` of an executable just calls it; the JIT calls it directly.
-`hic.entry` sets the call depth to 1 (`main` is the first call,
-docs/hilang-semantics.md "Call depth") and calls `main`.
+`hic.entry` calls `main` at call depth 1 (`main` is the first call,
+docs/hilang-semantics.md "Call depth").
+
+Call depth. Every lolang function takes its own call depth as a hidden
+first parameter (`i64 %depth`); a call site tests the caller's depth
+against the bound and passes `depth + 1`. The count lives in a register,
+so the common case costs a compare and a predicted branch: no memory
+traffic around each call, as a global counter would need (a load, then a
+store before and after the call).
 
 lolang functions are named `lo.NAME`: a dot no C name can contain, so a
 hilang function called `write` or `malloc` never meets libc's.
@@ -108,7 +115,6 @@ class ModuleContext:
         self._cstrings: dict[str, ll.GlobalVariable] = {}
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
-        self.depth = self._global("hic.depth", T.I64, T.I64(0))
 
     def _external(self, name: str, lltype: ll.Type) -> ll.GlobalVariable:
         g = _opaque(ll.GlobalVariable(self.module, lltype, name))
@@ -181,7 +187,8 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
     profiling when `sites` (lolang/profile.py) is given."""
     module_cx = ModuleContext(program, checked, name, sites)
     for fun in program.funs:
-        params = [T.I64] * len(fun.regions) + [T.value_type(p.type) for p in fun.params]
+        # the hidden call depth, the regions, the parameters
+        params = [T.I64] * (1 + len(fun.regions)) + [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)
         func = ll.Function(module_cx.module, fnty, f"lo.{fun.name}")
         func.linkage = "internal"
@@ -197,10 +204,11 @@ def _function(module_cx: ModuleContext, fun: ir.FunDecl) -> None:
 
     decl, func = module_cx.funs[fun.name]
     fn = FunctionEmitter(module_cx, fun, func)
-    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), func.args[: len(fun.regions)]):
+    regions = func.args[1: 1 + len(fun.regions)]
+    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), regions):
         arg.name = region.name
         fn.bind_region(region.name, uid, arg)
-    for param, arg in zip(fun.params, func.args[len(fun.regions):]):
+    for param, arg in zip(fun.params, func.args[1 + len(fun.regions):]):
         arg.name = param.name
         fn.bind_var(param.name, arg)
     value = emit_block(fn, fun.body)
@@ -218,15 +226,15 @@ def _entry(module_cx: ModuleContext, stage: str) -> None:
     entry = ll.Function(module, ll.FunctionType(T.VOID, [T.PTR]), "hic.entry")
     entry.linkage = "internal"
     b = ll.IRBuilder(entry.append_basic_block("entry"))
-    b.store(T.I64(1), module_cx.depth)
     main_decl, main = module_cx.funs["main"]
+    depth = T.I64(1)
     flags = 0
     if main_decl.params:
         elem = main_decl.params[0].type.obj.elem
         flags = START_ARGS if isinstance(elem, ir.PackType) else START_ARGS_PLAIN
-        b.call(main, [b.load(entry.args[0], typ=T.PACK)])
+        b.call(main, [depth, b.load(entry.args[0], typ=T.PACK)])
     else:
-        b.call(main, [])
+        b.call(main, [depth])
     b.ret_void()
 
     run = ll.Function(module, ll.FunctionType(T.I32, [T.I32, T.PTR]), "hic_program_run")
