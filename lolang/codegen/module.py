@@ -28,6 +28,7 @@ from llvmlite import ir as ll
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter, coerce
+from lolang.codegen.layout import DataLayout
 
 # name -> (result, parameters, does not return)
 RUNTIME: dict[str, tuple] = {
@@ -102,15 +103,15 @@ class ModuleContext:
         self.sites = sites
         self.profile_site = self._external("hic_profile_site", T.I32) if sites is not None else None
         self.checked = checked
-        self.datas = {d.name: d for d in program.datas}
-        self.ctors: dict[str, tuple[ir.DataDecl, ir.CtorDecl, int]] = {}
+        # data type name -> its layout; constructor name -> (layout, declaration)
+        self.layouts = {d.name: DataLayout.of(d) for d in program.datas}
+        self.ctors: dict[str, tuple[DataLayout, ir.CtorDecl]] = {}
         for data in program.datas:
-            for tag, ctor in enumerate(data.ctors):
-                self.ctors[ctor.name] = (data, ctor, tag)
+            for ctor in data.ctors:
+                self.ctors[ctor.name] = (self.layouts[data.name], ctor)
         self.funs: dict[str, tuple[ir.FunDecl, ll.Function]] = {}
         self._runtime: dict[str, ll.Function] = {}
         self.helpers: dict[str, ll.Function] = {}  # hic.alloc, hic.retain... (codegen/regions.py)
-        self._statics: dict[int, ll.GlobalVariable] = {}
         self._strings: dict[bytes, ll.GlobalVariable] = {}
         self._cstrings: dict[str, ll.GlobalVariable] = {}
         self.region_table = self._external("hic_region_table", T.PTR)
@@ -152,19 +153,6 @@ class ModuleContext:
             g.initializer = ll.Constant(lltype, [T.I64(len(data)), ll.Constant(body, bytearray(data))])
             g.align = 8
             self._strings[data] = g
-        return g
-
-    def static_object(self, tag: int) -> ll.GlobalVariable:
-        """The static object of a nullary constructor (`new[P] Leaf`): its
-        tag word, constant, shared by every use."""
-        g = self._statics.get(tag)
-        if g is None:
-            g = _opaque(ll.GlobalVariable(self.module, T.I64, f"static.{tag}"))
-            g.linkage = "private"
-            g.global_constant = True
-            g.initializer = T.I64(tag)
-            g.align = 8
-            self._statics[tag] = g
         return g
 
     def cstring(self, text: str) -> ll.GlobalVariable:
