@@ -2,9 +2,10 @@
 constructs that open, pack, unpack, copy, drop and merge them.
 
 Allocation is the runtime's `hic_alloc` (runtime/hic_runtime.h) in IR:
-find the region struct (`hic_region_table[slot]`), bump `cur` if the step
-fits before `end`, add to the region's and the global counters, and only
-when the chunk is full call `hic_alloc_slow`. The primitive region P has
+find the region struct (`hic_region_table[slot]`), bump `cur` if the
+object fits before `end` (which counts it in the region's bytes), add to
+the global counters, and only when the chunk is full call
+`hic_alloc_slow`. The primitive region P has
 no chunk (cur == end == NULL), so it always takes the slow path, which
 counts its objects as allocs but not as bytes, as the lolang interpreter
 does.
@@ -28,13 +29,14 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
+from diagnostics import CompilerBug
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter
 
 # struct hic_region (runtime/hic_runtime.h): byte offsets (tests/test_runtime_abi.py
 # compares them with the header's)
-CUR, END, BYTES, REFS, HOLD_LEN = 0, 8, 16, 32, 40
+CUR, END, REFS, HOLD_LEN = 0, 8, 32, 40
 # struct hic_counters: byte offsets
 ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
 
@@ -93,7 +95,13 @@ def _helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> 
 
 def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
     """One object of `size` bytes in region `rid`: the fast path (out of
-    line when compiled for --profile, where the runtime counts it)."""
+    line when compiled for --profile, where the runtime counts it).
+
+    The fast path moves `cur` by exactly `size` and so counts the object
+    in the region's bytes with no store of its own (`hic_region_bytes_of`
+    in runtime/hic_runtime.h): every object size is a multiple of 8."""
+    if size % 8:
+        raise CompilerBug(f"llvm: an object of {size} bytes (sizes are multiples of 8)")
     if fn.module_cx.sites is not None:
         return fn.b.call(fn.module_cx.runtime("hic_region_alloc"), [region_struct(fn, rid), T.I64(size)])
     return fn.b.call(_helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
@@ -102,15 +110,13 @@ def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
 def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
     b = fn.b
     r = region_struct(fn, rid)
-    step = b.and_(b.add(size, T.I64(7)), T.I64(~7))
     cur = b.load(r, typ=T.PTR)
     end = b.load(field(fn, r, END), typ=T.PTR)
     room = b.sub(b.ptrtoint(end, T.I64), b.ptrtoint(cur, T.I64))
     fast, slow = fn.block("fast"), fn.block("slow")
-    b.cbranch(b.icmp_unsigned("<=", step, room), fast, slow)
+    b.cbranch(b.icmp_unsigned("<=", size, room), fast, slow)
     b.position_at_end(fast)
-    b.store(b.gep(cur, [step], source_etype=T.I8), r)
-    bump(fn, field(fn, r, BYTES), size)
+    b.store(b.gep(cur, [size], source_etype=T.I8), r)
     bump(fn, field(fn, fn.module_cx.counters, ALLOCS), 1)
     bump(fn, field(fn, fn.module_cx.counters, BYTES_ALLOCATED), size)
     b.ret(cur)
