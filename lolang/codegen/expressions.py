@@ -165,6 +165,8 @@ def _call(fn: FunctionEmitter, e: ir.Call) -> ll.Value:
     which runs one deeper (the depth is each function's hidden first
     parameter: module.py, "Call depth")."""
     decl, callee = fn.module_cx.funs[e.func]
+    if decl is fn.decl:
+        callee = fn.recursion  # the function's twin (module.py, TWIN)
     args = [fn.region(r) for r in e.regions]
     params = callee.function_type.args[1 + len(e.regions):]
     args += [coerce(emit_value(fn, a), t) for a, t in zip(e.args, params)]

@@ -29,6 +29,7 @@ from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter, coerce
 from lolang.codegen.layout import DataLayout
+from lolang.traverse import walk
 
 # name -> (result, parameters, does not return)
 RUNTIME: dict[str, tuple] = {
@@ -182,16 +183,38 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
         func.linkage = "internal"
         module_cx.funs[fun.name] = (fun, func)
     for fun in program.funs:
-        _function(module_cx, fun)
+        _, func = module_cx.funs[fun.name]
+        if not _calls_itself(fun):
+            _function(module_cx, fun, func, func)
+            continue
+        twin = ll.Function(module_cx.module, func.function_type, f"lo.{fun.name}{TWIN}")
+        twin.linkage = "internal"
+        _function(module_cx, fun, func, twin)
+        _function(module_cx, fun, twin, func)
     _entry(module_cx, stage)
     return module_cx.module
 
 
-def _function(module_cx: ModuleContext, fun: ir.FunDecl) -> None:
+# A function that calls itself is emitted twice, `lo.f` and its twin
+# `lo.f.twin`, each one's calls of f going to the other. LLVM's inliner
+# never inlines a function into itself, but it does inline the twin into
+# `lo.f` where it pays: one level of the recursion unrolled, so that
+# the calls at the bottom of a recursion (`check(Empty)` at every leaf of
+# a tree) are no calls at all, as a C compiler's recursive inlining
+# does. (docs/benchmarks.md, "The backend levers", has what it bought.)
+TWIN = ".twin"
+
+
+def _calls_itself(fun: ir.FunDecl) -> bool:
+    return any(isinstance(node, ir.Call) and node.func == fun.name for node in walk(fun.body))
+
+
+def _function(module_cx: ModuleContext, fun: ir.FunDecl, func: ll.Function, recursion: ll.Function) -> None:
+    """`fun`'s body into `func`, its calls of itself calling `recursion`."""
     from lolang.codegen.statements import emit_block
 
-    decl, func = module_cx.funs[fun.name]
     fn = FunctionEmitter(module_cx, fun, func)
+    fn.recursion = recursion
     regions = func.args[1: 1 + len(fun.regions)]
     for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), regions):
         arg.name = region.name

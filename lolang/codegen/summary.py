@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
+from lolang.codegen.module import TWIN
+
 # Calls by the figure they count: the runtime's entry points
 # (docs/runtime.md) and the module's own inline-hinted helpers
 # (`hic.<name>`, lolang/codegen/regions.py), which LLVM inlines.
@@ -24,8 +26,11 @@ SITES = {
 
 
 def summarize(module: ll.Module) -> dict[str, int]:
-    # Helpers are counted where they are called, not as code of their own.
-    defined = [f for f in module.functions if not f.is_declaration and not f.name.startswith("hic.")]
+    # Helpers are counted where they are called, not as code of their own,
+    # and a recursive function's twin (codegen/module.py, TWIN) not at all:
+    # it is the same lolang code.
+    defined = [f for f in module.functions
+               if not f.is_declaration and not f.name.startswith("hic.") and not f.name.endswith(TWIN)]
     callees = [
         instruction.callee.name
         for function in defined
