@@ -182,6 +182,12 @@ static inline void *hic_alloc(struct hic_region *r, uint64_t size)
 }
 
 uint64_t hic_region_new(void);                       /* count 1: the block's reference */
+/* The same, for a region expected to hold about `bytes_hint` bytes (what
+ * the last region made at the same place held when its block ended):
+ * once its inline chunk is full, its first pool chunk is big enough for
+ * the rest, instead of doubling up from the smallest. A hint only sizes
+ * chunks; nothing counted depends on it. */
+uint64_t hic_region_new_sized(uint64_t bytes_hint);
 struct hic_region *hic_region_lookup(uint64_t id);   /* checked hic_region_of */
 void *hic_region_alloc(struct hic_region *r, uint64_t size); /* hic_alloc, out of line */
 void *hic_alloc_in(uint64_t id, uint64_t size);      /* checked id, then hic_alloc */

@@ -225,7 +225,20 @@ static void grow_table(void)
     regions.cap = cap;
 }
 
+/* The size class (log2) of a pool chunk of at least `bytes`. */
+static unsigned class_for(uint64_t bytes)
+{
+    if (bytes <= ((uint64_t)1 << FIRST_CLASS))
+        return FIRST_CLASS;
+    return 64 - (unsigned)__builtin_clzll(bytes - 1);
+}
+
 uint64_t hic_region_new(void)
+{
+    return hic_region_new_sized(0);
+}
+
+uint64_t hic_region_new_sized(uint64_t bytes_hint)
 {
     if (!hic_region_table)
         hic_runtime_init(NULL);
@@ -246,6 +259,10 @@ uint64_t hic_region_new(void)
     }
     r->refs = 1;
     r->next_class = FIRST_CLASS;
+    if (bytes_hint > HIC_INLINE_CHUNK) {
+        unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
+        r->next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
+    }
     HIC_VG_UNDEFINED(r->inline_chunk, HIC_INLINE_CHUNK);
     r->cur = r->inline_chunk;
     r->end = r->inline_chunk + HIC_INLINE_CHUNK;
@@ -289,12 +306,6 @@ static void move_cur(struct hic_region *r, char *cur, char *end)
     r->bytes_less_cur = bytes - (uint64_t)(uintptr_t)cur;
 }
 
-static unsigned class_for(uint64_t bytes)
-{
-    if (bytes <= ((uint64_t)1 << FIRST_CLASS))
-        return FIRST_CLASS;
-    return 64 - (unsigned)__builtin_clzll(bytes - 1);
-}
 
 /* The current chunk is full: start the next one (twice the last, or what
  * the object needs), or give a big object a block of its own and keep

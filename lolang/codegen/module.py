@@ -37,6 +37,7 @@ RUNTIME: dict[str, tuple] = {
     "hic_region_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_storage_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_new": (T.I64, []),
+    "hic_region_new_sized": (T.I64, [T.I64]),
     "hic_retain_n": (T.VOID, [T.I64, T.I64]),
     "hic_release": (T.VOID, [T.I64]),
     "hic_region_hold": (T.VOID, [T.I64, T.I64]),
@@ -115,6 +116,7 @@ class ModuleContext:
         self.helpers: dict[str, ll.Function] = {}  # hic.alloc, hic.retain... (codegen/regions.py)
         self._strings: dict[bytes, ll.GlobalVariable] = {}
         self._cstrings: dict[str, ll.GlobalVariable] = {}
+        self._hints: dict[int, ll.GlobalVariable] = {}  # id(region block) -> its size hint
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
 
@@ -154,6 +156,15 @@ class ModuleContext:
             g.initializer = ll.Constant(lltype, [T.I64(len(data)), ll.Constant(body, bytearray(data))])
             g.align = 8
             self._strings[data] = g
+        return g
+
+    def region_hint(self, block: ir.Region) -> ll.GlobalVariable:
+        """The size hint of a `region` block (codegen/regions.py): the
+        bytes its last region held, 0 at first."""
+        g = self._hints.get(id(block))
+        if g is None:
+            g = self._global(f"hint.{block.name}.{len(self._hints)}", T.I64, T.I64(0))
+            self._hints[id(block)] = g
         return g
 
     def cstring(self, text: str) -> ll.GlobalVariable:

@@ -36,7 +36,7 @@ from lolang.codegen.function import FunctionEmitter
 
 # struct hic_region (runtime/hic_runtime.h): byte offsets (tests/test_runtime_abi.py
 # compares them with the header's)
-CUR, END, REFS, HOLD_LEN = 0, 8, 32, 40
+CUR, END, BYTES_LESS_CUR, REFS, HOLD_LEN = 0, 8, 16, 32, 40
 # struct hic_counters: byte offsets
 ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
 
@@ -188,9 +188,15 @@ def make_pack(fn: FunctionEmitter, obj: ll.Value, rid: ll.Value) -> ll.Value:
 
 
 def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
+    """`region r { .. }`. Each such block has a size hint (a global of the
+    module): what its last region held when the block ended, so that the
+    runtime sizes the next one's first chunk for it instead of doubling
+    up to it (hic_region_new_sized)."""
     from lolang.codegen.statements import emit_block
 
-    rid = fn.b.call(fn.module_cx.runtime("hic_region_new"), [], name=e.name)
+    hint = fn.module_cx.region_hint(e)
+    size = fn.b.load(hint, typ=T.I64)
+    rid = fn.b.call(fn.module_cx.runtime("hic_region_new_sized"), [size], name=e.name)
     fn.push()
     fn.bind_region(e.name, fn.checked.binder(e), rid)
     fn.cleanups.append(rid)
@@ -198,6 +204,9 @@ def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
     fn.cleanups.pop()
     fn.pop()
     fn.live_block()
+    r = region_struct(fn, rid)
+    held = fn.b.add(fn.b.load(field(fn, r, BYTES_LESS_CUR), typ=T.I64), fn.b.ptrtoint(fn.b.load(r, typ=T.PTR), T.I64))
+    fn.b.store(held, hint)  # hic_region_bytes_of(r)
     release(fn, rid)
     return value
 
