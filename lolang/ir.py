@@ -929,7 +929,7 @@ def _write_arg(t: Type, out: list[str]) -> None:
 # and what native code allocates. A word is 8 bytes.
 
 WORD = 8
-DATA_HEADER = 8      # constructor tag
+DATA_HEADER = 8      # constructor tag, when the type needs one (`tagged`)
 STRING_HEADER = 8    # byte length
 ARRAY_HEADER = 24    # length, capacity, storage address
 MAP_HEADER = 32      # live count, used entries, capacity, storage address
@@ -943,8 +943,30 @@ def slot_size(slot: SlotType) -> int:
     return 2 * WORD if isinstance(slot, PackType) else WORD
 
 
-def data_size(ctor: CtorDecl) -> int:
-    return DATA_HEADER + sum(slot_size(f.type) for f in ctor.fields)
+def tagged(data: DataDecl) -> bool:
+    """Whether the objects of `data` start with a tag word: only when two
+    or more of its constructors have fields. A constructor without fields
+    is an immediate value, never an object, so with at most one boxed
+    constructor a value's constructor shows without reading memory."""
+    return sum(1 for c in data.ctors if c.fields) > 1
+
+
+def data_header(data: DataDecl) -> int:
+    return DATA_HEADER if tagged(data) else 0
+
+
+def data_size(data: DataDecl, ctor: CtorDecl) -> int:
+    """Bytes of one object of `ctor` (of type `data`): its tag word if the
+    type has one, then its slots. A constructor without fields is 0: it is
+    counted as an alloc, of no bytes (docs/lolang.md §9)."""
+    if not ctor.fields:
+        return 0
+    return data_header(data) + sum(slot_size(f.type) for f in ctor.fields)
+
+
+def data_sizes(datas) -> dict[str, int]:
+    """Every constructor's `data_size`, by constructor name."""
+    return {c.name: data_size(d, c) for d in datas for c in d.ctors}
 
 
 def string_size(nbytes: int) -> int:

@@ -64,8 +64,9 @@ struct hic_hold;
 struct hic_region {
     char *cur;                  /*  0: next free byte of the current chunk */
     char *end;                  /*  8: end of the current chunk */
-    uint64_t bytes;             /* 16: bytes handed out here and not reclaimed
-                                 *     (sizes requested) */
+    uint64_t bytes_less_cur;    /* 16: the region's bytes (handed out here and not
+                                 *     reclaimed, sizes requested) minus the
+                                 *     address in `cur`: see hic_region_bytes_of */
     uint64_t id;                /* 24: this slot's id; a dead slot holds its next life's */
     int64_t refs;               /* 32: reference count; 0 while the slot is free */
     uint32_t hold_len;          /* 40: distinct region ids held; 0: holds no pack */
@@ -120,7 +121,7 @@ HIC_AT(hic_pack, region, 8);
 _Static_assert(sizeof(struct hic_pack) == 16, "a pack is two words");
 HIC_AT(hic_region, cur, 0);
 HIC_AT(hic_region, end, 8);
-HIC_AT(hic_region, bytes, 16);
+HIC_AT(hic_region, bytes_less_cur, 16);
 HIC_AT(hic_region, id, 24);
 HIC_AT(hic_region, refs, 32);
 HIC_AT(hic_region, hold_len, 40);
@@ -141,6 +142,17 @@ void *hic_alloc_slow(struct hic_region *r, uint64_t size);
 void hic_profile_alloc(struct hic_region *owner, uint64_t size);
 #endif
 
+/* A region's bytes: handed out in it and not reclaimed, by size requested.
+ * They are kept as `bytes_less_cur + cur` (modulo 2^64) so that the fast
+ * path, which moves `cur` by exactly an object's size (every size is a
+ * multiple of 8), counts the object without a store of its own; only a
+ * new chunk, an object not a multiple of 8, storage and merges adjust
+ * `bytes_less_cur`. They are read when the region dies. */
+static inline uint64_t hic_region_bytes_of(const struct hic_region *r)
+{
+    return r->bytes_less_cur + (uint64_t)(uintptr_t)r->cur;
+}
+
 /* The region struct of a live id, unchecked: two loads, for inlining. */
 static inline struct hic_region *hic_region_of(uint64_t id)
 {
@@ -149,7 +161,8 @@ static inline struct hic_region *hic_region_of(uint64_t id)
 
 /* Allocate one object of `size` > 0 bytes in `r`, 8-aligned, uninitialized.
  * This is the fast path the LLVM backend reproduces inline; keep the two in
- * step. The subtraction is done on integers so that a region without a chunk
+ * step (generated code's sizes are constant multiples of 8, so it leaves
+ * `bytes_less_cur` alone). The subtraction is done on integers so that a region without a chunk
  * (cur == end == NULL) takes the slow path without pointer-arithmetic UB. */
 static inline void *hic_alloc(struct hic_region *r, uint64_t size)
 {
@@ -157,7 +170,7 @@ static inline void *hic_alloc(struct hic_region *r, uint64_t size)
     char *p = r->cur;
     if (__builtin_expect(step <= (uint64_t)((uintptr_t)r->end - (uintptr_t)p), 1)) {
         r->cur = p + step;
-        r->bytes += size;
+        r->bytes_less_cur -= step - size;  /* 0 but for an odd size (hic_region_bytes_of) */
         hic_counters.allocs += 1;
         hic_counters.bytes_allocated += size;
 #ifdef HIC_PROFILE
@@ -169,6 +182,12 @@ static inline void *hic_alloc(struct hic_region *r, uint64_t size)
 }
 
 uint64_t hic_region_new(void);                       /* count 1: the block's reference */
+/* The same, for a region expected to hold about `bytes_hint` bytes (what
+ * the last region made at the same place held when its block ended):
+ * once its inline chunk is full, its first pool chunk is big enough for
+ * the rest, instead of doubling up from the smallest. A hint only sizes
+ * chunks; nothing counted depends on it. */
+uint64_t hic_region_new_sized(uint64_t bytes_hint);
 struct hic_region *hic_region_lookup(uint64_t id);   /* checked hic_region_of */
 void *hic_region_alloc(struct hic_region *r, uint64_t size); /* hic_alloc, out of line */
 void *hic_alloc_in(uint64_t id, uint64_t size);      /* checked id, then hic_alloc */

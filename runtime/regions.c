@@ -225,7 +225,20 @@ static void grow_table(void)
     regions.cap = cap;
 }
 
+/* The size class (log2) of a pool chunk of at least `bytes`. */
+static unsigned class_for(uint64_t bytes)
+{
+    if (bytes <= ((uint64_t)1 << FIRST_CLASS))
+        return FIRST_CLASS;
+    return 64 - (unsigned)__builtin_clzll(bytes - 1);
+}
+
 uint64_t hic_region_new(void)
+{
+    return hic_region_new_sized(0);
+}
+
+uint64_t hic_region_new_sized(uint64_t bytes_hint)
 {
     if (!hic_region_table)
         hic_runtime_init(NULL);
@@ -246,9 +259,14 @@ uint64_t hic_region_new(void)
     }
     r->refs = 1;
     r->next_class = FIRST_CLASS;
+    if (bytes_hint > HIC_INLINE_CHUNK) {
+        unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
+        r->next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
+    }
     HIC_VG_UNDEFINED(r->inline_chunk, HIC_INLINE_CHUNK);
     r->cur = r->inline_chunk;
     r->end = r->inline_chunk + HIC_INLINE_CHUNK;
+    r->bytes_less_cur = -(uint64_t)(uintptr_t)r->cur;  /* 0 bytes */
     hic_counters.regions_created++;
     if (++hic_counters.regions_live > hic_counters.regions_peak)
         hic_counters.regions_peak = hic_counters.regions_live;
@@ -279,16 +297,20 @@ static void end_slot(struct hic_region *r)
 /* ------------------------------------------------------------------------
  * Allocation */
 
-static unsigned class_for(uint64_t bytes)
+/* Bump in another chunk from now on, the region's bytes unchanged. */
+static void move_cur(struct hic_region *r, char *cur, char *end)
 {
-    if (bytes <= ((uint64_t)1 << FIRST_CLASS))
-        return FIRST_CLASS;
-    return 64 - (unsigned)__builtin_clzll(bytes - 1);
+    uint64_t bytes = hic_region_bytes_of(r);
+    r->cur = cur;
+    r->end = end;
+    r->bytes_less_cur = bytes - (uint64_t)(uintptr_t)cur;
 }
+
 
 /* The current chunk is full: start the next one (twice the last, or what
  * the object needs), or give a big object a block of its own and keep
- * bumping in the current one. */
+ * bumping in the current one. Either way the region's bytes grow by
+ * `step`. */
 static void *bump_new_chunk(struct hic_region *r, uint64_t step)
 {
     if (step > OWN_CHUNK_OVER) {
@@ -296,6 +318,7 @@ static void *bump_new_chunk(struct hic_region *r, uint64_t step)
         b->size = BLOCK_HEADER + step;
         b->kind = HIC_BLOCK_CHUNK;
         blocks_push(r, b);
+        r->bytes_less_cur += step;  /* `cur` stays where it was */
         return b + 1;
     }
     unsigned cls = class_for(BLOCK_HEADER + step);
@@ -306,12 +329,13 @@ static void *bump_new_chunk(struct hic_region *r, uint64_t step)
     b->size = size;
     b->kind = HIC_BLOCK_CHUNK;
     blocks_push(r, b);
-    r->cur = (char *)(b + 1) + step;
-    r->end = (char *)b + size;
+    move_cur(r, (char *)(b + 1) + step, (char *)b + size);
+    r->bytes_less_cur += step;  /* the object bumped into the new chunk */
     r->next_class = cls < LAST_CLASS ? cls + 1 : LAST_CLASS;
     return b + 1;
 }
 
+/* `step` more bytes in `r`: the region's bytes grow by `step`. */
 static void *bump(struct hic_region *r, uint64_t step)
 {
     char *p = r->cur;
@@ -346,7 +370,7 @@ static void *alloc_in(struct hic_region *r, uint64_t size, int object)
         return p;
     }
     void *p = bump(r, step);
-    r->bytes += size;
+    r->bytes_less_cur -= step - size;  /* bytes count the size asked for */
     hic_counters.allocs += (uint64_t)object;
     hic_counters.bytes_allocated += size;
     HIC_PROFILED(hic_profile_alloc(r, size));
@@ -372,7 +396,11 @@ void *hic_alloc_in(uint64_t id, uint64_t size)
  * which exist before the program runs (start.c). */
 void *hic_alloc_uncounted(struct hic_region *r, uint64_t size)
 {
-    return bump(owner_of(r, "allocate in"), size ? HIC_ROUND8(size) : 8);
+    r = owner_of(r, "allocate in");
+    uint64_t step = size ? HIC_ROUND8(size) : 8;
+    void *p = bump(r, step);
+    r->bytes_less_cur -= step;  /* bump counted them */
+    return p;
 }
 
 /* ------------------------------------------------------------------------
@@ -398,7 +426,7 @@ void *hic_storage_alloc(struct hic_region *r, uint64_t size)
         hic_out_of_memory();
     if (r == &regions.primitive)
         return bump(&regions.p_store, HIC_ROUND8(size));
-    r->bytes += size;
+    r->bytes_less_cur += size;
     hic_counters.bytes_allocated += size;
     struct hic_block *b = (struct hic_block *)storage_block(r, size, HIC_BLOCK_STORAGE) - 1;
     HIC_PROFILED(b->site = hic_profile_storage(r, size));
@@ -436,7 +464,7 @@ void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
     if (counted) {
         hic_take_bytes_peak();
         hic_counters.bytes_freed += size;
-        r->bytes -= size;
+        r->bytes_less_cur -= size;
         HIC_PROFILED(hic_profile_storage_freed(r, b->site, size));
     }
     blocks_unlink(r, b);
@@ -642,7 +670,7 @@ static void free_one(struct hic_region *r)
 {
     struct hic_counters *c = &hic_counters;
     hic_take_bytes_peak();
-    c->bytes_freed += r->bytes;
+    c->bytes_freed += hic_region_bytes_of(r);
     c->regions_freed++;
     HIC_PROFILED(hic_profile_freed(r));
     if (!(r->flags & HIC_REGION_MERGED))
@@ -783,21 +811,19 @@ void hic_region_merge(uint64_t child, uint64_t parent)
     char *c_cur = c->cur, *c_end = c->end;
     if (c_cur != c->inline_chunk)  /* something was allocated */
         c = hand_over_struct(c, p);
-    p->bytes += c->bytes;
-    c->bytes = 0;
+    p->bytes_less_cur += hic_region_bytes_of(c);
+    c->bytes_less_cur = -(uint64_t)(uintptr_t)c->cur;  /* 0 bytes */
     HIC_PROFILED(hic_profile_merged(c, p));
     blocks_splice(p, c->own.blocks);
     c->own.blocks = NULL;
     /* Keep bumping in whichever current chunk has more room left (never
      * the child's own inline chunk: its struct stays the child's). */
     if (c_cur != c->inline_chunk &&
-        (uintptr_t)c_end - (uintptr_t)c_cur > (uintptr_t)p->end - (uintptr_t)p->cur) {
-        p->cur = c_cur;
-        p->end = c_end;
-    }
+        (uintptr_t)c_end - (uintptr_t)c_cur > (uintptr_t)p->end - (uintptr_t)p->cur)
+        move_cur(p, c_cur, c_end);
     if (c->next_class > p->next_class)
         p->next_class = c->next_class;
-    c->cur = c->end = NULL;  /* every allocation in c now takes the slow path */
+    move_cur(c, NULL, NULL);  /* every allocation in c now takes the slow path */
     add_holds(p, c);
     holds_clear(c);
     /* The child's one reference on the parent: a counted retain, recorded
@@ -826,7 +852,7 @@ int64_t hic_region_refs(uint64_t id)
 
 uint64_t hic_region_bytes(uint64_t id)
 {
-    return live(id, "read the size of")->bytes;
+    return hic_region_bytes_of(live(id, "read the size of"));
 }
 
 static uint64_t count_blocks(uint64_t id, uint32_t kind)

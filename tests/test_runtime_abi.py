@@ -30,7 +30,7 @@ LAYOUT_PROGRAM = r"""
 int main(void)
 {
     printf("{\n");
-    AT(hic_region, cur); AT(hic_region, end); AT(hic_region, bytes);
+    AT(hic_region, cur); AT(hic_region, end); AT(hic_region, bytes_less_cur);
     AT(hic_region, refs); AT(hic_region, hold_len);
     AT(hic_counters, allocs); AT(hic_counters, bytes_allocated);
     AT(hic_counters, retains); AT(hic_counters, releases);
@@ -59,7 +59,7 @@ def test_codegen_offsets_are_the_runtime_s(layout):
     mirrored = {
         "hic_region.cur": regions.CUR,
         "hic_region.end": regions.END,
-        "hic_region.bytes": regions.BYTES,
+        "hic_region.bytes_less_cur": regions.BYTES_LESS_CUR,
         "hic_region.refs": regions.REFS,
         "hic_region.hold_len": regions.HOLD_LEN,
         "hic_counters.allocs": regions.ALLOCS,

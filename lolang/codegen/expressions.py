@@ -161,19 +161,19 @@ def _if_expr(fn: FunctionEmitter, e: ir.IfExpr) -> ll.Value:
 def _call(fn: FunctionEmitter, e: ir.Call) -> ll.Value:
     """Arguments left to right, then the depth check every engine makes
     (diagnostics.errors.MAX_CALL_DEPTH: the call that would make more
-    calls active at once is `stack overflow` at the call), then the call."""
+    calls active at once is `stack overflow` at the call), then the call,
+    which runs one deeper (the depth is each function's hidden first
+    parameter: module.py, "Call depth")."""
     decl, callee = fn.module_cx.funs[e.func]
+    if decl is fn.decl:
+        callee = fn.recursion  # the function's twin (module.py, TWIN)
     args = [fn.region(r) for r in e.regions]
-    params = callee.function_type.args[len(e.regions):]
+    params = callee.function_type.args[1 + len(e.regions):]
     args += [coerce(emit_value(fn, a), t) for a, t in zip(e.args, params)]
     b = fn.b
-    depth = b.load(fn.module_cx.depth, typ=T.I64)
-    fn.guard(b.icmp_signed(">=", depth, T.I64(MAX_CALL_DEPTH)), "depth",
+    fn.guard(b.icmp_signed(">=", fn.depth, T.I64(MAX_CALL_DEPTH)), "depth",
              lambda: fn.panic(STACK_OVERFLOW, e.pos))
-    b.store(b.add(depth, T.I64(1)), fn.module_cx.depth)
-    result = b.call(callee, args)
-    b.store(depth, fn.module_cx.depth)
-    return result
+    return b.call(callee, [b.add(fn.depth, T.I64(1)), *args])
 
 
 def _builtin(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value | None:

@@ -46,6 +46,9 @@ class FunctionEmitter:
         self.module_cx = module_cx
         self.decl = decl
         self.func = func
+        self.depth = func.args[0]  # this call's depth (module.py, "Call depth")
+        self.recursion = func  # what a call of this function itself calls (module.py, TWIN)
+        self.depth.name = "depth"
         self.profile_site = None  # --profile: the allocating expression being emitted
         self.checked = module_cx.checked
         self.types = module_cx.checked.types

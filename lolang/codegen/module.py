@@ -7,8 +7,15 @@ Entry points. `hic_program_run(argc, argv)` is the program: it hands
 its own, builds `main`'s `args` from argv when asked to (in a region of its
 own, uncounted, as the lolang interpreter does) and returns the exit status.
 The C `main` of an executable just calls it; the JIT calls it directly.
-`hic.entry` sets the call depth to 1 (`main` is the first call,
-docs/hilang-semantics.md "Call depth") and calls `main`.
+`hic.entry` calls `main` at call depth 1 (`main` is the first call,
+docs/hilang-semantics.md "Call depth").
+
+Call depth. Every lolang function takes its own call depth as a hidden
+first parameter (`i64 %depth`); a call site tests the caller's depth
+against the bound and passes `depth + 1`. The count lives in a register,
+so the common case costs a compare and a predicted branch: no memory
+traffic around each call, as a global counter would need (a load, then a
+store before and after the call).
 
 lolang functions are named `lo.NAME`: a dot no C name can contain, so a
 hilang function called `write` or `malloc` never meets libc's.
@@ -21,6 +28,8 @@ from llvmlite import ir as ll
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter, coerce
+from lolang.codegen.layout import DataLayout
+from lolang.traverse import walk
 
 # name -> (result, parameters, does not return)
 RUNTIME: dict[str, tuple] = {
@@ -28,6 +37,7 @@ RUNTIME: dict[str, tuple] = {
     "hic_region_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_storage_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_new": (T.I64, []),
+    "hic_region_new_sized": (T.I64, [T.I64]),
     "hic_retain_n": (T.VOID, [T.I64, T.I64]),
     "hic_release": (T.VOID, [T.I64]),
     "hic_region_hold": (T.VOID, [T.I64, T.I64]),
@@ -95,20 +105,20 @@ class ModuleContext:
         self.sites = sites
         self.profile_site = self._external("hic_profile_site", T.I32) if sites is not None else None
         self.checked = checked
-        self.datas = {d.name: d for d in program.datas}
-        self.ctors: dict[str, tuple[ir.DataDecl, ir.CtorDecl, int]] = {}
+        # data type name -> its layout; constructor name -> (layout, declaration)
+        self.layouts = {d.name: DataLayout.of(d) for d in program.datas}
+        self.ctors: dict[str, tuple[DataLayout, ir.CtorDecl]] = {}
         for data in program.datas:
-            for tag, ctor in enumerate(data.ctors):
-                self.ctors[ctor.name] = (data, ctor, tag)
+            for ctor in data.ctors:
+                self.ctors[ctor.name] = (self.layouts[data.name], ctor)
         self.funs: dict[str, tuple[ir.FunDecl, ll.Function]] = {}
         self._runtime: dict[str, ll.Function] = {}
         self.helpers: dict[str, ll.Function] = {}  # hic.alloc, hic.retain... (codegen/regions.py)
-        self._statics: dict[int, ll.GlobalVariable] = {}
         self._strings: dict[bytes, ll.GlobalVariable] = {}
         self._cstrings: dict[str, ll.GlobalVariable] = {}
+        self._hints: dict[int, ll.GlobalVariable] = {}  # id(region block) -> its size hint
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
-        self.depth = self._global("hic.depth", T.I64, T.I64(0))
 
     def _external(self, name: str, lltype: ll.Type) -> ll.GlobalVariable:
         g = _opaque(ll.GlobalVariable(self.module, lltype, name))
@@ -148,17 +158,13 @@ class ModuleContext:
             self._strings[data] = g
         return g
 
-    def static_object(self, tag: int) -> ll.GlobalVariable:
-        """The static object of a nullary constructor (`new[P] Leaf`): its
-        tag word, constant, shared by every use."""
-        g = self._statics.get(tag)
+    def region_hint(self, block: ir.Region) -> ll.GlobalVariable:
+        """The size hint of a `region` block (codegen/regions.py): the
+        bytes its last region held, 0 at first."""
+        g = self._hints.get(id(block))
         if g is None:
-            g = _opaque(ll.GlobalVariable(self.module, T.I64, f"static.{tag}"))
-            g.linkage = "private"
-            g.global_constant = True
-            g.initializer = T.I64(tag)
-            g.align = 8
-            self._statics[tag] = g
+            g = self._global(f"hint.{block.name}.{len(self._hints)}", T.I64, T.I64(0))
+            self._hints[id(block)] = g
         return g
 
     def cstring(self, text: str) -> ll.GlobalVariable:
@@ -181,26 +187,50 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
     profiling when `sites` (lolang/profile.py) is given."""
     module_cx = ModuleContext(program, checked, name, sites)
     for fun in program.funs:
-        params = [T.I64] * len(fun.regions) + [T.value_type(p.type) for p in fun.params]
+        # the hidden call depth, the regions, the parameters
+        params = [T.I64] * (1 + len(fun.regions)) + [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)
         func = ll.Function(module_cx.module, fnty, f"lo.{fun.name}")
         func.linkage = "internal"
         module_cx.funs[fun.name] = (fun, func)
     for fun in program.funs:
-        _function(module_cx, fun)
+        _, func = module_cx.funs[fun.name]
+        if not _calls_itself(fun):
+            _function(module_cx, fun, func, func)
+            continue
+        twin = ll.Function(module_cx.module, func.function_type, f"lo.{fun.name}{TWIN}")
+        twin.linkage = "internal"
+        _function(module_cx, fun, func, twin)
+        _function(module_cx, fun, twin, func)
     _entry(module_cx, stage)
     return module_cx.module
 
 
-def _function(module_cx: ModuleContext, fun: ir.FunDecl) -> None:
+# A function that calls itself is emitted twice, `lo.f` and its twin
+# `lo.f.twin`, each one's calls of f going to the other. LLVM's inliner
+# never inlines a function into itself, but it does inline the twin into
+# `lo.f` where it pays: one level of the recursion unrolled, so that
+# the calls at the bottom of a recursion (`check(Empty)` at every leaf of
+# a tree) are no calls at all, as a C compiler's recursive inlining
+# does. (docs/benchmarks.md, "The backend levers", has what it bought.)
+TWIN = ".twin"
+
+
+def _calls_itself(fun: ir.FunDecl) -> bool:
+    return any(isinstance(node, ir.Call) and node.func == fun.name for node in walk(fun.body))
+
+
+def _function(module_cx: ModuleContext, fun: ir.FunDecl, func: ll.Function, recursion: ll.Function) -> None:
+    """`fun`'s body into `func`, its calls of itself calling `recursion`."""
     from lolang.codegen.statements import emit_block
 
-    decl, func = module_cx.funs[fun.name]
     fn = FunctionEmitter(module_cx, fun, func)
-    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), func.args[: len(fun.regions)]):
+    fn.recursion = recursion
+    regions = func.args[1: 1 + len(fun.regions)]
+    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), regions):
         arg.name = region.name
         fn.bind_region(region.name, uid, arg)
-    for param, arg in zip(fun.params, func.args[len(fun.regions):]):
+    for param, arg in zip(fun.params, func.args[1 + len(fun.regions):]):
         arg.name = param.name
         fn.bind_var(param.name, arg)
     value = emit_block(fn, fun.body)
@@ -218,15 +248,15 @@ def _entry(module_cx: ModuleContext, stage: str) -> None:
     entry = ll.Function(module, ll.FunctionType(T.VOID, [T.PTR]), "hic.entry")
     entry.linkage = "internal"
     b = ll.IRBuilder(entry.append_basic_block("entry"))
-    b.store(T.I64(1), module_cx.depth)
     main_decl, main = module_cx.funs["main"]
+    depth = T.I64(1)
     flags = 0
     if main_decl.params:
         elem = main_decl.params[0].type.obj.elem
         flags = START_ARGS if isinstance(elem, ir.PackType) else START_ARGS_PLAIN
-        b.call(main, [b.load(entry.args[0], typ=T.PACK)])
+        b.call(main, [depth, b.load(entry.args[0], typ=T.PACK)])
     else:
-        b.call(main, [])
+        b.call(main, [depth])
     b.ret_void()
 
     run = ll.Function(module, ll.FunctionType(T.I32, [T.I32, T.PTR]), "hic_program_run")

@@ -1,9 +1,9 @@
 """Objects: building data objects, strings, arrays and maps, and reading
 (and writing) their slots.
 
-Layouts (runtime/hic_runtime.h, docs/lolang.md §9): a data object is its
-constructor's tag (its index in the data declaration) and then its slots; a
-string is its length and its bytes; an array is `{len, cap, data}` with the
+Layouts (runtime/hic_runtime.h, docs/lolang.md §9): a data value is
+codegen/layout.py's (an immediate, or an object: a tag word if its type
+has two or more constructors with fields, then its slots); a string is its length and its bytes; an array is `{len, cap, data}` with the
 elements in a separate storage block of the same region; a map is the
 runtime's `struct hic_map`. Every length sits at offset 0, so `len` is one
 load whatever it measures.
@@ -26,31 +26,25 @@ from lolang.codegen.function import INDEX_OUT_OF_RANGE, KEY_NOT_FOUND, FunctionE
 DATA = 16  # offset of an array's storage pointer
 
 
-def _field_offsets(ctor: ir.CtorDecl) -> list[int]:
-    offsets, at = [], ir.DATA_HEADER
-    for f in ctor.fields:
-        offsets.append(at)
-        at += ir.slot_size(f.type)
-    return offsets
-
-
-def field_address(fn: FunctionEmitter, obj: ll.Value, ctor: ir.CtorDecl, index: int) -> ll.Value:
-    return regions.field(fn, obj, _field_offsets(ctor)[index])
-
-
 # ------------------------------------------------------------------ building
 
 
 def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
-    data, ctor, tag = fn.module_cx.ctors[e.ctor]
-    if e.region == ir.PRIMITIVE_REGION:
-        return fn.module_cx.static_object(tag)  # `new[P] Leaf`: nothing to allocate
+    layout, ctor = fn.module_cx.ctors[e.ctor]
+    if not ctor.fields:
+        # An immediate (codegen/layout.py): nothing to allocate. Made in a
+        # region, it is still one alloc of no bytes (docs/lolang.md §9);
+        # a static one (`new[P] Leaf`) counts nothing.
+        if e.region != ir.PRIMITIVE_REGION:
+            regions.bump(fn, regions.field(fn, fn.module_cx.counters, regions.ALLOCS), 1)
+        return layout.immediate(e.ctor)
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
-    obj = regions.alloc_object(fn, rid, ir.data_size(ctor))
-    fn.b.store(T.I64(tag), obj)
-    for i, (f, value) in enumerate(zip(ctor.fields, values)):
-        T.store_slot(fn.b, f.type, value, field_address(fn, obj, ctor, i))
+    obj = regions.alloc_object(fn, rid, layout.size(ctor))
+    if layout.tagged:
+        fn.b.store(T.I64(layout.tags[e.ctor]), obj)
+    for f, value, offset in zip(ctor.fields, values, layout.field_offsets(ctor)):
+        T.store_slot(fn.b, f.type, value, regions.field(fn, obj, offset))
     for f, value in zip(ctor.fields, values):
         if isinstance(f.type, ir.PackType):
             regions.hold(fn, rid, value)
@@ -110,11 +104,11 @@ def _field(fn: FunctionEmitter, e: ir.FieldGet) -> ll.Value:
     maybe at another offset; then the tag picks the offset."""
     target_type = fn.type_of(e.target)
     obj = emit_value(fn, e.target)
-    data = fn.module_cx.datas[target_type.obj.name]
+    layout = fn.module_cx.layouts[target_type.obj.name]
     places = []
-    for tag, ctor in enumerate(data.ctors):
+    for ctor in layout.data.ctors:
         index = next(i for i, f in enumerate(ctor.fields) if f.name == e.name)
-        places.append((tag, _field_offsets(ctor)[index], ctor.fields[index].type))
+        places.append((layout.tags[ctor.name], layout.field_offsets(ctor)[index], ctor.fields[index].type))
     slot = places[0][2]
     b = fn.b
     offsets = {offset for _, offset, _ in places}

@@ -5,7 +5,8 @@ binding made before a later test fails is simply never read). The
 checker proved the arms exhaustive, so falling off the last is
 `unreachable`.
 
-What a test reads: the constructor tag of a data object (offset 0), a
+What a test reads: which constructor made a data value (codegen/layout.py:
+an immediate's value, or the tag word of an object whose type has one), a
 field through its constructor's layout, an integer or Bool by value, a
 string by its bytes (`hic_string_eq` against a constant laid out like a
 runtime string).
@@ -16,10 +17,10 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from lolang import ir
+from lolang.codegen import regions
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
 from lolang.codegen.function import FunctionEmitter
-from lolang.codegen.objects import field_address
 
 
 def emit_match(fn: FunctionEmitter, s: ir.Match) -> None:
@@ -60,13 +61,13 @@ def _test(fn: FunctionEmitter, p, value: ll.Value, t, fail: ll.Block) -> None:
             same = b.call(fn.module_cx.runtime("hic_string_eq"), [value, fn.module_cx.string(text.encode("utf-8"))])
             _branch(fn, b.icmp_signed("!=", same, T.I32(0)), fail)
         case ir.PCtor(name, args):
-            _data, ctor, tag = fn.module_cx.ctors[name]
-            if len(fn.module_cx.datas[_data.name].ctors) > 1:
-                _branch(fn, b.icmp_signed("==", b.load(value, typ=T.I64), T.I64(tag)), fail)
+            layout, ctor = fn.module_cx.ctors[name]
+            layout.is_ctor(b, value, name, fail, lambda ok, fail: _branch(fn, ok, fail))
+            offsets = layout.field_offsets(ctor)
             for i, (sub, f) in enumerate(zip(args, ctor.fields)):
                 if isinstance(sub, ir.PWild):
                     continue
-                field = T.load_slot(b, f.type, field_address(fn, value, ctor, i))
+                field = T.load_slot(b, f.type, regions.field(fn, value, offsets[i]))
                 _test(fn, sub, field, ir.slot_value_type(f.type, t.region), fail)
         case _:
             raise TypeError(f"not a pattern: {p!r}")

@@ -2,9 +2,10 @@
 constructs that open, pack, unpack, copy, drop and merge them.
 
 Allocation is the runtime's `hic_alloc` (runtime/hic_runtime.h) in IR:
-find the region struct (`hic_region_table[slot]`), bump `cur` if the step
-fits before `end`, add to the region's and the global counters, and only
-when the chunk is full call `hic_alloc_slow`. The primitive region P has
+find the region struct (`hic_region_table[slot]`), bump `cur` if the
+object fits before `end` (which counts it in the region's bytes), add to
+the global counters, and only when the chunk is full call
+`hic_alloc_slow`. The primitive region P has
 no chunk (cur == end == NULL), so it always takes the slow path, which
 counts its objects as allocs but not as bytes, as the lolang interpreter
 does.
@@ -28,13 +29,14 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
+from diagnostics import CompilerBug
 from lolang import ir
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter
 
 # struct hic_region (runtime/hic_runtime.h): byte offsets (tests/test_runtime_abi.py
 # compares them with the header's)
-CUR, END, BYTES, REFS, HOLD_LEN = 0, 8, 16, 32, 40
+CUR, END, BYTES_LESS_CUR, REFS, HOLD_LEN = 0, 8, 16, 32, 40
 # struct hic_counters: byte offsets
 ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
 
@@ -93,7 +95,13 @@ def _helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> 
 
 def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
     """One object of `size` bytes in region `rid`: the fast path (out of
-    line when compiled for --profile, where the runtime counts it)."""
+    line when compiled for --profile, where the runtime counts it).
+
+    The fast path moves `cur` by exactly `size` and so counts the object
+    in the region's bytes with no store of its own (`hic_region_bytes_of`
+    in runtime/hic_runtime.h): every object size is a multiple of 8."""
+    if size % 8:
+        raise CompilerBug(f"llvm: an object of {size} bytes (sizes are multiples of 8)")
     if fn.module_cx.sites is not None:
         return fn.b.call(fn.module_cx.runtime("hic_region_alloc"), [region_struct(fn, rid), T.I64(size)])
     return fn.b.call(_helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
@@ -102,15 +110,13 @@ def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
 def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
     b = fn.b
     r = region_struct(fn, rid)
-    step = b.and_(b.add(size, T.I64(7)), T.I64(~7))
     cur = b.load(r, typ=T.PTR)
     end = b.load(field(fn, r, END), typ=T.PTR)
     room = b.sub(b.ptrtoint(end, T.I64), b.ptrtoint(cur, T.I64))
     fast, slow = fn.block("fast"), fn.block("slow")
-    b.cbranch(b.icmp_unsigned("<=", step, room), fast, slow)
+    b.cbranch(b.icmp_unsigned("<=", size, room), fast, slow)
     b.position_at_end(fast)
-    b.store(b.gep(cur, [step], source_etype=T.I8), r)
-    bump(fn, field(fn, r, BYTES), size)
+    b.store(b.gep(cur, [size], source_etype=T.I8), r)
     bump(fn, field(fn, fn.module_cx.counters, ALLOCS), 1)
     bump(fn, field(fn, fn.module_cx.counters, BYTES_ALLOCATED), size)
     b.ret(cur)
@@ -182,9 +188,15 @@ def make_pack(fn: FunctionEmitter, obj: ll.Value, rid: ll.Value) -> ll.Value:
 
 
 def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
+    """`region r { .. }`. Each such block has a size hint (a global of the
+    module): what its last region held when the block ended, so that the
+    runtime sizes the next one's first chunk for it instead of doubling
+    up to it (hic_region_new_sized)."""
     from lolang.codegen.statements import emit_block
 
-    rid = fn.b.call(fn.module_cx.runtime("hic_region_new"), [], name=e.name)
+    hint = fn.module_cx.region_hint(e)
+    size = fn.b.load(hint, typ=T.I64)
+    rid = fn.b.call(fn.module_cx.runtime("hic_region_new_sized"), [size], name=e.name)
     fn.push()
     fn.bind_region(e.name, fn.checked.binder(e), rid)
     fn.cleanups.append(rid)
@@ -192,6 +204,9 @@ def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
     fn.cleanups.pop()
     fn.pop()
     fn.live_block()
+    r = region_struct(fn, rid)
+    held = fn.b.add(fn.b.load(field(fn, r, BYTES_LESS_CUR), typ=T.I64), fn.b.ptrtoint(fn.b.load(r, typ=T.PTR), T.I64))
+    fn.b.store(held, hint)  # hic_region_bytes_of(r)
     release(fn, rid)
     return value
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
+from lolang.codegen.module import TWIN
+
 # Calls by the figure they count: the runtime's entry points
 # (docs/runtime.md) and the module's own inline-hinted helpers
 # (`hic.<name>`, lolang/codegen/regions.py), which LLVM inlines.
 SITES = {
     "inline allocations": ("hic.alloc", "hic_region_alloc", "hic_alloc_in"),
-    "region creations": ("hic_region_new",),
+    "region creations": ("hic_region_new", "hic_region_new_sized"),
     "retain sites": ("hic.retain", "hic_retain", "hic_retain_n"),
     "release sites": ("hic.release", "hic_release"),
     "hold sites": ("hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace"),
@@ -24,8 +26,11 @@ SITES = {
 
 
 def summarize(module: ll.Module) -> dict[str, int]:
-    # Helpers are counted where they are called, not as code of their own.
-    defined = [f for f in module.functions if not f.is_declaration and not f.name.startswith("hic.")]
+    # Helpers are counted where they are called, not as code of their own,
+    # and a recursive function's twin (codegen/module.py, TWIN) not at all:
+    # it is the same lolang code.
+    defined = [f for f in module.functions
+               if not f.is_declaration and not f.name.startswith("hic.") and not f.name.endswith(TWIN)]
     callees = [
         instruction.callee.name
         for function in defined

@@ -1,8 +1,8 @@
 """lolang types as LLVM types, and how a slot of each is stored.
 
 The layouts are the C runtime's (runtime/hic_runtime.h) and docs/lolang.md
-§9's sizes: a slot is 8 bytes, or 16 for a pack; a data object is an 8-byte
-constructor tag followed by its slots.
+§9's sizes: a slot is 8 bytes, or 16 for a pack. Data values are
+codegen/layout.py's.
 
 | lolang                       | value in a register | slot in memory |
 |------------------------------|---------------------|----------------|
@@ -117,12 +117,6 @@ def load_slot(builder: ll.IRBuilder, t, address: ll.Value) -> ll.Value:
 
 def store_slot(builder: ll.IRBuilder, t, value: ll.Value, address: ll.Value) -> None:
     builder.store(to_slot(builder, t, value), address)
-
-
-def ctor_struct(ctor: ir.CtorDecl) -> ll.LiteralStructType:
-    """A data object of this constructor: the tag, then one slot per field.
-    Its ABI size is `ir.data_size(ctor)` (every member is 8-byte aligned)."""
-    return ll.LiteralStructType([I64, *(slot_type(f.type) for f in ctor.fields)])
 
 
 def undef(t: ll.Type) -> ll.Value:

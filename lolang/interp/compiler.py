@@ -23,6 +23,7 @@ class ProgramTables:
 
     def __init__(self, program: ir.Program):
         self.ctors: dict[str, ir.CtorDecl] = {}
+        self.sizes = ir.data_sizes(program.datas)  # bytes of an object, by constructor
         # field name -> constructor -> tuple position (2 + field index)
         self.fields: dict[str, dict[str, int]] = {}
         for data in program.datas:

@@ -94,10 +94,18 @@ def _new_data(k: FunctionCompiler, e: ir.NewData):
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)
     ctor = k.tables.ctors[e.ctor]
-    size = ir.data_size(ctor)
+    tag = ctor.name
+    if not ctor.fields:
+        # An immediate value (docs/lolang.md §9): one alloc of no bytes.
+        def immediate(fr):
+            rid = m.live(region(fr), "allocate in")
+            table.alloc_immediate()
+            return (rid, tag)
+
+        return immediate
+    size = k.tables.sizes[e.ctor]
     args = [compile_expr(k, a) for a in e.args]
     packs = [i for i, f in enumerate(ctor.fields) if isinstance(f.type, ir.PackType)]
-    tag = ctor.name
 
     def new(fr):
         values = [a(fr) for a in args]

@@ -264,6 +264,11 @@ class RegionTable:
         self.allocs += 1
         self.grow(rid, nbytes)
 
+    def alloc_immediate(self) -> None:
+        """Account for a constructor without fields made in a live region:
+        an immediate value, so one alloc of no bytes (docs/lolang.md §9)."""
+        self.allocs += 1
+
     def grow(self, rid: int, nbytes: int) -> None:
         """Account for `nbytes` more handed out to `rid` without a new object
         (a container's storage block)."""

@@ -20,6 +20,7 @@ class Sizes:
     def __init__(self, program: ir.Program, recursive: dict[str, frozenset]):
         self.funs = {f.name: f for f in program.funs}
         self.ctors = {c.name: c for d in program.datas for c in d.ctors}
+        self.object_sizes = ir.data_sizes(program.datas)
         self.recursive = recursive
         self._calls: dict[str, int | None] = {}
 
@@ -30,7 +31,7 @@ class Sizes:
         match node:
             case ir.NewData(region, ctor, _) if region != ir.PRIMITIVE_REGION:
                 decl = self.ctors.get(ctor)
-                return ir.data_size(decl) if decl is not None else None
+                return self.object_sizes[ctor] if decl is not None else None
             case ir.NewString(region, text) if region != ir.PRIMITIVE_REGION:
                 return ir.string_size(len(text.encode()))
             case ir.Builtin("str"):

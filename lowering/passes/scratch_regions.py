@@ -71,6 +71,7 @@ class _Function:
         self.f, self.checked, self.recursive = f, checked, recursive
         self.funs = {g.name: g for g in program.funs}
         self.ctors = {c.name: c for d in program.datas for c in d.ctors}
+        self.object_sizes = ir.data_sizes(program.datas)
         self.group_region = ""
         self.retaining, self.remarks = retaining, remarks
         self.fresh = FreshNames(f)
@@ -221,7 +222,7 @@ class _Function:
             case ir.NewData(_, ctor, args):
                 decl = self.ctors.get(ctor)
                 if decl is not None and all(isinstance(f.type, (ir.PrimType, ir.PackType)) for f in decl.fields):
-                    return ir.data_size(decl)
+                    return self.object_sizes[ctor]
             case ir.NewString(_, text):
                 return ir.string_size(len(text.encode()))
             case ir.Builtin("str"):
