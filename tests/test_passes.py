@@ -99,6 +99,16 @@ def test_binary_trees_at_depth_16_has_one_region_per_tree():
     assert stats["regions_leaked"] == 0
 
 
+def test_the_frame_loop_makes_a_tenth_of_the_regions():
+    """Issue 13: `regions_created` falls by at least 10x on bench/'s frame
+    loop (its default 8 frames): the entities and their vectors live in
+    their frame's arrays, not one region each."""
+    path = ROOT / "bench" / "frame_loop.hi"
+    naive, best = (run_file(path, engine="native", level=level) for level in (0, 2))
+    assert naive.stdout == best.stdout
+    assert best.stats["regions_created"] * 10 <= naive.stats["regions_created"], (naive.stats, best.stats)
+
+
 # --------------------------------------------------------------------------
 # the leak suite
 

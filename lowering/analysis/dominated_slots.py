@@ -11,6 +11,11 @@ structural, so every array of that type shares the decision). It is
   lent nowhere and never packed again while it is unpacked, and defined
   where the holder's region is already open, or just before the statement
   that opens it (then it moves into that region's block: a `Sink`);
+  or a *dropped temporary*: a small object stored on one path and dropped
+  on the others, made in the output region of a function whose every
+  `return` makes an object at least twice its size there (the object a
+  path drops then costs its bytes until the holder dies: less than half
+  of what the call leaves there anyway, so a constant factor);
 * nothing ever replaces or removes a stored value (`xs[i] = v`, `pop`),
   and no value is stored many times (`array(n, x)`) or copied in
   (`keys`);
@@ -35,10 +40,12 @@ from dataclasses import dataclass, field
 
 from lolang import ir
 from lolang.traverse import BLOCK, CONSUMED, LENT, PLACE, VALUE, children, operands, walk
+from lowering.analysis.bounded import Sizes
+from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.positions import positions
 from lowering.analysis.retained import retains, retained_params
 from lowering.analysis.var_uses import VarUses, var_uses
-from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, site
+from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, returned, site
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ def analyze(program: ir.Program, checked) -> Slots:
     undo another slot's evidence."""
     funs = {f.name: f for f in program.funs}
     retaining = retained_params(program, checked)
+    sizes = Sizes(program, recursive_with(program))
     dominated = candidates(program)
     covariant = Slots(dominated=set(dominated))
     _refute_covariant_arrays(covariant, program)
@@ -164,7 +172,7 @@ def analyze(program: ir.Program, checked) -> Slots:
     while True:
         result = Slots(dominated=set(dominated), refuted=dict(refuted))
         for f in program.funs:
-            _Function(f, program, funs, checked, retaining, result).run()
+            _Function(f, program, funs, checked, retaining, result, sizes).run()
         if set(result.refuted) <= set(refuted):
             result.dominated -= set(result.refuted)
             return result
@@ -224,8 +232,9 @@ def _read_only_pack_objects(program: ir.Program) -> list:
 class _Function:
     """The evidence one function gives about every slot."""
 
-    def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots):
+    def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots, sizes: Sizes):
         self.f, self.funs, self.checked, self.retaining, self.out = f, funs, checked, retaining, out
+        self.sizes = sizes
         self.datas = {d.name: d for d in program.datas}
         self.ctors = {c.name: c for d in program.datas for c in d.ctors}
         self.uses: VarUses = var_uses(f, funs.get)
@@ -314,6 +323,8 @@ class _Function:
         return isinstance(given, ir.PackType) and given != declared
 
     def _fresh_store(self, slot, value, holder: str) -> bool:
+        if isinstance(value, ir.Var) and self.dropped_temp(value.name, holder):
+            return True
         if not is_fresh(value, set(), self.uses, self.checked, copies=self.datas):
             return False
         for t in self._temps(value):
@@ -334,10 +345,63 @@ class _Function:
                 return self._temps(body.result) if body.result is not None else []
         return []
 
-    def _child_temp(self, name: str) -> bool:
+    def dropped_temp(self, name: str, holder: str) -> bool:
+        """A temporary moved into one store (this one) and dropped on every
+        other path: declared once by a `let` outside every loop, its value
+        a site of at most half the bytes of the smallest object a `return`
+        makes in `holder`, the function's output region, which every
+        `return` makes its value in. Made in the holder, the object a path
+        drops stays there until the holder dies: once per call, beside
+        more than twice its bytes that the call leaves there anyway."""
+        u = self.uses
+        if not (u.declared[name] == 1 and name in u.defs and name not in u.mutable
+                and not u.copied[name] and not u.read[name] and not u.lent[name]):
+            return False
+        consumers = u.consumers.get(name, [])
+        stores = [c for c in consumers if not isinstance(c, ir.Drop)]
+        if len(stores) != 1 or len(consumers) < 2:
+            return False
+        made = self._site_bytes(u.defs[name].value)
+        floor = self._returned_bytes(holder)
+        if made is None or floor is None or 2 * made > floor:
+            return False
+        let = u.defs[name]
+        if any(isinstance(n, ir.While) and self.where.inside(let, n) for n in walk(self.f.body)):
+            return False
+        return self._child_temp(name, dropped=True)
+
+    def _site_bytes(self, e) -> int | None:
+        """The bytes a site `e` (through `do`s and `unpack`s) makes, if
+        bounded."""
+        while not isinstance(e, ir.Region) and isinstance(e, (ir.Do, ir.Unpack, ir.Restrict)):
+            if e.body.result is None:
+                return None
+            e = e.body.result
+        if site(e, self.checked) is None:
+            return None
+        return self.sizes.block(e)
+
+    def _returned_bytes(self, holder: str) -> int | None:
+        """The bytes of the smallest object a `return` of the function
+        makes in `holder`, if every one makes one there and `holder` is
+        its output region."""
+        f = self.f
+        if not (isinstance(f.ret, ir.RefType) and f.ret.region == holder
+                and any(r.name == holder for r in f.regions)):
+            return None
+        sizes = []
+        for value in returned(f):
+            while isinstance(value, ir.Do) and value.body.result is not None:
+                value = value.body.result
+            if not (isinstance(value, ir.NewData) and value.region == holder):
+                return None
+            sizes.append(self.sizes.object_sizes[value.ctor])
+        return min(sizes, default=None)
+
+    def _child_temp(self, name: str, dropped: bool = False) -> bool:
         """Lent nowhere, and no unpack of it takes a reference on its
         region (which would share the child, and with it its holder)."""
-        if not fresh_temp(name, self.uses):
+        if not (dropped or fresh_temp(name, self.uses)):
             return False
         for n in self.where.unpacks_of.get((self.f.name, name), ()):
             if True:
@@ -566,6 +630,12 @@ class _Function:
         through, if it only moves between them, is unpacked (never
         retaining) and dropped; else None."""
         parent, use = self._consumer(copy)
+        if isinstance(parent, ir.Unpack) and use == PLACE:
+            # `unpack copy x.f as s, o { B }`: the copy lives while B runs.
+            uid = self.checked.binders.get(id(parent))
+            if uid is None or retains(parent.body, uid, parent.region, self.checked, self.funs, self.retaining):
+                return None
+            return []
         if not (isinstance(parent, (ir.Let, ir.Assign)) and use == CONSUMED):
             return None
         seen: set[str] = set()
@@ -626,12 +696,29 @@ class _Function:
                 if how[0] == "let":
                     t = self.checked.types.get(id(how[1]))
                     if isinstance(t, ir.PackType):
+                        place = self._copied_dominated(how[1])
+                        if place is not None:
+                            # a copy of a dominated slot's value: a reference
+                            # into its holder once rewritten, so the holder's
+                            # root holds the object
+                            return self._root(place, depth + 1)
                         return name  # a local holding the pack
                 return self._root(how[1], depth + 1)
             case ir.FieldGet(target, _) | ir.Index(target, _):
                 return self._root(target, depth + 1)
             case ir.Do(body) if body.result is not None:
                 return self._root(body.result, depth + 1)
+        return None
+
+    def _copied_dominated(self, e):
+        """The place `e` copies (through `do` blocks), if it reads a slot
+        still dominated."""
+        while isinstance(e, ir.Do) and e.body.result is not None:
+            e = e.body.result
+        if isinstance(e, ir.Copy):
+            slot = self._slot_read(e.value)
+            if slot is not None and slot in self.out.dominated and slot not in self.out.refuted:
+                return e.value
         return None
 
     def _enclosing_block(self, nodes) -> ir.Block | None:

@@ -325,6 +325,10 @@ class _Function:
     # ------------------------------------------------------------- the walk
 
     def go(self, n):
+        if isinstance(n, ir.Block) and any(self._dropped(s) for s in n.stmts):
+            # A dropped temporary (dominated_slots.dropped_temp) is now a
+            # reference into its holder's region: nothing to release.
+            n = replace(n, stmts=tuple(s for s in n.stmts if not self._dropped(s)))
         match n:
             case ir.Let(name, _, value) if name in self.dests:
                 dest = self.region(self.dests[name])
@@ -371,6 +375,9 @@ class _Function:
                 if isinstance(t, ir.RefType) and ("array", t.obj) in self.dominated:
                     return replace(n, args=(self.go(xs), self.to_dest(v, self.region(_name(t.region)))))
         return self._rename(map_children(n, self.go))
+
+    def _dropped(self, s) -> bool:
+        return isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in self.dests
 
     def _pattern_refs(self, p, region: str) -> None:
         if isinstance(p, ir.PCtor):
