@@ -330,10 +330,14 @@ def _assert_no_region_left(outcomes) -> None:
 
 def _assert_within_naive(stage: str, mine: Outcome, naive: Outcome) -> None:
     """A pass never spends more than the naive lowering (PASSES.md). Where
-    a run ended in a runtime error its figures are those at the error."""
+    a run ended in a runtime error its figures are those at the error:
+    there only `bytes_peak` is bounded, since a pass may make a region
+    earlier than the naive program does (an output region is opened before
+    the call that fills it), which a run cut short counts and a finished
+    run does not (tests/test_passes.py compares finished runs alike)."""
     if not mine.stats or not naive.stats:
         return
-    for key in NOT_ABOVE_NAIVE:
+    for key in NOT_ABOVE_NAIVE if mine.status == 0 else ():
         assert mine.stats[key] <= naive.stats[key], (
             f"{stage} has {key} {mine.stats[key]:,}, above the naive lowering's {naive.stats[key]:,}")
     bound = PEAK_FACTOR * naive.stats["bytes_peak"] + PEAK_SLACK

@@ -90,10 +90,34 @@ fun main(args: Array String) {
 
 LEVELS = (0, 2)
 
+# A list of n cells built by a loop, then walked.
+LIST = """
+data List = Nil | Cons(S64, List)
+
+fun main(args: Array String) {
+    let n = int(args[0]);
+    var l = Nil;
+    for i in 0..n { l = Cons(i, l); }
+    var total = 0;
+    var cur = l;
+    while true {
+        match cur {
+            Nil => { break; }
+            Cons(x, rest) => { total = total + x; cur = rest; }
+        }
+    }
+    print(total);
+}
+"""
+
 
 def lowered(text: str, level: int, name: str = "space.hi"):
-    source = Source(name, text)
-    return pipeline.run_pipeline(source, pipeline.Options(level), until="lo")[-1].program
+    """The program after the passes of `level` (the last lolang stage)."""
+    return last_lolang(pipeline.run_pipeline(Source(name, text), pipeline.Options(level)))
+
+
+def last_lolang(artifacts):
+    return [a for a in artifacts if a.stage.language == "lolang"][-1].program
 
 
 def figures(stats: dict) -> dict:
@@ -113,8 +137,7 @@ def test_a_container_under_churn_stays_the_size_of_its_contents(text, level):
 
 @pytest.mark.parametrize("level", LEVELS, ids=lambda level: f"O{level}")
 def test_cycles_hi_leaks_nothing_on_either_engine(level):
-    program = pipeline.run_pipeline(Source.read(str(CONFORMANCE / "cycles.hi")), pipeline.Options(level),
-                                    until="lo")[-1].program
+    program = last_lolang(pipeline.run_pipeline(Source.read(str(CONFORMANCE / "cycles.hi")), pipeline.Options(level)))
     lo = interpreter.run(program, io.BytesIO(), [])
     nat = native.run(program, io.BytesIO(), [])
     assert figures(lo) == figures(nat)
@@ -135,6 +158,24 @@ def test_a_million_one_node_cycles_are_collected_in_little_memory(level, tmp_pat
     s = json.loads(stats.read_text())
     assert s["regions_leaked"] == 0 and s["regions_collected"] == s["regions_created"] - 2
     assert int(result.stderr.split()[-1]) < 64 * 1024
+    small = ["2000"]
+    assert figures(interpreter.run(program, io.BytesIO(), small)) == figures(
+        native.run(program, io.BytesIO(), small))
+
+
+@pytest.mark.skipif(shutil.which("/usr/bin/time") is None, reason="GNU time measures the RSS")
+def test_a_million_cell_list_fits_in_100_mib_at_O2(tmp_path):
+    """Issue 15: at -O2 the list a loop builds is one region (an
+    accumulator, docs/passes.md), not a region per cell."""
+    program = lowered(LIST, 2)
+    exe = native.link_executable(program, tmp_path / "list")
+    stats = tmp_path / "stats.json"
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", str(exe), "1000000"], capture_output=True,
+                            env={"HIC_STATS": str(stats)})
+    assert result.returncode == 0 and result.stdout == b"499999500000\n"
+    s = json.loads(stats.read_text())
+    assert s["regions_created"] <= 3 and s["regions_leaked"] == 0
+    assert int(result.stderr.split()[-1]) < 100 * 1024
     small = ["2000"]
     assert figures(interpreter.run(program, io.BytesIO(), small)) == figures(
         native.run(program, io.BytesIO(), small))

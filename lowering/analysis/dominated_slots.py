@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 from lolang import ir
 from lolang.traverse import BLOCK, CONSUMED, LENT, PLACE, VALUE, children, operands, walk
+from lowering.analysis import accumulators
 from lowering.analysis.bounded import Sizes
 from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.positions import positions
@@ -68,6 +69,7 @@ class Slots:
     refuted: dict = field(default_factory=dict)   # slot -> why (for remarks)
     sinks: list = field(default_factory=list)
     binder_at: dict = field(default_factory=dict)  # (block, statement) -> the binder its moves go to
+    groups: dict = field(default_factory=dict)     # function -> its accumulators (analysis/accumulators.py)
 
 
 def slot_name(slot) -> str:
@@ -164,6 +166,7 @@ def analyze(program: ir.Program, checked) -> Slots:
     funs = {f.name: f for f in program.funs}
     retaining = retained_params(program, checked)
     sizes = Sizes(program, recursive_with(program))
+    groups = accumulators.find_all(program, checked, funs, retaining)
     dominated = candidates(program)
     covariant = Slots(dominated=set(dominated))
     _refute_covariant_arrays(covariant, program)
@@ -172,12 +175,31 @@ def analyze(program: ir.Program, checked) -> Slots:
     while True:
         result = Slots(dominated=set(dominated), refuted=dict(refuted))
         for f in program.funs:
-            _Function(f, program, funs, checked, retaining, result, sizes).run()
+            _Function(f, program, funs, checked, retaining, result, sizes, groups[f.name]).run()
+        _refute_namesakes(result, program)
         if set(result.refuted) <= set(refuted):
             result.dominated -= set(result.refuted)
             return result
         refuted = result.refuted
         dominated -= set(refuted)
+
+
+def _refute_namesakes(out: Slots, program: ir.Program) -> None:
+    """A named field shared by several constructors (`Leaf { w: String }
+    | Node { w: String, ... }`) has one type in all of them: its slots are
+    dominated together or not at all."""
+    for d in program.datas:
+        by_name: dict[str, list] = {}
+        for c in d.ctors:
+            for i, f in enumerate(c.fields):
+                if f.name and isinstance(f.type, ir.PackType):
+                    by_name.setdefault(f.name, []).append(("field", c.name, i))
+        for name, slots in by_name.items():
+            kept = [sl for sl in slots if sl in out.dominated and sl not in out.refuted]
+            if kept and len(kept) < len(slots):
+                why = next((out.refuted[sl] for sl in slots if sl in out.refuted), None)
+                for sl in kept:
+                    out.refuted[sl] = f"{why.split(':', 1)[0] if why else 'program'}: field '{name}' of another constructor keeps its pack"
 
 
 def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
@@ -232,7 +254,8 @@ def _read_only_pack_objects(program: ir.Program) -> list:
 class _Function:
     """The evidence one function gives about every slot."""
 
-    def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots, sizes: Sizes):
+    def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots, sizes: Sizes,
+                 groups=()):
         self.f, self.funs, self.checked, self.retaining, self.out = f, funs, checked, retaining, out
         self.sizes = sizes
         self.datas = {d.name: d for d in program.datas}
@@ -246,6 +269,8 @@ class _Function:
         self.params = {p.name for p in f.params}
         self.where = positions(checked)
         self._indexes: dict[int, dict[int, int]] = {}
+        self.groups = groups
+        out.groups[f.name] = groups
 
     def refute(self, slot, why: str) -> None:
         if slot in self.out.dominated and slot not in self.out.refuted:
@@ -322,9 +347,22 @@ class _Function:
         given = self.checked.types.get(id(value))
         return isinstance(given, ir.PackType) and given != declared
 
+    def _live_group(self, member: str):
+        """The accumulator `member` belongs to, while its slots are all
+        still dominated."""
+        for g in self.groups:
+            if member in g.members and all(s in self.out.dominated and s not in self.out.refuted for s in g.slots):
+                return g
+        return None
+
     def _fresh_store(self, slot, value, holder: str) -> bool:
         if isinstance(value, ir.Var) and self.dropped_temp(value.name, holder):
             return True
+        if isinstance(value, ir.Var):
+            g = self._live_group(value.name)
+            binder = self.binder_of.get(holder)
+            if g is not None and binder is not None and id(binder) in g.sites:
+                return True  # the old value moves into the next one, in the group's region
         if not is_fresh(value, set(), self.uses, self.checked, copies=self.datas):
             return False
         for t in self._temps(value):
@@ -523,7 +561,8 @@ class _Function:
         if use == PLACE:
             return
         if isinstance(parent, ir.Copy):
-            if not (self._copied_into_dominated(parent) or self._short_lived(parent, n)):
+            if not (self._copied_into_dominated(parent) or self._short_lived(parent, n)
+                    or self._into_member(parent)):
                 self.refute(slot, "a copy read out of it may outlive its holder")
             return
         if use == LENT or isinstance(parent, ir.Let):
@@ -585,6 +624,13 @@ class _Function:
                 if isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType):
                     return ("array", t.obj)
         return None
+
+    def _into_member(self, copy) -> bool:
+        """`cur = copy rest`, read out of a member's own object into a
+        member (accumulators.py checked where it was read)."""
+        owner, use = self._consumer(copy)
+        return (isinstance(owner, (ir.Let, ir.Assign)) and use == CONSUMED
+                and self._live_group(owner.name) is not None)
 
     def _copied_into_dominated(self, copy) -> bool:
         """A copy of a small record stored into a dominated slot: the

@@ -36,7 +36,8 @@ from dataclasses import replace
 from lolang import ir
 from lolang.rename import FreshNames, rename_own
 from lolang.traverse import map_children, walk
-from lowering.analysis import dominated_slots
+from lowering.analysis import accumulators, dominated_slots
+from lowering.analysis.retained import retained_params
 from lowering.analysis.fresh import copyable, site, static_pack
 from lowering.passes.remarks import Remark
 
@@ -58,16 +59,32 @@ def run(program: ir.Program, checked):
         remarks += [Remark("moved into its holder's region", s.function, ", ".join(s.lets)) for s in sinks]
         checked = _recheck(program)
     types = _TypeMap(slots.dominated)
+    funs = {f.name: f for f in program.funs}
+    retaining = retained_params(program, checked)
+    found = accumulators.find_all(program, checked, funs, retaining) if slots.groups else {}
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.DataDecl):
             decl = types.data(decl)
         else:
-            decl = _Function(decl, program, checked, slots.dominated, types, remarks).rewrite()
+            groups = _groups(decl, found, slots)
+            remarks += [Remark("one region for", decl.name, ", ".join(sorted(g.members))) for g in groups]
+            decl = _Function(decl, program, checked, slots.dominated, types, remarks, groups).rewrite()
         decls.append(decl)
     remarks[:0] = sorted((Remark("dominated", "", dominated_slots.slot_name(s)) for s in slots.dominated),
                          key=lambda r: r.detail)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
+
+
+def _groups(f: ir.FunDecl, found: dict, slots) -> list:
+    """The accumulators of `f` whose slots are dominated (found again:
+    moving temporaries may have rebuilt the function)."""
+    live = {g.members for g in slots.groups.get(f.name, ()) if g.slots <= slots.dominated}
+    if not live:
+        return []
+    groups = [g for g in found.get(f.name, ()) if g.members in live]
+    assert {g.members for g in groups} == live, f"{f.name}: accumulators changed"
+    return groups
 
 
 def _recheck(program: ir.Program):
@@ -220,7 +237,7 @@ def _name(uid: str) -> str:
 
 
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks):
+    def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks, groups=()):
         self.f, self.checked, self.dominated, self.types, self.remarks = f, checked, dominated, types, remarks
         self.ctors = {c.name: c for d in program.datas for c in d.ctors}
         self.datas = {d.name: d for d in program.datas}
@@ -238,6 +255,23 @@ class _Function:
                 self.copy_caps[id(end)] = let.type.caps
         self.fresh = FreshNames(f)
         self.dests = self._dests()         # temporary -> the region its value is made in
+        # Accumulators (analysis/accumulators.py): one new region each.
+        self.members: dict[str, str] = {}  # member -> its group's region
+        self.member_caps: dict[str, str] = {}
+        self.group_at: dict[int, tuple] = {}  # id(block) -> (start, region)
+        self.param_object: dict[str, str] = {}  # a group's parameter -> the variable its object is bound to
+        for g in groups:
+            region = self.fresh("a") if g.param is None else self.fresh("s")
+            self.group_at[g.block] = (g.start, region, g.param)
+            if g.param is not None:
+                self.param_object[g.param] = self.fresh("o")
+            for m in g.members:
+                t = self._lets[m].type if m in self._lets else next(p.type for p in f.params if p.name == m)
+                self.member_caps[m] = t.caps if isinstance(t, ir.PackType) else "r"
+                self.members[m] = region
+                self.refs[m] = region
+            for t in g.temps:
+                self.dests[t] = region
 
     def region(self, name: str) -> str:
         while name in self.alias:
@@ -325,11 +359,27 @@ class _Function:
     # ------------------------------------------------------------- the walk
 
     def go(self, n):
+        if isinstance(n, ir.Block) and id(n) in self.group_at:
+            return self._group_block(n)
         if isinstance(n, ir.Block) and any(self._dropped(s) for s in n.stmts):
-            # A dropped temporary (dominated_slots.dropped_temp) is now a
-            # reference into its holder's region: nothing to release.
+            # A dropped temporary (dominated_slots.dropped_temp) or member
+            # is now a reference into its holder's region: nothing to release.
             n = replace(n, stmts=tuple(s for s in n.stmts if not self._dropped(s)))
         match n:
+            case ir.Let(name, t, value, mutable) if name in self.members:
+                region = self.members[name]
+                obj = self.types(t.obj) if isinstance(t, ir.PackType) else None
+                return ir.Let(name, ir.RefType(obj, region) if obj is not None else None,
+                              self._member_value(value, region), mutable, span=n.span)
+            case ir.Assign(name, value) if name in self.members:
+                return replace(n, value=self._member_value(value, self.members[name]))
+            case ir.Return(ir.Var(name) as value) if name in self.members:
+                # packed on the group's region (the pack keeps it alive)
+                return replace(n, value=ir.Pack(self.member_caps[name], value, span=value.span))
+            case ir.Unpack(ir.Copy(ir.Var(name)) as pack, s, x, body) if name in self.members:
+                self.alias[s] = self.members[name]
+                body = self.go(body)
+                return ir.Do(replace(body, stmts=(ir.Let(x, None, pack.value), *body.stmts)), span=n.span)
             case ir.Let(name, _, value) if name in self.dests:
                 dest = self.region(self.dests[name])
                 self.refs[name] = dest
@@ -345,6 +395,9 @@ class _Function:
                 if read is not None:
                     caps = self.copy_caps.get(id(n), self._caps(read[0]))
                     return ir.Pack(caps, self.go(value), span=n.span)
+                if isinstance(value, ir.Var) and value.name in self.members:
+                    # lent to a callee's accumulator for the call
+                    return ir.Pack(self.member_caps[value.name], value, span=n.span)
                 if isinstance(value, ir.Var) and value.name in self.refs:
                     raise AssertionError(f"copy of a dominated read '{value.name}'")
                 return map_children(n, self.go)
@@ -377,7 +430,38 @@ class _Function:
         return self._rename(map_children(n, self.go))
 
     def _dropped(self, s) -> bool:
-        return isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in self.dests
+        return (isinstance(s, ir.Drop) and isinstance(s.value, ir.Var)
+                and (s.value.name in self.dests or s.value.name in self.members))
+
+    def _group_block(self, b: ir.Block) -> ir.Block:
+        """The block declaring an accumulator: from its first member on,
+        inside the group's region block."""
+        start, region, param = self.group_at.pop(id(b))
+        inner = self.go(replace(b, stmts=b.stmts[start:]))
+        before = tuple(self.go(st) for st in b.stmts[:start])
+        if param is None:
+            block = ir.Region(region, inner, span=b.span)
+        else:  # the parameter's region, for as long as the members live
+            # (moved out of the parameter: an owned temporary the unpack
+            # consumes, released when the block is left however it is)
+            owned = ir.Do(ir.Block((), ir.Var(param)))
+            block = ir.Unpack(owned, region, self.param_object[param], inner, span=b.span)
+        if inner.result is None:
+            return replace(b, stmts=(*before, ir.ExprStmt(block)), result=None)
+        return replace(b, stmts=before, result=block)
+
+    def _member_value(self, v, region: str):
+        """A value given to a member, as a reference into its region."""
+        if static_pack(v):
+            return replace(v.value, region=region)
+        match v:
+            case ir.Var(name) if name in self.param_object:
+                return ir.Var(self.param_object[name])
+            case ir.Var():
+                return v
+            case ir.Copy(read):
+                return self.go(read)
+        return self.to_dest(v, region)
 
     def _pattern_refs(self, p, region: str) -> None:
         if isinstance(p, ir.PCtor):

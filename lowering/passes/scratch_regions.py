@@ -141,12 +141,18 @@ class _Function:
         if not trips:
             return None
         chosen = []
+        # Only sites every iteration reaches: before the first statement
+        # that may leave the iteration (a `break`, a failing call) the
+        # hoisted region would be made where the naive program makes none.
         for s in loop.body.stmts:
             if (isinstance(s, ir.Let) and not s.mutable and isinstance(s.value, ir.Region)
                     and isinstance(s.value.body.result, ir.Pack)):
                 size = self.sizes.block(s.value)
                 if size is not None and self.flow.stays_local(s.name) and not self._may_recurse(s.value):
                     chosen.append((s, size))
+                    continue
+            if not _cannot_leave(s):
+                break
         if not chosen or trips * sum(size for _, size in chosen) > LIMIT:
             return None
         r = self.fresh("r")
@@ -362,3 +368,15 @@ def _mentions(node, name: str) -> bool:
 
 def _names(node) -> set[str]:
     return {n.name for n in walk(node) if isinstance(n, (ir.Var, ir.Assign))}
+
+
+def _cannot_leave(s) -> bool:
+    """A statement that always runs to its end: a `let` or assignment of a
+    variable, a literal or a counter step (`next = next + 1`)."""
+    if isinstance(s, (ir.Let, ir.Assign)):
+        v = s.value
+        if isinstance(v, (ir.Var, ir.IntLit, ir.BoolLit, ir.FloatLit, ir.UnitLit)):
+            return True
+        return (isinstance(v, ir.Binary) and v.op in ("+", "-") and isinstance(v.left, ir.Var)
+                and isinstance(v.right, ir.IntLit))
+    return False
