@@ -99,6 +99,17 @@ def test_binary_trees_at_depth_16_has_one_region_per_tree():
     assert stats["regions_leaked"] == 0
 
 
+def test_a_list_built_by_a_loop_is_one_region():
+    """Accumulators (docs/passes.md): `range(20)` called n times makes n
+    regions, not 20 n; the list the loop in main builds is one more."""
+    outcome = run_file(LEAKS / "lists_built_by_loops.hi", engine="native", args=("1000",), level=2)
+    assert outcome.status == 0
+    assert outcome.stats["regions_created"] <= 1000 + 3, outcome.stats
+    # a round: the region's pack returned (1 retain), its block left (1
+    # release), the caller's list dropped (1 release); not 3 per cell
+    assert outcome.stats["retains"] + outcome.stats["releases"] <= 3 * 1000 + 10, outcome.stats
+
+
 def test_the_frame_loop_makes_a_tenth_of_the_regions():
     """Issue 13: `regions_created` falls by at least 10x on bench/'s frame
     loop (its default 8 frames): the entities and their vectors live in

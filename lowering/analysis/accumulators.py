@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.traverse import CONSUMED, PLACE, VALUE, operands, walk
+from lolang.traverse import operands
 from lowering.analysis.fresh import fresh_temp, site, static_pack
 from lowering.analysis.retained import retains
 from lowering.analysis.var_uses import VarUses
@@ -48,6 +48,7 @@ class Group:
     block: int                     # id of the Block declaring them
     start: int                     # index of the first member's declaration there
     sites: set = field(default_factory=set)      # ids of the group's site Regions
+    site_nodes: list = field(default_factory=list)
     temps: set = field(default_factory=set)      # linear temporaries carrying a site to a member
     slots: set = field(default_factory=set)      # ("field", ctor, i) the group stores into / reads back
     param: str | None = None       # an owned pack parameter moved into a member: the group
@@ -74,20 +75,13 @@ def find_all(program: ir.Program, checked, funs, retaining) -> dict[str, list[Gr
 
 def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozenset()) -> list[Group]:
     """The groups of `f` (each valid, before its slots are decided);
-    `passed`: (function, parameter index) a member may be lent to."""
-    parents: dict[int, tuple] = {}
-    lets: dict[str, tuple] = {}     # name -> (block, index, let)
-    stack = [f.body]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ir.Block):
-            for i, s in enumerate(n.stmts):
-                if isinstance(s, ir.Let):
-                    lets[s.name] = (n, i, s)
-        for child, use in operands(n, funs.get):
-            parents[id(child)] = (n, use)
-            stack.append(child)
-    candidates = {name for name, (_, _, let) in lets.items()
+    `passed`: (function, parameter index) a member may be lent to.
+    Linear in the function: one walk gathers what every group is judged by."""
+    # A group has a member assigned somewhere (a `var`): only those start one.
+    if not uses.mutable:
+        return []
+    ix = _Index(f, checked, funs)
+    candidates = {name for name, (_, _, let) in ix.lets.items()
                   if uses.declared[name] == 1 and not uses.lent[name]
                   and isinstance(_pack_type(let, checked), ir.PackType)
                   and not (fresh_temp(name, uses) and _site_region(let.value, checked) is not None)}
@@ -103,10 +97,10 @@ def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozense
             c = parent_of[c]
         return c
 
-    assigned: dict[str, list] = {c: [lets[c][2].value] if c in lets else [] for c in candidates}
-    for n in walk(f.body):
-        if isinstance(n, ir.Assign) and n.name in candidates:
-            assigned[n.name].append(n.value)
+    assigned: dict[str, list] = {c: [ix.lets[c][2].value] if c in ix.lets else [] for c in candidates}
+    for a in ix.assigns:
+        if a.name in candidates:
+            assigned[a.name].append(a.value)
     for c in candidates:
         for v in assigned[c]:
             if isinstance(v, ir.Var) and v.name in candidates:
@@ -116,18 +110,73 @@ def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozense
         groups.setdefault(root(c), set()).add(c)
     found = []
     for members in groups.values():
-        g = _check(frozenset(members), f, checked, uses, funs, retaining, parents, lets, assigned, passed)
+        if not any(m in uses.mutable for m in members):
+            continue
+        g = _check(frozenset(members), f, checked, uses, funs, retaining, ix, assigned, passed)
         if g is not None:
             found.append(g)
     return found
+
+
+class _Index:
+    """One walk of a function: parents, `let`s, assignments, unpacks and
+    copies by variable, and pattern variables by the variable matched."""
+
+    def __init__(self, f: ir.FunDecl, checked, funs):
+        self.parents: dict[int, tuple] = {}
+        self.lets: dict[str, tuple] = {}       # name -> (block, index, let)
+        self.assigns: list = []
+        self.unpacks: dict[str, list] = {}     # var -> unpacks of it or of a copy of it
+        self.copies: dict[str, list] = {}      # var -> `copy var` nodes
+        self.fields: dict[str, tuple] = {}     # pattern var -> (matched var, ctor, index)
+        self.index: dict[int, int] = {}        # id(statement) -> its index in its block
+        stack = [f.body]
+        while stack:
+            n = stack.pop()
+            match n:
+                case ir.Block(stmts):
+                    for i, st in enumerate(stmts):
+                        self.index[id(st)] = i
+                        if isinstance(st, ir.Let):
+                            self.lets[st.name] = (n, i, st)
+                case ir.Assign():
+                    self.assigns.append(n)
+                case ir.Unpack(pack):
+                    inner = pack.value if isinstance(pack, ir.Copy) else pack
+                    if isinstance(inner, ir.Var):
+                        self.unpacks.setdefault(inner.name, []).append(n)
+                case ir.Copy(ir.Var(name)):
+                    self.copies.setdefault(name, []).append(n)
+                case ir.Match(ir.Var(scrutinee), arms):
+                    for arm in arms:
+                        p = arm.pattern
+                        if isinstance(p, ir.PCtor):
+                            for i, sub in enumerate(p.args):
+                                if isinstance(sub, ir.PVar):
+                                    self.fields[sub.name] = (scrutinee, p.ctor, i)
+            for child, use in operands(n, funs.get):
+                self.parents[id(child)] = (n, use)
+                stack.append(child)
+
+    def statement_of(self, node, block) -> int | None:
+        """The index of the statement of `block` holding `node`
+        (len(stmts): its value), if it is inside."""
+        while True:
+            parent, _ = self.parents.get(id(node), (None, None))
+            if parent is None:
+                return None
+            if parent is block:
+                return self.index.get(id(node), len(block.stmts))
+            node = parent
 
 
 def _pack_type(let: ir.Let, checked):
     return let.type if let.type is not None else checked.types.get(id(let.value))
 
 
-def _check(members, f, checked, uses, funs, retaining, parents, lets, assigned, passed) -> Group | None:
+def _check(members, f, checked, uses, funs, retaining, ix: _Index, assigned, passed) -> Group | None:
     params = {p.name: p for p in f.params}
+    lets = ix.lets
     declared = [m for m in members if m not in params]
     moved_params = [m for m in members if m in params]
     if not declared or len(moved_params) > 1:
@@ -150,8 +199,8 @@ def _check(members, f, checked, uses, funs, retaining, parents, lets, assigned, 
         if uses.consumed[g.param] != 1 or uses.unpacked[g.param] or uses.copied[g.param] or uses.read[g.param]:
             return None
     unpacked_objects: set[str] = set()     # variables bound by unpacking a member
-    for n in walk(f.body):
-        if isinstance(n, ir.Unpack) and _member_place(n.pack, members):
+    for m in members:
+        for n in ix.unpacks.get(m, ()):
             uid = checked.binders.get(id(n))
             if uid is None or retains(n.body, uid, n.region, checked, funs, retaining):
                 return None
@@ -159,7 +208,7 @@ def _check(members, f, checked, uses, funs, retaining, parents, lets, assigned, 
     # What members are given.
     for m in members:
         for v in assigned[m]:
-            if not _member_value(v, g, members, uses, checked, unpacked_objects, lets, f):
+            if not _member_value(v, g, members, uses, checked, unpacked_objects, ix):
                 return None
     # How members are used.
     drops: list = []
@@ -172,8 +221,8 @@ def _check(members, f, checked, uses, funs, retaining, parents, lets, assigned, 
                 pass
             elif isinstance(node, ir.Return):
                 returns.append(node)  # packed on the group's region as it leaves
-            elif isinstance(node, ir.NewData) and _is_site_object(node, g, checked, parents):
-                decl = _field_of(node, m, f, funs)
+            elif isinstance(node, ir.NewData) and _is_site_object(node, g, checked, ix.parents):
+                decl = _field_of(node, m)
                 if decl is None:
                     return None
                 g.slots.add(decl)
@@ -181,28 +230,24 @@ def _check(members, f, checked, uses, funs, retaining, parents, lets, assigned, 
                 return None
         if uses.read[m]:
             return None
-        if uses.copied[m]:
-            # only `unpack copy m as ...`
-            copies = [n for n in walk(f.body) if isinstance(n, ir.Copy) and isinstance(n.value, ir.Var)
-                      and n.value.name == m]
-            for c in copies:
-                parent, use = parents.get(id(c), (None, None))
-                if isinstance(parent, ir.Unpack) and parent.pack is c:
-                    continue
-                if (g.param is None and isinstance(parent, ir.Call)
-                        and any(a is c and (parent.func, i) in passed for i, a in enumerate(parent.args))):
-                    continue  # lent to a callee's group for the call
-                return None
-    # No site after a drop: statements of the block, in order.
-    site_at = [i for i, s in enumerate(block.stmts) if any(id(n) in g.sites for n in walk(s))]
-    drop_at = [i for i, s in enumerate(block.stmts) if any(d is n for d in drops for n in walk(s))]
-    if block.result is not None and any(id(n) in g.sites for n in walk(block.result)):
-        site_at.append(len(block.stmts))
-    if drop_at and site_at and max(site_at) >= min(drop_at):
-        return None
+        for c in ix.copies.get(m, ()) if uses.copied[m] else ():
+            parent, use = ix.parents.get(id(c), (None, None))
+            if isinstance(parent, ir.Unpack) and parent.pack is c:
+                continue
+            if (g.param is None and isinstance(parent, ir.Call)
+                    and any(a is c and (parent.func, i) in passed for i, a in enumerate(parent.args))):
+                continue  # lent to a callee's group for the call
+            return None
     if returns and drops:
         return None  # what is returned must be all the group made
     if not g.slots or (g.param is not None and g.sites):
+        return None
+    # No site after a drop: statements of the block, in order.
+    site_at = [ix.statement_of(n, block) for n in g.site_nodes]
+    drop_at = [ix.statement_of(d, block) for d in drops]
+    if None in site_at or None in drop_at:
+        return None
+    if drop_at and site_at and max(site_at) >= min(drop_at):
         return None
     return g
 
@@ -213,26 +258,31 @@ def _member_place(pack, members) -> bool:
     return isinstance(pack, ir.Var) and pack.name in members
 
 
-def _member_value(v, g: Group, members, uses, checked, unpacked_objects, lets, f) -> bool:
+def _member_value(v, g: Group, members, uses, checked, unpacked_objects, ix) -> bool:
     if static_pack(v):
         return True
     if isinstance(v, ir.Var):
         if v.name in members:
             return True
-        if fresh_temp(v.name, uses) and v.name in lets:
-            value = lets[v.name][2].value
-            if _site_region(value, checked) is not None:
+        if fresh_temp(v.name, uses) and v.name in ix.lets:
+            region = _site_region(ix.lets[v.name][2].value, checked)
+            if region is not None:
                 g.temps.add(v.name)
-                g.sites.add(id(_site_region(value, checked)))
+                _add_site(g, region)
                 return True
         return False
     region = _site_region(v, checked)
     if region is not None:
-        g.sites.add(id(region))
+        _add_site(g, region)
         return True
     if isinstance(v, ir.Copy):
-        return _read_of_member(v.value, checked, unpacked_objects, g, f, uses)
+        return _read_of_member(v.value, unpacked_objects, g, uses, ix)
     return False
+
+
+def _add_site(g: Group, region) -> None:
+    g.sites.add(id(region))
+    g.site_nodes.append(region)
 
 
 def _site_region(e, checked):
@@ -243,21 +293,15 @@ def _site_region(e, checked):
     return None
 
 
-def _read_of_member(read, checked, unpacked_objects, g: Group, f, uses) -> bool:
+def _read_of_member(read, unpacked_objects, g: Group, uses, ix) -> bool:
     """`rest` matched (directly) out of a member's object: a pack field of
     the member's own object. (Named-field reads, `o.next`, are not
     followed yet.)"""
-    match read:
-        case ir.Var(name) if uses.declared[name] == 1:
-            for n in walk(f.body):
-                if isinstance(n, ir.Match) and isinstance(n.scrutinee, ir.Var) and n.scrutinee.name in unpacked_objects:
-                    for arm in n.arms:
-                        p = arm.pattern
-                        if isinstance(p, ir.PCtor):
-                            for i, sub in enumerate(p.args):
-                                if isinstance(sub, ir.PVar) and sub.name == name:
-                                    g.slots.add(("field", p.ctor, i))
-                                    return True
+    if isinstance(read, ir.Var) and uses.declared[read.name] == 1 and read.name in ix.fields:
+        scrutinee, ctor, i = ix.fields[read.name]
+        if scrutinee in unpacked_objects:
+            g.slots.add(("field", ctor, i))
+            return True
     return False
 
 
@@ -273,7 +317,7 @@ def _is_site_object(node: ir.NewData, g: Group, checked, parents) -> bool:
         up = parent
 
 
-def _field_of(node: ir.NewData, m: str, f, funs):
+def _field_of(node: ir.NewData, m: str):
     for i, a in enumerate(node.args):
         if isinstance(a, ir.Var) and a.name == m:
             return ("field", node.ctor, i)

@@ -271,6 +271,7 @@ class _Function:
         self._indexes: dict[int, dict[int, int]] = {}
         self.groups = groups
         out.groups[f.name] = groups
+        self._returned: dict[str, int | None] = {}
 
     def refute(self, slot, why: str) -> None:
         if slot in self.out.dominated and slot not in self.out.refuted:
@@ -399,13 +400,15 @@ class _Function:
         stores = [c for c in consumers if not isinstance(c, ir.Drop)]
         if len(stores) != 1 or len(consumers) < 2:
             return False
-        made = self._site_bytes(u.defs[name].value)
         floor = self._returned_bytes(holder)
-        if made is None or floor is None or 2 * made > floor:
+        made = self._site_bytes(u.defs[name].value) if floor is not None else None
+        if made is None or 2 * made > floor:
             return False
-        let = u.defs[name]
-        if any(isinstance(n, ir.While) and self.where.inside(let, n) for n in walk(self.f.body)):
-            return False
+        node = u.defs[name]
+        while id(node) in self.parents:  # outside every loop
+            node = self.parents[id(node)][0]
+            if isinstance(node, ir.While):
+                return False
         return self._child_temp(name, dropped=True)
 
     def _site_bytes(self, e) -> int | None:
@@ -420,6 +423,11 @@ class _Function:
         return self.sizes.block(e)
 
     def _returned_bytes(self, holder: str) -> int | None:
+        if holder not in self._returned:
+            self._returned[holder] = self._smallest_returned(holder)
+        return self._returned[holder]
+
+    def _smallest_returned(self, holder: str) -> int | None:
         """The bytes of the smallest object a `return` of the function
         makes in `holder`, if every one makes one there and `holder` is
         its output region."""
