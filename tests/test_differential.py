@@ -97,9 +97,15 @@ PASSED: dict[str, set] = {"small": set(), "large": set()}
 REPEATS_SKIPPED = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 
-@settings(max_examples=DIFFERENTIAL_EXAMPLES, suppress_health_check=REPEATS_SKIPPED)
+# The small programs are drawn in SHARDS tests of an equal share each, so
+# that `pytest -n` spreads the longest test of the suite over its workers.
+SHARDS = 2
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+@settings(max_examples=-(-DIFFERENTIAL_EXAMPLES // SHARDS), suppress_health_check=REPEATS_SKIPPED)
 @given(small_programs, ARGUMENTS, st.data())
-def test_every_engine_at_every_stage_agrees(text, args, data):
+def test_every_engine_at_every_stage_agrees(shard, text, args, data):
     off = passes_off(data)
     assume((text, tuple(args)) not in PASSED["small"])
     note(text)

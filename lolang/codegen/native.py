@@ -59,6 +59,11 @@ from lolang.codegen import compile_program
 STAGE = "llvm"
 ENTRY = "hic_program_run"
 OPT_LEVEL = 2  # executables
+# A function of more lines of LLVM IR than this (about 15 times the biggest
+# in bench/ and examples/) is optimized at level 1: LLVM's O2 pipeline is
+# superlinear in a function's size, and a 20,000-deep nested literal makes
+# one main of 300,000 lines that O2 takes over ten minutes on.
+HUGE_FUNCTION = 20_000
 
 
 def _jit_level() -> int:
@@ -140,6 +145,8 @@ def _optimized(native: NativeModule, tm: llvm.TargetMachine, level: int = OPT_LE
     registers and CFG clean-up only, 2 LLVM's default O2 pipeline)."""
     mod = llvm.parse_assembly(native.text)
     mod.verify()
+    if level >= 2 and _largest_function(native.text) > HUGE_FUNCTION:
+        level = 1
     if level <= 0:
         return mod
     builder = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=min(level, 2)))
@@ -151,6 +158,19 @@ def _optimized(native: NativeModule, tm: llvm.TargetMachine, level: int = OPT_LE
         passes.add_simplify_cfg_pass()
     passes.run(mod, builder)
     return mod
+
+
+def _largest_function(text: str) -> int:
+    """Lines in the longest function body of an LLVM IR module's text."""
+    longest = 0
+    start = None
+    for number, line in enumerate(text.split("\n")):
+        if line.startswith("define "):
+            start = number
+        elif start is not None and line.startswith("}"):
+            longest = max(longest, number - start - 1)
+            start = None
+    return longest
 
 
 def emit_object(program) -> bytes:

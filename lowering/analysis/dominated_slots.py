@@ -524,6 +524,14 @@ class _Function:
         if needed:
             return None
         moved = [st for st in block.stmts[i + 1:index] if isinstance(st, ir.Let)]
+        # A variable the statement moves away before reaching the binder
+        # (`insert(m, k, [C(len(k))])` moves k first) cannot be read by a
+        # let that now runs after it: not by one of these, nor by one
+        # another sink moves into them (so by no let of the block before).
+        gone = self._consumed_on_path(list(reversed(path)))
+        if gone and any(isinstance(st, ir.Let) and _mentions(st.value, v)
+                        for st in block.stmts[:index] for v in gone):
+            return None
         for name in taken:
             if not self._only_inside(name, binder, moved):
                 return None
@@ -718,6 +726,18 @@ class _Function:
                 else:
                     return None
         return occurrences
+
+    def _consumed_on_path(self, path: list) -> set[str]:
+        """Variables moved by the operands evaluated before each step down
+        `path` (a statement to a binder)."""
+        gone = set()
+        for parent, child in zip(path, path[1:]):
+            for c, use in operands(parent, self.funs.get):
+                if c is child:
+                    break
+                if use == CONSUMED and isinstance(c, ir.Var):
+                    gone.add(c.name)
+        return gone
 
     def _statement_index(self, block: ir.Block, stmt) -> int:
         found = self._indexes.get(id(block))
