@@ -526,11 +526,20 @@ class _Function:
         moved = [st for st in block.stmts[i + 1:index] if isinstance(st, ir.Let)]
         # A variable the statement moves away before reaching the binder
         # (`insert(m, k, [C(len(k))])` moves k first) cannot be read by a
-        # let that now runs after it: not by one of these, nor by one
-        # another sink moves into them (so by no let of the block before).
+        # let that now runs after it, and `v = region q { ... }` cannot
+        # take v's old value inside: not in these lets, nor in one another
+        # sink moves into them (sinks move runs of lets just before a
+        # statement, so all are in the run of lets before this one).
+        run = []
+        j = index - 1
+        while j >= 0 and isinstance(block.stmts[j], ir.Let):
+            run.append(block.stmts[j])
+            j -= 1
         gone = self._consumed_on_path(list(reversed(path)))
-        if gone and any(isinstance(st, ir.Let) and _mentions(st.value, v)
-                        for st in block.stmts[:index] for v in gone):
+        if gone and any(_mentions(st.value, v) for st in run for v in gone):
+            return None
+        if isinstance(statement, ir.Assign) and any(
+                _consumes_or_assigns(st.value, statement.name, self.funs) for st in run):
             return None
         for name in taken:
             if not self._only_inside(name, binder, moved):

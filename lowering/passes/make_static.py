@@ -43,7 +43,7 @@ def run(program: ir.Program, checked=None):
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl):
-            body = transform(decl.body, _static(decl.name, remarks))
+            body = transform(decl.body, _static(decl.name, remarks, _var_inits(decl.body)))
             body = transform(body, _unused_regions(decl.name, region_uses(body), remarks))
             decl = replace(decl, body=body)
             decl = _static_temps(decl, program, remarks)
@@ -51,8 +51,19 @@ def run(program: ir.Program, checked=None):
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 
 
-def _static(fun: str, remarks: list[Remark]):
+def _var_inits(body) -> set[int]:
+    """The objects that start a `var` declared without a type (`var acc =
+    new[o] ""`): the variable's type is the object's, and a later
+    assignment of another object of region o would not fit `@P`."""
+    return {id(n.value) for n in walk(body)
+            if isinstance(n, ir.Let) and n.mutable and n.type is None
+            and isinstance(n.value, (ir.NewData, ir.NewString))}
+
+
+def _static(fun: str, remarks: list[Remark], keep: set[int] = frozenset()):
     def rewrite(node):
+        if id(node) in keep:
+            return node
         match node:
             case ir.NewData(region, ctor, ()) if region != ir.PRIMITIVE_REGION:
                 remarks.append(Remark("static object", fun, f"'{ctor}'"))
