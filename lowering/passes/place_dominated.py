@@ -399,7 +399,12 @@ class _Function:
                     # lent to a callee's accumulator for the call
                     return ir.Pack(self.member_caps[value.name], value, span=n.span)
                 if isinstance(value, ir.Var) and value.name in self.refs:
-                    raise AssertionError(f"copy of a dominated read '{value.name}'")
+                    # a pattern variable of a dominated field: the copy packs
+                    # the reference (dominated_slots._reads made sure it
+                    # dies while its holder lives), as a field read's does
+                    t = self.checked.types.get(id(n))
+                    caps = self.copy_caps.get(id(n), t.caps if isinstance(t, ir.PackType) else "r")
+                    return ir.Pack(caps, value, span=n.span)
                 return map_children(n, self.go)
             case ir.Match(scrutinee, arms):
                 t = self.checked.types.get(id(scrutinee))
