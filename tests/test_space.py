@@ -149,18 +149,27 @@ def test_cycles_hi_leaks_nothing_on_either_engine(level):
 @pytest.mark.parametrize("level", LEVELS, ids=lambda level: f"O{level}")
 def test_a_million_one_node_cycles_are_collected_in_little_memory(level, tmp_path):
     program = lowered(ONE_NODE_CYCLES, level)
-    exe = native.link_executable(program, tmp_path / "cycles")
-    stats = tmp_path / "stats.json"
-    # GNU time's %M: the child's own peak RSS, in KiB.
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", str(exe), "1000000"], capture_output=True,
-                            env={"HIC_STATS": str(stats)})
-    assert result.returncode == 0 and result.stdout == b"1000000\n"
-    s = json.loads(stats.read_text())
+    stdout, s, rss_kib = run_with_rss(program, tmp_path, "1000000")
+    assert stdout == b"1000000\n"
     assert s["regions_leaked"] == 0 and s["regions_collected"] == s["regions_created"] - 2
-    assert int(result.stderr.split()[-1]) < 64 * 1024
-    small = ["2000"]
-    assert figures(interpreter.run(program, io.BytesIO(), small)) == figures(
-        native.run(program, io.BytesIO(), small))
+    assert rss_kib < 64 * 1024
+    assert_engines_agree(program, ["2000"])
+
+
+def run_with_rss(program, tmp_path, arg: str) -> tuple[bytes, dict, int]:
+    """Run `program` as an executable: its stdout, its stats and its peak
+    RSS in KiB (GNU time's %M: the child's own)."""
+    exe = native.link_executable(program, tmp_path / "program")
+    stats = tmp_path / "stats.json"
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", str(exe), arg], capture_output=True,
+                            env={"HIC_STATS": str(stats)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout, json.loads(stats.read_text()), int(result.stderr.split()[-1])
+
+
+def assert_engines_agree(program, args: list[str]) -> None:
+    assert figures(interpreter.run(program, io.BytesIO(), args)) == figures(
+        native.run(program, io.BytesIO(), args))
 
 
 @pytest.mark.skipif(shutil.which("/usr/bin/time") is None, reason="GNU time measures the RSS")
@@ -168,14 +177,8 @@ def test_a_million_cell_list_fits_in_100_mib_at_O2(tmp_path):
     """Issue 15: at -O2 the list a loop builds is one region (an
     accumulator, docs/passes.md), not a region per cell."""
     program = lowered(LIST, 2)
-    exe = native.link_executable(program, tmp_path / "list")
-    stats = tmp_path / "stats.json"
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", str(exe), "1000000"], capture_output=True,
-                            env={"HIC_STATS": str(stats)})
-    assert result.returncode == 0 and result.stdout == b"499999500000\n"
-    s = json.loads(stats.read_text())
+    stdout, s, rss_kib = run_with_rss(program, tmp_path, "1000000")
+    assert stdout == b"499999500000\n"
     assert s["regions_created"] <= 3 and s["regions_leaked"] == 0
-    assert int(result.stderr.split()[-1]) < 100 * 1024
-    small = ["2000"]
-    assert figures(interpreter.run(program, io.BytesIO(), small)) == figures(
-        native.run(program, io.BytesIO(), small))
+    assert rss_kib < 100 * 1024
+    assert_engines_agree(program, ["2000"])
