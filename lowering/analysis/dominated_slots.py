@@ -138,17 +138,21 @@ def _types_in(n) -> list:
 
 def _arrays(t, seen: set[int]) -> list:
     """Every `Array (Pack{c} T)` inside a type not walked before."""
-    found = []
+    return [t for t in _type_parts(t, seen) if isinstance(t, ir.ArrayType) and isinstance(t.elem, ir.PackType)]
+
+
+def _type_parts(t, seen: set[int]):
+    """`t` and every type inside it, each type object once over `seen`
+    (type objects are shared: a deep program's are walked once)."""
     stack = [t]
     while stack:
         t = stack.pop()
         if id(t) in seen:
             continue
         seen.add(id(t))
+        yield t
         match t:
             case ir.ArrayType(elem):
-                if isinstance(elem, ir.PackType):
-                    found.append(t)
                 stack.append(elem)
             case ir.MapType(k, v):
                 stack.extend((k, v))
@@ -156,7 +160,6 @@ def _arrays(t, seen: set[int]) -> list:
                 stack.append(obj)
             case ir.BorrowType(pack):
                 stack.append(pack)
-    return found
 
 
 def analyze(program: ir.Program, checked) -> Slots:
@@ -228,26 +231,11 @@ def _read_only_pack_objects(program: ir.Program) -> list:
     found = []
     seen: set[int] = set()
     for n in walk(program):
-        stack = list(_types_in(n))
-        while stack:
-            t = stack.pop()
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            match t:
-                case ir.PackType(caps, obj):
-                    if "w" not in caps and "a" not in caps and isinstance(obj, ir.ArrayType) \
-                            and isinstance(obj.elem, ir.PackType):
-                        found.append(obj)
-                    stack.append(obj)
-                case ir.ArrayType(elem):
-                    stack.append(elem)
-                case ir.MapType(k, v):
-                    stack.extend((k, v))
-                case ir.RefType(obj, _):
-                    stack.append(obj)
-                case ir.BorrowType(pack):
-                    stack.append(pack)
+        for root in _types_in(n):
+            for t in _type_parts(root, seen):
+                if (isinstance(t, ir.PackType) and "w" not in t.caps and "a" not in t.caps
+                        and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType)):
+                    found.append(t.obj)
     return found
 
 
