@@ -149,3 +149,25 @@ def test_the_runner_draws_a_saved_run(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "hic -O0, medians of 3 interleaved runs, 2026-12-07" in chart.read_text()
+
+
+def test_the_compile_time_benchmark_runs_at_a_tiny_size(tmp_path):
+    results = tmp_path / "compile_time.json"
+    command = [sys.executable, str(ROOT / "bench" / "compile_time.py"), "--tiny", "--json", str(results)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(results.read_text())
+    assert [r["name"] for r in report["results"]] == ["generated_100", "literal_100"]
+    assert all(r["seconds"] > 0 and r["lolang_lines"] > 0 for r in report["results"])
+
+
+def test_joined_generated_programs_keep_their_names_apart(tmp_path):
+    import compile_time
+
+    source = compile_time.generated_program(600)
+    assert source.count("\n") >= 600
+    assert "fun main_m0(" in source and "fun main_m1(" in source
+    (tmp_path / "joined.hi").write_text(source)
+    done = subprocess.run([sys.executable, "-m", "hic", "check", str(tmp_path / "joined.hi")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
