@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=110)  # a log keeps whole rows
     results = []
     with tempfile.TemporaryDirectory(prefix="hic-compile-time-") as tmp:
         work = Path(tmp)
