@@ -190,6 +190,14 @@ uint64_t hic_region_new(void);                       /* count 1: the block's ref
 uint64_t hic_region_new_sized(uint64_t bytes_hint);
 struct hic_region *hic_region_lookup(uint64_t id);   /* checked hic_region_of */
 void *hic_region_alloc(struct hic_region *r, uint64_t size); /* hic_alloc, out of line */
+/* Room for one object of `size` bytes in `r`, in the region's bytes at
+ * once but in none of the figures: generated code takes it before a
+ * function's first call, for the object the function returns, and counts
+ * the object where the program makes it (allocs and bytes_allocated), so
+ * that the object lies before what the function's callees allocate
+ * (lolang/codegen/reserve.py). The out-of-line half of that fast path.
+ * NULL in P: the caller allocates the object when it makes it. */
+void *hic_region_reserve(struct hic_region *r, uint64_t size);
 void *hic_alloc_in(uint64_t id, uint64_t size);      /* checked id, then hic_alloc */
 /* Container storage (array elements, map tables): a block of `size` > 0
  * bytes, counted as bytes but not as an object, that can be given back on

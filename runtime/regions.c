@@ -356,7 +356,10 @@ static struct hic_region *owner_of(struct hic_region *r, const char *what)
     return r;
 }
 
-static void *alloc_in(struct hic_region *r, uint64_t size, int object)
+/* `size` bytes in `r` (or the region that owns its objects), in the
+ * region's bytes from now on; counted in the figures as an object when
+ * `counted`, else left for the caller to count (hic_region_reserve). */
+static void *alloc_in(struct hic_region *r, uint64_t size, int counted)
 {
     if (__builtin_expect(r->refs <= 0, 0))
         hic_internal_error("allocation in a region that is not live (slot %u)", SLOT(r->id));
@@ -366,20 +369,29 @@ static void *alloc_in(struct hic_region *r, uint64_t size, int object)
     uint64_t step = size ? HIC_ROUND8(size) : 8;
     if (r == &regions.primitive) {
         void *p = bump(&regions.p_store, step);
-        hic_counters.allocs += (uint64_t)object;
+        hic_counters.allocs += (uint64_t)counted;
         return p;
     }
     void *p = bump(r, step);
     r->bytes_less_cur -= step - size;  /* bytes count the size asked for */
-    hic_counters.allocs += (uint64_t)object;
-    hic_counters.bytes_allocated += size;
-    HIC_PROFILED(hic_profile_alloc(r, size));
+    if (counted) {
+        hic_counters.allocs += 1;
+        hic_counters.bytes_allocated += size;
+        HIC_PROFILED(hic_profile_alloc(r, size));
+    }
     return p;
 }
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size)
 {
     return alloc_in(r, size, 1);
+}
+
+void *hic_region_reserve(struct hic_region *r, uint64_t size)
+{
+    if (r == &regions.primitive)
+        return NULL;  /* the caller allocates the object when it makes it */
+    return alloc_in(r, size, 0);
 }
 
 void *hic_region_alloc(struct hic_region *r, uint64_t size)
