@@ -196,8 +196,26 @@ static void gather_white(void)
     }
 }
 
+/* Only the candidates' marks go: no region is CYCLIC (regions.c,
+ * `note_edge`), so the graph has no cycle and trial deletion would find
+ * every traced region black and change nothing. */
+static void forget_candidates(void)
+{
+    for (uint64_t k = 0; k < cc.candidates.len; k++) {
+        uint64_t id = cc.candidates.at[k];
+        struct hic_region *r = target(id);
+        if (r->id == id && r->refs > 0)
+            r->flags &= (uint8_t)~HIC_REGION_BUFFERED;
+    }
+    cc.candidates.len = 0;
+}
+
 static void collect(void)
 {
+    if (!hic_regions_cyclic()) {
+        forget_candidates();
+        goto done;
+    }
     for (uint64_t k = 0; k < cc.candidates.len; k++) {
         uint64_t id = cc.candidates.at[k];
         struct hic_region *r = target(id);
@@ -217,6 +235,7 @@ static void collect(void)
     hic_regions_free_collected(cc.whites.at, cc.whites.len);
     cc.roots.len = cc.whites.len = 0;
 
+done:;
     const struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
     cc.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;

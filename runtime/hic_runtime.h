@@ -94,6 +94,8 @@ struct hic_region {
 
 #define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
 #define HIC_REGION_BUFFERED 2   /* a candidate root of the cycle collector */
+#define HIC_REGION_HELD 4       /* a pack of it was stored into a region (since it was created) */
+#define HIC_REGION_CYCLIC 8     /* it held a new pack while HELD: may close a cycle (cycles.c) */
 
 /* The figures of DESIGN.md's stats table. The first two are bumped by the
  * inline fast path; the rest only by the runtime. */
@@ -474,6 +476,9 @@ struct hic_region *hic_region_live(uint64_t id, const char *what); /* checked */
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
 /* Live bytes only grow between reclaims: take the peak before each. */
 void hic_take_bytes_peak(void);
+/* Live regions flagged HIC_REGION_CYCLIC: while there is none, the region
+ * graph has no cycle (cycles.c). */
+uint64_t hic_regions_cyclic(void);
 
 /* profile.c: live bytes by allocation site (the profiling variant only) */
 #ifdef HIC_PROFILE

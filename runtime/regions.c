@@ -62,6 +62,7 @@ static struct {
     struct hic_block *spare;    /* struct memory back from merged regions (singly linked) */
     struct hic_region primitive;/* slot 0. cur == end == NULL, so P always takes the slow path */
     struct hic_region p_store;  /* ... which bumps here, where no byte is counted */
+    uint64_t cyclic;            /* live regions flagged HIC_REGION_CYCLIC */
 } regions;
 
 _Static_assert(sizeof(struct hic_region) >= sizeof(struct hic_block),
@@ -286,6 +287,7 @@ static void end_slot(struct hic_region *r)
 {
     uint32_t slot = SLOT(r->id);
     uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
+    regions.cyclic -= (r->flags & HIC_REGION_CYCLIC) != 0;
     memset(r, 0, offsetof(struct hic_region, inline_chunk));
     HIC_VG_NOACCESS(r->inline_chunk, HIC_INLINE_CHUNK);  /* its objects are dead */
     r->id = (uint64_t)gen << 32 | slot;
@@ -617,6 +619,35 @@ static void holds_clear(struct hic_region *r)
     r->hold_cap = r->hold_len = 0;
 }
 
+/* Which regions may be on a cycle of the region graph (cycles.c). Take,
+ * among the edges of a cycle as it stands, the one that was added last:
+ * when it was, the others were there already, so its owner was held by
+ * the region before it on the cycle. Hence every cycle has a region that
+ * received a pack while a pack of it was held somewhere: CYCLIC. A graph
+ * built bottom-up (a persistent tree, each node's region filled before a
+ * pack of it is stored anywhere) never has one, and the collector then
+ * knows, without tracing, that there is nothing to collect. */
+static void mark_cyclic(struct hic_region *r)
+{
+    if (!(r->flags & HIC_REGION_CYCLIC)) {
+        r->flags |= HIC_REGION_CYCLIC;
+        regions.cyclic++;
+    }
+}
+
+/* The edge owner -> held is added (or made heavier). */
+static void note_edge(struct hic_region *owner, struct hic_region *held)
+{
+    held->flags |= HIC_REGION_HELD;
+    if (owner->flags & HIC_REGION_HELD)
+        mark_cyclic(owner);
+}
+
+uint64_t hic_regions_cyclic(void)
+{
+    return regions.cyclic;
+}
+
 void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n)
 {
     if (held == HIC_PRIMITIVE || n == 0)
@@ -625,7 +656,7 @@ void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n)
         hic_internal_error("a pack of region #%u.%u stored into the primitive region",
                            SLOT(held), GEN(held));
     struct hic_region *o = owner_of(live(owner, "store a pack into"), "store a pack into");
-    live(held, "store a pack of");
+    note_edge(o, live(held, "store a pack of"));
     hold_add(o, held, n);
 }
 
@@ -836,11 +867,17 @@ void hic_region_merge(uint64_t child, uint64_t parent)
     if (c->next_class > p->next_class)
         p->next_class = c->next_class;
     move_cur(c, NULL, NULL);  /* every allocation in c now takes the slow path */
+    if (c->hold_len) {  /* edges of p now, new ones (a cycle may run through them) */
+        p->flags |= HIC_REGION_HELD;
+        mark_cyclic(p);
+    }
     add_holds(p, c);
     holds_clear(c);
     /* The child's one reference on the parent: a counted retain, recorded
      * as a pack the child holds, so freeing the child releases it. */
     hic_retain(parent);
+    note_edge(c, live(parent, "merge into"));
+    mark_cyclic(c);
     hold_add(c, parent, 1);
     c->own.forward = parent;
     c->flags |= HIC_REGION_MERGED;
