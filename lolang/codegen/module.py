@@ -37,6 +37,7 @@ RUNTIME: dict[str, tuple] = {
     "hic_alloc_slow": (T.PTR, [T.PTR, T.I64]),
     "hic_region_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_reserve": (T.PTR, [T.PTR, T.I64]),
+    "hic_alloc_in": (T.PTR, [T.I64, T.I64]),
     "hic_storage_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_new": (T.I64, []),
     "hic_region_new_sized": (T.I64, [T.I64]),

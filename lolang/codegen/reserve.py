@@ -88,7 +88,7 @@ def made(fn: FunctionEmitter, new: ir.NewData, rid: ll.Value, size: int) -> ll.V
     regions.bump(fn, regions.field(fn, counters, regions.BYTES_ALLOCATED), size)
     b.branch(done)
     b.position_at_end(slow)
-    obj = b.call(fn.module_cx.runtime("hic_region_alloc"), [regions.region_struct(fn, rid), T.I64(size)])
+    obj = b.call(fn.module_cx.runtime("hic_alloc_in"), [rid, T.I64(size)])
     b.branch(done)
     b.position_at_end(done)
     phi = b.phi(T.PTR)
