@@ -144,6 +144,23 @@ static void release_blocks(struct hic_region *r)
 /* ------------------------------------------------------------------------
  * The table */
 
+/* Every field before the inline chunk zeroed, one by one (a memset of
+ * these 88 bytes compiles to `rep stos`, whose start-up cost was 6% of a
+ * program that frees a region per tree node). */
+static inline void zero_header(struct hic_region *r)
+{
+    _Static_assert(offsetof(struct hic_region, inline_chunk) == 88, "a field to zero was added");
+    r->cur = r->end = NULL;
+    r->bytes_less_cur = r->id = 0;
+    r->refs = 0;
+    r->hold_len = r->hold_cap = 0;
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
+    r->own.blocks = NULL;
+    r->link = 0;
+    r->next_class = r->color = r->flags = r->spare = 0;
+}
+
 static struct hic_region *new_struct(void)
 {
     struct hic_region *r;
@@ -159,7 +176,7 @@ static struct hic_region *new_struct(void)
         r = regions.batch++;
         regions.batch_left--;
     }
-    memset(r, 0, sizeof *r);
+    zero_header(r);  /* the inline chunk is for objects, uninitialized */
     return r;
 }
 
@@ -288,7 +305,7 @@ static void end_slot(struct hic_region *r)
     uint32_t slot = SLOT(r->id);
     uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
     regions.cyclic -= (r->flags & HIC_REGION_CYCLIC) != 0;
-    memset(r, 0, offsetof(struct hic_region, inline_chunk));
+    zero_header(r);
     HIC_VG_NOACCESS(r->inline_chunk, HIC_INLINE_CHUNK);  /* its objects are dead */
     r->id = (uint64_t)gen << 32 | slot;
     r->link = regions.free_head;
