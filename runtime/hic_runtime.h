@@ -240,6 +240,9 @@ uint64_t hic_region_chunk_count(uint64_t id);      /* pool chunks, the inline on
 uint64_t hic_region_storage_count(uint64_t id);    /* storage blocks */
 uint64_t hic_region_held(uint64_t owner, uint64_t held); /* multiplicity */
 int32_t hic_region_is_live(uint64_t id);                 /* never an error */
+/* Live regions flagged HIC_REGION_CYCLIC: while there is none, the region
+ * graph has no cycle and a collection skips its trace (cycles.c). */
+uint64_t hic_regions_cyclic(void);
 uint64_t hic_pool_mapped_bytes(void);                    /* taken from the OS */
 
 /* ------------------------------------------------------------------------
@@ -476,9 +479,6 @@ struct hic_region *hic_region_live(uint64_t id, const char *what); /* checked */
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
 /* Live bytes only grow between reclaims: take the peak before each. */
 void hic_take_bytes_peak(void);
-/* Live regions flagged HIC_REGION_CYCLIC: while there is none, the region
- * graph has no cycle (cycles.c). */
-uint64_t hic_regions_cyclic(void);
 
 /* profile.c: live bytes by allocation site (the profiling variant only) */
 #ifdef HIC_PROFILE
