@@ -216,7 +216,7 @@ static HIC_NORETURN void stale(uint64_t id, const char *what)
 
 /* The struct of a live region, or an internal error naming `what` was
  * being done: following a dead id would corrupt another region. */
-static struct hic_region *live(uint64_t id, const char *what)
+static inline __attribute__((always_inline)) struct hic_region *live(uint64_t id, const char *what)
 {
     if (__builtin_expect(SLOT(id) < regions.len, 1)) {
         struct hic_region *r = hic_region_table[SLOT(id)];
