@@ -88,12 +88,13 @@ struct hic_region {
     uint8_t next_class;         /* 84: log2 size of the next pool chunk */
     uint8_t color;              /* 85: the cycle collector's mark (cycles.c) */
     uint8_t flags;              /* 86: HIC_REGION_* */
-    uint8_t spare;              /* 87 */
+    uint8_t buffered;           /* 87: a candidate root of the cycle collector when equal
+                                 *     to its current round (cycles.c); 0: never */
     char inline_chunk[HIC_INLINE_CHUNK]; /* 88: the first chunk */
 };                              /* 136 bytes */
 
 #define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
-#define HIC_REGION_BUFFERED 2   /* a candidate root of the cycle collector */
+                                /* (2 is free: candidates are marked by `buffered`) */
 #define HIC_REGION_HELD 4       /* a pack of it was stored into a region (since it was created) */
 #define HIC_REGION_CYCLIC 8     /* it held a new pack while HELD: may close a cycle (cycles.c) */
 
@@ -477,6 +478,8 @@ struct hic_region *hic_region_live(uint64_t id, const char *what); /* checked */
  * each releases (counts) what it holds without decrementing anyone, since
  * trial deletion already took those references away. */
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
+/* Every slot's `buffered` round back to 0 (when the rounds wrap). */
+void hic_regions_clear_buffered(void);
 /* Live bytes only grow between reclaims: take the peak before each. */
 void hic_take_bytes_peak(void);
 

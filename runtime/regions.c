@@ -158,7 +158,7 @@ static inline void zero_header(struct hic_region *r)
     r->held_counts[0] = r->held_counts[1] = 0;
     r->own.blocks = NULL;
     r->link = 0;
-    r->next_class = r->color = r->flags = r->spare = 0;
+    r->next_class = r->color = r->flags = r->buffered = 0;
 }
 
 static struct hic_region *new_struct(void)
@@ -663,6 +663,12 @@ static void note_edge(struct hic_region *owner, struct hic_region *held)
 uint64_t hic_regions_cyclic(void)
 {
     return regions.cyclic;
+}
+
+void hic_regions_clear_buffered(void)
+{
+    for (uint32_t slot = 1; slot < regions.len; slot++)
+        hic_region_table[slot]->buffered = 0;
 }
 
 void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n)
