@@ -61,6 +61,7 @@ def take(fn: FunctionEmitter) -> None:
     """Before `fn.reserve_before`: the room, recorded for each `new` that
     makes the result from here on (`fn.reserved`)."""
     news, region, size = fn.reserve_for
+    fn.reserve_before = None  # once
     rid = fn.region(region)
     room = fn.b.call(regions.helper(fn.module_cx, "reserve", T.PTR, [T.I64, T.I64], _emit_reserve),
                      [rid, T.I64(size)])
