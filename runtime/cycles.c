@@ -10,7 +10,8 @@
  *
  * - Candidates. A release that leaves a region alive while it holds packs
  *   may have cut the last outside reference to a cycle through it: the
- *   region is buffered (once: HIC_REGION_BUFFERED) as a possible root.
+ *   region is buffered (once per round: its `buffered` is the round's
+ *   number) as a possible root.
  *   A region that holds nothing cannot be on a cycle, so the inlined
  *   release (codegen/regions.py) calls the runtime only when the count
  *   reaches zero or the region holds something.
@@ -62,6 +63,7 @@ struct words {
 static struct {
     struct words candidates;    /* region ids, possibly stale */
     int fresh;                  /* a candidate was buffered since the last check */
+    uint8_t round;              /* 1..255: a region is buffered iff its `buffered` is this */
     uint64_t threshold;
     uint64_t bytes_trigger;
     struct words roots, stack, black, whites;  /* slots, during a collection */
@@ -95,13 +97,27 @@ void hic_cycles_reset(void)
     memset(&cc, 0, sizeof cc);
     cc.threshold = MIN_CANDIDATES;
     cc.bytes_trigger = MIN_BYTES_GROWTH;
+    cc.round = 1;
+}
+
+/* A collection ends: no region is buffered any more. A new round number
+ * says so without touching the candidates (a cache miss each, most of the
+ * time left in a collection that skips its trace); when the numbers wrap,
+ * every slot's goes back to 0 (once per 255 collections, each paid for by
+ * 10,000 candidates or 8 MiB of growth). */
+static void next_round(void)
+{
+    if (++cc.round == 0) {
+        hic_regions_clear_buffered();
+        cc.round = 1;
+    }
 }
 
 void hic_cycles_candidate(struct hic_region *r)
 {
-    if (r->flags & HIC_REGION_BUFFERED)
+    if (r->buffered == cc.round)
         return;
-    r->flags |= HIC_REGION_BUFFERED;
+    r->buffered = cc.round;
     push(&cc.candidates, r->id);
     cc.fresh = 1;
 }
@@ -198,12 +214,18 @@ static void gather_white(void)
 
 static void collect(void)
 {
+    if (!hic_regions_cyclic()) {
+        /* No region is CYCLIC (regions.c, `note_edge`): the graph has no
+         * cycle, and trial deletion would find every traced region black
+         * and change nothing. */
+        cc.candidates.len = 0;
+        goto done;
+    }
     for (uint64_t k = 0; k < cc.candidates.len; k++) {
         uint64_t id = cc.candidates.at[k];
         struct hic_region *r = target(id);
         if (r->id != id || r->refs <= 0)
             continue;  /* freed since it was buffered */
-        r->flags &= (uint8_t)~HIC_REGION_BUFFERED;
         if (r->color != GRAY) {
             r->color = GRAY;
             push(&cc.roots, (uint32_t)id);
@@ -217,6 +239,8 @@ static void collect(void)
     hic_regions_free_collected(cc.whites.at, cc.whites.len);
     cc.roots.len = cc.whites.len = 0;
 
+done:
+    next_round();
     const struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
     cc.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;

@@ -88,12 +88,15 @@ struct hic_region {
     uint8_t next_class;         /* 84: log2 size of the next pool chunk */
     uint8_t color;              /* 85: the cycle collector's mark (cycles.c) */
     uint8_t flags;              /* 86: HIC_REGION_* */
-    uint8_t spare;              /* 87 */
+    uint8_t buffered;           /* 87: a candidate root of the cycle collector when equal
+                                 *     to its current round (cycles.c); 0: never */
     char inline_chunk[HIC_INLINE_CHUNK]; /* 88: the first chunk */
 };                              /* 136 bytes */
 
 #define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
-#define HIC_REGION_BUFFERED 2   /* a candidate root of the cycle collector */
+                                /* (2 is free: candidates are marked by `buffered`) */
+#define HIC_REGION_HELD 4       /* a pack of it was stored into a region (since it was created) */
+#define HIC_REGION_CYCLIC 8     /* it held a new pack while HELD: may close a cycle (cycles.c) */
 
 /* The figures of DESIGN.md's stats table. The first two are bumped by the
  * inline fast path; the rest only by the runtime. */
@@ -190,6 +193,14 @@ uint64_t hic_region_new(void);                       /* count 1: the block's ref
 uint64_t hic_region_new_sized(uint64_t bytes_hint);
 struct hic_region *hic_region_lookup(uint64_t id);   /* checked hic_region_of */
 void *hic_region_alloc(struct hic_region *r, uint64_t size); /* hic_alloc, out of line */
+/* Room for one object of `size` bytes in `r`, in the region's bytes at
+ * once but in none of the figures: generated code takes it before a
+ * function's first call, for the object the function returns, and counts
+ * the object where the program makes it (allocs and bytes_allocated), so
+ * that the object lies before what the function's callees allocate
+ * (lolang/codegen/reserve.py). The out-of-line half of that fast path.
+ * NULL in P: the caller allocates the object when it makes it. */
+void *hic_region_reserve(struct hic_region *r, uint64_t size);
 void *hic_alloc_in(uint64_t id, uint64_t size);      /* checked id, then hic_alloc */
 /* Container storage (array elements, map tables): a block of `size` > 0
  * bytes, counted as bytes but not as an object, that can be given back on
@@ -230,6 +241,9 @@ uint64_t hic_region_chunk_count(uint64_t id);      /* pool chunks, the inline on
 uint64_t hic_region_storage_count(uint64_t id);    /* storage blocks */
 uint64_t hic_region_held(uint64_t owner, uint64_t held); /* multiplicity */
 int32_t hic_region_is_live(uint64_t id);                 /* never an error */
+/* Live regions flagged HIC_REGION_CYCLIC: while there is none, the region
+ * graph has no cycle and a collection skips its trace (cycles.c). */
+uint64_t hic_regions_cyclic(void);
 uint64_t hic_pool_mapped_bytes(void);                    /* taken from the OS */
 
 /* ------------------------------------------------------------------------
@@ -464,6 +478,8 @@ struct hic_region *hic_region_live(uint64_t id, const char *what); /* checked */
  * each releases (counts) what it holds without decrementing anyone, since
  * trial deletion already took those references away. */
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
+/* Every slot's `buffered` round back to 0 (when the rounds wrap). */
+void hic_regions_clear_buffered(void);
 /* Live bytes only grow between reclaims: take the peak before each. */
 void hic_take_bytes_peak(void);
 

@@ -709,6 +709,70 @@ static void cycle(struct hic_pack *args)
     hic_alloc(hic_region_of(a), 8);
 }
 
+/* The collector's shortcut (cycles.c): a graph built bottom-up has no
+ * CYCLIC region; a pack stored into a region of which a pack is held makes
+ * one; it goes with the region. A pair holding each other is one, and the
+ * collector still finds it when main returns. */
+static void cyclic_flags(struct hic_pack *args)
+{
+    (void)args;
+    uint64_t leaf = hic_region_new(), node = hic_region_new(), root = hic_region_new();
+    hic_retain(leaf);
+    hic_region_hold(node, leaf);
+    hic_retain(node);
+    hic_region_hold(root, node);
+    hic_release(leaf);
+    hic_release(node);
+    CHECK(hic_regions_cyclic() == 0);
+    uint64_t late = hic_region_new();
+    hic_retain(late);
+    hic_region_hold(node, late);  /* node is held: this edge could close a cycle */
+    CHECK(hic_regions_cyclic() == 1);
+    hic_release(late);
+    hic_release(root);  /* root, node, leaf and late */
+    CHECK(hic_regions_cyclic() == 0 && !hic_region_is_live(node));
+    uint64_t a = hic_region_new(), b = hic_region_new();
+    hic_retain(b);
+    hic_region_hold(a, b);
+    CHECK(hic_regions_cyclic() == 0);
+    hic_retain(a);
+    hic_region_hold(b, a);
+    CHECK(hic_regions_cyclic() == 1);
+    hic_release(a);
+    hic_release(b);
+}
+
+/* A candidate's mark is the collector's round (cycles.c), 1 to 255: after
+ * 255 more collections the round number comes back, and a region buffered
+ * then must not look buffered now. The pair a <-> b is buffered in round 1
+ * and survives (a's block keeps it); in round 1 again, the end of a's
+ * block must buffer a again, or the pair would leak. */
+static void rounds(struct hic_pack *args)
+{
+    (void)args;
+    uint64_t a = hic_region_new(), b = hic_region_new();
+    hic_retain(b);
+    hic_region_hold(a, b);
+    hic_retain(a);
+    hic_region_hold(b, a);
+    hic_retain(a);
+    hic_release(a);  /* a buffered */
+    hic_release(b);  /* b's block ends: b buffered */
+    hic_collect_cycles();
+    CHECK(hic_region_refs(a) == 2 && hic_region_refs(b) == 1);
+    for (int i = 0; i < 254; i++) {  /* rounds 2 to 255, then 1 again */
+        uint64_t p = hic_region_new(), q = hic_region_new();
+        hic_retain(q);
+        hic_region_hold(p, q);
+        hic_release(q);
+        hic_retain(p);
+        hic_release(p);  /* p alive, holding q: a candidate */
+        hic_collect_cycles();
+        hic_release(p);
+    }
+    hic_release(a);  /* the pair's last outside reference */
+}
+
 /* Rings of regions, each holding the next; argv[1] rings of argv[2]
  * regions, each ring dropped after it is built. A ring also holds an
  * acyclic tail (regions only it reaches) and, if argv[3] is "merged", one
@@ -937,6 +1001,8 @@ static const struct {
     {"out_of_memory", out_of_memory, 0},
     {"cycle", cycle, 0},
     {"rings", rings, 0},
+    {"cyclic_flags", cyclic_flags, 0},
+    {"rounds", rounds, 0},
     {"use_after_free", use_after_free, 0},
     {"stale_storage", stale_storage, 0},
     {"churn", churn, 0},

@@ -331,6 +331,24 @@ def test_a_cycle_is_collected_when_main_returns(driver, tmp_path):
     }
 
 
+def test_only_a_region_that_may_close_a_cycle_is_flagged(driver, tmp_path):
+    # A graph built bottom-up flags nothing (a collection then skips its
+    # trace); a pack stored into a held region does; the pair of regions
+    # holding each other is still collected when main returns.
+    r = run(driver, "cyclic_flags", tmp=tmp_path)
+    assert (r.status, r.err) == (0, "")
+    assert counts(r.stats)["regions_collected"] == 2
+    assert counts(r.stats)["regions_leaked"] == 0
+
+
+def test_a_candidate_of_255_collections_ago_is_buffered_again(driver, tmp_path):
+    # The collector's round numbers wrap: the surviving pair is found again.
+    r = run(driver, "rounds", tmp=tmp_path)
+    assert (r.status, r.err) == (0, "")
+    assert counts(r.stats)["regions_collected"] == 2
+    assert counts(r.stats)["regions_leaked"] == 0
+
+
 @pytest.mark.parametrize("merged", ["", "merged"])
 def test_rings_are_collected_and_a_reachable_cycle_survives(driver, tmp_path, merged):
     # 3,000 rings of 10 regions and an acyclic tail each: two candidates per

@@ -50,6 +50,9 @@ class FunctionEmitter:
         self.recursion = func  # what a call of this function itself calls (module.py, TWIN)
         self.depth.name = "depth"
         self.profile_site = None  # --profile: the allocating expression being emitted
+        self.reserve_before = None  # where the room for the result is taken, if it is (codegen/reserve.py)
+        self.reserve_for = None
+        self.reserved: dict[int, tuple] = {}  # id(new) -> (region, room) taken for it
         self.checked = module_cx.checked
         self.types = module_cx.checked.types
         entry = func.append_basic_block("entry")

@@ -26,6 +26,7 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from lolang import ir
+from lolang.codegen import reserve
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter, coerce
 from lolang.codegen.layout import DataLayout
@@ -35,6 +36,8 @@ from lolang.traverse import walk
 RUNTIME: dict[str, tuple] = {
     "hic_alloc_slow": (T.PTR, [T.PTR, T.I64]),
     "hic_region_alloc": (T.PTR, [T.PTR, T.I64]),
+    "hic_region_reserve": (T.PTR, [T.PTR, T.I64]),
+    "hic_alloc_in": (T.PTR, [T.I64, T.I64]),
     "hic_storage_alloc": (T.PTR, [T.PTR, T.I64]),
     "hic_region_new": (T.I64, []),
     "hic_region_new_sized": (T.I64, [T.I64]),
@@ -233,6 +236,7 @@ def _function(module_cx: ModuleContext, fun: ir.FunDecl, func: ll.Function, recu
     for param, arg in zip(fun.params, func.args[1 + len(fun.regions):]):
         arg.name = param.name
         fn.bind_var(param.name, arg)
+    reserve.plan(fn)
     value = emit_block(fn, fun.body)
     if fn.b.block.is_terminated:
         return

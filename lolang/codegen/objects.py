@@ -18,7 +18,7 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from lolang import ir
-from lolang.codegen import regions
+from lolang.codegen import regions, reserve
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
 from lolang.codegen.function import INDEX_OUT_OF_RANGE, KEY_NOT_FOUND, FunctionEmitter
@@ -40,7 +40,9 @@ def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
         return layout.immediate(e.ctor)
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
-    obj = regions.alloc_object(fn, rid, layout.size(ctor))
+    obj = reserve.made(fn, e, rid, layout.size(ctor))  # room taken when the function started
+    if obj is None:
+        obj = regions.alloc_object(fn, rid, layout.size(ctor))
     if layout.tagged:
         fn.b.store(T.I64(layout.tags[e.ctor]), obj)
     for f, value, offset in zip(ctor.fields, values, layout.field_offsets(ctor)):

@@ -77,7 +77,7 @@ class _Body:
         return self.func.append_basic_block(name)
 
 
-def _helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
+def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
     """The module's internal function `hic.<name>`, emitted on first use.
     Each is small and marked `inlinehint`: LLVM's inliner copies it into
     its callers (the fast paths end up inline), while the IR text stays one
@@ -104,7 +104,7 @@ def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
         raise CompilerBug(f"llvm: an object of {size} bytes (sizes are multiples of 8)")
     if fn.module_cx.sites is not None:
         return fn.b.call(fn.module_cx.runtime("hic_region_alloc"), [region_struct(fn, rid), T.I64(size)])
-    return fn.b.call(_helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
+    return fn.b.call(helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
 
 
 def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
@@ -125,7 +125,7 @@ def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
 
 
 def retain(fn: FunctionEmitter, rid: ll.Value) -> None:
-    fn.b.call(_helper(fn.module_cx, "retain", T.VOID, [T.I64], _emit_retain), [rid])
+    fn.b.call(helper(fn.module_cx, "retain", T.VOID, [T.I64], _emit_retain), [rid])
 
 
 def _emit_retain(fn: _Body, rid: ll.Value) -> None:
@@ -141,7 +141,7 @@ def _emit_retain(fn: _Body, rid: ll.Value) -> None:
 
 
 def release(fn: FunctionEmitter, rid: ll.Value) -> None:
-    fn.b.call(_helper(fn.module_cx, "release", T.VOID, [T.I64], _emit_release), [rid])
+    fn.b.call(helper(fn.module_cx, "release", T.VOID, [T.I64], _emit_release), [rid])
 
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:

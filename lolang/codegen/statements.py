@@ -12,6 +12,7 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from lolang import ir
+from lolang.codegen import reserve
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_expr, emit_value
 from lolang.codegen.function import FunctionEmitter, Loop, coerce
@@ -25,7 +26,11 @@ def emit_stmt(fn: FunctionEmitter, s) -> None:
 def emit_block(fn: FunctionEmitter, block: ir.Block) -> ll.Value | None:
     fn.push()
     for s in block.stmts:
+        if s is fn.reserve_before:
+            reserve.take(fn)
         emit_stmt(fn, s)
+    if block.result is not None and block.result is fn.reserve_before:
+        reserve.take(fn)
     value = emit_expr(fn, block.result) if block.result is not None else None
     fn.pop()
     return value
