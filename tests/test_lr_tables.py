@@ -95,7 +95,7 @@ def test_a_different_grammar_never_reads_the_tables(cache, variant):
     assert len(cache_files(cache)) == 2
 
 
-def test_the_key_covers_the_start_symbol():
+def test_the_key_covers_the_start_symbol(cache):
     grammar = make_parser()._grammar
     key = lr_tables.grammar_key(grammar)
     grammar.Start = "top"
