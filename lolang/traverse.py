@@ -129,10 +129,10 @@ def map_children(node, fn: Callable):
                 if changes is None:
                     changes = {}
                 changes[name] = new
-    return rebuild(node, changes) if changes else node
+    return rebuild(node, **changes) if changes else node
 
 
-def rebuild(node, changes: dict):
+def rebuild(node, /, **changes):
     """`dataclasses.replace(node, **changes)` for a node, without asking
     `dataclasses.fields` each time (the passes rebuild nodes by the
     hundred thousand)."""
@@ -140,11 +140,10 @@ def rebuild(node, changes: dict):
     names = _INIT_FIELDS.get(cls)
     if names is None:
         names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
-    kwargs = dict(changes)
     for name in names:
-        if name not in kwargs:
-            kwargs[name] = getattr(node, name)
-    return cls(**kwargs)
+        if name not in changes:
+            changes[name] = getattr(node, name)
+    return cls(**changes)
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}
