@@ -19,7 +19,9 @@ from contextlib import contextmanager
 from rich.console import Console
 
 from diagnostics import CompileError, CompilerBug, Source, render_diagnostics
-from hic import dump, engines, profile_plot
+# `hic.dump` (rich's syntax highlighting, pygments: 0.1 s) is imported where
+# --dump or --emit needs it, not for every compile.
+from hic import engines, profile_plot
 from lowering import pipeline
 from runtime import RuntimeBuildError
 
@@ -309,6 +311,8 @@ NATIVE_OUTPUTS = ("obj", "exe")
 
 def _compile(source: Source, options: pipeline.Options, args) -> int:
     names = pipeline.stage_names(source.name)
+    if args.dump or args.emit:
+        from hic import dump
     wanted = dump.parse_stage_list(args.dump, names) if args.dump else []
     # Asked for nothing but a dump, hic only shows; otherwise it writes an
     # executable, by default named after the input (`hic compile sum.hi`

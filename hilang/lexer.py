@@ -61,10 +61,12 @@ class Positions:
     """Converts character offsets of one text into 1-based line/column."""
 
     def __init__(self, text: str):
-        self._line_starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        starts = [0]
+        i = text.find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = text.find("\n", i + 1)
+        self._line_starts = starts
 
     def line_col(self, index: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._line_starts, index)

@@ -193,26 +193,29 @@ class _Instantiator:
 
     def copy(self, node, subst: dict[str, Type]):
         """A fresh copy of `node` with its type variables replaced by `subst`
-        and its calls of generic functions renamed to their instances."""
-        match node:
-            case tuple():
-                return tuple(self.copy(x, subst) for x in node)
-            case ast.InstanceOf():
-                return node
-            case ast.TypeVarRef(name=name, span=span) if name in subst:
-                return type_expr(subst[name], span)
-            case ast.Call(func=func) if func in self.generics and not node.builtin:
-                return dataclasses.replace(self._rebuild(node, subst), func=self.instance(node, subst))
-            case ast.Let(type=None, value=value) if subst and mentions_type_var(value.ty):
-                annotation = type_expr(substitute(value.ty, subst), node.span)
-                return dataclasses.replace(self._rebuild(node, subst), type=annotation)
-            case _ if _copied_fields(type(node)) is not None:
-                return self._rebuild(node, subst)
-        return node
+        and its calls of generic functions renamed to their instances.
+        (Spans are immutable and shared with the original.)"""
+        cls = type(node)
+        fields = _copied_fields(cls)
+        if fields is None:
+            if isinstance(node, tuple):
+                return tuple([self.copy(x, subst) for x in node])
+            return node
+        if cls is ast.TypeVarRef:
+            if node.name in subst:
+                return type_expr(subst[node.name], node.span)
+        elif cls is ast.Call:
+            if node.func in self.generics and not node.builtin:
+                return dataclasses.replace(self._rebuild(node, fields, subst), func=self.instance(node, subst))
+        elif cls is ast.Let:
+            if node.type is None and subst and mentions_type_var(node.value.ty):
+                annotation = type_expr(substitute(node.value.ty, subst), node.span)
+                return dataclasses.replace(self._rebuild(node, fields, subst), type=annotation)
+        return self._rebuild(node, fields, subst)
 
-    def _rebuild(self, node, subst: dict[str, Type]):
-        fields = {name: self.copy(getattr(node, name), subst) for name in _copied_fields(type(node))}
-        return type(node)(**fields)
+    def _rebuild(self, node, fields: tuple[str, ...], subst: dict[str, Type]):
+        copy = self.copy
+        return type(node)(**{name: copy(getattr(node, name), subst) for name in fields})
 
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
@@ -220,9 +223,13 @@ _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 def _copied_fields(cls: type) -> tuple[str, ...] | None:
     """The fields `copy` rebuilds a node of class `cls` from (None for a
-    non-dataclass), cached per class: `dataclasses.fields` per node made
+    non-dataclass, and for the immutable `Span` and `InstanceOf`, kept as
+    they are), cached per class: `dataclasses.fields` per node made
     monomorphizing a 20,000-deep block take seconds."""
-    if cls not in _FIELDS:
-        _FIELDS[cls] = (tuple(f.name for f in dataclasses.fields(cls) if f.name not in _RESOLVED)
-                        if dataclasses.is_dataclass(cls) else None)
-    return _FIELDS[cls]
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        kept = cls is Span or cls is ast.InstanceOf or not dataclasses.is_dataclass(cls)
+        names = None if kept else tuple(f.name for f in dataclasses.fields(cls) if f.name not in _RESOLVED)
+        _FIELDS[cls] = names
+        return names

@@ -51,6 +51,7 @@ from sly import Parser
 from diagnostics import CompileError, Diagnostic, Source, Span
 from hilang import ast, hints
 from hilang.lexer import TOKEN_TYPES, LexResult, describe, describe_type, lex
+from hilang.lr_tables import cached_lr_table
 
 # Inside a sly Parser's class body an unknown upper-case name evaluates to
 # its own text (that is how rules name tokens), so module constants used
@@ -105,6 +106,12 @@ class _Grammar(Parser):
         ("left", "STAR", "SLASH", "PERCENT"),
         ("right", "UNARY"),
     )
+
+    # sly builds the LALR tables when this class is created; this takes them
+    # from the cache when this grammar's are there (hilang.lr_tables).
+    @classmethod
+    def _Parser__build_lrtables(cls):
+        return cached_lr_table(cls)
 
     def __init__(self, lexed: LexResult):
         self.positions = lexed.positions

@@ -15,21 +15,37 @@ def walk(node):
     """Every AST node below `node` (itself included), iteratively: programs
     may nest 20,000 levels deep."""
     stack = [node]
+    fields_of = _node_fields
     while stack:
         current = stack.pop()
         yield current
-        if not dataclasses.is_dataclass(current):
+        names = fields_of(type(current))
+        if names is None:
             continue
-        for f in dataclasses.fields(current):
-            if not f.compare:
-                continue
-            value = getattr(current, f.name)
+        for name in names:
+            value = getattr(current, name)
             items = value if isinstance(value, tuple) else (value,)
             for item in items:
                 if isinstance(item, tuple):
-                    stack.extend(x for x in item if dataclasses.is_dataclass(x))
-                elif dataclasses.is_dataclass(item):
+                    stack.extend(x for x in item if fields_of(type(x)) is not None)
+                elif fields_of(type(item)) is not None:
                     stack.append(item)
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _node_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields `walk` follows in a node of class `cls` (those that take
+    part in comparison), None for a class that is not a dataclass; cached
+    per class, `dataclasses.fields` being slow to ask per node."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = (tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+                 if dataclasses.is_dataclass(cls) else None)
+        _FIELDS[cls] = names
+        return names
 
 
 def is_allocation_site(node) -> bool:

@@ -11,6 +11,7 @@ shadows it.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import replace
 
@@ -35,11 +36,15 @@ class FreshNames:
             fun = self.fun
             taken = {r.name for r in fun.regions} | {p.name for p in fun.params} | self._extra
             for n in walk(fun.body):
-                for name in ("name", "var", "region", "into"):
+                cls = type(n)
+                attributes = _NAMING_ATTRIBUTES.get(cls)
+                if attributes is None:
+                    attributes = _NAMING_ATTRIBUTES[cls] = _naming_attributes(cls)
+                for name in attributes:
                     value = getattr(n, name, None)
                     if isinstance(value, str):
                         taken.add(value)
-                if isinstance(n, (ir.Call, ir.Builtin)):
+                if cls is ir.Call or cls is ir.Builtin:
                     taken.update(n.regions)
             self._taken = taken
         return self._taken
@@ -58,6 +63,17 @@ class FreshNames:
                 self.taken.add(name)
                 return name
         raise AssertionError("unreachable")
+
+
+# The attributes that may hold a name, per class of node: asking every node
+# for all four (`getattr` with a default) cost more than the rest of the walk.
+_NAMES = ("name", "var", "region", "into")
+_NAMING_ATTRIBUTES: dict[type, tuple[str, ...]] = {}
+
+
+def _naming_attributes(cls: type) -> tuple[str, ...]:
+    fields = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
+    return tuple(name for name in _NAMES if name in fields or hasattr(cls, name))
 
 
 def rename_region_in_type(t, old: str, new: str):

@@ -62,13 +62,17 @@ def _is_node(x) -> bool:
     return type(x) in CHILD_FIELDS
 
 
+# Per class, the child fields last first: `walk` pushes them in that order.
+_REVERSED_FIELDS = {cls: tuple(reversed(fields)) for cls, fields in CHILD_FIELDS.items()}
+
+
 def children(node) -> list:
     """The nodes directly below `node`, in evaluation order."""
     out = []
     for name, many in CHILD_FIELDS.get(type(node), ()):
         value = getattr(node, name)
         if many:
-            out.extend(value)
+            out += value
         elif value is not None:
             out.append(value)
     return out
@@ -78,22 +82,22 @@ def walk(node) -> Iterator:
     """Every node below `node` (itself included), parents before their
     children, in evaluation order; iterative."""
     stack = [node]
-    fields = CHILD_FIELDS
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    fields = _REVERSED_FIELDS
     while stack:
-        current = stack.pop()
+        current = pop()
         yield current
         kids = fields.get(type(current))
         if not kids:
             continue
-        below = []
+        # Children pushed last first, so that the first is visited next.
         for name, many in kids:
             value = getattr(current, name)
             if many:
-                below.extend(value)
+                if value:
+                    extend(value[::-1])
             elif value is not None:
-                below.append(value)
-        below.reverse()
-        stack.extend(below)
+                push(value)
 
 
 def map_children(node, fn: Callable):
@@ -101,7 +105,7 @@ def map_children(node, fn: Callable):
     itself when every `fn(c) is c`. `fn` may return a tuple for a child
     held in a tuple field (a statement becoming several), which is
     spliced in place."""
-    changes = {}
+    changes = None
     for name, many in CHILD_FIELDS.get(type(node), ()):
         value = getattr(node, name)
         if many:
@@ -112,15 +116,37 @@ def map_children(node, fn: Callable):
                     items.extend(y)
                     changed = True
                     continue
-                changed |= y is not x
+                if y is not x:
+                    changed = True
                 items.append(y)
             if changed:
+                if changes is None:
+                    changes = {}
                 changes[name] = tuple(items)
         elif value is not None:
             new = fn(value)
             if new is not value:
+                if changes is None:
+                    changes = {}
                 changes[name] = new
-    return dataclasses.replace(node, **changes) if changes else node
+    return rebuild(node, **changes) if changes else node
+
+
+def rebuild(node, /, **changes):
+    """`dataclasses.replace(node, **changes)` for a node, without asking
+    `dataclasses.fields` each time (the passes rebuild nodes by the
+    hundred thousand)."""
+    cls = type(node)
+    names = _INIT_FIELDS.get(cls)
+    if names is None:
+        names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(node, name)
+    return cls(**changes)
+
+
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def transform(node, fn: Callable):
@@ -157,44 +183,70 @@ def operands(node, signature: Callable[[str], ir.FunDecl | None] = lambda name: 
     `signature(name)` gives a called function's declaration (its parameter
     types decide whether an argument is consumed or lent); without it a
     call's arguments count as consumed."""
-    match node:
-        case ir.Let(_, t, value):
-            return [(value, LENT if isinstance(t, ir.BorrowType) else CONSUMED)]
-        case ir.Assign(_, value) | ir.Return(value) | ir.Drop(value):
-            return [(value, CONSUMED)] if value is not None else []
-        case ir.IndexSet(target, index, value):
-            return [(target, READ), (index, READ), (value, CONSUMED)]
-        case ir.ExprStmt(e):
-            return [(e, READ)]
-        case ir.If(cond, then, els):
-            return [(cond, READ), (then, BLOCK)] + ([(els, BLOCK if isinstance(els, ir.Block) else STMT)] if els else [])
-        case ir.While(cond, body):
-            return [(cond, READ), (body, BLOCK)]
-        case ir.Match(scrutinee, arms):
-            return [(scrutinee, READ)] + [(arm, BLOCK) for arm in arms]
-        case ir.Arm(pattern, body):
-            return [(pattern, PATTERN), (body, BLOCK)]
-        case ir.Block(stmts, result):
-            return [(s, STMT) for s in stmts] + ([(result, VALUE)] if result is not None else [])
-        case ir.IfExpr(cond, then, els):
-            return [(cond, READ), (then, VALUE), (els, VALUE)]
-        case ir.Call(func, _, args):
-            fun = signature(func)
-            if fun is None:
-                return [(a, CONSUMED) for a in args]
-            return [(a, LENT if isinstance(p.type, ir.BorrowType) else CONSUMED) for p, a in zip(fun.params, args)]
-        case ir.Builtin(name, _, args):
-            stored = STORED_ARGS.get(name, ())
-            return [(a, CONSUMED if i in stored else READ) for i, a in enumerate(args)]
-        case ir.NewData(_, _, args) | ir.NewArray(_, _, args):
-            return [(a, CONSUMED) for a in args]
-        case ir.Unpack(pack, _, _, body):
-            return [(pack, PLACE if is_place(pack) else CONSUMED), (body, BLOCK)]
-        case ir.Region(_, body) | ir.Restrict(_, _, body) | ir.Do(body):
-            return [(body, BLOCK)]
-        case ir.PCtor(_, args):
-            return [(a, PATTERN) for a in args]
-    return [(c, READ) for c in children(node)]
+    rule = _OPERAND_RULES.get(type(node))
+    if rule is None:
+        return [(c, READ) for c in children(node)]
+    return rule(node, signature)
+
+
+def _consumed_value(node, signature):
+    return [(node.value, CONSUMED)] if node.value is not None else []
+
+
+def _call(node, signature):
+    fun = signature(node.func)
+    if fun is None:
+        return [(a, CONSUMED) for a in node.args]
+    return [(a, LENT if isinstance(p.type, ir.BorrowType) else CONSUMED) for p, a in zip(fun.params, node.args)]
+
+
+def _builtin(node, signature):
+    stored = STORED_ARGS.get(node.name, ())
+    return [(a, CONSUMED if i in stored else READ) for i, a in enumerate(node.args)]
+
+
+def _if(node, signature):
+    els = node.els
+    return [(node.cond, READ), (node.then, BLOCK)] + (
+        [(els, BLOCK if isinstance(els, ir.Block) else STMT)] if els else [])
+
+
+def _block(node, signature):
+    out = [(s, STMT) for s in node.stmts]
+    if node.result is not None:
+        out.append((node.result, VALUE))
+    return out
+
+
+def _body(node, signature):
+    return [(node.body, BLOCK)]
+
+
+# How each kind of node uses its children (docs/lolang.md §5.2); any other
+# node only reads them.
+_OPERAND_RULES: dict[type, Callable] = {
+    ir.Let: lambda node, signature: [(node.value, LENT if isinstance(node.type, ir.BorrowType) else CONSUMED)],
+    ir.Assign: _consumed_value,
+    ir.Return: _consumed_value,
+    ir.Drop: _consumed_value,
+    ir.IndexSet: lambda node, signature: [(node.target, READ), (node.index, READ), (node.value, CONSUMED)],
+    ir.ExprStmt: lambda node, signature: [(node.expr, READ)],
+    ir.If: _if,
+    ir.While: lambda node, signature: [(node.cond, READ), (node.body, BLOCK)],
+    ir.Match: lambda node, signature: [(node.scrutinee, READ)] + [(arm, BLOCK) for arm in node.arms],
+    ir.Arm: lambda node, signature: [(node.pattern, PATTERN), (node.body, BLOCK)],
+    ir.Block: _block,
+    ir.IfExpr: lambda node, signature: [(node.cond, READ), (node.then, VALUE), (node.els, VALUE)],
+    ir.Call: _call,
+    ir.Builtin: _builtin,
+    ir.NewData: lambda node, signature: [(a, CONSUMED) for a in node.args],
+    ir.NewArray: lambda node, signature: [(a, CONSUMED) for a in node.elems],
+    ir.Unpack: lambda node, signature: [(node.pack, PLACE if is_place(node.pack) else CONSUMED), (node.body, BLOCK)],
+    ir.Region: _body,
+    ir.Restrict: _body,
+    ir.Do: _body,
+    ir.PCtor: lambda node, signature: [(a, PATTERN) for a in node.args],
+}
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,11 @@ def shown_caps(caps: ir.Caps) -> str:
     return "{" + caps + "}"
 
 
+# (letters needed, letters held) -> those missing: a handful of pairs,
+# asked for by every operation.
+_MISSING: dict[tuple[str, str], str] = {}
+
+
 def need(cx: CheckContext, region: str, letters: ir.Caps, what: str, span) -> None:
     """`what` (e.g. "'push'") needs `letters` on region uid `region`."""
     if region == ir.PRIMITIVE_REGION:
@@ -22,7 +27,9 @@ def need(cx: CheckContext, region: str, letters: ir.Caps, what: str, span) -> No
             raise Reject(span, f"{what} cannot write or allocate in the primitive region 'P' (capability rule)")
         return
     held, note = cx.held(region)
-    missing = "".join(c for c in letters if c not in held)
+    missing = _MISSING.get((letters, held))
+    if missing is None:
+        missing = _MISSING[letters, held] = "".join(c for c in letters if c not in held)
     if missing:
         raise Reject(
             span,

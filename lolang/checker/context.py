@@ -231,3 +231,6 @@ class ProgramInfo:
     datas: dict[str, ir.DataDecl]
     ctors: dict[str, tuple[ir.DataDecl, ir.CtorDecl]]
     funs: dict[str, ir.FunDecl]
+    # (data type, field) -> the field's declared type, found on first read
+    # (`exprs._field_type`).
+    field_types: dict[tuple[str, str], object] = field(default_factory=dict)

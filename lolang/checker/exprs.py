@@ -258,17 +258,27 @@ def _new_map(cx: CheckContext, e: ir.NewMap, use) -> Checked:
 def _field(cx: CheckContext, e: ir.FieldGet, use) -> Checked:
     target = ref_of(cx, read(cx, e.target, "a field read"), e.target.span, "the object of a field read", (ir.DataType,))
     need(cx, target.region, "r", f"reading field '{e.name}'", e.span)
-    data = cx.program.datas[target.obj.name]
-    types = set()
-    for ctor in data.ctors:
-        found = [f.type for f in ctor.fields if f.name == e.name]
-        if not found:
-            raise Reject(e.span, f"constructor '{ctor.name}' of '{data.name}' has no field '{e.name}' (type rule)")
-        types.add(found[0])
-    if len(types) != 1:
-        raise Reject(e.span, f"field '{e.name}' has different types in the constructors of '{data.name}' (type rule)")
-    t = slot_value(types.pop(), target.region)
+    t = slot_value(_field_type(cx, target.obj.name, e), target.region)
     return Checked(t, anchors=frozenset((target.region,)) if isinstance(t, ir.BorrowType) else frozenset())
+
+
+def _field_type(cx: CheckContext, data_name: str, e: ir.FieldGet):
+    """The declared type of field `e.name` in every constructor of the data
+    type (found once per data type and field, kept in `cx.program`)."""
+    key = (data_name, e.name)
+    found = cx.program.field_types.get(key)
+    if found is None:
+        data = cx.program.datas[data_name]
+        types = set()
+        for ctor in data.ctors:
+            named = [f.type for f in ctor.fields if f.name == e.name]
+            if not named:
+                raise Reject(e.span, f"constructor '{ctor.name}' of '{data.name}' has no field '{e.name}' (type rule)")
+            types.add(named[0])
+        if len(types) != 1:
+            raise Reject(e.span, f"field '{e.name}' has different types in the constructors of '{data.name}' (type rule)")
+        found = cx.program.field_types[key] = types.pop()
+    return found
 
 
 def _index(cx: CheckContext, e: ir.Index, use) -> Checked:

@@ -28,8 +28,12 @@ from dataclasses import dataclass, field
 from diagnostics import Span
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Consumed:
+    """How an owned pack was consumed. A value, never changed once made
+    (not declared frozen: one is made per consuming position checked, and
+    a frozen dataclass is slow to make)."""
+
     how: str  # what consumed it, for messages: "'drop'", "the call to 'f'", ...
     span: Span
 

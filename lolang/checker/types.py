@@ -15,7 +15,7 @@ from lolang import ir
 from lolang.checker.context import CheckContext, Reject, VarInfo
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Checked:
     """What an expression produces.
 
@@ -26,6 +26,10 @@ class Checked:
       from — it is valid only while they are in scope;
     * `element`: a pack read from a container slot, which may only be
       copied (the container could overwrite the slot while it is borrowed).
+
+    A value: never changed once made (one is made per expression checked,
+    and a frozen dataclass's `__init__` made it a fifth of the checker's
+    work, so it is not declared frozen).
     """
 
     type: object

@@ -86,12 +86,19 @@ class Names:
                 return name
 
 
+_HIDDEN_NOTHING = object()  # what a scope's first binding of a name hid: no binding
+
+
 @dataclass
 class FunctionContext:
     program: ProgramContext
     vars: Names
     regions: Names
-    scopes: list[dict[str, Binding]] = field(default_factory=lambda: [{}])
+    # The bindings in sight, and per open scope what its bindings hid (the
+    # binding to restore when it closes, `_HIDDEN_NOTHING` for none): a
+    # lookup is one dict access however deeply scopes nest.
+    visible: dict[str, Binding] = field(default_factory=dict)
+    hidden: list[dict[str, object]] = field(default_factory=lambda: [{}])
     sinks: list[list[ir.Stmt]] = field(default_factory=lambda: [[]])
 
     @property
@@ -102,14 +109,21 @@ class FunctionContext:
 
     @contextmanager
     def scope(self) -> Iterator[None]:
-        self.scopes.append({})
+        self.hidden.append({})
         try:
             yield
         finally:
-            self.scopes.pop()
+            for name, before in self.hidden.pop().items():
+                if before is _HIDDEN_NOTHING:
+                    del self.visible[name]
+                else:
+                    self.visible[name] = before
 
     def bind(self, hilang_name: str, binding: Binding) -> Binding:
-        self.scopes[-1][hilang_name] = binding
+        hidden = self.hidden[-1]
+        if hilang_name not in hidden:
+            hidden[hilang_name] = self.visible.get(hilang_name, _HIDDEN_NOTHING)
+        self.visible[hilang_name] = binding
         return binding
 
     def declare(self, hilang_name: str, ty: ht.Type, *, owned: bool = True, mutable: bool = False) -> Binding:
@@ -118,10 +132,7 @@ class FunctionContext:
         return self.bind(hilang_name, Binding(name, ty, ht.is_heap(ty), owned and ht.is_heap(ty), mutable))
 
     def lookup(self, hilang_name: str) -> Binding:
-        for scope in reversed(self.scopes):
-            if hilang_name in scope:
-                return scope[hilang_name]
-        raise KeyError(hilang_name)
+        return self.visible[hilang_name]  # KeyError(hilang_name) if unbound
 
     # ----------------------------------------------------------- sinks
 

@@ -25,10 +25,16 @@ class Exits:
     jumps: bool = False
 
     def __or__(self, other: "Exits") -> "Exits":
-        return Exits(self.returns or other.returns, self.jumps or other.jumps)
+        returns, jumps = self.returns or other.returns, self.jumps or other.jumps
+        if returns == self.returns and jumps == self.jumps:
+            return self
+        if returns == other.returns and jumps == other.jumps:
+            return other
+        return Exits(returns, jumps)
 
 
 NONE = Exits()
+_NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -43,8 +49,11 @@ class Facts:
         found = self._uses.get(id(node))
         if found is not None:
             return found[1]
-        below = [self.uses(c) for c in children(node)]
-        result = frozenset().union(*below)
+        result = _NOTHING
+        for c in children(node):
+            below = self.uses(c)
+            if below:
+                result = result | below if result else below
         match node:
             case ir.Var(name) if name in self.tracked:
                 result = frozenset((name,))
@@ -76,7 +85,11 @@ class Facts:
         found = self._assigned.get(id(node))
         if found is not None:
             return found[1]
-        result = frozenset().union(*(self.assigned(c) for c in children(node)))
+        result = _NOTHING
+        for c in children(node):
+            below = self.assigned(c)
+            if below:
+                result = result | below if result else below
         if isinstance(node, ir.Assign):
             result |= {node.name}
         self._assigned[id(node)] = (node, result)

@@ -36,10 +36,10 @@ The per-expression, per-statement rules are in `ownership_exprs.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.traverse import walk
+from lolang.traverse import rebuild, walk
 from lowering.naive.facts import Facts
 
 Live = frozenset
@@ -78,7 +78,7 @@ class OwnershipContext:
 def run(program: ir.Program) -> ir.Program:
     funs = {f.name: f for f in program.funs}
     decls = tuple(function(d, funs) if isinstance(d, ir.FunDecl) else d for d in program.decls)
-    return replace(program, decls=decls)
+    return rebuild(program, decls=decls)
 
 
 def function(f: ir.FunDecl, funs: dict[str, ir.FunDecl]) -> ir.FunDecl:
@@ -88,7 +88,7 @@ def function(f: ir.FunDecl, funs: dict[str, ir.FunDecl]) -> ir.FunDecl:
     tracked = frozenset(params | lets)
     cx = OwnershipContext(tracked, funs, names, Facts(tracked))
     body, _ = block(cx, f.body, Live(), True, entry=Live(params))
-    return replace(f, body=body)
+    return rebuild(f, body=body)
 
 
 # --------------------------------------------------------------------------
@@ -117,10 +117,11 @@ def block(cx: OwnershipContext, b: ir.Block, live_after: Live, consumed: bool, e
             tmp = cx.temp()
             tail = [ir.Let(tmp, None, result), *drops(pending)]
             result = ir.Var(tmp)
-    out: list[ir.Stmt] = []
+    rewritten: list[list[ir.Stmt]] = []  # last statement's first
     for s in reversed(b.stmts):
         new, live = stmt(cx, s, live)
-        out[:0] = new
+        rewritten.append(new)
+    out = [x for new in reversed(rewritten) for x in new]
     return ir.Block((*drops(entry - live), *out, *tail), result, span=b.span), live
 
 
@@ -129,7 +130,7 @@ def drops(names) -> list[ir.Stmt]:
 
 
 def prepend(stmts: list[ir.Stmt], b: ir.Block) -> ir.Block:
-    return replace(b, stmts=(*stmts, *b.stmts)) if stmts else b
+    return rebuild(b, stmts=(*stmts, *b.stmts)) if stmts else b
 
 
 def stmt(cx: OwnershipContext, s: ir.Stmt, live_out: Live) -> tuple[list[ir.Stmt], Live]:
@@ -155,7 +156,7 @@ def _simple(cx: OwnershipContext, s, live_out: Live, parts: list[tuple[str, bool
     live, changes = live_out, {}
     for name, consumed in reversed(parts):
         changes[name], live = expr(cx, getattr(s, name), live, consumed, pending)
-    return [replace(s, **changes), *drops(pending)], live
+    return [rebuild(s, **changes), *drops(pending)], live
 
 
 def _let(cx: OwnershipContext, s: ir.Let, live_out: Live):
@@ -191,7 +192,7 @@ def _return(cx: OwnershipContext, s: ir.Return, live_out: Live):
     pending: set[str] = set()
     value, live = expr(cx, s.value, Live(), True, pending)
     if not pending:
-        return [replace(s, value=value)], live
+        return [rebuild(s, value=value)], live
     tmp = cx.temp()
     return [ir.Let(tmp, None, value), *drops(pending), ir.Return(ir.Var(tmp))], live
 
@@ -236,8 +237,8 @@ def _match(cx: OwnershipContext, s: ir.Match, live_out: Live):
     pending: set[str] = set()
     scrutinee, live = expr(cx, s.scrutinee, after, False, pending)
     held = after | pending
-    arms = tuple(replace(arm, body=prepend(drops(held - lb), body)) for arm, (body, lb) in zip(s.arms, bodies))
-    return [replace(s, scrutinee=scrutinee, arms=arms)], live
+    arms = tuple(rebuild(arm, body=prepend(drops(held - lb), body)) for arm, (body, lb) in zip(s.arms, bodies))
+    return [rebuild(s, scrutinee=scrutinee, arms=arms)], live
 
 
 def _while(cx: OwnershipContext, s: ir.While, live_out: Live):

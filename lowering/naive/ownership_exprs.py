@@ -17,10 +17,8 @@ them, so another argument copies rather than moves them.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from lolang import ir
-from lolang.traverse import STORED_ARGS
+from lolang.traverse import STORED_ARGS, rebuild
 from lowering.naive.ownership import Live, OwnershipContext, block, drops, prepend
 
 
@@ -56,7 +54,7 @@ def _fields(cx: OwnershipContext, e, live: Live, pending: set[str], parts: list[
             changes[name] = tuple(items)
         else:
             changes[name], live = expr(cx, value, live, consumed, pending)
-    return replace(e, **changes), live
+    return rebuild(e, **changes), live
 
 
 def _conditional(cx: OwnershipContext, e: ir.Expr, live: Live, consumed: bool, pending: set[str]):
@@ -75,7 +73,7 @@ def _binary(cx: OwnershipContext, e: ir.Binary, live: Live, consumed: bool, pend
     if e.op in ("&&", "||"):
         right, live = _conditional(cx, e.right, live, False, pending)
         left, live = expr(cx, e.left, live, False, pending)
-        return replace(e, left=left, right=right), live
+        return rebuild(e, left=left, right=right), live
     return _fields(cx, e, live, pending, [("left", False), ("right", False)])
 
 
@@ -83,7 +81,7 @@ def _if_expr(cx: OwnershipContext, e: ir.IfExpr, live: Live, consumed: bool, pen
     els, live = _conditional(cx, e.els, live, consumed, pending)
     then, live = _conditional(cx, e.then, live, consumed, pending)
     cond, live = expr(cx, e.cond, live, False, pending)
-    return replace(e, cond=cond, then=then, els=els), live
+    return rebuild(e, cond=cond, then=then, els=els), live
 
 
 def _call(cx: OwnershipContext, e: ir.Call, live: Live, consumed: bool, pending: set[str]):
@@ -100,7 +98,7 @@ def _call(cx: OwnershipContext, e: ir.Call, live: Live, consumed: bool, pending:
         borrowed = isinstance(params[i].type, ir.BorrowType)
         if not (borrowed and isinstance(args[i], ir.Var)):
             args[i], live = expr(cx, args[i], live, isinstance(params[i].type, ir.PackType), pending)
-    return replace(e, args=tuple(args)), live
+    return rebuild(e, args=tuple(args)), live
 
 
 def _builtin(cx: OwnershipContext, e: ir.Builtin, live: Live, consumed: bool, pending: set[str]):
@@ -108,7 +106,7 @@ def _builtin(cx: OwnershipContext, e: ir.Builtin, live: Live, consumed: bool, pe
     args = list(e.args)
     for i in reversed(range(len(args))):
         args[i], live = expr(cx, args[i], live, i in stored, pending)
-    return replace(e, args=tuple(args)), live
+    return rebuild(e, args=tuple(args)), live
 
 
 def _block_expr(consumed_value: bool | None = None):
@@ -117,7 +115,7 @@ def _block_expr(consumed_value: bool | None = None):
     def rule(cx: OwnershipContext, e, live: Live, consumed: bool, pending: set[str]):
         value_consumed = consumed if consumed_value is None else consumed_value
         body, live = block(cx, e.body, live, value_consumed, outer=pending)
-        return replace(e, body=body), live
+        return rebuild(e, body=body), live
 
     return rule
 
@@ -136,7 +134,7 @@ def _unpack(cx: OwnershipContext, e: ir.Unpack, live: Live, consumed: bool, pend
     # block may be left by a jump, never to reach the statement's end.
     dead: set[str] = set()
     pack, live = expr(cx, pack, live, not place, dead)
-    return replace(e, pack=pack, body=prepend(drops(dead), body)), live
+    return rebuild(e, pack=pack, body=prepend(drops(dead), body)), live
 
 
 def _unpack_owned(cx: OwnershipContext, e: ir.Unpack, x: str, live: Live, consumed: bool, pending: set[str]):
@@ -145,13 +143,13 @@ def _unpack_owned(cx: OwnershipContext, e: ir.Unpack, x: str, live: Live, consum
             body, inner = block(cx, e.body, live | {x}, True, outer=pending)
             if x not in live:
                 pending.add(x)
-            return replace(e, body=body), inner | {x}
+            return rebuild(e, body=body), inner | {x}
         case "move":
             body, inner = block(cx, e.body, live, True, outer=pending)
-            return replace(e, pack=ir.Do(ir.Block((), e.pack)), body=body), inner | {x}
+            return rebuild(e, pack=ir.Do(ir.Block((), e.pack)), body=body), inner | {x}
         case _:
             body, inner = block(cx, e.body, live, True, entry=Live((x,)), outer=pending)
-            return replace(e, pack=ir.Copy(e.pack), body=body), inner | {x}
+            return rebuild(e, pack=ir.Copy(e.pack), body=body), inner | {x}
 
 
 def _mode(cx: OwnershipContext, x: str, body: ir.Block, live: Live) -> str:

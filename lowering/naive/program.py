@@ -51,9 +51,12 @@ def _identifiers(f: ast.FunDecl) -> set[str]:
     """Every name the function's hilang text uses: temporaries avoid them."""
     names = set()
     for n in walk_hilang(f):
-        match n:
-            case ast.Var(name) | ast.Let(name) | ast.Assign(name) | ast.Param(name) | ast.PVar(name):
-                names.add(name)
-            case ast.ForRange(var) | ast.ForEach(var):
-                names.add(var)
+        attribute = _NAMING_ATTRIBUTE.get(type(n))
+        if attribute is not None:
+            names.add(getattr(n, attribute))
     return names
+
+
+# The hilang nodes that name a variable, and the attribute holding the name.
+_NAMING_ATTRIBUTE = {ast.Var: "name", ast.Let: "name", ast.Assign: "name", ast.Param: "name", ast.PVar: "name",
+                     ast.ForRange: "var", ast.ForEach: "var"}
