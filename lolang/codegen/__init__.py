@@ -11,6 +11,7 @@ node's class (STYLE.md habit 10):
 | `function.py`    | one function's state: scopes, cleanups, loops, errors       |
 | `expressions.py` | literals, operators, calls, blocks                          |
 | `objects.py`     | data, strings, arrays, maps: building, reading, writing     |
+| `constant_data.py` | array literals of constants as constant globals           |
 | `regions.py`     | allocation fast path, retain/release, region constructs     |
 | `statements.py`  | statements and blocks                                       |
 | `patterns.py`    | `match`                                                     |

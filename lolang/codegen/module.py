@@ -23,6 +23,8 @@ hilang function called `write` or `malloc` never meets libc's.
 
 from __future__ import annotations
 
+import struct
+
 from llvmlite import ir as ll
 
 from lolang import ir
@@ -119,6 +121,7 @@ class ModuleContext:
         self.helpers: dict[str, ll.Function] = {}  # hic.alloc, hic.retain... (codegen/regions.py)
         self._strings: dict[bytes, ll.GlobalVariable] = {}
         self._cstrings: dict[str, ll.GlobalVariable] = {}
+        self._arrays: dict[tuple, ll.GlobalVariable] = {}
         self._hints: dict[int, ll.GlobalVariable] = {}  # id(region block) -> its size hint
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
@@ -159,6 +162,22 @@ class ModuleContext:
             g.initializer = ll.Constant(lltype, [T.I64(len(data)), ll.Constant(body, bytearray(data))])
             g.align = 8
             self._strings[data] = g
+        return g
+
+    def array_data(self, slot: ll.Type, words: tuple) -> ll.GlobalVariable:
+        """A constant array of `slot`s holding `words`: the storage of an
+        array literal of constants (codegen/constant_data.py)."""
+        # by bits, not by value: -0.0 == 0.0 in Python
+        key = (str(slot), words) if slot != T.F64 else (str(slot), struct.pack(f"<{len(words)}d", *words))
+        g = self._arrays.get(key)
+        if g is None:
+            lltype = ll.ArrayType(slot, len(words))
+            g = _opaque(ll.GlobalVariable(self.module, lltype, f"array.{len(self._arrays)}"))
+            g.linkage = "private"
+            g.global_constant = True
+            g.initializer = ll.Constant(lltype, [ll.Constant(slot, w) for w in words])
+            g.align = 8
+            self._arrays[key] = g
         return g
 
     def region_hint(self, block: ir.Region) -> ll.GlobalVariable:

@@ -20,6 +20,7 @@ from llvmlite import ir as ll
 from lolang import ir
 from lolang.codegen import regions, reserve
 from lolang.codegen import types as T
+from lolang.codegen.constant_data import storage_data
 from lolang.codegen.expressions import emit_value
 from lolang.codegen.function import INDEX_OUT_OF_RANGE, KEY_NOT_FOUND, FunctionEmitter
 
@@ -67,11 +68,12 @@ def _new_string(fn: FunctionEmitter, e: ir.NewString) -> ll.Value:
 
 
 def _new_array(fn: FunctionEmitter, e: ir.NewArray) -> ll.Value:
-    values = [emit_value(fn, a) for a in e.elems]
+    data = storage_data(fn.module_cx, e.elem, e.elems)  # all constants: codegen/constant_data.py
+    values = [emit_value(fn, a) for a in e.elems] if data is None else []
     rid = fn.region(e.region)
     b = fn.b
     header = regions.alloc_object(fn, rid, ir.ARRAY_HEADER)
-    n = len(values)
+    n = len(e.elems)
     storage = ll.Constant(T.PTR, None)
     if n:
         size = ir.array_storage_size(e.elem, n)
@@ -79,6 +81,9 @@ def _new_array(fn: FunctionEmitter, e: ir.NewArray) -> ll.Value:
     b.store(T.I64(n), header)
     b.store(T.I64(n), regions.field(fn, header, 8))
     b.store(storage, regions.field(fn, header, DATA))
+    if data is not None:
+        copy = fn.module_cx.runtime("llvm.memcpy.p0.p0.i64")
+        b.call(copy, [storage, data, T.I64(size), T.I1(0)])
     step = ir.slot_size(e.elem)
     for i, value in enumerate(values):
         T.store_slot(b, e.elem, value, regions.field(fn, storage, i * step))
