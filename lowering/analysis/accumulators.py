@@ -59,9 +59,9 @@ def find_all(program: ir.Program, checked, funs, retaining) -> dict[str, list[Gr
     """The groups of every function. A member may be lent, as a `copy`,
     to an owned parameter that is itself moved into a group of the callee
     (it dies in the call), so those are found first."""
-    from lowering.analysis.var_uses import var_uses
+    from lowering.analysis.var_uses import uses_in
 
-    uses = {f.name: var_uses(f, funs.get) for f in program.funs}
+    uses = {f.name: uses_in(checked, f, funs) for f in program.funs}
     first = {f.name: find(f, checked, uses[f.name], funs, retaining) for f in program.funs}
     passed = set()
     for f in program.funs:

@@ -45,7 +45,7 @@ from lowering.analysis.bounded import Sizes
 from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.positions import positions
 from lowering.analysis.retained import retains, retained_params
-from lowering.analysis.var_uses import VarUses, var_uses
+from lowering.analysis.var_uses import VarUses, uses_in
 from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, returned, site
 
 
@@ -248,7 +248,7 @@ class _Function:
         self.sizes = sizes
         self.datas = {d.name: d for d in program.datas}
         self.ctors = {c.name: c for d in program.datas for c in d.ctors}
-        self.uses: VarUses = var_uses(f, funs.get)
+        self.uses: VarUses = uses_in(checked, f, funs)
         self.names = Counter(n.name for n in walk(f.body) if isinstance(n, ir.Region)) + Counter(
             n.region for n in walk(f.body) if isinstance(n, ir.Unpack))
         self.binder_of: dict[str, object] = {}    # region name -> its Region/Unpack node
@@ -257,6 +257,8 @@ class _Function:
         self.params = {p.name for p in f.params}
         self.where = positions(checked)
         self._indexes: dict[int, dict[int, int]] = {}
+        self._run_starts: dict[int, list[int]] = {}
+        self.assigns_of: dict[str, list] = {}     # variable -> the assignments to it
         self.groups = groups
         out.groups[f.name] = groups
         self._returned: dict[str, int | None] = {}
@@ -300,6 +302,8 @@ class _Function:
                         self._pattern_vars(arm.pattern, scrutinee, t)
                 case ir.Let(name, _, value, False):
                     self.bound_by.setdefault(name, ("let", value))
+                case ir.Assign(name):
+                    self.assigns_of.setdefault(name, []).append(n)
 
     def _pattern_vars(self, p, scrutinee, t) -> None:
         if isinstance(p, ir.PCtor):
@@ -518,16 +522,11 @@ class _Function:
         # take v's old value inside: not in these lets, nor in one another
         # sink moves into them (sinks move runs of lets just before a
         # statement, so all are in the run of lets before this one).
-        run = []
-        j = index - 1
-        while j >= 0 and isinstance(block.stmts[j], ir.Let):
-            run.append(block.stmts[j])
-            j -= 1
+        start = self._let_run_start(block, index)
         gone = self._consumed_on_path(list(reversed(path)))
-        if gone and any(_mentions(st.value, v) for st in run for v in gone):
+        if gone and any(self._mentioned_in_run(v, block, start, index) for v in gone):
             return None
-        if isinstance(statement, ir.Assign) and any(
-                _consumes_or_assigns(st.value, statement.name, self.funs) for st in run):
+        if isinstance(statement, ir.Assign) and self._consumed_in_run(statement.name, block, start, index):
             return None
         for name in taken:
             if not self._only_inside(name, binder, moved):
@@ -735,6 +734,59 @@ class _Function:
                 if use == CONSUMED and isinstance(c, ir.Var):
                     gone.add(c.name)
         return gone
+
+    def _let_run_start(self, block: ir.Block, index: int) -> int:
+        """The first statement of the run of `let`s ending just before
+        statement `index` of `block` (`index` itself when there is none);
+        found once per block, so that asking it of every statement of a
+        long block stays linear."""
+        starts = self._run_starts.get(id(block))
+        if starts is None:
+            starts = [0]
+            for i, st in enumerate(block.stmts):
+                starts.append(starts[-1] if isinstance(st, ir.Let) else i + 1)
+            self._run_starts[id(block)] = starts
+        return starts[index]
+
+    def _run_span(self, block: ir.Block, start: int, end: int):
+        """The numbers (`positions`) spanned by statements `start`..`end - 1`
+        of `block`, or None when they are not numbered."""
+        first, last = block.stmts[start], block.stmts[end - 1]
+        if id(first) not in self.where.pre or id(last) not in self.where.pre:
+            return None
+        return self.where.pre[id(first)], self.where.post[id(last)]
+
+    def _mentioned_in_run(self, name: str, block: ir.Block, start: int, end: int) -> bool:
+        """Whether a `let` among statements `start`..`end - 1` of `block`
+        (all `let`s) reads variable `name` in its value."""
+        if start >= end:
+            return False
+        span = self._run_span(block, start, end)
+        if span is None:
+            return any(_mentions(st.value, name) for st in block.stmts[start:end])
+        pre = self.where.pre
+        return any(span[0] <= pre.get(id(n), -1) <= span[1] for n in self._occurrences(name))
+
+    def _consumed_in_run(self, name: str, block: ir.Block, start: int, end: int) -> bool:
+        """Whether the value of a `let` among statements `start`..`end - 1`
+        of `block` consumes or assigns variable `name`
+        (`_consumes_or_assigns` of each value)."""
+        if start >= end:
+            return False
+        span = self._run_span(block, start, end)
+        if span is None:
+            return any(_consumes_or_assigns(st.value, name, self.funs) for st in block.stmts[start:end])
+        pre = self.where.pre
+        for a in self.assigns_of.get(name, ()):
+            if span[0] <= pre.get(id(a), -1) <= span[1]:
+                return True
+        for n in self._occurrences(name):
+            if span[0] <= pre.get(id(n), -1) <= span[1]:
+                parent, use = self.parents.get(id(n), (None, None))
+                # the let's own value is not an operand inside its value
+                if use in (CONSUMED, VALUE) and self.parents.get(id(parent), (None,))[0] is not block:
+                    return True
+        return False
 
     def _statement_index(self, block: ir.Block, stmt) -> int:
         found = self._indexes.get(id(block))

@@ -76,3 +76,13 @@ def var_uses(fun: ir.FunDecl, signature) -> VarUses:
             else:
                 u.read[child.name] += 1
     return u
+
+
+def uses_in(checked, fun: ir.FunDecl, funs: dict) -> VarUses:
+    """`var_uses(fun, funs.get)`, computed once per checked program and
+    `funs` (several analyses of one pass read the same function's)."""
+    memo = checked.__dict__.setdefault("_var_uses", {})
+    found = memo.get(id(fun))
+    if found is None or found[0] is not fun or found[1] is not funs:
+        found = memo[id(fun)] = (fun, funs, var_uses(fun, funs.get))
+    return found[2]
