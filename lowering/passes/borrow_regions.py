@@ -30,6 +30,7 @@ from dataclasses import replace
 from lolang import ir
 from lolang.rename import FreshNames, rename_region
 from lolang.traverse import map_children, walk
+from lowering.analysis.callgraph import calls
 from lowering.passes.remarks import Remark
 
 NAME = "borrow-regions"
@@ -54,7 +55,7 @@ def run(program: ir.Program, checked=None):
             new_regions[f.name] = {i: fresh("b") for i in indexes}
     decls = []
     for decl in program.decls:
-        if isinstance(decl, ir.FunDecl):
+        if isinstance(decl, ir.FunDecl) and (decl.name in new_regions or not calls(decl).isdisjoint(new_regions)):
             decl = _rewrite_function(decl, funs, converted, new_regions, remarks)
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
