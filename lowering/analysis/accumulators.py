@@ -62,7 +62,8 @@ def find_all(program: ir.Program, checked, funs, retaining) -> dict[str, list[Gr
     from lowering.analysis.var_uses import uses_in
 
     uses = {f.name: uses_in(checked, f, funs) for f in program.funs}
-    first = {f.name: find(f, checked, uses[f.name], funs, retaining) for f in program.funs}
+    indexes: dict = {}  # each function's `_Index`, for both rounds
+    first = {f.name: find(f, checked, uses[f.name], funs, retaining, indexes=indexes) for f in program.funs}
     passed = set()
     for f in program.funs:
         for g in first[f.name]:
@@ -70,17 +71,23 @@ def find_all(program: ir.Program, checked, funs, retaining) -> dict[str, list[Gr
                 passed.add((f.name, [p.name for p in f.params].index(g.param)))
     if not passed:
         return first
-    return {f.name: find(f, checked, uses[f.name], funs, retaining, frozenset(passed)) for f in program.funs}
+    return {f.name: find(f, checked, uses[f.name], funs, retaining, frozenset(passed), indexes) for f in program.funs}
 
 
-def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozenset()) -> list[Group]:
+def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozenset(),
+         indexes: dict | None = None) -> list[Group]:
     """The groups of `f` (each valid, before its slots are decided);
-    `passed`: (function, parameter index) a member may be lent to.
+    `passed`: (function, parameter index) a member may be lent to;
+    `indexes`: function name -> its `_Index`, kept between calls.
     Linear in the function: one walk gathers what every group is judged by."""
     # A group has a member assigned somewhere (a `var`): only those start one.
     if not uses.mutable:
         return []
-    ix = _Index(f, checked, funs)
+    ix = indexes.get(f.name) if indexes is not None else None
+    if ix is None or ix.f is not f:
+        ix = _Index(f, checked, funs)
+        if indexes is not None:
+            indexes[f.name] = ix
     candidates = {name for name, (_, _, let) in ix.lets.items()
                   if uses.declared[name] == 1 and not uses.lent[name]
                   and isinstance(_pack_type(let, checked), ir.PackType)
@@ -123,6 +130,7 @@ class _Index:
     copies by variable, and pattern variables by the variable matched."""
 
     def __init__(self, f: ir.FunDecl, checked, funs):
+        self.f = f
         self.parents: dict[int, tuple] = {}
         self.lets: dict[str, tuple] = {}       # name -> (block, index, let)
         self.assigns: list = []

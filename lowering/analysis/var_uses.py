@@ -79,10 +79,32 @@ def var_uses(fun: ir.FunDecl, signature) -> VarUses:
 
 
 def uses_in(checked, fun: ir.FunDecl, funs: dict) -> VarUses:
-    """`var_uses(fun, funs.get)`, computed once per checked program and
-    `funs` (several analyses of one pass read the same function's)."""
+    """`var_uses(fun, funs.get)`, computed once per function for a checked
+    program (several analyses of one pass read the same function's; see
+    `carry_over`). What `funs` says of a callee is only which parameters
+    are borrowed, so the facts stand while that does."""
     memo = checked.__dict__.setdefault("_var_uses", {})
+    key = _lent_params(memo, funs)
     found = memo.get(id(fun))
-    if found is None or found[0] is not fun or found[1] is not funs:
-        found = memo[id(fun)] = (fun, funs, var_uses(fun, funs.get))
+    if found is None or found[0] is not fun or found[1] != key:
+        found = memo[id(fun)] = (fun, key, var_uses(fun, funs.get))
     return found[2]
+
+
+def carry_over(old, new) -> None:
+    """Let checked program `new` reuse the `uses_in` facts of `old` for
+    the functions (the same objects) they share."""
+    memo = old.__dict__.get("_var_uses")
+    if memo:
+        new.__dict__.setdefault("_var_uses", {}).update(
+            (k, v) for k, v in memo.items() if k != "funs")
+
+
+def _lent_params(memo: dict, funs: dict) -> tuple:
+    """Which parameters of each function of `funs` are borrowed (the only
+    thing `operands` reads of a callee), found once per `funs`."""
+    found = memo.get("funs")
+    if found is None or found[0] is not funs:
+        found = memo["funs"] = (funs, tuple((name, tuple(isinstance(p.type, ir.BorrowType) for p in f.params))
+                                            for name, f in funs.items()))
+    return found[1]

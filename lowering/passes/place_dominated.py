@@ -36,7 +36,7 @@ from dataclasses import replace
 from lolang import ir
 from lolang.rename import FreshNames, rename_own
 from lolang.traverse import map_children, walk
-from lowering.analysis import accumulators, dominated_slots
+from lowering.analysis import accumulators, dominated_slots, var_uses
 from lowering.analysis.retained import retained_params
 from lowering.analysis.fresh import copyable, site, static_pack
 from lowering.passes.remarks import Remark
@@ -57,7 +57,8 @@ def run(program: ir.Program, checked):
     if sinks:
         program = _apply_sinks(program, sinks)
         remarks += [Remark("moved into its holder's region", s.function, ", ".join(s.lets)) for s in sinks]
-        checked = _recheck(program)
+        checked, before = _recheck(program), checked
+        var_uses.carry_over(before, checked)  # the functions no move touched are the same
     types = _TypeMap(slots.dominated)
     funs = {f.name: f for f in program.funs}
     retaining = retained_params(program, checked)
