@@ -248,6 +248,13 @@ def _read_only_pack_objects(program: ir.Program, written: list | None = None) ->
     return found
 
 
+# The node types `_stores`, `_removals` and `_reads` look at (the rest
+# they pass over, and most nodes are of the rest).
+STORES = frozenset((ir.NewData, ir.NewArray, ir.Builtin))
+_REMOVALS = frozenset((ir.IndexSet, ir.Builtin))
+_READS = frozenset((ir.Var, ir.FieldGet, ir.Index))
+
+
 class _Shape:
     """One walk of a function: who holds each node and how it is used,
     the binder of each region name, how each variable is bound, the
@@ -333,15 +340,19 @@ class _Function:
     def run(self) -> None:
         unique = all(n == 1 for n in self.names.values())
         for n in walk(self.f.body):
-            for slot, value, holder in self._stores(n):
-                if self._covariant_store(slot, value):
-                    self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
-                elif not unique:
-                    self.refute(slot, "region names are not unique in the function")
-                elif not self._fresh_store(slot, value, holder):
-                    self.refute(slot, "a value stored into it is not fresh")
-            self._removals(n)
-            self._reads(n)
+            kind = type(n)
+            if kind in STORES:
+                for slot, value, holder in self._stores(n):
+                    if self._covariant_store(slot, value):
+                        self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
+                    elif not unique:
+                        self.refute(slot, "region names are not unique in the function")
+                    elif not self._fresh_store(slot, value, holder):
+                        self.refute(slot, "a value stored into it is not fresh")
+            if kind in _REMOVALS:
+                self._removals(n)
+            if kind in _READS:
+                self._reads(n)
 
     # ------------------------------------------------------------- stores
 

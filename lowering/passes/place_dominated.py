@@ -237,6 +237,12 @@ def _name(uid: str) -> str:
     return uid.split("#", 1)[0]
 
 
+# The node types `_Function.go` rewrites itself (the others only have
+# their children rewritten and their region names renamed).
+_MATCHED = frozenset((ir.Let, ir.Assign, ir.Return, ir.Unpack, ir.Copy, ir.Match, ir.NewData, ir.NewArray,
+                      ir.NewMap, ir.Builtin))
+
+
 class _Function:
     def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks, groups=()):
         self.f, self.checked, self.dominated, self.types, self.remarks = f, checked, dominated, types, remarks
@@ -291,6 +297,8 @@ class _Function:
         from, and the holder's region (as written at the store)."""
         found: dict[str, str] = {}
         for n in walk(self.f.body):
+            if type(n) not in dominated_slots.STORES:
+                continue
             for slot, value, holder in self._stores(n):
                 if slot in self.dominated:
                     for t in self._temps(value):
@@ -360,12 +368,16 @@ class _Function:
     # ------------------------------------------------------------- the walk
 
     def go(self, n):
-        if isinstance(n, ir.Block) and id(n) in self.group_at:
-            return self._group_block(n)
-        if isinstance(n, ir.Block) and any(self._dropped(s) for s in n.stmts):
-            # A dropped temporary (dominated_slots.dropped_temp) or member
-            # is now a reference into its holder's region: nothing to release.
-            n = replace(n, stmts=tuple(s for s in n.stmts if not self._dropped(s)))
+        kind = type(n)
+        if kind is ir.Block:
+            if id(n) in self.group_at:
+                return self._group_block(n)
+            if any(self._dropped(s) for s in n.stmts):
+                # A dropped temporary (dominated_slots.dropped_temp) or member
+                # is now a reference into its holder's region: nothing to release.
+                n = replace(n, stmts=tuple(s for s in n.stmts if not self._dropped(s)))
+        elif kind not in _MATCHED:
+            return self._rename(map_children(n, self.go))
         match n:
             case ir.Let(name, t, value, mutable) if name in self.members:
                 region = self.members[name]
