@@ -36,10 +36,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.traverse import operands
 from lowering.analysis.fresh import fresh_temp, site, static_pack
 from lowering.analysis.retained import retains
-from lowering.analysis.var_uses import VarUses
+from lowering.analysis.var_uses import VarUses, operand_table
 
 
 @dataclass
@@ -138,6 +137,7 @@ class _Index:
         self.copies: dict[str, list] = {}      # var -> `copy var` nodes
         self.fields: dict[str, tuple] = {}     # pattern var -> (matched var, ctor, index)
         self.index: dict[int, int] = {}        # id(statement) -> its index in its block
+        table = operand_table(checked, f, funs)
         stack = [f.body]
         while stack:
             n = stack.pop()
@@ -162,7 +162,7 @@ class _Index:
                             for i, sub in enumerate(p.args):
                                 if isinstance(sub, ir.PVar):
                                     self.fields[sub.name] = (scrutinee, p.ctor, i)
-            for child, use in operands(n, funs.get):
+            for child, use in table[id(n)]:
                 self.parents[id(child)] = (n, use)
                 stack.append(child)
 

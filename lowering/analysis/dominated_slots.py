@@ -45,7 +45,7 @@ from lowering.analysis.bounded import Sizes
 from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.positions import positions
 from lowering.analysis.retained import retains, retained_params
-from lowering.analysis.var_uses import VarUses, uses_in
+from lowering.analysis.var_uses import VarUses, operand_table, uses_in
 from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, returned, site
 
 
@@ -270,10 +270,11 @@ class _Shape:
         self.names: Counter = Counter()           # region name -> its binders (`region`, `unpack`)
         self.indexes: dict[int, dict[int, int]] = {}
         self.run_starts: dict[int, list[int]] = {}
+        table = operand_table(checked, f, funs)
         stack = [f.body]
         while stack:
             n = stack.pop()
-            for child, use in operands(n, funs.get):
+            for child, use in table[id(n)]:
                 self.parents[id(child)] = (n, use)
                 stack.append(child)
             match n:

@@ -42,8 +42,9 @@ class VarUses:
                 and self.consumed[name] == 1 and not self.copied[name] and not self.read[name])
 
 
-def var_uses(fun: ir.FunDecl, signature) -> VarUses:
-    """`signature(name)` gives a callee's declaration (lent or consumed)."""
+def var_uses(fun: ir.FunDecl, signature, table: dict | None = None) -> VarUses:
+    """`signature(name)` gives a callee's declaration (lent or consumed);
+    `table`, if given, is the function's `operand_table` for it."""
     u = VarUses()
     for p in fun.params:
         u.declared[p.name] += 1
@@ -63,7 +64,7 @@ def var_uses(fun: ir.FunDecl, signature) -> VarUses:
                 u.declared[name] += 1
             case ir.Copy(ir.Var(name)):
                 u.copied[name] += 1
-        for child, use in operands(n, signature):
+        for child, use in operands(n, signature) if table is None else table[id(n)]:
             if not isinstance(child, ir.Var) or isinstance(n, ir.Copy):
                 continue
             if use in (CONSUMED, VALUE):  # a block's value moves out of it
@@ -83,28 +84,46 @@ def uses_in(checked, fun: ir.FunDecl, funs: dict) -> VarUses:
     program (several analyses of one pass read the same function's; see
     `carry_over`). What `funs` says of a callee is only which parameters
     are borrowed, so the facts stand while that does."""
-    memo = checked.__dict__.setdefault("_var_uses", {})
-    key = _lent_params(memo, funs)
+    return _memo(checked, "_var_uses", fun, funs,
+                 lambda: var_uses(fun, funs.get, operand_table(checked, fun, funs)))
+
+
+def operand_table(checked, fun: ir.FunDecl, funs: dict) -> dict[int, list]:
+    """id(node) -> `operands(node, funs.get)`, for every node of `fun`'s
+    body: the uses of §5.2 found once per function for a checked program,
+    read by every analysis that walks the function with them."""
+    def table():
+        found = {}
+        for n in walk(fun.body):
+            found[id(n)] = operands(n, funs.get)
+        return found
+
+    return _memo(checked, "_operands", fun, funs, table)
+
+
+def _memo(checked, kind: str, fun: ir.FunDecl, funs: dict, compute):
+    memo = checked.__dict__.setdefault(kind, {})
+    key = _lent_params(checked, funs)
     found = memo.get(id(fun))
     if found is None or found[0] is not fun or found[1] != key:
-        found = memo[id(fun)] = (fun, key, var_uses(fun, funs.get))
+        found = memo[id(fun)] = (fun, key, compute())
     return found[2]
 
 
 def carry_over(old, new) -> None:
-    """Let checked program `new` reuse the `uses_in` facts of `old` for
-    the functions (the same objects) they share."""
-    memo = old.__dict__.get("_var_uses")
-    if memo:
-        new.__dict__.setdefault("_var_uses", {}).update(
-            (k, v) for k, v in memo.items() if k != "funs")
+    """Let checked program `new` reuse the `uses_in` and `operand_table`
+    facts of `old` for the functions (the same objects) they share."""
+    for kind in ("_var_uses", "_operands"):
+        memo = old.__dict__.get(kind)
+        if memo:
+            new.__dict__.setdefault(kind, {}).update(memo)
 
 
-def _lent_params(memo: dict, funs: dict) -> tuple:
+def _lent_params(checked, funs: dict) -> tuple:
     """Which parameters of each function of `funs` are borrowed (the only
     thing `operands` reads of a callee), found once per `funs`."""
-    found = memo.get("funs")
+    found = checked.__dict__.get("_lent_params")
     if found is None or found[0] is not funs:
-        found = memo["funs"] = (funs, tuple((name, tuple(isinstance(p.type, ir.BorrowType) for p in f.params))
-                                            for name, f in funs.items()))
+        found = checked.__dict__["_lent_params"] = (
+            funs, tuple((name, tuple(isinstance(p.type, ir.BorrowType) for p in f.params)) for name, f in funs.items()))
     return found[1]
