@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.traverse import CONSUMED, LENT, PLACE, VALUE, operands, walk
+from lolang.traverse import CHILD_FIELDS, CONSUMED, LENT, PLACE, VALUE, operands, walk
 
 
 @dataclass
@@ -64,7 +64,13 @@ def var_uses(fun: ir.FunDecl, signature, table: dict | None = None) -> VarUses:
                 u.declared[name] += 1
             case ir.Copy(ir.Var(name)):
                 u.copied[name] += 1
-        for child, use in operands(n, signature) if table is None else table[id(n)]:
+        if table is not None:
+            uses = table[id(n)]
+        elif _has_var_child(n):
+            uses = operands(n, signature)
+        else:
+            continue  # (only a variable's uses are counted)
+        for child, use in uses:
             if not isinstance(child, ir.Var) or isinstance(n, ir.Copy):
                 continue
             if use in (CONSUMED, VALUE):  # a block's value moves out of it
@@ -77,6 +83,20 @@ def var_uses(fun: ir.FunDecl, signature, table: dict | None = None) -> VarUses:
             else:
                 u.read[child.name] += 1
     return u
+
+
+def _has_var_child(n) -> bool:
+    """Whether a child of `n` is a variable (`operands` is costlier than
+    this look, and most nodes have none)."""
+    for name, many in CHILD_FIELDS.get(type(n), ()):
+        value = getattr(n, name)
+        if many:
+            for c in value:
+                if type(c) is ir.Var:
+                    return True
+        elif type(value) is ir.Var:
+            return True
+    return False
 
 
 def uses_in(checked, fun: ir.FunDecl, funs: dict) -> VarUses:
