@@ -185,10 +185,11 @@ def analyze(program: ir.Program, checked) -> Slots:
     refuted: dict = dict(covariant.refuted)
     dominated -= set(refuted)
     shapes: dict = {}
+    datas = {d.name: d for d in program.datas}
     while True:
         result = Slots(dominated=set(dominated), refuted=dict(refuted))
         for f in program.funs:
-            _Function(f, program, funs, checked, retaining, result, sizes, groups[f.name], shapes).run()
+            _Function(f, program, funs, checked, retaining, result, sizes, groups[f.name], shapes, datas).run()
         _refute_namesakes(result, program)
         if set(result.refuted) <= set(refuted):
             result.dominated -= set(result.refuted)
@@ -308,13 +309,14 @@ class _Function:
     """The evidence one function gives about every slot."""
 
     def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots, sizes: Sizes,
-                 groups=(), shapes: dict | None = None):
+                 groups=(), shapes: dict | None = None, datas: dict | None = None):
         """`shapes`: function name -> its `_Shape`, kept across the rounds
-        of `analyze` (the same function each time)."""
+        of `analyze` (the same function each time); `datas`: the program's
+        data declarations by name, if already found."""
         self.f, self.funs, self.checked, self.retaining, self.out = f, funs, checked, retaining, out
         self.sizes = sizes
-        self.datas = {d.name: d for d in program.datas}
-        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
+        self.datas = datas if datas is not None else {d.name: d for d in program.datas}
+        self.ctors = sizes.ctors  # (the program's, found once)
         self.uses: VarUses = uses_in(checked, f, funs)
         shape = shapes.get(f.name) if shapes is not None else None
         if shape is None or shape.f is not f:

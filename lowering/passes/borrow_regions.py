@@ -48,8 +48,11 @@ def run(program: ir.Program, checked=None):
     converted = _infer(funs, _covariant_arguments(funs, checked))
     remarks: list[Remark] = []
     new_regions: dict[str, dict[int, str]] = {}  # function -> param index -> its new region name
+    by_function: dict[str, list[int]] = {}
+    for name, i in converted:
+        by_function.setdefault(name, []).append(i)
     for f in funs.values():
-        indexes = sorted(i for (name, i) in converted if name == f.name)
+        indexes = sorted(by_function.get(f.name, ()))
         if indexes:
             fresh = FreshNames(f)
             new_regions[f.name] = {i: fresh("b") for i in indexes}

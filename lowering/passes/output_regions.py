@@ -75,14 +75,13 @@ class _Uses(dict):
 
 
 def _fresh_functions(funs, uses, checked) -> set[str]:
-    fresh = {name for name, f in funs.items()
-             if name != "main" and isinstance(f.ret, ir.PackType) and returned(f)}
+    values = {name: returned(f) for name, f in funs.items() if name != "main" and isinstance(f.ret, ir.PackType)}
+    fresh = {name for name, vs in values.items() if vs}
     changed = True
     while changed:
         changed = False
         for name in sorted(fresh):
-            f = funs[name]
-            if not all(is_fresh(v, fresh, uses[name], checked) for v in returned(f)):
+            if not all(is_fresh(v, fresh, uses[name], checked) for v in values[name]):
                 fresh.discard(name)
                 changed = True
     return fresh

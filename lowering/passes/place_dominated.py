@@ -63,6 +63,8 @@ def run(program: ir.Program, checked):
     funs = {f.name: f for f in program.funs}
     retaining = retained_params(program, checked)
     found = accumulators.find_all(program, checked, funs, retaining) if slots.groups else {}
+    ctors = {c.name: c for d in program.datas for c in d.ctors}
+    datas = {d.name: d for d in program.datas}
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.DataDecl):
@@ -70,7 +72,7 @@ def run(program: ir.Program, checked):
         else:
             groups = _groups(decl, found, slots)
             remarks += [Remark("one region for", decl.name, ", ".join(sorted(g.members))) for g in groups]
-            decl = _Function(decl, program, checked, slots.dominated, types, remarks, groups).rewrite()
+            decl = _Function(decl, program, checked, slots.dominated, types, remarks, groups, ctors, datas).rewrite()
         decls.append(decl)
     remarks[:0] = sorted((Remark("dominated", "", dominated_slots.slot_name(s)) for s in slots.dominated),
                          key=lambda r: r.detail)
@@ -244,10 +246,13 @@ _MATCHED = frozenset((ir.Let, ir.Assign, ir.Return, ir.Unpack, ir.Copy, ir.Match
 
 
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks, groups=()):
+    def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks, groups=(),
+                 ctors: dict | None = None, datas: dict | None = None):
+        """`ctors`, `datas`: the program's constructors and data
+        declarations by name, if already found."""
         self.f, self.checked, self.dominated, self.types, self.remarks = f, checked, dominated, types, remarks
-        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
-        self.datas = {d.name: d for d in program.datas}
+        self.ctors = ctors if ctors is not None else {c.name: c for d in program.datas for c in d.ctors}
+        self.datas = datas if datas is not None else {d.name: d for d in program.datas}
         self.alias: dict[str, str] = {}   # a region read as another (an inlined unpack, a retargeted site)
         self.refs: dict[str, str] = {}    # variable -> region: it now holds a reference there
         self._lets = {n.name: n for n in walk(f.body) if isinstance(n, ir.Let)}

@@ -70,9 +70,8 @@ def run(program: ir.Program, checked):
 class _Function:
     def __init__(self, f, program, checked, recursive, retaining, sizes, remarks):
         self.f, self.checked, self.recursive = f, checked, recursive
-        self.funs = {g.name: g for g in program.funs}
-        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
-        self.object_sizes = ir.data_sizes(program.datas)
+        # (the program's, found once in `sizes`)
+        self.funs, self.ctors, self.object_sizes = sizes.funs, sizes.ctors, sizes.object_sizes
         self.group_region = ""
         self.retaining, self.remarks = retaining, remarks
         self.fresh = FreshNames(f)
