@@ -36,10 +36,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lolang import ir
-from lolang.traverse import operands
 from lowering.analysis.fresh import fresh_temp, site, static_pack
 from lowering.analysis.retained import retains
-from lowering.analysis.var_uses import VarUses
+from lowering.analysis.var_uses import VarUses, operand_table
 
 
 @dataclass
@@ -59,10 +58,11 @@ def find_all(program: ir.Program, checked, funs, retaining) -> dict[str, list[Gr
     """The groups of every function. A member may be lent, as a `copy`,
     to an owned parameter that is itself moved into a group of the callee
     (it dies in the call), so those are found first."""
-    from lowering.analysis.var_uses import var_uses
+    from lowering.analysis.var_uses import uses_in
 
-    uses = {f.name: var_uses(f, funs.get) for f in program.funs}
-    first = {f.name: find(f, checked, uses[f.name], funs, retaining) for f in program.funs}
+    uses = {f.name: uses_in(checked, f, funs) for f in program.funs}
+    indexes: dict = {}  # each function's `_Index`, for both rounds
+    first = {f.name: find(f, checked, uses[f.name], funs, retaining, indexes=indexes) for f in program.funs}
     passed = set()
     for f in program.funs:
         for g in first[f.name]:
@@ -70,17 +70,23 @@ def find_all(program: ir.Program, checked, funs, retaining) -> dict[str, list[Gr
                 passed.add((f.name, [p.name for p in f.params].index(g.param)))
     if not passed:
         return first
-    return {f.name: find(f, checked, uses[f.name], funs, retaining, frozenset(passed)) for f in program.funs}
+    return {f.name: find(f, checked, uses[f.name], funs, retaining, frozenset(passed), indexes) for f in program.funs}
 
 
-def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozenset()) -> list[Group]:
+def find(f: ir.FunDecl, checked, uses: VarUses, funs, retaining, passed=frozenset(),
+         indexes: dict | None = None) -> list[Group]:
     """The groups of `f` (each valid, before its slots are decided);
-    `passed`: (function, parameter index) a member may be lent to.
+    `passed`: (function, parameter index) a member may be lent to;
+    `indexes`: function name -> its `_Index`, kept between calls.
     Linear in the function: one walk gathers what every group is judged by."""
     # A group has a member assigned somewhere (a `var`): only those start one.
     if not uses.mutable:
         return []
-    ix = _Index(f, checked, funs)
+    ix = indexes.get(f.name) if indexes is not None else None
+    if ix is None or ix.f is not f:
+        ix = _Index(f, checked, funs)
+        if indexes is not None:
+            indexes[f.name] = ix
     candidates = {name for name, (_, _, let) in ix.lets.items()
                   if uses.declared[name] == 1 and not uses.lent[name]
                   and isinstance(_pack_type(let, checked), ir.PackType)
@@ -123,6 +129,7 @@ class _Index:
     copies by variable, and pattern variables by the variable matched."""
 
     def __init__(self, f: ir.FunDecl, checked, funs):
+        self.f = f
         self.parents: dict[int, tuple] = {}
         self.lets: dict[str, tuple] = {}       # name -> (block, index, let)
         self.assigns: list = []
@@ -130,6 +137,7 @@ class _Index:
         self.copies: dict[str, list] = {}      # var -> `copy var` nodes
         self.fields: dict[str, tuple] = {}     # pattern var -> (matched var, ctor, index)
         self.index: dict[int, int] = {}        # id(statement) -> its index in its block
+        table = operand_table(checked, f, funs)
         stack = [f.body]
         while stack:
             n = stack.pop()
@@ -154,7 +162,7 @@ class _Index:
                             for i, sub in enumerate(p.args):
                                 if isinstance(sub, ir.PVar):
                                     self.fields[sub.name] = (scrutinee, p.ctor, i)
-            for child, use in operands(n, funs.get):
+            for child, use in table[id(n)]:
                 self.parents[id(child)] = (n, use)
                 stack.append(child)
 

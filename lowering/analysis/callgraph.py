@@ -15,7 +15,11 @@ def calls(fun: ir.FunDecl) -> set[str]:
 
 def components(program: ir.Program) -> list[frozenset[str]]:
     """The strongly connected components, callees first."""
-    graph = {f.name: sorted(calls(f)) for f in program.funs}
+    return _components({f.name: calls(f) for f in program.funs})
+
+
+def _components(calls_of: dict[str, set[str]]) -> list[frozenset[str]]:
+    graph = {name: sorted(callees) for name, callees in calls_of.items()}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -68,7 +72,7 @@ def recursive_with(program: ir.Program) -> dict[str, frozenset[str]]:
     it (its component, if it is recursive at all; else nothing)."""
     result = {}
     graph = {f.name: calls(f) for f in program.funs}
-    for comp in components(program):
+    for comp in _components(graph):
         recursive = len(comp) > 1 or any(f in graph[f] for f in comp)
         for f in comp:
             result[f] = comp if recursive else frozenset()

@@ -45,7 +45,7 @@ from lowering.analysis.bounded import Sizes
 from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.positions import positions
 from lowering.analysis.retained import retains, retained_params
-from lowering.analysis.var_uses import VarUses, var_uses
+from lowering.analysis.var_uses import VarUses, operand_table, uses_in
 from lowering.analysis.fresh import copyable, fresh_temp, is_fresh, returned, site
 
 
@@ -106,7 +106,8 @@ def short_type(t, limit: int = 72) -> str:
     return text if not stack else text[:limit] + "…"
 
 
-def candidates(program: ir.Program) -> set:
+def candidates(program: ir.Program, written: list | None = None) -> set:
+    """`written`: the program's `written_types`, if already found."""
     found = set()
     for d in program.datas:
         for c in d.ctors:
@@ -114,11 +115,18 @@ def candidates(program: ir.Program) -> set:
                 if isinstance(f.type, ir.PackType):
                     found.add(("field", c.name, i))
     seen: set[int] = set()  # type objects are shared: each is walked once
-    for n in walk(program):
-        for t in _types_in(n):
-            for a in _arrays(t, seen):
-                found.add(("array", a))
+    for t in written_types(program) if written is None else written:
+        for a in _arrays(t, seen):
+            found.add(("array", a))
     return found
+
+
+def written_types(program: ir.Program) -> list:
+    """The types written in the program's nodes (`_types_in`), in walk
+    order."""
+    return [t for n in walk(program) for t in _types_in(n)]
+
+
 
 
 def _types_in(n) -> list:
@@ -170,15 +178,18 @@ def analyze(program: ir.Program, checked) -> Slots:
     retaining = retained_params(program, checked)
     sizes = Sizes(program, recursive_with(program))
     groups = accumulators.find_all(program, checked, funs, retaining)
-    dominated = candidates(program)
+    written = written_types(program)
+    dominated = candidates(program, written)
     covariant = Slots(dominated=set(dominated))
-    _refute_covariant_arrays(covariant, program)
+    _refute_covariant_arrays(covariant, program, written)
     refuted: dict = dict(covariant.refuted)
     dominated -= set(refuted)
+    shapes: dict = {}
+    datas = {d.name: d for d in program.datas}
     while True:
         result = Slots(dominated=set(dominated), refuted=dict(refuted))
         for f in program.funs:
-            _Function(f, program, funs, checked, retaining, result, sizes, groups[f.name]).run()
+            _Function(f, program, funs, checked, retaining, result, sizes, groups[f.name], shapes, datas).run()
         _refute_namesakes(result, program)
         if set(result.refuted) <= set(refuted):
             result.dominated -= set(result.refuted)
@@ -205,7 +216,7 @@ def _refute_namesakes(out: Slots, program: ir.Program) -> None:
                     out.refuted[sl] = f"{why.split(':', 1)[0] if why else 'program'}: field '{name}' of another constructor keeps its pack"
 
 
-def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
+def _refute_covariant_arrays(out: Slots, program: ir.Program, written: list | None = None) -> None:
     """Two array types whose values can meet covariantly (an `Array (Pack{rwa}
     X)` read as an `Array (Pack{r} X)`, docs/lolang.md §3) are different
     types holding the same objects: deciding one alone would change the
@@ -216,7 +227,7 @@ def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
     from lolang.checker.types import object_fits
 
     arrays = [s for s in out.dominated if s[0] == "array"]
-    wanted = {("array", obj) for obj in _read_only_pack_objects(program)} & set(arrays)
+    wanted = {("array", obj) for obj in _read_only_pack_objects(program, written)} & set(arrays)
     for want in wanted:
         for given in arrays:
             if given != want and object_fits(want[1], given[1]):
@@ -225,38 +236,102 @@ def _refute_covariant_arrays(out: Slots, program: ir.Program) -> None:
                     out.refuted.setdefault(slot, f"program: its values meet those of '{ir.type_str(other[1])}' covariantly")
 
 
-def _read_only_pack_objects(program: ir.Program) -> list:
+def _read_only_pack_objects(program: ir.Program, written: list | None = None) -> list:
     """The array objects of the packs without `w` and `a` in the program's
     written types (where a covariant value can be expected)."""
     found = []
     seen: set[int] = set()
-    for n in walk(program):
-        for root in _types_in(n):
-            for t in _type_parts(root, seen):
-                if (isinstance(t, ir.PackType) and "w" not in t.caps and "a" not in t.caps
-                        and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType)):
-                    found.append(t.obj)
+    for root in written_types(program) if written is None else written:
+        for t in _type_parts(root, seen):
+            if (isinstance(t, ir.PackType) and "w" not in t.caps and "a" not in t.caps
+                    and isinstance(t.obj, ir.ArrayType) and isinstance(t.obj.elem, ir.PackType)):
+                found.append(t.obj)
     return found
+
+
+# The node types `_stores`, `_removals` and `_reads` look at (the rest
+# they pass over, and most nodes are of the rest).
+STORES = frozenset((ir.NewData, ir.NewArray, ir.Builtin))
+_REMOVALS = frozenset((ir.IndexSet, ir.Builtin))
+_READS = frozenset((ir.Var, ir.FieldGet, ir.Index))
+
+
+class _Shape:
+    """One walk of a function: who holds each node and how it is used,
+    the binder of each region name, how each variable is bound, the
+    assignments of each variable, how many binders each region name has;
+    and, found on need, each block's statement indexes and runs of lets."""
+
+    def __init__(self, f: ir.FunDecl, funs, checked, ctors):
+        self.f, self.checked, self.ctors = f, checked, ctors
+        self.binder_of: dict[str, object] = {}    # region name -> its Region/Unpack node
+        self.bound_by: dict[str, object] = {}     # variable -> ('unpack', pack) / ('pattern', scrutinee, slot) / ('let', value)
+        self.parents: dict[int, tuple] = {}       # id(node) -> (parent, use)
+        self.assigns_of: dict[str, list] = {}     # variable -> the assignments to it
+        self.names: Counter = Counter()           # region name -> its binders (`region`, `unpack`)
+        self.indexes: dict[int, dict[int, int]] = {}
+        self.run_starts: dict[int, list[int]] = {}
+        table = operand_table(checked, f, funs)
+        stack = [f.body]
+        while stack:
+            n = stack.pop()
+            for child, use in table[id(n)]:
+                self.parents[id(child)] = (n, use)
+                stack.append(child)
+            match n:
+                case ir.Region(name, _):
+                    self.binder_of[name] = n
+                    self.names[name] += 1
+                case ir.Unpack(pack, region, var, _):
+                    self.binder_of[region] = n
+                    self.bound_by[var] = ("unpack", pack)
+                    self.names[region] += 1
+                case ir.Match(scrutinee, arms):
+                    t = self.checked.types.get(id(scrutinee))
+                    for arm in arms:
+                        self._pattern_vars(arm.pattern, scrutinee, t)
+                case ir.Let(name, _, value, False):
+                    self.bound_by.setdefault(name, ("let", value))
+                case ir.Assign(name):
+                    self.assigns_of.setdefault(name, []).append(n)
+
+    def _pattern_vars(self, p, scrutinee, t) -> None:
+        if isinstance(p, ir.PCtor):
+            fields = self.ctors[p.ctor].fields if p.ctor in self.ctors else ()
+            for i, sub in enumerate(p.args):
+                if isinstance(sub, ir.PVar) and i < len(fields) and isinstance(fields[i].type, ir.PackType):
+                    self.bound_by[sub.name] = ("pattern", scrutinee, ("field", p.ctor, i))
+                # Sub-patterns under same-region fields match the same object's region.
+                self._pattern_vars(sub, scrutinee, t)
 
 
 class _Function:
     """The evidence one function gives about every slot."""
 
     def __init__(self, f: ir.FunDecl, program: ir.Program, funs, checked, retaining, out: Slots, sizes: Sizes,
-                 groups=()):
+                 groups=(), shapes: dict | None = None, datas: dict | None = None):
+        """`shapes`: function name -> its `_Shape`, kept across the rounds
+        of `analyze` (the same function each time); `datas`: the program's
+        data declarations by name, if already found."""
         self.f, self.funs, self.checked, self.retaining, self.out = f, funs, checked, retaining, out
         self.sizes = sizes
-        self.datas = {d.name: d for d in program.datas}
-        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
-        self.uses: VarUses = var_uses(f, funs.get)
-        self.names = Counter(n.name for n in walk(f.body) if isinstance(n, ir.Region)) + Counter(
-            n.region for n in walk(f.body) if isinstance(n, ir.Unpack))
-        self.binder_of: dict[str, object] = {}    # region name -> its Region/Unpack node
-        self.bound_by: dict[str, object] = {}     # variable -> ('unpack', pack) / ('pattern', scrutinee, slot) / ('let', value)
-        self.parents: dict[int, tuple] = {}       # id(node) -> (parent, use)
+        self.datas = datas if datas is not None else {d.name: d for d in program.datas}
+        self.ctors = sizes.ctors  # (the program's, found once)
+        self.uses: VarUses = uses_in(checked, f, funs)
+        shape = shapes.get(f.name) if shapes is not None else None
+        if shape is None or shape.f is not f:
+            shape = _Shape(f, funs, checked, self.ctors)
+            if shapes is not None:
+                shapes[f.name] = shape
+        self.names = shape.names
+        self.binder_of = shape.binder_of
+        self.bound_by = shape.bound_by
+        self.parents = shape.parents
+        self.assigns_of = shape.assigns_of
         self.params = {p.name for p in f.params}
         self.where = positions(checked)
-        self._indexes: dict[int, dict[int, int]] = {}
+        self._indexes = shape.indexes
+        self._run_starts = shape.run_starts
         self.groups = groups
         out.groups[f.name] = groups
         self._returned: dict[str, int | None] = {}
@@ -267,48 +342,20 @@ class _Function:
 
     def run(self) -> None:
         unique = all(n == 1 for n in self.names.values())
-        self._index(self.f.body)
         for n in walk(self.f.body):
-            for slot, value, holder in self._stores(n):
-                if self._covariant_store(slot, value):
-                    self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
-                elif not unique:
-                    self.refute(slot, "region names are not unique in the function")
-                elif not self._fresh_store(slot, value, holder):
-                    self.refute(slot, "a value stored into it is not fresh")
-            self._removals(n)
-            self._reads(n)
-
-    # ------------------------------------------------------------- indexes
-
-    def _index(self, body) -> None:
-        stack = [body]
-        while stack:
-            n = stack.pop()
-            for child, use in operands(n, self.funs.get):
-                self.parents[id(child)] = (n, use)
-                stack.append(child)
-            match n:
-                case ir.Region(name, _):
-                    self.binder_of[name] = n
-                case ir.Unpack(pack, region, var, _):
-                    self.binder_of[region] = n
-                    self.bound_by[var] = ("unpack", pack)
-                case ir.Match(scrutinee, arms):
-                    t = self.checked.types.get(id(scrutinee))
-                    for arm in arms:
-                        self._pattern_vars(arm.pattern, scrutinee, t)
-                case ir.Let(name, _, value, False):
-                    self.bound_by.setdefault(name, ("let", value))
-
-    def _pattern_vars(self, p, scrutinee, t) -> None:
-        if isinstance(p, ir.PCtor):
-            fields = self.ctors[p.ctor].fields if p.ctor in self.ctors else ()
-            for i, sub in enumerate(p.args):
-                if isinstance(sub, ir.PVar) and i < len(fields) and isinstance(fields[i].type, ir.PackType):
-                    self.bound_by[sub.name] = ("pattern", scrutinee, ("field", p.ctor, i))
-                # Sub-patterns under same-region fields match the same object's region.
-                self._pattern_vars(sub, scrutinee, t)
+            kind = type(n)
+            if kind in STORES:
+                for slot, value, holder in self._stores(n):
+                    if self._covariant_store(slot, value):
+                        self.refute(slot, "a value stored into it has more capabilities than the slot (covariance)")
+                    elif not unique:
+                        self.refute(slot, "region names are not unique in the function")
+                    elif not self._fresh_store(slot, value, holder):
+                        self.refute(slot, "a value stored into it is not fresh")
+            if kind in _REMOVALS:
+                self._removals(n)
+            if kind in _READS:
+                self._reads(n)
 
     # ------------------------------------------------------------- stores
 
@@ -518,16 +565,11 @@ class _Function:
         # take v's old value inside: not in these lets, nor in one another
         # sink moves into them (sinks move runs of lets just before a
         # statement, so all are in the run of lets before this one).
-        run = []
-        j = index - 1
-        while j >= 0 and isinstance(block.stmts[j], ir.Let):
-            run.append(block.stmts[j])
-            j -= 1
+        start = self._let_run_start(block, index)
         gone = self._consumed_on_path(list(reversed(path)))
-        if gone and any(_mentions(st.value, v) for st in run for v in gone):
+        if gone and any(self._mentioned_in_run(v, block, start, index) for v in gone):
             return None
-        if isinstance(statement, ir.Assign) and any(
-                _consumes_or_assigns(st.value, statement.name, self.funs) for st in run):
+        if isinstance(statement, ir.Assign) and self._consumed_in_run(statement.name, block, start, index):
             return None
         for name in taken:
             if not self._only_inside(name, binder, moved):
@@ -735,6 +777,59 @@ class _Function:
                 if use == CONSUMED and isinstance(c, ir.Var):
                     gone.add(c.name)
         return gone
+
+    def _let_run_start(self, block: ir.Block, index: int) -> int:
+        """The first statement of the run of `let`s ending just before
+        statement `index` of `block` (`index` itself when there is none);
+        found once per block, so that asking it of every statement of a
+        long block stays linear."""
+        starts = self._run_starts.get(id(block))
+        if starts is None:
+            starts = [0]
+            for i, st in enumerate(block.stmts):
+                starts.append(starts[-1] if isinstance(st, ir.Let) else i + 1)
+            self._run_starts[id(block)] = starts
+        return starts[index]
+
+    def _run_span(self, block: ir.Block, start: int, end: int):
+        """The numbers (`positions`) spanned by statements `start`..`end - 1`
+        of `block`, or None when they are not numbered."""
+        first, last = block.stmts[start], block.stmts[end - 1]
+        if id(first) not in self.where.pre or id(last) not in self.where.pre:
+            return None
+        return self.where.pre[id(first)], self.where.post[id(last)]
+
+    def _mentioned_in_run(self, name: str, block: ir.Block, start: int, end: int) -> bool:
+        """Whether a `let` among statements `start`..`end - 1` of `block`
+        (all `let`s) reads variable `name` in its value."""
+        if start >= end:
+            return False
+        span = self._run_span(block, start, end)
+        if span is None:
+            return any(_mentions(st.value, name) for st in block.stmts[start:end])
+        pre = self.where.pre
+        return any(span[0] <= pre.get(id(n), -1) <= span[1] for n in self._occurrences(name))
+
+    def _consumed_in_run(self, name: str, block: ir.Block, start: int, end: int) -> bool:
+        """Whether the value of a `let` among statements `start`..`end - 1`
+        of `block` consumes or assigns variable `name`
+        (`_consumes_or_assigns` of each value)."""
+        if start >= end:
+            return False
+        span = self._run_span(block, start, end)
+        if span is None:
+            return any(_consumes_or_assigns(st.value, name, self.funs) for st in block.stmts[start:end])
+        pre = self.where.pre
+        for a in self.assigns_of.get(name, ()):
+            if span[0] <= pre.get(id(a), -1) <= span[1]:
+                return True
+        for n in self._occurrences(name):
+            if span[0] <= pre.get(id(n), -1) <= span[1]:
+                parent, use = self.parents.get(id(n), (None, None))
+                # the let's own value is not an operand inside its value
+                if use in (CONSUMED, VALUE) and self.parents.get(id(parent), (None,))[0] is not block:
+                    return True
+        return False
 
     def _statement_index(self, block: ir.Block, stmt) -> int:
         found = self._indexes.get(id(block))

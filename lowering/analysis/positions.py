@@ -13,45 +13,67 @@ last binder, which only makes answers more conservative).
 from __future__ import annotations
 
 from lolang import ir
-from lolang.traverse import children
+from lolang.traverse import CHILD_FIELDS
 
 
 class Positions:
     def __init__(self, checked):
         self.pre: dict[int, int] = {}
-        self.post: dict[int, int] = {}
+        self.post: dict[int, int] = {}   # the number of the last node below (the node's own when none)
         self.region_uses: dict[str, list[int]] = {}   # uid -> pre numbers of the nodes naming it
         self.var_uses: dict[tuple[str, str], list] = {}  # (function, variable) -> its Var nodes
         self.unpacks_of: dict[tuple[str, str], list] = {}  # (function, variable) -> unpacks of it
-        counter = 0
+        pre, post, region_uses = self.pre, self.post, self.region_uses
+        fields = CHILD_FIELDS
+        binders = checked.binders
+        Var, Unpack, Region = ir.Var, ir.Unpack, ir.Region
         for f in checked.program.funs:
             uid_of = dict(zip((r.name for r in f.regions), checked.params.get(f.name, ())))
-            stack = [(f.body, False)]
-            numbered = []
+            # Numbered in preorder; an int on the stack closes the node it numbers.
+            order: list = []
+            stack: list = [f.body]
+            base = len(pre)
             while stack:
-                node, done = stack.pop()
-                if done:
-                    self.post[id(node)] = counter
-                    counter += 1
+                node = stack.pop()
+                if type(node) is int:
+                    post[id(order[node - base])] = base + len(order) - 1
                     continue
-                self.pre[id(node)] = counter
-                counter += 1
-                numbered.append(node)
-                stack.append((node, True))
-                stack.extend((c, False) for c in reversed(children(node)))
-                if isinstance(node, (ir.Region, ir.Unpack)):
-                    uid = checked.binders.get(id(node))
+                number = base + len(order)
+                pre[id(node)] = number
+                order.append(node)
+                stack.append(number)
+                kids = fields.get(type(node))
+                if kids:
+                    below = []
+                    for name, many in kids:
+                        value = getattr(node, name)
+                        if many:
+                            below.extend(value)
+                        elif value is not None:
+                            below.append(value)
+                    below.reverse()
+                    stack.extend(below)
+                if type(node) is Region or type(node) is Unpack:
+                    uid = binders.get(id(node))
                     if uid is not None:
-                        uid_of[node.name if isinstance(node, ir.Region) else node.region] = uid
-            for node in numbered:
-                for name in _regions_named(node):
-                    uid = uid_of.get(name)
-                    if uid is not None:
-                        self.region_uses.setdefault(uid, []).append(self.pre[id(node)])
-                if isinstance(node, ir.Var):
-                    self.var_uses.setdefault((f.name, node.name), []).append(node)
-                if isinstance(node, ir.Unpack) and isinstance(node.pack, ir.Var):
-                    self.unpacks_of.setdefault((f.name, node.pack.name), []).append(node)
+                        uid_of[node.name if type(node) is Region else node.region] = uid
+            fname = f.name
+            for number, node in enumerate(order, base):
+                kind = type(node)
+                named = _REGIONS_NAMED.get(kind)
+                if named is not None:
+                    for name in named(node):
+                        uid = uid_of.get(name)
+                        if uid is not None:
+                            found = region_uses.get(uid)
+                            if found is None:
+                                region_uses[uid] = [number]
+                            else:
+                                found.append(number)
+                if kind is Var:
+                    self.var_uses.setdefault((fname, node.name), []).append(node)
+                elif kind is Unpack and type(node.pack) is Var:
+                    self.unpacks_of.setdefault((fname, node.pack.name), []).append(node)
 
     def inside(self, node, container) -> bool:
         """`node` is `container` or below it."""
@@ -63,19 +85,24 @@ class Positions:
         return any(first <= p <= last for p in self.region_uses.get(uid, ()))
 
 
-def _regions_named(n) -> tuple:
-    match n:
-        case ir.NewData(region=r) | ir.NewString(region=r) | ir.NewArray(region=r) | ir.NewMap(region=r):
-            return (r,)
-        case ir.Call(regions=rs) | ir.Builtin(regions=rs):
-            return rs
-        case ir.Restrict(region=r):
-            return (r,)
-        case ir.Merge(region=r, into=q):
-            return (r, q)
-        case ir.Let(type=ir.RefType(region=r)):
-            return (r,)
-    return ()
+def _let_regions(n) -> tuple:
+    t = n.type
+    return (t.region,) if type(t) is ir.RefType else ()
+
+
+# The region names a node's own fields use (`lolang.traverse.region_uses`'s
+# cases), by node type.
+_REGIONS_NAMED = {
+    ir.NewData: lambda n: (n.region,),
+    ir.NewString: lambda n: (n.region,),
+    ir.NewArray: lambda n: (n.region,),
+    ir.NewMap: lambda n: (n.region,),
+    ir.Call: lambda n: n.regions,
+    ir.Builtin: lambda n: n.regions,
+    ir.Restrict: lambda n: (n.region,),
+    ir.Merge: lambda n: (n.region, n.into),
+    ir.Let: _let_regions,
+}
 
 
 def positions(checked) -> Positions:

@@ -18,19 +18,42 @@ from lolang.traverse import walk
 
 
 def retained_params(program: ir.Program, checked) -> set[tuple[str, int]]:
-    """(function, region parameter index) that may be retained."""
+    """(function, region parameter index) that may be retained. Each
+    function is walked once, for the regions its packs take a reference
+    on and the region names its calls pass; the fixpoint runs on those."""
     funs = {f.name: f for f in program.funs}
+    summaries = {f.name: _summary(f, checked, funs) for f in funs.values()}
     found: set[tuple[str, int]] = set()
     changed = True
     while changed:
         changed = False
         for f in funs.values():
+            packed, calls = summaries[f.name]
+            uids = checked.region_params(f) if f.regions else ()
             for i in range(len(f.regions)):
-                if (f.name, i) not in found and retains(f.body, checked.region_params(f)[i], f.regions[i].name,
-                                                         checked, funs, found):
+                if (f.name, i) in found:
+                    continue
+                name = f.regions[i].name
+                if uids[i] in packed or any(r == name and (func, j) in found
+                                            for func, regions in calls for j, r in enumerate(regions)):
                     found.add((f.name, i))
                     changed = True
     return found
+
+
+def _summary(f: ir.FunDecl, checked, funs) -> tuple[set[str], list]:
+    """The regions `f`'s packs take a reference on (uids), and (callee,
+    region names) of its calls of the program's functions."""
+    packed: set[str] = set()
+    calls = []
+    for n in walk(f.body):
+        if type(n) is ir.Pack:
+            t = checked.types.get(id(n.value))
+            if isinstance(t, ir.RefType):
+                packed.add(t.region)
+        elif type(n) is ir.Call and n.func in funs:
+            calls.append((n.func, n.regions))
+    return packed, calls
 
 
 def retains(node, uid: str, name: str, checked, funs, found) -> bool:

@@ -30,6 +30,7 @@ from dataclasses import replace
 from lolang import ir
 from lolang.rename import FreshNames, rename_region
 from lolang.traverse import map_children, walk
+from lowering.analysis.callgraph import calls
 from lowering.passes.remarks import Remark
 
 NAME = "borrow-regions"
@@ -47,14 +48,17 @@ def run(program: ir.Program, checked=None):
     converted = _infer(funs, _covariant_arguments(funs, checked))
     remarks: list[Remark] = []
     new_regions: dict[str, dict[int, str]] = {}  # function -> param index -> its new region name
+    by_function: dict[str, list[int]] = {}
+    for name, i in converted:
+        by_function.setdefault(name, []).append(i)
     for f in funs.values():
-        indexes = sorted(i for (name, i) in converted if name == f.name)
+        indexes = sorted(by_function.get(f.name, ()))
         if indexes:
             fresh = FreshNames(f)
             new_regions[f.name] = {i: fresh("b") for i in indexes}
     decls = []
     for decl in program.decls:
-        if isinstance(decl, ir.FunDecl):
+        if isinstance(decl, ir.FunDecl) and (decl.name in new_regions or not calls(decl).isdisjoint(new_regions)):
             decl = _rewrite_function(decl, funs, converted, new_regions, remarks)
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)

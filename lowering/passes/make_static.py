@@ -40,13 +40,17 @@ def run(program: ir.Program, checked=None):
     from lowering.pipeline import PassResult
 
     remarks: list[Remark] = []
+    funs = {g.name: g for g in program.funs}
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl):
-            body = transform(decl.body, _static(decl.name, remarks, _var_inits(decl.body)))
-            body = transform(body, _unused_regions(decl.name, region_uses(body), remarks))
+            regions: list[str] = []  # the names of the region blocks of the new body
+            body = transform(decl.body, _static(decl.name, remarks, _var_inits(decl.body), regions))
+            uses = region_uses(body)
+            if any(not uses[name] for name in regions):
+                body = transform(body, _unused_regions(decl.name, uses, remarks))
             decl = replace(decl, body=body)
-            decl = _static_temps(decl, program, remarks)
+            decl = _static_temps(decl, funs, remarks)
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 
@@ -60,9 +64,13 @@ def _var_inits(body) -> set[int]:
             and isinstance(n.value, (ir.NewData, ir.NewString))}
 
 
-def _static(fun: str, remarks: list[Remark], keep: set[int] = frozenset()):
+def _static(fun: str, remarks: list[Remark], keep: set[int] = frozenset(), regions: list | None = None):
+    """`regions`, if given, receives the name of every region block."""
     def rewrite(node):
         if id(node) in keep:
+            return node
+        if regions is not None and type(node) is ir.Region:
+            regions.append(node.name)
             return node
         match node:
             case ir.NewData(region, ctor, ()) if region != ir.PRIMITIVE_REGION:
@@ -89,15 +97,17 @@ def _unused_regions(fun: str, uses, remarks: list[Remark]):
     return rewrite
 
 
-def _static_temps(f: ir.FunDecl, program: ir.Program, remarks: list[Remark]) -> ir.FunDecl:
-    funs = {g.name: g for g in program.funs}
+def _static_temps(f: ir.FunDecl, funs: dict, remarks: list[Remark]) -> ir.FunDecl:
+    lets = [n for n in walk(f.body)
+            if (isinstance(n, ir.Let) and not n.mutable and isinstance(n.value, ir.Pack)
+                and isinstance(n.value.value, (ir.NewData, ir.NewString))
+                and n.value.value.region == ir.PRIMITIVE_REGION)]
+    if not lets:
+        return f
     uses = var_uses(f, funs.get)
     temps = {}
-    for n in walk(f.body):
-        if (isinstance(n, ir.Let) and not n.mutable and isinstance(n.value, ir.Pack)
-                and isinstance(n.value.value, (ir.NewData, ir.NewString))
-                and n.value.value.region == ir.PRIMITIVE_REGION
-                and uses.declared[n.name] == 1 and not uses.lent[n.name] and not uses.read[n.name]
+    for n in lets:
+        if (uses.declared[n.name] == 1 and not uses.lent[n.name] and not uses.read[n.name]
                 and all(isinstance(c, ir.Drop) for c in uses.consumers.get(n.name, ()))):
             temps[n.name] = n.value.caps
     if not temps:

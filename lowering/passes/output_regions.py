@@ -31,6 +31,7 @@ from dataclasses import replace
 from lolang import ir
 from lolang.rename import FreshNames, rename_region
 from lolang.traverse import map_children, walk
+from lowering.analysis.callgraph import calls
 from lowering.analysis.fresh import fresh_temp, is_fresh, returned, site, static_pack
 from lowering.analysis.var_uses import var_uses
 from lowering.passes.remarks import Remark
@@ -44,16 +45,29 @@ def run(program: ir.Program, checked):
     from lowering.pipeline import PassResult
 
     funs = {f.name: f for f in program.funs}
-    uses = {f.name: var_uses(f, funs.get) for f in program.funs}
+    uses = _Uses(funs)
     fresh = _fresh_functions(funs, uses, checked)
     remarks: list[Remark] = []
     outputs = {name: FreshNames(funs[name])("o") for name in fresh}
     decls = []
     for decl in program.decls:
-        if isinstance(decl, ir.FunDecl):
+        if isinstance(decl, ir.FunDecl) and (decl.name in outputs or calls(decl) & fresh):
             decl = _rewrite(decl, funs, fresh, outputs, uses[decl.name], checked, remarks)
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
+
+
+class _Uses(dict):
+    """Function name -> its `var_uses`, found on first need (only the
+    functions returning a pack are asked)."""
+
+    def __init__(self, funs: dict):
+        super().__init__()
+        self.funs = funs
+
+    def __missing__(self, name: str):
+        found = self[name] = var_uses(self.funs[name], self.funs.get)
+        return found
 
 
 # --------------------------------------------------------------------------
@@ -61,14 +75,13 @@ def run(program: ir.Program, checked):
 
 
 def _fresh_functions(funs, uses, checked) -> set[str]:
-    fresh = {name for name, f in funs.items()
-             if name != "main" and isinstance(f.ret, ir.PackType) and returned(f)}
+    values = {name: returned(f) for name, f in funs.items() if name != "main" and isinstance(f.ret, ir.PackType)}
+    fresh = {name for name, vs in values.items() if vs}
     changed = True
     while changed:
         changed = False
         for name in sorted(fresh):
-            f = funs[name]
-            if not all(is_fresh(v, fresh, uses[name], checked) for v in returned(f)):
+            if not all(is_fresh(v, fresh, uses[name], checked) for v in values[name]):
                 fresh.discard(name)
                 changed = True
     return fresh

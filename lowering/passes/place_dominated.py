@@ -36,7 +36,7 @@ from dataclasses import replace
 from lolang import ir
 from lolang.rename import FreshNames, rename_own
 from lolang.traverse import map_children, walk
-from lowering.analysis import accumulators, dominated_slots
+from lowering.analysis import accumulators, dominated_slots, var_uses
 from lowering.analysis.retained import retained_params
 from lowering.analysis.fresh import copyable, site, static_pack
 from lowering.passes.remarks import Remark
@@ -57,11 +57,14 @@ def run(program: ir.Program, checked):
     if sinks:
         program = _apply_sinks(program, sinks)
         remarks += [Remark("moved into its holder's region", s.function, ", ".join(s.lets)) for s in sinks]
-        checked = _recheck(program)
+        checked, before = _recheck(program), checked
+        var_uses.carry_over(before, checked)  # the functions no move touched are the same
     types = _TypeMap(slots.dominated)
     funs = {f.name: f for f in program.funs}
     retaining = retained_params(program, checked)
     found = accumulators.find_all(program, checked, funs, retaining) if slots.groups else {}
+    ctors = {c.name: c for d in program.datas for c in d.ctors}
+    datas = {d.name: d for d in program.datas}
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.DataDecl):
@@ -69,7 +72,7 @@ def run(program: ir.Program, checked):
         else:
             groups = _groups(decl, found, slots)
             remarks += [Remark("one region for", decl.name, ", ".join(sorted(g.members))) for g in groups]
-            decl = _Function(decl, program, checked, slots.dominated, types, remarks, groups).rewrite()
+            decl = _Function(decl, program, checked, slots.dominated, types, remarks, groups, ctors, datas).rewrite()
         decls.append(decl)
     remarks[:0] = sorted((Remark("dominated", "", dominated_slots.slot_name(s)) for s in slots.dominated),
                          key=lambda r: r.detail)
@@ -236,11 +239,20 @@ def _name(uid: str) -> str:
     return uid.split("#", 1)[0]
 
 
+# The node types `_Function.go` rewrites itself (the others only have
+# their children rewritten and their region names renamed).
+_MATCHED = frozenset((ir.Let, ir.Assign, ir.Return, ir.Unpack, ir.Copy, ir.Match, ir.NewData, ir.NewArray,
+                      ir.NewMap, ir.Builtin))
+
+
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks, groups=()):
+    def __init__(self, f: ir.FunDecl, program, checked, dominated, types: _TypeMap, remarks, groups=(),
+                 ctors: dict | None = None, datas: dict | None = None):
+        """`ctors`, `datas`: the program's constructors and data
+        declarations by name, if already found."""
         self.f, self.checked, self.dominated, self.types, self.remarks = f, checked, dominated, types, remarks
-        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
-        self.datas = {d.name: d for d in program.datas}
+        self.ctors = ctors if ctors is not None else {c.name: c for d in program.datas for c in d.ctors}
+        self.datas = datas if datas is not None else {d.name: d for d in program.datas}
         self.alias: dict[str, str] = {}   # a region read as another (an inlined unpack, a retargeted site)
         self.refs: dict[str, str] = {}    # variable -> region: it now holds a reference there
         self._lets = {n.name: n for n in walk(f.body) if isinstance(n, ir.Let)}
@@ -290,6 +302,8 @@ class _Function:
         from, and the holder's region (as written at the store)."""
         found: dict[str, str] = {}
         for n in walk(self.f.body):
+            if type(n) not in dominated_slots.STORES:
+                continue
             for slot, value, holder in self._stores(n):
                 if slot in self.dominated:
                     for t in self._temps(value):
@@ -359,12 +373,16 @@ class _Function:
     # ------------------------------------------------------------- the walk
 
     def go(self, n):
-        if isinstance(n, ir.Block) and id(n) in self.group_at:
-            return self._group_block(n)
-        if isinstance(n, ir.Block) and any(self._dropped(s) for s in n.stmts):
-            # A dropped temporary (dominated_slots.dropped_temp) or member
-            # is now a reference into its holder's region: nothing to release.
-            n = replace(n, stmts=tuple(s for s in n.stmts if not self._dropped(s)))
+        kind = type(n)
+        if kind is ir.Block:
+            if id(n) in self.group_at:
+                return self._group_block(n)
+            if any(self._dropped(s) for s in n.stmts):
+                # A dropped temporary (dominated_slots.dropped_temp) or member
+                # is now a reference into its holder's region: nothing to release.
+                n = replace(n, stmts=tuple(s for s in n.stmts if not self._dropped(s)))
+        elif kind not in _MATCHED:
+            return self._rename(map_children(n, self.go))
         match n:
             case ir.Let(name, t, value, mutable) if name in self.members:
                 region = self.members[name]

@@ -41,6 +41,7 @@ from lowering.analysis.bounded import Sizes, constant_trips
 from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.local_flow import LocalFlow
 from lowering.analysis.fresh import site
+from lowering.analysis.positions import positions
 from lowering.analysis.retained import retained_params, retains
 from lowering.passes.elide_rc import PRIM_DEFAULTS
 from lowering.passes.remarks import Remark
@@ -69,9 +70,8 @@ def run(program: ir.Program, checked):
 class _Function:
     def __init__(self, f, program, checked, recursive, retaining, sizes, remarks):
         self.f, self.checked, self.recursive = f, checked, recursive
-        self.funs = {g.name: g for g in program.funs}
-        self.ctors = {c.name: c for d in program.datas for c in d.ctors}
-        self.object_sizes = ir.data_sizes(program.datas)
+        # (the program's, found once in `sizes`)
+        self.funs, self.ctors, self.object_sizes = sizes.funs, sizes.ctors, sizes.object_sizes
         self.group_region = ""
         self.retaining, self.remarks = retaining, remarks
         self.fresh = FreshNames(f)
@@ -79,10 +79,21 @@ class _Function:
         self.members: set[str] = set()
         self.lengths: dict[str, int] = {}   # a string variable -> the most bytes it can hold
         self.sizes = sizes
-        self.flow = LocalFlow(f, self.funs, checked, retaining)
+        self._flow = None
+        self._drops_of = None  # (statements, variable -> indexes of its drops there)
+        self._current_block = None  # the block `_groups` looks at
+        self._recurses: dict[int, tuple] = {}  # id(node) -> (node, whether it may call back)
         for n in walk(f.body):
             if isinstance(n, ir.Let) and isinstance(n.value, ir.NewString) and n.value.region == ir.PRIMITIVE_REGION:
                 self.lengths[n.name] = len(n.value.value.encode())
+
+    @property
+    def flow(self) -> LocalFlow:
+        """Where the function's packs go (found on first need: only a
+        loop of a constant number of iterations asks)."""
+        if self._flow is None:
+            self._flow = LocalFlow(self.f, self.funs, self.checked, self.retaining)
+        return self._flow
 
     def region(self, name: str) -> str:
         while name in self.alias:
@@ -101,6 +112,7 @@ class _Function:
 
     def _groups(self, b: ir.Block) -> ir.Block:
         stmts = list(b.stmts)
+        self._current_block = b
         spans = []
         for i, s in enumerate(stmts):
             if isinstance(s, ir.Let) and not s.mutable:
@@ -179,8 +191,7 @@ class _Function:
         t = let.name
         if self._bytes(let.value) is None:
             return None
-        drops = [j for j in range(i + 1, len(stmts)) if isinstance(stmts[j], ir.Drop)
-                 and isinstance(stmts[j].value, ir.Var) and stmts[j].value.name == t]
+        drops = [j for j in self._drops_in(stmts).get(t, ()) if j > i]
         if len(drops) != 1:
             return None
         j = drops[0]
@@ -189,10 +200,21 @@ class _Function:
                 return None
         if self._may_recurse(let.value):
             return None
-        if any(_mentions(s, t) for s in stmts[j + 1:]) or (result is not None and _mentions(result, t)):
+        if self._mentioned_after(stmts, j, result, t):
             return None
         self._measure(let)
         return j
+
+    def _drops_in(self, stmts: list) -> dict[str, list[int]]:
+        """Variable -> the indexes of the statements of `stmts` dropping it
+        (found once per list of statements)."""
+        if self._drops_of is None or self._drops_of[0] is not stmts:
+            found: dict[str, list[int]] = {}
+            for j, st in enumerate(stmts):
+                if isinstance(st, ir.Drop) and isinstance(st.value, ir.Var):
+                    found.setdefault(st.value.name, []).append(j)
+            self._drops_of = (stmts, found)
+        return self._drops_of[1]
 
     def _only_unpacked(self, node, t: str) -> bool:
         for n in walk(node):
@@ -208,8 +230,25 @@ class _Function:
                 return False
         return True
 
+    def _mentioned_after(self, stmts: list, j: int, result, t: str) -> bool:
+        """Whether a statement after `stmts[j]`, or the block's `result`,
+        reads variable `t`: by position when the block is the checked
+        program's (one look at t's uses, where a walk of the rest of the
+        block per member would be quadratic in a long block)."""
+        where = positions(self.checked)
+        block = self._current_block
+        if block is not None and id(block) in where.pre and id(stmts[j]) in where.pre:
+            after, end = where.post[id(stmts[j])], where.post[id(block)]
+            pre = where.pre
+            return any(after < pre.get(id(n), -1) <= end for n in where.var_uses.get((self.f.name, t), ()))
+        return any(_mentions(s, t) for s in stmts[j + 1:]) or (result is not None and _mentions(result, t))
+
     def _may_recurse(self, node) -> bool:
-        return any(isinstance(n, ir.Call) and n.func in self.recursive for n in walk(node))
+        found = self._recurses.get(id(node))
+        if found is None or found[0] is not node:
+            found = self._recurses[id(node)] = (node, any(isinstance(n, ir.Call) and n.func in self.recursive
+                                                          for n in walk(node)))
+        return found[1]
 
     # ------------------------------------------------------------- sizes
 
