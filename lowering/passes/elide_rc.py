@@ -53,38 +53,58 @@ PRIM_DEFAULTS = {
 def run(program: ir.Program, checked):
     from lowering.pipeline import PassResult
 
-    remarks: list[Remark] = []
     # Each round exposes the next (a rewrite's new nodes have no facts
-    # until the program is checked again); stop when a round changes
-    # nothing (every rewrite returns the very node it was given otherwise).
-    for _ in range(MAX_ROUNDS):
-        decls = []
-        changed = False
-        for decl in program.decls:
-            if isinstance(decl, ir.FunDecl):
-                new = _Function(decl, program, checked, remarks).rewrite()
-                changed |= new is not decl
-                decl = new
-            decls.append(decl)
+    # until the function is checked again). A function a round leaves as
+    # it was stays so (its facts, and so its rewrite, are the same again),
+    # so a round rewrites only the functions the previous one changed, and
+    # checks again only those: each function's facts are its own (its
+    # region uids are counted within it), and the signatures, which the
+    # checker reads of the others, do not change.
+    decls = list(program.decls)
+    facts = {i: checked for i, d in enumerate(decls) if isinstance(d, ir.FunDecl)}
+    remarks: list[Remark] = []
+    info = None
+    for round_ in range(MAX_ROUNDS):
+        changed = []
+        for i, facts_i in facts.items():
+            new = _Function(decls[i], program, facts_i, remarks).rewrite()
+            if new is not decls[i]:
+                decls[i] = new
+                changed.append(i)
         if not changed:
             break
+        if round_ + 1 < MAX_ROUNDS:
+            info = _signatures(program) if info is None else info
+            facts = {i: _recheck(info, program, decls[i]) for i in changed}
+    if any(d is not e for d, e in zip(decls, program.decls)):
         program = replace(program, decls=tuple(decls))
-        checked = _recheck(program)
     return PassResult(program, remarks)
 
 
 MAX_ROUNDS = 16
 
 
-def _recheck(program: ir.Program):
-    """The checker's result for a round's output (a rejection is hic's bug)."""
-    from diagnostics import CompileError, CompilerBug
-    from lolang.checker import check
+def _signatures(program: ir.Program):
+    """What the checker reads of the other declarations (a rewrite changes
+    only bodies, so the input's serve every round)."""
+    from lolang.checker import decls
 
+    return decls.collect(program, [])
+
+
+def _recheck(info, program: ir.Program, fun: ir.FunDecl):
+    """The checker's facts for a rewritten function (a rejection is hic's
+    bug)."""
+    from diagnostics import CompilerBug
+    from lolang.checker import CheckResult, check_function
+    from lolang.checker.context import Reject
+
+    result = CheckResult(program)
     try:
-        return check(program)
-    except CompileError as error:
-        raise CompilerBug(f"rc-elide made a program the checker rejects: {error}") from None
+        check_function(info, fun, result)
+    except Reject as error:
+        raise CompilerBug(f"rc-elide made '{fun.name}' a function the checker rejects: {error.message}") from None
+    return result
 
 
 class _Function:
@@ -95,7 +115,8 @@ class _Function:
         self.assigned = {n.name for n in walk(f.body) if isinstance(n, ir.Assign)}
 
     def rewrite(self) -> ir.FunDecl:
-        return replace(self.f, body=self.go(self.f.body))
+        body = self.go(self.f.body)
+        return self.f if body is self.f.body else replace(self.f, body=body)
 
     def go(self, n):
         # Facts are keyed by node identity: each rule looks at a node before
