@@ -30,12 +30,12 @@ each).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import FreshNames, rename_region, rename_var
-from lolang.traverse import CONSUMED, VALUE, map_children, operands, walk
-from lowering.analysis.fresh import site
+from lolang.traverse import CHILD_FIELDS, CONSUMED, VALUE, map_children, operands, walk
 from lowering.passes.remarks import Remark
 
 NAME = "rc-elide"
@@ -53,38 +53,59 @@ PRIM_DEFAULTS = {
 def run(program: ir.Program, checked):
     from lowering.pipeline import PassResult
 
-    remarks: list[Remark] = []
     # Each round exposes the next (a rewrite's new nodes have no facts
-    # until the program is checked again); stop when a round changes
-    # nothing (every rewrite returns the very node it was given otherwise).
-    for _ in range(MAX_ROUNDS):
-        decls = []
-        changed = False
-        for decl in program.decls:
-            if isinstance(decl, ir.FunDecl):
-                new = _Function(decl, program, checked, remarks).rewrite()
-                changed |= new is not decl
-                decl = new
-            decls.append(decl)
+    # until the function is checked again). A function a round leaves as
+    # it was stays so (its facts, and so its rewrite, are the same again),
+    # so a round rewrites only the functions the previous one changed, and
+    # checks again only those: each function's facts are its own (its
+    # region uids are counted within it), and the signatures, which the
+    # checker reads of the others, do not change.
+    decls = list(program.decls)
+    facts = {i: checked for i, d in enumerate(decls) if isinstance(d, ir.FunDecl)}
+    remarks: list[Remark] = []
+    info = None
+    funs = {g.name: g for g in program.funs}
+    for round_ in range(MAX_ROUNDS):
+        changed = []
+        for i, facts_i in facts.items():
+            new = _Function(decls[i], program, facts_i, remarks).rewrite()
+            if new is not decls[i]:
+                decls[i] = new
+                changed.append(i)
         if not changed:
             break
+        if round_ + 1 < MAX_ROUNDS:
+            info = _signatures(program) if info is None else info
+            facts = {i: _recheck(info, program, decls[i]) for i in changed if _may_rewrite(decls[i], funs)}
+    if any(d is not e for d, e in zip(decls, program.decls)):
         program = replace(program, decls=tuple(decls))
-        checked = _recheck(program)
     return PassResult(program, remarks)
 
 
 MAX_ROUNDS = 16
 
 
-def _recheck(program: ir.Program):
-    """The checker's result for a round's output (a rejection is hic's bug)."""
-    from diagnostics import CompileError, CompilerBug
-    from lolang.checker import check
+def _signatures(program: ir.Program):
+    """What the checker reads of the other declarations (a rewrite changes
+    only bodies, so the input's serve every round)."""
+    from lolang.checker import decls
 
+    return decls.collect(program, [])
+
+
+def _recheck(info, program: ir.Program, fun: ir.FunDecl):
+    """The checker's facts for a rewritten function (a rejection is hic's
+    bug)."""
+    from diagnostics import CompilerBug
+    from lolang.checker import CheckResult, check_function
+    from lolang.checker.context import Reject
+
+    result = CheckResult(program)
     try:
-        return check(program)
-    except CompileError as error:
-        raise CompilerBug(f"rc-elide made a program the checker rejects: {error}") from None
+        check_function(info, fun, result)
+    except Reject as error:
+        raise CompilerBug(f"rc-elide made '{fun.name}' a function the checker rejects: {error.message}") from None
+    return result
 
 
 class _Function:
@@ -92,10 +113,18 @@ class _Function:
         self.f, self.checked, self.remarks = f, checked, remarks
         self.funs = {g.name: g for g in program.funs}
         self.fresh = FreshNames(f)
-        self.assigned = {n.name for n in walk(f.body) if isinstance(n, ir.Assign)}
+        self._assigned: set[str] | None = None
+
+    @property
+    def assigned(self) -> set[str]:
+        """The variables an assignment writes (found on first need)."""
+        if self._assigned is None:
+            self._assigned = {n.name for n in walk(self.f.body) if isinstance(n, ir.Assign)}
+        return self._assigned
 
     def rewrite(self) -> ir.FunDecl:
-        return replace(self.f, body=self.go(self.f.body))
+        body = self.go(self.f.body)
+        return self.f if body is self.f.body else replace(self.f, body=body)
 
     def go(self, n):
         # Facts are keyed by node identity: each rule looks at a node before
@@ -132,38 +161,48 @@ class _Function:
     # ------------------------------------------------------------- 1
 
     def _scope_packs(self, b: ir.Block) -> ir.Block:
-        stmts = list(b.stmts)
-        changed = False
+        stmts = b.stmts
+        drops: dict[str, list[int]] = {}  # t -> where `drop t` stands
+        for k, s in enumerate(stmts):
+            if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var):
+                drops.setdefault(s.value.name, []).append(k)
+        if not drops:
+            return b
+        out = []
+        uses = None
         i = 0
         while i < len(stmts):
             s = stmts[i]
-            if isinstance(s, ir.Let) and not s.mutable and isinstance(s.type, (ir.PackType, type(None))):
-                new = self._scope(stmts, i, b.result)
-                if new is not None:
-                    stmts, changed = new, True
+            # (A rewrite replaces statements i..j and the scan goes on at
+            # j + 1: the statements it makes are never scoped again here.)
+            if (isinstance(s, ir.Let) and not s.mutable and isinstance(s.type, (ir.PackType, type(None)))
+                    and s.name in drops):
+                ty = self.checked.types.get(id(s.value))
+                at = drops[s.name]
+                later = len(at) - bisect_right(at, i)
+                if isinstance(ty, ir.PackType) and later == 1:
+                    j = at[-1]
+                    if uses is None:
+                        uses = _BlockUses(stmts, b.result)
+                    new = self._scope(stmts, i, j, ty, uses)
+                    if new is not None:
+                        out.extend(new)
+                        i = j + 1
+                        continue
+            out.append(s)
             i += 1
-        return replace(b, stmts=tuple(stmts)) if changed else b
+        return b if len(out) == len(stmts) and all(x is y for x, y in zip(out, stmts)) else replace(b, stmts=tuple(out))
 
-    def _scope(self, stmts: list, i: int, result):
+    def _scope(self, stmts, i: int, j: int, ty: ir.PackType, uses: "_BlockUses"):
+        """`let t = E; S1..Sn; drop t` (statements i..j) as one unpack,
+        or None."""
         let = stmts[i]
         t = let.name
-        ty = self.checked.types.get(id(let.value))
-        if not isinstance(ty, ir.PackType):
-            return None
-        drops = [j for j in range(i + 1, len(stmts)) if _is_drop_of(stmts[j], t)]
-        if len(drops) != 1:
-            return None
-        j = drops[0]
         between = stmts[i + 1:j]
-        if not all(self._only_borrowed(s, t) for s in between):
-            return None
-        if any(_mentions(s, t) for s in stmts[j + 1:]) or (result is not None and _mentions(result, t)):
+        if uses.not_borrowed_between(t, i, j) or uses.mentioned_after(t, j):
             return None
         declared = _declared(between)
-        later = set().union(*(_names_used(s) for s in stmts[j + 1:])) if stmts[j + 1:] else set()
-        if result is not None:
-            later |= _names_used(result)
-        escaping = [v for v in declared if v in later]
+        escaping = [v for v in declared if uses.used_after(v, j)]
         s, x = self.fresh("s"), self.fresh("x")
         inner = [_rebind(st, t, x, s, ty.caps) for st in between]
         value = let.value
@@ -192,33 +231,18 @@ class _Function:
             unpack = ir.Unpack(value, s, x, ir.Block(tuple(inner)))
             new = [*hoisted, ir.ExprStmt(unpack)]
         self.remarks.append(Remark("pack scoped to its uses", self.f.name, f"'{t}'"))
-        return stmts[:i] + new + stmts[j + 1:]
-
-    def _only_borrowed(self, node, t: str) -> bool:
-        """`t` only unpacked as a place or copied in `node`."""
-        ok = True
-        for n in walk(node):
-            for child, use in operands(n, self.funs.get):
-                if isinstance(child, ir.Var) and child.name == t:
-                    if isinstance(n, ir.Copy) or (isinstance(n, ir.Unpack) and child is n.pack):
-                        continue
-                    ok = False
-            if isinstance(n, ir.Assign) and n.name == t:
-                ok = False
-            if isinstance(n, (ir.Let, ir.Unpack)) and getattr(n, "name", getattr(n, "var", None)) == t:
-                ok = False  # shadowed
-        return ok
+        return new
 
     # ------------------------------------------------------------- 2
 
     def _unpack(self, u: ir.Unpack):
         pack, s, x, body = u.pack, u.region, u.var, u.body
-        found = site(pack, self.checked) if isinstance(pack, ir.Region) else None
         if isinstance(pack, ir.Region) and isinstance(pack.body.result, ir.Pack):
             q = pack.name
             value = pack.body.result.value
             vt = self.checked.types.get(id(value))
-            if found is not None or (isinstance(vt, ir.RefType) and vt.region == self.checked.binders.get(id(pack))):
+            # (A site, `analysis.fresh.site`, meets this test too.)
+            if isinstance(vt, ir.RefType) and vt.region == self.checked.binders.get(id(pack)):
                 if q not in _region_names(body) or q == s:
                     inner = rename_region(body, s, q)
                     stmts = (*pack.body.stmts, ir.Let(x, None, value), *inner.stmts)
@@ -240,20 +264,118 @@ class _Function:
         return u
 
 
+def _may_rewrite(f: ir.FunDecl, funs) -> bool:
+    """Whether some node of `f` meets what a rewrite asks of it apart from
+    the facts: when none does, another round would return `f` as it is,
+    and checking it again to know is not needed."""
+    assigned = None
+    for n in walk(f.body):
+        if isinstance(n, ir.Block):
+            drops: dict[str, list[int]] = {}
+            for k, s in enumerate(n.stmts):
+                if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var):
+                    drops.setdefault(s.value.name, []).append(k)
+            if not drops:
+                continue
+            uses = None
+            for i, s in enumerate(n.stmts):
+                if (isinstance(s, ir.Let) and not s.mutable and isinstance(s.type, (ir.PackType, type(None)))
+                        and s.name in drops):
+                    at = drops[s.name]
+                    if len(at) - bisect_right(at, i) == 1:
+                        uses = uses or _BlockUses(n.stmts, n.result)
+                        if not (uses.not_borrowed_between(s.name, i, at[-1]) or uses.mentioned_after(s.name, at[-1])):
+                            return True
+        elif isinstance(n, ir.Unpack):
+            pack = n.pack
+            if isinstance(pack, ir.Region) and isinstance(pack.body.result, ir.Pack):
+                if pack.name not in _region_names(n.body) or pack.name == n.region:
+                    return True
+            elif isinstance(pack, ir.Pack):
+                return True
+            elif isinstance(pack, ir.Copy) and isinstance(pack.value, (ir.Var, ir.FieldGet)):
+                root = _root(pack.value)
+                if root is not None and not _consumes(n.body, root, funs):
+                    return True
+        elif isinstance(n, ir.Do):
+            b = n.body
+            if not b.stmts and b.result is not None and not isinstance(b.result, (ir.Var, ir.FieldGet)):
+                return True
+            if (b.stmts and isinstance(b.stmts[0], ir.Let) and isinstance(b.stmts[0].value, ir.Var)
+                    and not b.stmts[0].mutable):
+                if assigned is None:
+                    assigned = {a.name for a in walk(f.body) if isinstance(a, ir.Assign)}
+                if b.stmts[0].value.name not in assigned:
+                    return True
+    return False
+
+
 # --------------------------------------------------------------------------
 # helpers
 
 
-def _is_drop_of(s, t: str) -> bool:
-    return isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name == t
+class _BlockUses:
+    """Where each name is used among a block's statements, found in one
+    walk of each: `mentioned` (a variable read), `used` (read or
+    assigned), `not_borrowed` (used other than unpacked as a place or
+    copied, assigned, or declared again): name -> the statement indexes,
+    in order; the block's result counts as past the last statement.
 
+    (Every child of a checked program's node is one of its `operands`, so
+    a variable is borrowed where its parent is a `copy`, or an `unpack`
+    holding it as its pack, and nowhere else.)"""
 
-def _mentions(node, name: str) -> bool:
-    return any(isinstance(n, ir.Var) and n.name == name for n in walk(node))
+    def __init__(self, stmts, result):
+        self.mentioned: dict[str, list[int]] = {}
+        self.used: dict[str, list[int]] = {}
+        self.not_borrowed: dict[str, list[int]] = {}
+        nodes = list(enumerate(stmts))
+        if result is not None:
+            nodes.append((len(stmts), result))
+        fields = CHILD_FIELDS
+        Var = ir.Var
+        for k, node in nodes:
+            mentioned, used, not_borrowed = set(), set(), set()
+            if type(node) is Var:
+                mentioned.add(node.name)
+                used.add(node.name)
+            stack = [node]
+            while stack:
+                n = stack.pop()
+                kind = type(n)
+                if kind is ir.Assign:
+                    used.add(n.name)
+                    not_borrowed.add(n.name)
+                elif kind is ir.Let:
+                    not_borrowed.add(n.name)  # shadowed
+                elif kind is ir.Unpack:
+                    not_borrowed.add(n.var)  # shadowed
+                for name, many in fields.get(kind, ()):
+                    value = getattr(n, name)
+                    for child in (value if many else (value,) if value is not None else ()):
+                        if type(child) is Var:
+                            mentioned.add(child.name)
+                            used.add(child.name)
+                            if not (kind is ir.Copy or (kind is ir.Unpack and child is n.pack)):
+                                not_borrowed.add(child.name)
+                        else:
+                            stack.append(child)
+            for found, names in ((self.mentioned, mentioned), (self.used, used), (self.not_borrowed, not_borrowed)):
+                for name in names:
+                    found.setdefault(name, []).append(k)
 
+    def not_borrowed_between(self, name: str, i: int, j: int) -> bool:
+        at = self.not_borrowed.get(name, ())
+        k = bisect_right(at, i)
+        return k < len(at) and at[k] < j
 
-def _names_used(node) -> set[str]:
-    return {n.name for n in walk(node) if isinstance(n, (ir.Var, ir.Assign))}
+    def mentioned_after(self, name: str, j: int) -> bool:
+        at = self.mentioned.get(name)
+        return at is not None and at[-1] > j
+
+    def used_after(self, name: str, j: int) -> bool:
+        at = self.used.get(name)
+        return at is not None and at[-1] > j
 
 
 def _declared(stmts) -> list[str]:
