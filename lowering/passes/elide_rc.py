@@ -35,7 +35,8 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import FreshNames, rename_region, rename_var
-from lolang.traverse import CHILD_FIELDS, CONSUMED, VALUE, map_children, operands, walk
+from lolang.traverse import CONSUMED, VALUE, map_children, operands, walk
+from lowering.analysis.name_uses import NameUses
 from lowering.passes.remarks import Remark
 
 NAME = "rc-elide"
@@ -64,19 +65,26 @@ def run(program: ir.Program, checked):
     facts = {i: checked for i, d in enumerate(decls) if isinstance(d, ir.FunDecl)}
     remarks: list[Remark] = []
     info = None
+    uses: dict[int, NameUses] = {}  # what `_may_rewrite` found, for the round after
     funs = {g.name: g for g in program.funs}
     for round_ in range(MAX_ROUNDS):
         changed = []
         for i, facts_i in facts.items():
-            new = _Function(decls[i], program, facts_i, remarks).rewrite()
+            new = _Function(decls[i], program, facts_i, remarks, uses.get(i)).rewrite()
             if new is not decls[i]:
                 decls[i] = new
                 changed.append(i)
         if not changed:
             break
+        facts, uses = {}, {}
         if round_ + 1 < MAX_ROUNDS:
             info = _signatures(program) if info is None else info
-            facts = {i: _recheck(info, program, decls[i]) for i in changed if _may_rewrite(decls[i], funs)}
+            for i in changed:
+                may, uses_i = _may_rewrite(decls[i], funs)
+                if may:
+                    facts[i] = _recheck(info, program, decls[i])
+                    if uses_i is not None:
+                        uses[i] = uses_i
     if any(d is not e for d, e in zip(decls, program.decls)):
         program = replace(program, decls=tuple(decls))
     return PassResult(program, remarks)
@@ -109,11 +117,20 @@ def _recheck(info, program: ir.Program, fun: ir.FunDecl):
 
 
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, checked, remarks):
+    def __init__(self, f: ir.FunDecl, program, checked, remarks, uses: NameUses | None = None):
         self.f, self.checked, self.remarks = f, checked, remarks
         self.funs = {g.name: g for g in program.funs}
-        self.fresh = FreshNames(f)
+        self.fresh = _FreshNames(f)
         self._assigned: set[str] | None = None
+        self._uses = uses
+
+    def uses(self, b: ir.Block) -> NameUses:
+        """Where names are used in block `b` (numbered with the whole
+        function when `b` is one of its nodes, the function found on first
+        need; a block a rewrite made is walked by itself)."""
+        if self._uses is None:
+            self._uses = NameUses(self.f.body)
+        return self._uses if self._uses.numbers(b) else NameUses(b)
 
     @property
     def assigned(self) -> set[str]:
@@ -183,8 +200,8 @@ class _Function:
                 if isinstance(ty, ir.PackType) and later == 1:
                     j = at[-1]
                     if uses is None:
-                        uses = _BlockUses(stmts, b.result)
-                    new = self._scope(stmts, i, j, ty, uses)
+                        uses = self.uses(b)
+                    new = self._scope(b, i, j, ty, uses)
                     if new is not None:
                         out.extend(new)
                         i = j + 1
@@ -193,16 +210,17 @@ class _Function:
             i += 1
         return b if len(out) == len(stmts) and all(x is y for x, y in zip(out, stmts)) else replace(b, stmts=tuple(out))
 
-    def _scope(self, stmts, i: int, j: int, ty: ir.PackType, uses: "_BlockUses"):
-        """`let t = E; S1..Sn; drop t` (statements i..j) as one unpack,
-        or None."""
-        let = stmts[i]
+    def _scope(self, b: ir.Block, i: int, j: int, ty: ir.PackType, uses: NameUses):
+        """`let t = E; S1..Sn; drop t` (statements i..j of `b`) as one
+        unpack, or None."""
+        let = b.stmts[i]
         t = let.name
-        between = stmts[i + 1:j]
-        if uses.not_borrowed_between(t, i, j) or uses.mentioned_after(t, j):
+        between = b.stmts[i + 1:j]
+        if not _scopable(b, i, j, uses):
             return None
+        after = uses.after(b, j)
         declared = _declared(between)
-        escaping = [v for v in declared if uses.used_after(v, j)]
+        escaping = [v for v in declared if uses.within(uses.used, v, *after)]
         s, x = self.fresh("s"), self.fresh("x")
         inner = [_rebind(st, t, x, s, ty.caps) for st in between]
         value = let.value
@@ -264,11 +282,13 @@ class _Function:
         return u
 
 
-def _may_rewrite(f: ir.FunDecl, funs) -> bool:
+def _may_rewrite(f: ir.FunDecl, funs: dict) -> tuple[bool, NameUses | None]:
     """Whether some node of `f` meets what a rewrite asks of it apart from
     the facts: when none does, another round would return `f` as it is,
-    and checking it again to know is not needed."""
+    and checking it again to know is not needed. (With where names are
+    used in `f`, if that was needed to know.)"""
     assigned = None
+    uses = None
     for n in walk(f.body):
         if isinstance(n, ir.Block):
             drops: dict[str, list[int]] = {}
@@ -277,105 +297,70 @@ def _may_rewrite(f: ir.FunDecl, funs) -> bool:
                     drops.setdefault(s.value.name, []).append(k)
             if not drops:
                 continue
-            uses = None
             for i, s in enumerate(n.stmts):
                 if (isinstance(s, ir.Let) and not s.mutable and isinstance(s.type, (ir.PackType, type(None)))
                         and s.name in drops):
                     at = drops[s.name]
                     if len(at) - bisect_right(at, i) == 1:
-                        uses = uses or _BlockUses(n.stmts, n.result)
-                        if not (uses.not_borrowed_between(s.name, i, at[-1]) or uses.mentioned_after(s.name, at[-1])):
-                            return True
+                        uses = NameUses(f.body) if uses is None else uses
+                        if _scopable(n, i, at[-1], uses):
+                            return True, uses
         elif isinstance(n, ir.Unpack):
             pack = n.pack
             if isinstance(pack, ir.Region) and isinstance(pack.body.result, ir.Pack):
                 if pack.name not in _region_names(n.body) or pack.name == n.region:
-                    return True
+                    return True, uses
             elif isinstance(pack, ir.Pack):
-                return True
+                return True, uses
             elif isinstance(pack, ir.Copy) and isinstance(pack.value, (ir.Var, ir.FieldGet)):
                 root = _root(pack.value)
                 if root is not None and not _consumes(n.body, root, funs):
-                    return True
+                    return True, uses
         elif isinstance(n, ir.Do):
             b = n.body
             if not b.stmts and b.result is not None and not isinstance(b.result, (ir.Var, ir.FieldGet)):
-                return True
+                return True, uses
             if (b.stmts and isinstance(b.stmts[0], ir.Let) and isinstance(b.stmts[0].value, ir.Var)
                     and not b.stmts[0].mutable):
                 if assigned is None:
                     assigned = {a.name for a in walk(f.body) if isinstance(a, ir.Assign)}
                 if b.stmts[0].value.name not in assigned:
-                    return True
-    return False
+                    return True, uses
+    return False, uses
+
+
+def _scopable(b: ir.Block, i: int, j: int, uses: NameUses) -> bool:
+    """What scoping `let t` (statement i of `b`) to its `drop t`
+    (statement j) asks of the statements: t only unpacked or copied in
+    between, and not read after."""
+    t = b.stmts[i].name
+    return not (uses.within(uses.not_borrowed, t, *uses.between(b, i, j))
+                or uses.within(uses.mentioned, t, *uses.after(b, j)))
 
 
 # --------------------------------------------------------------------------
 # helpers
 
 
-class _BlockUses:
-    """Where each name is used among a block's statements, found in one
-    walk of each: `mentioned` (a variable read), `used` (read or
-    assigned), `not_borrowed` (used other than unpacked as a place or
-    copied, assigned, or declared again): name -> the statement indexes,
-    in order; the block's result counts as past the last statement.
+class _FreshNames(FreshNames):
+    """`FreshNames` whose search for a base goes on from the number the
+    last name of that base took: names are only ever added to `taken`, so
+    no smaller number is free again (the same names, where counting from 1
+    each time is quadratic in the names a function asks for)."""
 
-    (Every child of a checked program's node is one of its `operands`, so
-    a variable is borrowed where its parent is a `copy`, or an `unpack`
-    holding it as its pack, and nowhere else.)"""
+    def __init__(self, fun: ir.FunDecl):
+        super().__init__(fun)
+        self._next: dict[str, int] = {}
 
-    def __init__(self, stmts, result):
-        self.mentioned: dict[str, list[int]] = {}
-        self.used: dict[str, list[int]] = {}
-        self.not_borrowed: dict[str, list[int]] = {}
-        nodes = list(enumerate(stmts))
-        if result is not None:
-            nodes.append((len(stmts), result))
-        fields = CHILD_FIELDS
-        Var = ir.Var
-        for k, node in nodes:
-            mentioned, used, not_borrowed = set(), set(), set()
-            if type(node) is Var:
-                mentioned.add(node.name)
-                used.add(node.name)
-            stack = [node]
-            while stack:
-                n = stack.pop()
-                kind = type(n)
-                if kind is ir.Assign:
-                    used.add(n.name)
-                    not_borrowed.add(n.name)
-                elif kind is ir.Let:
-                    not_borrowed.add(n.name)  # shadowed
-                elif kind is ir.Unpack:
-                    not_borrowed.add(n.var)  # shadowed
-                for name, many in fields.get(kind, ()):
-                    value = getattr(n, name)
-                    for child in (value if many else (value,) if value is not None else ()):
-                        if type(child) is Var:
-                            mentioned.add(child.name)
-                            used.add(child.name)
-                            if not (kind is ir.Copy or (kind is ir.Unpack and child is n.pack)):
-                                not_borrowed.add(child.name)
-                        else:
-                            stack.append(child)
-            for found, names in ((self.mentioned, mentioned), (self.used, used), (self.not_borrowed, not_borrowed)):
-                for name in names:
-                    found.setdefault(name, []).append(k)
-
-    def not_borrowed_between(self, name: str, i: int, j: int) -> bool:
-        at = self.not_borrowed.get(name, ())
-        k = bisect_right(at, i)
-        return k < len(at) and at[k] < j
-
-    def mentioned_after(self, name: str, j: int) -> bool:
-        at = self.mentioned.get(name)
-        return at is not None and at[-1] > j
-
-    def used_after(self, name: str, j: int) -> bool:
-        at = self.used.get(name)
-        return at is not None and at[-1] > j
+    def __call__(self, base: str) -> str:
+        taken = self.taken
+        i = self._next.get(base, 1)
+        while f"{base}{i}" in taken:
+            i += 1
+        name = f"{base}{i}"
+        taken.add(name)
+        self._next[base] = i + 1
+        return name
 
 
 def _declared(stmts) -> list[str]:
