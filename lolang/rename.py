@@ -12,7 +12,6 @@ shadows it.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from dataclasses import replace
 
 from lolang import ir
@@ -27,6 +26,7 @@ class FreshNames:
         self.fun = fun
         self._taken: set[str] | None = None
         self._extra: set[str] = set()
+        self._next: dict[str, int] = {}
 
     @property
     def taken(self) -> set[str]:
@@ -57,12 +57,18 @@ class FreshNames:
             self._taken.update(names)
 
     def __call__(self, base: str) -> str:
-        for i in itertools.count(1):
-            name = f"{base}{i}"
-            if name not in self.taken:
-                self.taken.add(name)
-                return name
-        raise AssertionError("unreachable")
+        """`base` and the smallest number that makes a name not taken. The
+        search for a base goes on from where its last one ended: names are
+        only ever added to `taken`, so no smaller number is free again
+        (counting from 1 each time was quadratic in the names asked for)."""
+        taken = self.taken
+        i = self._next.get(base, 1)
+        while f"{base}{i}" in taken:
+            i += 1
+        name = f"{base}{i}"
+        taken.add(name)
+        self._next[base] = i + 1
+        return name
 
 
 # The attributes that may hold a name, per class of node: asking every node

@@ -120,7 +120,7 @@ class _Function:
     def __init__(self, f: ir.FunDecl, program, checked, remarks, uses: NameUses | None = None):
         self.f, self.checked, self.remarks = f, checked, remarks
         self.funs = {g.name: g for g in program.funs}
-        self.fresh = _FreshNames(f)
+        self.fresh = FreshNames(f)
         self._assigned: set[str] | None = None
         self._uses = uses
 
@@ -340,27 +340,6 @@ def _scopable(b: ir.Block, i: int, j: int, uses: NameUses) -> bool:
 
 # --------------------------------------------------------------------------
 # helpers
-
-
-class _FreshNames(FreshNames):
-    """`FreshNames` whose search for a base goes on from the number the
-    last name of that base took: names are only ever added to `taken`, so
-    no smaller number is free again (the same names, where counting from 1
-    each time is quadratic in the names a function asks for)."""
-
-    def __init__(self, fun: ir.FunDecl):
-        super().__init__(fun)
-        self._next: dict[str, int] = {}
-
-    def __call__(self, base: str) -> str:
-        taken = self.taken
-        i = self._next.get(base, 1)
-        while f"{base}{i}" in taken:
-            i += 1
-        name = f"{base}{i}"
-        taken.add(name)
-        self._next[base] = i + 1
-        return name
 
 
 def _declared(stmts) -> list[str]:
