@@ -183,6 +183,7 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
     result = b.result
     shift = 0
     gone: set[str] = set()  # lets an earlier sink already moved (a later run may hold their statement)
+    used: set[str] | None = None  # names in the block, and the temporaries made so far
     for index in sorted(here):
         binder, names, drops = here[index]
         names = [n for n in names if n not in gone]
@@ -199,7 +200,9 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
         if after and isinstance(moved, (ir.Assign, ir.Return)):
             # `drop p; p = <site>` or `drop p; return <site>`: the site is
             # built first, then p dropped, then the value assigned or returned.
-            tmp = _fresh_name(b, "t")
+            if used is None:
+                used = {n.name for n in walk(b) if isinstance(n, (ir.Var, ir.Let))}
+            tmp = _fresh_name(used, "t")
             last = ir.Assign(moved.name, ir.Var(tmp)) if isinstance(moved, ir.Assign) else ir.Return(ir.Var(tmp))
             replacement = [ir.Let(tmp, None, moved.value), *after, last]
         elif in_stmts:
@@ -213,11 +216,13 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
     return replace(b, stmts=tuple(stmts), result=result)
 
 
-def _fresh_name(b: ir.Block, base: str) -> str:
-    used = {n.name for n in walk(b) if isinstance(n, (ir.Var, ir.Let))}
+def _fresh_name(used: set[str], base: str) -> str:
+    """A name not in `used` (which then holds it: two sinks in one block
+    that each need a temporary get two)."""
     i = 1
     while f"{base}_new{i}" in used:
         i += 1
+    used.add(f"{base}_new{i}")
     return f"{base}_new{i}"
 
 
