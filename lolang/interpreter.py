@@ -21,11 +21,11 @@ The program is compiled to Python closures once (`lolang.interp`), then run.
 
 from __future__ import annotations
 
-import gc
 from typing import BinaryIO
 
 from diagnostics import CompileError, CompilerBug, ProgramError
 from diagnostics.deep_stack import run_with_deep_stack
+from diagnostics.gc_pause import cyclic_gc_paused
 from diagnostics.errors import OUT_OF_MEMORY
 from diagnostics.memory import MemoryReserve
 from lolang import checker, ir
@@ -77,10 +77,9 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
     # Python's cycle collector would walk every live frame of a deep
     # recursion again and again; the interpreter's values make no cycles
     # worth collecting during a run (at most a container holding itself).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        run_with_deep_stack(go)
+        with cyclic_gc_paused():
+            run_with_deep_stack(go)
     except ProgramError as error:
         error.stats = _stats(m, stage)
         raise error.with_traceback(None) from None
@@ -89,8 +88,6 @@ def run(program: ir.Program, out: BinaryIO, args=(), *, stage: str = "lo", check
         error.stats = _stats(m, stage)
         raise error.with_traceback(None) from None
     finally:
-        if collecting:
-            gc.enable()
         if profile is not None:
             from lolang.profile import assemble
 

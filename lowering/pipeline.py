@@ -12,13 +12,12 @@ file at `lo` (so one pass can be run alone on a `.lo` file, habit 9).
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from diagnostics import CompileError, CompilerBug, Source
 from diagnostics.deep_stack import run_with_deep_stack
+from diagnostics.gc_pause import cyclic_gc_paused
 
 HILANG = "hilang"
 LOLANG = "lolang"
@@ -157,22 +156,6 @@ def run_pipeline(source: Source, options: Options, until: str | None = None) -> 
             if stage.name == until:
                 break
         return artifacts
-
-
-@contextmanager
-def cyclic_gc_paused():
-    """Python's cyclic collector off while the stages run. They build
-    millions of small objects that are freed by reference counting (the
-    trees are acyclic), so the collector's passes over the growing heap
-    find next to nothing and cost a fifth of a compile (gl1500 in
-    docs/benchmarks.md, "Compile time"; peak memory unchanged)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _run_stage(stage: Stage, previous: Artifact) -> Artifact:

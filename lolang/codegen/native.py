@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import gc
 import json
 import os
 import re
@@ -46,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -55,6 +53,7 @@ import llvmlite.binding as llvm
 from llvmlite import ir as ll
 
 from diagnostics import NOSPAN, CompileError, CompilerBug, ProgramError, Span
+from diagnostics.gc_pause import cyclic_gc_paused
 from lolang import checker, ir
 from lolang.codegen import compile_program
 
@@ -127,7 +126,7 @@ def compile(program: ir.Program, stage: str = STAGE, checked=None, sites=None) -
             checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
-    with _no_cyclic_collection():
+    with cyclic_gc_paused():  # llvmlite's objects per instruction, kept until printed
         try:
             module = compile_program(program, checked, stage, sites=sites)
         except CompilerBug as bug:
@@ -141,24 +140,6 @@ def compile(program: ir.Program, stage: str = STAGE, checked=None, sites=None) -
     except RuntimeError as error:
         raise CompilerBug(f"LLVM rejects the generated module: {error}", STAGE) from None
     return NativeModule(module, text, parsed)
-
-
-@contextmanager
-def _no_cyclic_collection():
-    """Python's cyclic garbage collector off while the module is built and
-    printed. llvmlite makes several objects for each instruction, all kept
-    by the module until it is printed, so the collector finds nothing, but
-    each of its full passes walks the whole heap (the lolang program and
-    every earlier stage's): half of building the module of a generated
-    4,000-line program, 2.8 of 5.4 s. Objects freed meanwhile by reference
-    counting are freed as usual."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _native(program) -> NativeModule:
