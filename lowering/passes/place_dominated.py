@@ -549,7 +549,12 @@ class _Function:
         region = self.ref_region(value)
         if region is not None:  # already a reference (a dominated read)
             return ir.Do(ir.Block((ir.Let(v, None, self.go(value)),), new))
-        return ir.Unpack(self.go(value), self.fresh("s"), v, ir.Block((), new))
+        pack = self.go(value)
+        if not isinstance(pack, (ir.Var, ir.FieldGet)):
+            # a pack read from a container slot (`copy m[k]`) is unpacked
+            # only through its copy: the unpack takes what it unpacks
+            pack = ir.Copy(pack, span=pack.span)
+        return ir.Unpack(pack, self.fresh("s"), v, ir.Block((), new))
 
     def _block_to(self, b: ir.Block, dest: str) -> ir.Block:
         stmts = tuple(self.go(s) for s in b.stmts)
