@@ -140,7 +140,7 @@ def test_a_split_program_behaves_as_one_unit(name, args, tmp_path, monkeypatch):
 
 
 def test_a_program_above_the_threshold_is_split(tmp_path, monkeypatch):
-    module = llvm_module(generated(300))
+    module = llvm_module(generated(600))
     monkeypatch.delenv("HIC_CODEGEN_UNITS", raising=False)
     monkeypatch.setattr(native, "_cores", lambda: 2)
     assert module.text.count("\n") > native.PARALLEL_LINES
@@ -198,3 +198,17 @@ def test_the_command_line_reports_a_part_that_fails_with_exit_3(tmp_path):
                              "-o", str(tmp_path / "hello")], capture_output=True, env=env, timeout=120)
     assert result.returncode == 3, result.stderr.decode()
     assert "part" in result.stderr.decode()
+
+
+def test_a_split_module_calls_the_region_block_end_out_of_line():
+    """One unit inlines `hic.region_end` as it inlines the other helpers;
+    the parts of a split module call it (partition.OUT_OF_LINE)."""
+    module = llvm_module(Source.read(str(EXAMPLES / "json_tree.hi")))
+    whole = str(native._optimized(fresh(module), native._target_machine(jit=False)))
+    assert '@"hic.region_end"(' in module.text and "@hic.region_end(" not in whole
+    for text in partition.split(module.text, 2):
+        if '@"hic.region_end"(' in text:
+            assert '@"hic.region_end"(i64 %".1", ptr %".2") noinline' in text
+            part = native.NativeModule(None, text, None)
+            optimized = str(native._optimized(part, native._target_machine(jit=False)))
+            assert re.search(r"call [^\n]*@hic\.region_end\(", optimized)

@@ -191,12 +191,12 @@ def emit_object(program) -> bytes:
 
 
 # A module of more lines of LLVM IR than this is compiled in parts, in
-# parallel (codegen/partition.py): LLVM takes about 0.07 s of CPU per 1,000
-# lines, so such a module takes 0.7 s or more, of which a second core saves
-# about half, against some 30 ms of splitting and forking. The biggest
-# program of bench/ and examples/ is about half this size (json_tree, 5,600
-# lines): they stay one unit, so their inlining and their speed do not
-# change.
+# parallel (codegen/partition.py): LLVM takes about 0.09 s of CPU per 1,000
+# lines in one unit, so such a module takes 0.9 s or more, of which a
+# second core saves about half, against some 30 ms of splitting and
+# forking. The biggest programs of bench/ and examples/ are under half this
+# size (json_tree 4,700 lines, deriv 3,800): they stay one unit, so their
+# inlining and their speed do not change.
 PARALLEL_LINES = 10_000
 # Lines of a part at least: more parts than cores, so that a core that is
 # done with its part takes the next one (parts differ in how long LLVM

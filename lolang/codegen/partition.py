@@ -18,6 +18,15 @@ the part that compiles it:
   that another part calls is made a hidden global symbol (`define hidden`)
   and declared in the parts that call it; the rest stay internal.
 
+Out of line. In a module this big, the helpers named in OUT_OF_LINE are
+made `noinline` (one copy a part instead of one a call): the end of a
+region block (`hic.region_end`, codegen/regions.py) is some 30
+instructions once inlined, a quarter of a big module's optimized code,
+while the release in it nearly always calls the runtime to free the region
+anyway. Out of line it costs about 9 instructions a region block at run
+time (1 to 1.7% of the instructions of bench/'s region-heavy programs,
+which stay one unit and keep it inline) and saves a fifth of LLVM's time.
+
 Globals: the external ones and the runtime's declarations go into every
 part; a constant (strings, array data) is copied as a private constant into
 each part that reads it (nothing in a program can see an address, and LLVM
@@ -30,6 +39,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+# Helpers (codegen/regions.py) a split module calls instead of inlining.
+OUT_OF_LINE = ("hic.region_end",)
 
 # A copied function's lines of IR at most: around the size below which
 # LLVM's O2 inliner inlines a function wherever it is called.
@@ -129,6 +141,10 @@ def split(text: str, parts: int) -> list[str]:
     """`text`, an LLVM module, as `parts` modules that together define what
     it defines (see the docstring)."""
     items = parse(text)
+    for item in items:
+        if item.kind == "define" and item.name in OUT_OF_LINE:
+            header, body = item.text.split("\n", 1)
+            item.text = header.replace(" inlinehint", " noinline") + "\n" + body
     by_name = {item.name: item for item in items if item.name is not None}
     home = homes(items, parts)
     # what each part needs: its own functions, and by their references the
