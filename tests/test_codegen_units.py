@@ -66,8 +66,12 @@ def test_big_modules_are_split_by_size_and_cores(monkeypatch):
     monkeypatch.delenv("HIC_CODEGEN_UNITS", raising=False)
     monkeypatch.setattr(native, "_cores", lambda: 2)
     assert native.codegen_units("x\n" * (native.PARALLEL_LINES + 1)) == 2
-    assert native.codegen_units("x\n" * (native.PART_LINES * 5)) == 5
+    # a whole number of parts of PART_LINES lines or more a core
+    assert native.codegen_units("x\n" * (native.PART_LINES * 5)) == 4
+    assert native.codegen_units("x\n" * (native.PART_LINES * 6)) == 6
     assert native.codegen_units("x\n" * (native.PART_LINES * 100)) == native.PARTS_PER_CORE * 2
+    monkeypatch.setattr(native, "_cores", lambda: 3)
+    assert native.codegen_units("x\n" * (native.PART_LINES * 5)) == 3
     monkeypatch.setattr(native, "_cores", lambda: 1)
     assert native.codegen_units("x\n" * (native.PART_LINES * 100)) == 1
     monkeypatch.setenv("HIC_CODEGEN_UNITS", "3")

@@ -198,9 +198,10 @@ def emit_object(program) -> bytes:
 # size (json_tree 4,700 lines, deriv 3,800): they stay one unit, so their
 # inlining and their speed do not change.
 PARALLEL_LINES = 10_000
-# Lines of a part at least: more parts than cores, so that a core that is
-# done with its part takes the next one (parts differ in how long LLVM
-# takes on them); at most PARTS_PER_CORE parts a core.
+# Lines of a part at least: more parts than cores, so that a core done with
+# its part takes the next one (parts differ in how long LLVM takes on
+# them); a whole number of parts a core (5 parts on 2 cores would leave one
+# core idle while the other compiles the fifth), at most PARTS_PER_CORE.
 PART_LINES = PARALLEL_LINES // 2
 PARTS_PER_CORE = 4
 
@@ -208,8 +209,8 @@ PARTS_PER_CORE = 4
 def codegen_units(text: str) -> int:
     """How many parts `emit_objects` compiles the module `text` in:
     `HIC_CODEGEN_UNITS` if set (1: never split); else 1 for a module of at
-    most PARALLEL_LINES lines or a machine of one core, and otherwise one
-    for each PART_LINES lines, at most PARTS_PER_CORE a core."""
+    most PARALLEL_LINES lines or a machine of one core, and otherwise the
+    same number of parts for each core, parts of PART_LINES lines or more."""
     forced = os.environ.get("HIC_CODEGEN_UNITS", "")
     if forced.isdigit() and int(forced) >= 1:
         return int(forced)
@@ -217,7 +218,7 @@ def codegen_units(text: str) -> int:
     cores = _cores()
     if lines <= PARALLEL_LINES or cores == 1:
         return 1
-    return max(2, min(PARTS_PER_CORE * cores, lines // PART_LINES))
+    return cores * max(1, min(PARTS_PER_CORE, lines // (PART_LINES * cores)))
 
 
 def _cores() -> int:
