@@ -12,8 +12,9 @@ the part that compiles it:
   every part that calls it gets its own internal copy, so that LLVM inlines
   it there as it would in one module (its own callees come along, copied or
   declared by the same rules);
-* the others are cut into `parts` runs of about equal size, in the order of
-  the module (the program's order, so that a function tends to be with its
+* the others are cut into `parts` runs of about equal size (a function's
+  lines and those of the copied functions it calls, which LLVM will
+  inline), in the order of the module (the program's order, so that a function tends to be with its
   callers), a function and its `.twin` (module.py) always together. One
   that another part calls is made a hidden global symbol (`define hidden`)
   and declared in the parts that call it; the rest stay internal.
@@ -73,6 +74,7 @@ def _name(match: re.Match) -> str:
 
 
 def parse(text: str) -> list[Item]:
+    """The module `text`'s top-level entities, in order."""
     items: list[Item] = []
     lines = text.split("\n")
     i = 0
