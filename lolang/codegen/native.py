@@ -193,8 +193,8 @@ def emit_object(program) -> bytes:
 # A module of more lines of LLVM IR than this is compiled in parts, in
 # parallel (codegen/partition.py): LLVM takes about 0.09 s of CPU per 1,000
 # lines in one unit, so such a module takes 0.9 s or more, of which a
-# second core saves about half, against some 30 ms of splitting and
-# forking. The biggest programs of bench/ and examples/ are under half this
+# second core saves about half, against 50 ms of splitting, forking and
+# waiting (gl1500; 100 ms for gl3000). The biggest programs of bench/ and examples/ are under half this
 # size (json_tree 4,700 lines, deriv 3,800): they stay one unit, so their
 # inlining and their speed do not change.
 PARALLEL_LINES = 10_000
