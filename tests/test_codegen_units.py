@@ -82,7 +82,7 @@ def test_big_modules_are_split_by_size_and_cores(monkeypatch):
 
 
 def _defined(text: str) -> list[str]:
-    return re.findall(r'^define (?:internal |hidden )?\S+ @"([^"]+)"', text, re.M)
+    return re.findall(r'^define (?:internal |hidden )?\S+ @"([^"]+)"', text, re.MULTILINE)
 
 
 def test_each_function_has_one_home_and_small_ones_are_copied():
@@ -102,9 +102,9 @@ def test_each_function_has_one_home_and_small_ones_are_copied():
         module.verify()
         # what a part calls and does not define, it declares (hidden when
         # internal in the whole module, defined hidden in its home)
-        for name in re.findall(r'^declare hidden \S+ @"([^"]+)"', part, re.M):
+        for name in re.findall(r'^declare hidden \S+ @"([^"]+)"', part, re.MULTILINE):
             home = parts[homes[name]]
-            assert f'define hidden' in home and f'@"{name}"(' in home
+            assert 'define hidden' in home and f'@"{name}"(' in home
     # a function and its twin stay together
     for name, part in homes.items():
         if name.endswith(".twin"):

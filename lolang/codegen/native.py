@@ -194,9 +194,9 @@ def emit_object(program) -> bytes:
 # parallel (codegen/partition.py): LLVM takes about 0.09 s of CPU per 1,000
 # lines in one unit, so such a module takes 0.9 s or more, of which a
 # second core saves about half, against 50 ms of splitting, forking and
-# waiting (gl1500; 100 ms for gl3000). The biggest programs of bench/ and examples/ are under half this
-# size (json_tree 4,700 lines, deriv 3,800): they stay one unit, so their
-# inlining and their speed do not change.
+# waiting (gl1500; 100 ms for gl3000). The biggest programs of bench/ and
+# examples/ are under half this size (json_tree 4,700 lines, deriv 3,800):
+# they stay one unit, so their inlining and their speed do not change.
 PARALLEL_LINES = 10_000
 # Lines of a part at least: more parts than cores, so that a core done with
 # its part takes the next one (parts differ in how long LLVM takes on

@@ -109,7 +109,7 @@ def parse(text: str) -> list[Item]:
 def _twin_base(name: str) -> str:
     from lolang.codegen.module import TWIN
 
-    return name[: -len(TWIN)] if name.endswith(TWIN) else name
+    return name.removesuffix(TWIN)
 
 
 def homes(items: list[Item], parts: int) -> dict[str, int]:
