@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import json
 import os
 import re
@@ -189,16 +190,158 @@ def emit_object(program) -> bytes:
     return tm.emit_object(_optimized(native, tm))
 
 
+# A module of more lines of LLVM IR than this is compiled in parts, in
+# parallel (codegen/partition.py): LLVM takes about 0.09 s of CPU per 1,000
+# lines in one unit, so such a module takes 0.9 s or more, of which a
+# second core saves about half, against 50 ms of splitting, forking and
+# waiting (gl1500; 100 ms for gl3000). The biggest programs of bench/ and
+# examples/ are under half this size (json_tree 4,700 lines, deriv 3,800):
+# they stay one unit, so their inlining and their speed do not change.
+PARALLEL_LINES = 10_000
+# Lines of a part at least: more parts than cores, so that a core done with
+# its part takes the next one (parts differ in how long LLVM takes on
+# them); a whole number of parts a core (5 parts on 2 cores would leave one
+# core idle while the other compiles the fifth), at most PARTS_PER_CORE.
+PART_LINES = PARALLEL_LINES // 2
+PARTS_PER_CORE = 4
+
+
+def codegen_units(text: str) -> int:
+    """How many parts `emit_objects` compiles the module `text` in:
+    `HIC_CODEGEN_UNITS` if set (1: never split); else 1 for a module of at
+    most PARALLEL_LINES lines or a machine of one core, and otherwise the
+    same number of parts for each core, parts of PART_LINES lines or more."""
+    forced = os.environ.get("HIC_CODEGEN_UNITS", "")
+    if forced.isdigit() and int(forced) >= 1:
+        return int(forced)
+    lines = text.count("\n")
+    cores = _cores()
+    if lines <= PARALLEL_LINES or cores == 1:
+        return 1
+    return cores * max(1, min(PARTS_PER_CORE, lines // (PART_LINES * cores)))
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def emit_objects(program) -> list[bytes]:
+    """The object files that, linked together, are `program`: one, or for a
+    big module one per part (`codegen_units`), compiled in parallel."""
+    native = _native(program)
+    units = codegen_units(native.text)
+    if units == 1:
+        return [emit_object(native)]
+    from lolang.codegen.partition import split
+
+    native.parsed = None  # the whole module is not compiled
+    texts = split(native.text, units)
+    with tempfile.TemporaryDirectory(prefix="hic-parts-") as scratch:
+        paths = [Path(scratch) / f"part{i}.o" for i in range(units)]
+        failures = _compile_parts(texts, paths, _cores())
+        if failures:
+            raise CompilerBug("compiling the module's parts failed:\n" + "\n".join(failures), STAGE)
+        return [path.read_bytes() for path in paths]
+
+
+def _compile_parts(texts: list[str], paths: list[Path], workers: int) -> list[str]:
+    """Each part `texts[i]` compiled into `paths[i]` by a child process of
+    its own, `workers` of them at a time, the next part started as one
+    ends. Each child holds a pipe that it writes what went wrong to; the
+    pipe's end (however the child ended: an exception, a signal) tells
+    that the child is done. Returns what went wrong, part by part."""
+    _flush(sys.stdout)
+    _flush(sys.stderr)
+    todo = list(range(len(texts)))
+    running: dict[int, tuple[int, int, bytearray]] = {}  # read end -> (part, pid, message)
+    failures: list[str] = []
+    selector = selectors.DefaultSelector()
+    try:
+        while todo or running:
+            while todo and len(running) < max(1, workers):
+                index = todo.pop(0)
+                read_end, pid = _fork_part(texts[index], paths[index])
+                running[read_end] = (index, pid, bytearray())
+                selector.register(read_end, selectors.EVENT_READ)
+            for key, _ in selector.select():
+                index, pid, message = running[key.fd]
+                data = os.read(key.fd, 1 << 16)
+                if data:
+                    message += data
+                    continue
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                del running[key.fd]
+                failure = _part_failure(index, os.waitpid(pid, 0)[1], message, paths[index])
+                if failure:
+                    failures.append(failure)
+                    todo.clear()  # the program is not linked: the rest are not started
+    finally:
+        for read_end, (_, pid, _) in running.items():  # only when the parent itself fails
+            os.close(read_end)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        selector.close()
+    return failures
+
+
+def _fork_part(text: str, path: Path) -> tuple[int, int]:
+    """A child that compiles `text` (a part, codegen/partition.py) into
+    `path` and exits 0, or writes why it could not to its pipe and exits 3.
+    Returns the pipe's read end and the child's pid."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 3
+        try:
+            gc.disable()  # the parent's objects stay shared, not copied
+            os.close(read_end)
+            path.write_bytes(_part_object(text))
+            status = 0
+        except BaseException:
+            try:
+                os.write(write_end, traceback.format_exc().encode())
+            except BaseException:
+                pass
+        os._exit(status)
+    os.close(write_end)
+    return read_end, pid
+
+
+def _part_object(text: str) -> bytes:
+    """A part of a split module compiled as `emit_object` compiles a whole one."""
+    try:
+        part = llvm.parse_assembly(text)
+        part.verify()
+    except RuntimeError as error:
+        raise CompilerBug(f"LLVM rejects a part of the split module: {error}", STAGE) from None
+    tm = _target_machine(jit=False)
+    return tm.emit_object(_optimized(NativeModule(None, text, part), tm))
+
+
+def _part_failure(index: int, status: int, message: bytes, path: Path) -> str | None:
+    """What went wrong with the child that compiled part `index`, if anything."""
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and path.exists():
+        return None
+    why = message.decode(errors="replace").strip() or "(no message)"
+    if os.WIFSIGNALED(status):
+        return f"part {index}: killed by signal {os.WTERMSIG(status)}: {why}"
+    return f"part {index}: exit status {os.WEXITSTATUS(status) if os.WIFEXITED(status) else status}: {why}"
+
+
 def link_executable(program, path: str | os.PathLike) -> Path:
     """Link `program` with the runtime's static library into an
     executable at `path` (with the machine's C compiler, `$CC` or `cc`)."""
     from runtime.build import compiler, link_args
 
-    obj = emit_object(program)
+    objects = emit_objects(program)
     with tempfile.TemporaryDirectory(prefix="hic-link-") as scratch:
-        obj_path, exe_path = Path(scratch) / "program.o", Path(scratch) / "program"
-        obj_path.write_bytes(obj)
-        command = [*compiler(), str(obj_path), *link_args(), "-o", str(exe_path)]
+        exe_path = Path(scratch) / "program"
+        obj_paths = [Path(scratch) / f"program{i}.o" for i in range(len(objects))]
+        for obj_path, obj in zip(obj_paths, objects):
+            obj_path.write_bytes(obj)
+        command = [*compiler(), *map(str, obj_paths), *link_args(), "-o", str(exe_path)]
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if result.returncode != 0:
             raise CompilerBug(f"linking failed: {' '.join(command)}\n{result.stdout.decode(errors='replace')}", "exe")

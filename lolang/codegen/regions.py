@@ -204,11 +204,21 @@ def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
     fn.cleanups.pop()
     fn.pop()
     fn.live_block()
-    r = region_struct(fn, rid)
-    held = fn.b.add(fn.b.load(field(fn, r, BYTES_LESS_CUR), typ=T.I64), fn.b.ptrtoint(fn.b.load(r, typ=T.PTR), T.I64))
-    fn.b.store(held, hint)  # hic_region_bytes_of(r)
-    release(fn, rid)
+    fn.b.call(helper(fn.module_cx, "region_end", T.VOID, [T.I64, T.PTR], _emit_region_end), [rid, hint])
     return value
+
+
+def _emit_region_end(fn: _Body, rid: ll.Value, hint: ll.Value) -> None:
+    """The end of a `region` block: the hint is what the region holds
+    (`hic_region_bytes_of`), then the block's reference is released. Inline
+    these are some 30 instructions after each region block; a big module
+    has it out of line (codegen/partition.py, OUT_OF_LINE)."""
+    b = fn.b
+    r = region_struct(fn, rid)
+    held = b.add(b.load(field(fn, r, BYTES_LESS_CUR), typ=T.I64), b.ptrtoint(b.load(r, typ=T.PTR), T.I64))
+    b.store(held, hint)
+    release(fn, rid)
+    b.ret_void()
 
 
 def _unpack(fn: FunctionEmitter, e: ir.Unpack) -> ll.Value | None:

@@ -20,7 +20,7 @@ SITES = {
     "inline allocations": ("hic.alloc", "hic_region_alloc", "hic_alloc_in"),
     "region creations": ("hic_region_new", "hic_region_new_sized"),
     "retain sites": ("hic.retain", "hic_retain", "hic_retain_n"),
-    "release sites": ("hic.release", "hic_release"),
+    "release sites": ("hic.release", "hic.region_end", "hic_release"),
     "hold sites": ("hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace"),
 }
 
