@@ -28,31 +28,44 @@
 #define FIRST_CAP 8
 #define MAX_CAP ((int64_t)1 << 30)  /* entry numbers + 1 must fit 32 bits */
 #define TOMBSTONE UINT32_MAX
+#define INLINE static inline __attribute__((always_inline))
 
-static size_t stride(const struct hic_map *m)
+INLINE size_t stride(const struct hic_map *m)
 {
     return 8 + m->key_size + m->value_size;
 }
 
-static char *entry(const struct hic_map *m, int64_t i)
+INLINE char *entry(const struct hic_map *m, int64_t i)
 {
     return m->entries + (size_t)i * stride(m);
 }
 
-static uint32_t *index_of(const struct hic_map *m)
+INLINE uint32_t *index_of(const struct hic_map *m)
 {
     return (uint32_t *)(m->entries + (size_t)m->cap * stride(m));
 }
 
-static uint64_t entry_hash(const char *e)
+INLINE uint64_t load64(const void *p)
 {
-    uint64_t h;
-    memcpy(&h, e, 8);
-    return h;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+INLINE uint32_t load32(const void *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+INLINE uint64_t entry_hash(const char *e)
+{
+    return load64(e);
 }
 
 /* splitmix64's finalizer: every input bit reaches every output bit. */
-static uint64_t mix(uint64_t x)
+INLINE uint64_t mix(uint64_t x)
 {
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ull;
@@ -63,24 +76,48 @@ static uint64_t mix(uint64_t x)
 }
 
 /* Hashes have the top bit clear, so no key hashes to HIC_MAP_REMOVED. */
-static uint64_t hash_s64(int64_t k)
+INLINE uint64_t hash_s64(int64_t k)
 {
     return mix((uint64_t)k) >> 1;
 }
 
+/* Every byte is read once or twice, and none outside the string: words of
+ * 8, then the last 8 bytes (overlapping the words before) or, for shorter
+ * strings, windows that together cover every byte. With the length mixed
+ * in, two strings that differ give different inputs to the mixing. */
 static uint64_t hash_str(const struct hic_string *s)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)s->len;
     const uint8_t *p = s->bytes;
-    int64_t n = s->len;
-    for (; n >= 8; n -= 8, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = mix(h ^ w);
+    uint64_t n = (uint64_t)s->len;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    uint64_t last;
+    if (n >= 8) {
+        for (uint64_t i = 0; i + 8 < n; i += 8)
+            h = mix(h ^ load64(p + i));
+        last = load64(p + n - 8);
+    } else if (n >= 4) {
+        last = (uint64_t)load32(p) << 32 | load32(p + n - 4);
+    } else if (n > 0) {
+        last = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
+    } else {
+        last = 0;
     }
-    uint64_t tail = 0;
-    memcpy(&tail, p, (size_t)n);
-    return mix(h ^ tail) >> 1;
+    return mix(h ^ last) >> 1;
+}
+
+/* Two strings whose hashes are equal: nearly always the same bytes, often
+ * the same object (a key taken from the map itself). */
+INLINE int str_eq(const struct hic_string *a, const struct hic_string *b)
+{
+    if (a == b)
+        return 1;
+    int64_t n = a->len;
+    if (n != b->len)
+        return 0;
+    if (n >= 8 && n <= 16)
+        return load64(a->bytes) == load64(b->bytes) &&
+               load64(a->bytes + n - 8) == load64(b->bytes + n - 8);
+    return memcmp(a->bytes, b->bytes, (size_t)n) == 0;
 }
 
 /* A key being looked up: the S64, or the String. */
@@ -90,42 +127,47 @@ struct key {
     const struct hic_string *str;
 };
 
-static int key_eq(const char *e, const struct key *k)
+/* Whether live entry `e` holds `k`. The index points only at live entries,
+ * so an S64 key needs no hash compare: equal keys have equal hashes. */
+INLINE int key_eq(const char *e, const struct key *k, int is_str)
 {
-    if (entry_hash(e) != k->hash)
-        return 0;
-    if (!k->str) {
-        int64_t v;
-        memcpy(&v, e + 8, 8);
-        return v == k->s64;
-    }
+    if (!is_str)
+        return (int64_t)load64(e + 8) == k->s64;
     const struct hic_string *s;  /* a reference, or a pack's first word */
     memcpy(&s, e + 8, sizeof s);
-    return hic_string_eq(s, k->str);
+    return entry_hash(e) == k->hash && str_eq(s, k->str);
 }
 
-/* The index slot holding `k`'s entry (*found = 1), or else where to put it
- * (*found = 0): the first tombstone on its probe run, or the empty slot that
- * ends the run. Reusing tombstones matters: removing and re-inserting one key
- * would otherwise grow a run of tombstones on its path until the next
- * rebuild. The map must have an index. */
-static uint32_t *probe(const struct hic_map *m, const struct key *k, int *found)
+/* The index slot holding `k`'s entry (*found = 1), or else, with `place`,
+ * where to put it (*found = 0): the first tombstone on its probe run, or
+ * the empty slot that ends the run; without `place`, NULL. Reusing
+ * tombstones matters: removing and re-inserting one key would otherwise
+ * grow a run of tombstones on its path until the next rebuild. The map
+ * must have an index. `is_str` and `place` are constants where this is
+ * inlined, so each use gets a loop of its own. */
+INLINE uint32_t *probe(const struct hic_map *m, const struct key *k, int is_str, int place,
+                       int *found)
 {
+    size_t size = stride(m);
+    char *entries = m->entries;
     uint64_t mask = (uint64_t)m->cap * 2 - 1;
-    uint32_t *index = index_of(m);
+    uint32_t *index = (uint32_t *)(entries + (size_t)m->cap * size);
     uint32_t *tombstone = NULL;
     for (uint64_t i = k->hash & mask;; i = (i + 1) & mask) {
         uint32_t v = index[i];
         if (v == 0) {
             *found = 0;
+            if (!place)
+                return NULL;
             return tombstone ? tombstone : &index[i];
         }
-        if (v == TOMBSTONE) {
-            if (!tombstone)
-                tombstone = &index[i];
-        } else if (key_eq(entry(m, v - 1), k)) {
-            *found = 1;
-            return &index[i];
+        if (v != TOMBSTONE) {
+            if (key_eq(entries + (size_t)(v - 1) * size, k, is_str)) {
+                *found = 1;
+                return &index[i];
+            }
+        } else if (place && !tombstone) {
+            tombstone = &index[i];
         }
     }
 }
@@ -192,13 +234,21 @@ struct hic_map *hic_map_new(struct hic_region *r, int32_t key_size, int32_t valu
     return m;
 }
 
-static void *insert(struct hic_region *r, struct hic_map *m, const struct key *k,
+/* Entry fields of 8 or 16 bytes, copied without a call to memcpy. */
+INLINE void copy_field(char *to, const char *from, size_t size)
+{
+    memcpy(to, from, 8);
+    if (size == 16)
+        memcpy(to + 8, from + 8, 8);
+}
+
+INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k, int is_str,
                     uint64_t key_region, int32_t *is_new)
 {
     int found = 0;
     uint32_t *slot = NULL;
     if (m->cap)
-        slot = probe(m, k, &found);
+        slot = probe(m, k, is_str, 1, &found);
     if (found) {
         if (is_new)
             *is_new = 0;
@@ -206,18 +256,19 @@ static void *insert(struct hic_region *r, struct hic_map *m, const struct key *k
     }
     if (m->used == m->cap) {
         make_room(r, m);
-        slot = probe(m, k, &found);
+        slot = probe(m, k, is_str, 1, &found);
     }
     char *e = entry(m, m->used);
     memcpy(e, &k->hash, 8);
-    if (!k->str)
+    if (!is_str)
         memcpy(e + 8, &k->s64, 8);
     else
         memcpy(e + 8, &k->str, 8);
     if (m->key_size == 16)
         memcpy(e + 16, &key_region, 8);
     char *value = e + 8 + m->key_size;
-    memset(value, 0, m->value_size);
+    static const char zeros[16];
+    copy_field(value, zeros, m->value_size);
     *slot = (uint32_t)(m->used + 1);
     m->used++;
     m->len++;
@@ -226,23 +277,23 @@ static void *insert(struct hic_region *r, struct hic_map *m, const struct key *k
     return value;
 }
 
-static void *get(const struct hic_map *m, const struct key *k)
+INLINE void *get(const struct hic_map *m, const struct key *k, int is_str)
 {
     int found;
     if (!m->len)
         return NULL;
-    uint32_t *slot = probe(m, k, &found);
+    uint32_t *slot = probe(m, k, is_str, 0, &found);
     return found ? entry(m, *slot - 1) + 8 + m->key_size : NULL;
 }
 
 /* The removed entry keeps its key and value in place (only its hash is
  * overwritten) until the next rebuild, which is after the next insert. */
-static void *remove_key(struct hic_map *m, const struct key *k)
+INLINE void *remove_key(struct hic_map *m, const struct key *k, int is_str)
 {
     int found;
     if (!m->len)
         return NULL;
-    uint32_t *slot = probe(m, k, &found);
+    uint32_t *slot = probe(m, k, is_str, 0, &found);
     if (!found)
         return NULL;
     char *e = entry(m, *slot - 1);
@@ -254,18 +305,18 @@ static void *remove_key(struct hic_map *m, const struct key *k)
 }
 
 /* S64 keys are 8 bytes; String keys are 8 (references) or 16 (packs). */
-static void need_s64_keys(const struct hic_map *m)
+INLINE void need_s64_keys(const struct hic_map *m)
 {
-    if (m->key_size != 8)
+    if (__builtin_expect(m->key_size != 8, 0))
         hic_internal_error("map with %u-byte keys used with S64 keys", (unsigned)m->key_size);
 }
 
-static struct key s64_key(int64_t key)
+INLINE struct key s64_key(int64_t key)
 {
     return (struct key){.hash = hash_s64(key), .s64 = key};
 }
 
-static struct key str_key(const struct hic_string *key)
+INLINE struct key str_key(const struct hic_string *key)
 {
     return (struct key){.hash = hash_str(key), .str = key};
 }
@@ -274,27 +325,31 @@ void *hic_map_insert_s64(struct hic_region *r, struct hic_map *m, int64_t key, i
 {
     need_s64_keys(m);
     struct key k = s64_key(key);
-    return insert(r, m, &k, 0, is_new);
+    return insert(r, m, &k, 0, 0, is_new);
 }
 
 void *hic_map_insert_str(struct hic_region *r, struct hic_map *m, const struct hic_string *key,
                          uint64_t key_region, int32_t *is_new)
 {
     struct key k = str_key(key);
-    return insert(r, m, &k, key_region, is_new);
+    return insert(r, m, &k, 1, key_region, is_new);
 }
 
+/* Compiled code declares the two lookups `readonly` (codegen/module.py):
+ * they must never write memory it can see. */
 void *hic_map_get_s64(const struct hic_map *m, int64_t key)
 {
     need_s64_keys(m);
     struct key k = s64_key(key);
-    return get(m, &k);
+    return get(m, &k, 0);
 }
 
 void *hic_map_get_str(const struct hic_map *m, const struct hic_string *key)
 {
+    if (!m->len)
+        return NULL;
     struct key k = str_key(key);
-    return get(m, &k);
+    return get(m, &k, 1);
 }
 
 int32_t hic_map_contains_s64(const struct hic_map *m, int64_t key)
@@ -311,13 +366,15 @@ void *hic_map_remove_s64(struct hic_map *m, int64_t key)
 {
     need_s64_keys(m);
     struct key k = s64_key(key);
-    return remove_key(m, &k);
+    return remove_key(m, &k, 0);
 }
 
 void *hic_map_remove_str(struct hic_map *m, const struct hic_string *key)
 {
+    if (!m->len)
+        return NULL;
     struct key k = str_key(key);
-    return remove_key(m, &k);
+    return remove_key(m, &k, 1);
 }
 
 /* `keys(m)`: a new array (one object, plus storage) of the live keys in
@@ -326,10 +383,15 @@ void *hic_map_remove_str(struct hic_map *m, const struct hic_string *key)
 struct hic_array *hic_map_keys(struct hic_region *r, const struct hic_map *m)
 {
     struct hic_array *a = hic_array_new(r, m->key_size, m->len);
-    for (int64_t n = 0; n < m->used; n++) {
-        const char *e = entry(m, n);
-        if (entry_hash(e) != HIC_MAP_REMOVED)
-            memcpy(a->data + a->len++ * (int64_t)m->key_size, e + 8, m->key_size);
+    size_t size = stride(m), key_size = m->key_size;
+    const char *e = m->entries;
+    char *to = a->data;
+    for (int64_t n = 0; n < m->used; n++, e += size) {
+        if (entry_hash(e) != HIC_MAP_REMOVED) {
+            copy_field(to, e + 8, key_size);
+            to += key_size;
+        }
     }
+    a->len = m->len;
     return a;
 }

@@ -72,6 +72,7 @@ def engine_regions(program, args: tuple[str, ...]) -> int:
 
 
 PROGRAMS = _programs()
+NAIVE_STAGES = ("ast", "typed", "mono", "lo")
 
 
 def _cases(counts_leaks: bool = False):
@@ -83,7 +84,9 @@ def _cases(counts_leaks: bool = False):
     known = _known_failures()
     for path in PROGRAMS:
         marks = not_yet(path, counts_leaks)
-        if path.parent.name == "regressions" and path.stem in known:
+        # Only a bug that shows by the naive lowering fails here; one from a
+        # later pass (its first failing stage) leaves these tests passing.
+        if path.parent.name == "regressions" and known.get(path.stem, ("",))[0] in NAIVE_STAGES:
             marks = (pytest.mark.xfail(strict=True, reason=str(known[path.stem][-1])),)
         yield pytest.param(path, marks=marks, id=_id(path))
 

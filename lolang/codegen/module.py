@@ -82,6 +82,11 @@ RUNTIME: dict[str, tuple] = {
     "llvm.memcpy.p0.p0.i64": (T.VOID, [T.PTR, T.PTR, T.I64, T.I1]),
 }
 
+# Runtime functions that only read memory (LLVM's `readonly`): a second
+# call with the same arguments and no store between them is the first one's
+# result, so `contains(m, k)` followed by `m[k]` looks the key up once.
+READ_ONLY = frozenset({"hic_map_get_s64", "hic_map_get_str"})
+
 # hic_start's flags (runtime/hic_runtime.h): main takes `args`, whose
 # elements are packs of strings, or plain string references.
 START_ARGS = 1
@@ -146,6 +151,9 @@ class ModuleContext:
             if noreturn:
                 fn.attributes.add("noreturn")
                 fn.attributes.add("cold")
+            if name in READ_ONLY:
+                fn.attributes.add("readonly")
+                fn.attributes.add("nounwind")
             self._runtime[name] = fn
         return fn
 
