@@ -28,7 +28,7 @@ import struct
 from llvmlite import ir as ll
 
 from lolang import ir
-from lolang.codegen import reserve
+from lolang.codegen import early_exits, reserve
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter, coerce
 from lolang.codegen.layout import DataLayout
@@ -215,15 +215,27 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
     as an LLVM module, triple and data layout not yet set; compiled for
     profiling when `sites` (lolang/profile.py) is given."""
     module_cx = ModuleContext(program, checked, name, sites)
+    bodies: dict[str, ll.Function] = {}
+    exits: dict[str, tuple] = {}
     for fun in program.funs:
         # the hidden call depth, the regions, the parameters
         params = [T.I64] * (1 + len(fun.regions)) + [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)
         func = ll.Function(module_cx.module, fnty, f"lo.{fun.name}")
         func.linkage = "internal"
+        bodies[fun.name] = func
         module_cx.funs[fun.name] = (fun, func)
+        stmts = early_exits.prefix(fun) if _calls_itself(fun) else None
+        if stmts is not None:
+            # every call goes to the entry (codegen/early_exits.py)
+            entry = ll.Function(module_cx.module, fnty, f"lo.{fun.name}{early_exits.EARLY}")
+            entry.linkage = "internal"
+            func.attributes.add("noinline")
+            exits[fun.name] = (entry, stmts)
+            module_cx.funs[fun.name] = (fun, entry)
     for fun in program.funs:
-        _, func = module_cx.funs[fun.name]
+        _, callee = module_cx.funs[fun.name]
+        func = bodies[fun.name]
         if not _calls_itself(fun):
             _function(module_cx, fun, func, func)
             continue
@@ -231,7 +243,10 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
         twin.linkage = "internal"
         twin.attributes.add("inlinehint")
         _function(module_cx, fun, func, twin)
-        _function(module_cx, fun, twin, func)
+        _function(module_cx, fun, twin, callee)
+        if fun.name in exits:
+            entry, stmts = exits[fun.name]
+            early_exits.emit(module_cx, fun, entry, func, stmts)
     _entry(module_cx, stage)
     return module_cx.module
 
