@@ -316,6 +316,44 @@ def test_deep_recursion_runs_and_stops_where_every_engine_stops():
     assert got.stderr_line == "runtime error: stack overflow at 4:16"
 
 
+# Early exits (lolang/codegen/early_exits.py): `f` is split into an entry
+# that runs the two `if`s and the full body it tail-calls, which runs them
+# again. The entry is no call of its own: the overflow comes at the same
+# call, and an exit whose condition fails (a division by zero) fails once,
+# at its position, with the figures of the interpreter. Both `Node`s are
+# counted where they are made: the leaf in the entry, the others in the body.
+EARLY_EXITS = """
+data T = E | Node(T, T)
+fun f(n: S64, d: S64): S64 {
+    if 100 / d < 0 { return -1; }
+    if n <= 0 { return 0; }
+    return f(n - 1, d - 1) + 1;
+}
+fun tree(n: S64): T {
+    if n <= 0 { return Node(E, E); }
+    return Node(tree(n - 1), tree(n - 1));
+}
+fun size(t: T): S64 { match t { E => { return 0; } Node(l, r) => { return 1 + size(l) + size(r); } } }
+fun main() {
+    print(size(tree(5)), f(5, 20), f(199998, 1000000));
+    print(f(30, 10));
+}
+"""
+
+
+@pytest.mark.parametrize("jit_level", ["1", "2"])
+def test_early_exits_stop_where_every_engine_stops(jit_level, monkeypatch):
+    monkeypatch.setenv("HIC_JIT_OPT", jit_level)
+    program = lowered("early.hi", text=EARLY_EXITS)
+    assert '@"lo.f.early"' in native.compile(program).text  # the split this is about
+    got = assert_same(program)
+    assert got.stdout == b"63 5 199998\n"
+    assert got.stderr_line == "runtime error: division by zero at 4:8"
+    deeper = lowered("early.hi", text=EARLY_EXITS.replace("f(199998, 1000000)", "f(199999, 1000000)"))
+    got = assert_same(deeper)
+    assert (got.stdout, got.stderr_line) == (b"", "runtime error: stack overflow at 6:12")
+
+
 def test_unbounded_recursion_is_a_stack_overflow():
     got = assert_same(lowered("forever.hi", text="""
 fun down(n: S64): S64 { return down(n + 1) + 1; }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
+from lolang.codegen.early_exits import EARLY
 from lolang.codegen.module import TWIN
 
 # Calls by the figure they count: the runtime's entry points
@@ -27,10 +28,11 @@ SITES = {
 
 def summarize(module: ll.Module) -> dict[str, int]:
     # Helpers are counted where they are called, not as code of their own,
-    # and a recursive function's twin (codegen/module.py, TWIN) not at all:
-    # it is the same lolang code.
+    # and a recursive function's twin (codegen/module.py, TWIN) and early
+    # exits (codegen/early_exits.py) not at all: they are the same lolang code.
     defined = [f for f in module.functions
-               if not f.is_declaration and not f.name.startswith("hic.") and not f.name.endswith(TWIN)]
+               if not f.is_declaration and not f.name.startswith("hic.")
+               and not f.name.endswith(TWIN) and not f.name.endswith(EARLY)]
     callees = [
         instruction.callee.name
         for function in defined
