@@ -51,7 +51,7 @@ SMALL = 40
 _SYMBOL = re.compile(r'@"((?:[^"\\]|\\.)*)"|@([-\w$.]+)')
 _HEADER = re.compile(r'(?P<kind>define|declare)\s+(?:(?P<linkage>internal|private)\s+)?')
 _GLOBAL = re.compile(r'@(?:"(?:[^"\\]|\\.)*"|[-\w$.]+) = (?P<linkage>internal |private |external )?'
-                     r'(?P<attrs>(?:unnamed_addr |local_unnamed_addr )*)(?P<kind>global|constant) ')
+                     r'(?P<attrs>(?:dso_local |unnamed_addr |local_unnamed_addr )*)(?P<kind>global|constant) ')
 
 
 @dataclass
