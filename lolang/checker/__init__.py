@@ -14,9 +14,19 @@ it holds.
 Modules: `context` (scopes, regions), `flow` (linearity state), `types`,
 `capabilities`, `exprs`, `builtins`, `stmts`, `patterns`, and `decls`
 (declarations and signatures).
+
+A pass leaves most functions as they were, the very same objects
+(`lolang.traverse.updated`), and what checking a function finds depends
+only on it, the data declarations and the signatures of the functions it
+calls. So `check` keeps each accepted function's facts from its last run
+and hands them out again for the same function object while the data
+declarations and those signatures are equal: the answer it would compute
+again, without the walk.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from diagnostics import CompileError, Diagnostic
 from lolang import ir
@@ -26,23 +36,68 @@ from lolang.checker.result import CheckResult
 from lolang.checker.types import expect, resolve
 
 
+@dataclass
+class _Facts:
+    """What checking `fun` found (its part of a `CheckResult`), and the
+    functions it called, as declared then."""
+
+    fun: ir.FunDecl
+    types: dict
+    binders: dict
+    params: tuple
+    callees: dict
+
+    def hold_in(self, info: ProgramInfo) -> bool:
+        """Whether every function called has the signature it had (the
+        data declarations are compared by the caller)."""
+        for name, old in self.callees.items():
+            new = info.funs.get(name)
+            if new is not old and (new is None or new.regions != old.regions or new.params != old.params
+                                   or new.ret != old.ret):
+                return False
+        return True
+
+
+# The last program accepted: its data declarations, and its functions'
+# facts by id (each holds its function, so no other object takes its id).
+_last_datas: list | None = None
+_last_facts: dict[int, _Facts] = {}
+
+
 def check(program: ir.Program) -> CheckResult:
     """Check `program`; return what was learnt of it (every expression's
     type, every region binder's uid: `CheckResult`)."""
+    global _last_datas, _last_facts
     errors: list[Diagnostic] = []
     result = CheckResult(program)
     info = decls.collect(program, errors)
+    datas = program.datas
+    last = _last_facts if not errors and datas == _last_datas else {}
+    facts_now: dict[int, _Facts] = {}
+    types, binders, params = result.types, result.binders, result.params
     for fun in program.funs:
-        try:
-            check_function(info, fun, result)
-        except Reject as error:
-            errors.append(Diagnostic(error.span, error.message))
+        facts = last.get(id(fun))
+        if facts is None or facts.fun is not fun or not facts.hold_in(info):
+            part = CheckResult(program)
+            try:
+                callees = check_function(info, fun, part)
+            except Reject as error:
+                errors.append(Diagnostic(error.span, error.message))
+                continue
+            facts = _Facts(fun, part.types, part.binders, part.params[fun.name], callees)
+        facts_now[id(fun)] = facts
+        types.update(facts.types)
+        binders.update(facts.binders)
+        params[fun.name] = facts.params
     if errors:
         raise CompileError(errors)
+    _last_datas, _last_facts = datas, facts_now
     return result
 
 
-def check_function(info: ProgramInfo, fun: ir.FunDecl, result: CheckResult) -> None:
+def check_function(info: ProgramInfo, fun: ir.FunDecl, result: CheckResult) -> dict[str, ir.FunDecl]:
+    """Check `fun`, recording what is learnt in `result`; return the
+    functions it calls, by name."""
     cx = CheckContext(info, fun, result)
     uids = []
     for param in fun.regions:
@@ -55,7 +110,7 @@ def check_function(info: ProgramInfo, fun: ir.FunDecl, result: CheckResult) -> N
     cx.ret = resolve(cx, fun.ret, fun.span)
     value = blocks.block(cx, fun.body)
     if cx.flow.dead:
-        return
+        return cx.callees
     if fun.body.result is not None:
         expect(cx, cx.ret, value, fun.body.result.span, f"the result of '{fun.name}'")
     elif cx.ret != ir.UNIT:
@@ -72,6 +127,7 @@ def check_function(info: ProgramInfo, fun: ir.FunDecl, result: CheckResult) -> N
                 f"owned pack parameter '{var.name}' is never consumed: it leaks at the end of '{fun.name}' "
                 f"(linearity rule)",
             )
+    return cx.callees
 
 
 __all__ = ["check", "CheckResult"]

@@ -98,6 +98,10 @@ class CheckContext:
         self.loops: list[Loop] = []
         self.ret: object = None  # the declared result, regions as uids
         self.names: dict[str, str] = {}  # uid -> name, for messages
+        # The functions called, by name: all that checking this function
+        # read of the others (`lolang.checker.check` reuses its facts
+        # while their signatures stay the same).
+        self.callees: dict[str, ir.FunDecl] = {}
         # id(type) -> type, for types whose data names are known declared
         # (subterms are shared, so a deep type is walked once, not per use).
         self.named_types: dict[int, object] = {}

@@ -180,6 +180,7 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
     fun = cx.program.funs.get(e.func)
     if fun is None:
         raise Reject(e.span, f"unknown function '{e.func}'")
+    cx.callees[e.func] = fun
     if len(e.regions) != len(fun.regions):
         raise Reject(e.span, f"'{fun.name}' takes {len(fun.regions)} region argument(s), not {len(e.regions)} (type rule)")
     subst = {}
