@@ -154,6 +154,22 @@ def _add_optimization(sub: argparse.ArgumentParser) -> None:
                      help="switch one optimization pass off (repeatable)")
 
 
+def run() -> None:
+    """The `hic` command (and `python -m hic`): `main`, then the process
+    ends with its status at once, stdout and stderr flushed. Python's own
+    exit would first free, object by object, everything still alive (the
+    deep-stack thread's last result, module caches): 0.4 s of CPU after
+    compiling a 1,500-line program, for memory the process is giving back
+    anyway. Should a flush fail, the ordinary exit reports it as usual."""
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        raise SystemExit(status) from None
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after '--' belongs to the program's main(args); argparse's
