@@ -8,6 +8,14 @@ nothing: a fifth of compiling a generated 1,500-line program, half of
 building the LLVM module of a 4,000-line one (docs/benchmarks.md,
 "Compile time"), and every live frame of a deep recursion again and again
 in the interpreter. Peak memory is unchanged.
+
+Turning the collector back on must not cost that pass either: the objects
+made meanwhile all sit in its youngest generation, so the first allocation
+after `gc.enable()` would walk them all (0.1 s after compiling a 1,500-line
+program). They are moved to the oldest generation instead (`gc.freeze()`
+then `gc.unfreeze()`, which puts the frozen objects there), where the
+collector's next full pass, which the collector spaces out by the number of
+objects it holds, finds them as it finds any other old object.
 """
 
 from __future__ import annotations
@@ -26,4 +34,6 @@ def cyclic_gc_paused():
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
+            gc.unfreeze()

@@ -1,14 +1,22 @@
 """Render diagnostics the way compilers do: the headline, the source line and
-a caret under the column, coloured with rich when the terminal allows."""
+a caret under the column, coloured with rich when the terminal allows
+(rich imported when a diagnostic is rendered, not by every compile)."""
 
-from rich.console import Console
-from rich.text import Text
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from diagnostics.errors import Diagnostic
 from diagnostics.source import Source
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
 
 def render_diagnostic(source: Source, diag: Diagnostic) -> Text:
+    from rich.text import Text
+
     out = Text()
     out.append(f"{source.name}:{diag.span.line}:{diag.span.col}: ", style="bold")
     out.append(f"{diag.severity}: ", style="bold red" if diag.severity == "error" else "bold yellow")

@@ -1,3 +1,3 @@
-from hic.cli import main
+from hic.cli import run
 
-raise SystemExit(main())
+run()

@@ -49,7 +49,7 @@ from __future__ import annotations
 from sly import Parser
 
 from diagnostics import CompileError, Diagnostic, Source, Span
-from hilang import ast, hints
+from hilang import ast, hints, lr_driver
 from hilang.lexer import TOKEN_TYPES, LexResult, describe, describe_type, lex
 from hilang.lr_tables import cached_lr_table
 
@@ -112,6 +112,11 @@ class _Grammar(Parser):
     @classmethod
     def _Parser__build_lrtables(cls):
         return cached_lr_table(cls)
+
+    def parse(self, tokens):
+        """sly's parsing loop, kept to what this grammar uses
+        (hilang.lr_driver)."""
+        return lr_driver.parse(self, tokens)
 
     def __init__(self, lexed: LexResult):
         self.positions = lexed.positions

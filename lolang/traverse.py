@@ -149,6 +149,23 @@ def rebuild(node, /, **changes):
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def updated(node, /, **changes):
+    """`rebuild(node, **changes)`, or `node` itself when every change is
+    what it holds already (the same object, or a tuple of the same
+    objects): a pass that changed nothing in a function hands back that
+    very function, so the checker's facts about it (keyed by identity)
+    still hold."""
+    for name, value in changes.items():
+        old = getattr(node, name)
+        if value is old:
+            continue
+        if (type(value) is tuple and type(old) is tuple and len(value) == len(old)
+                and all(a is b for a, b in zip(value, old))):
+            continue
+        return rebuild(node, **changes)
+    return node
+
+
 def transform(node, fn: Callable):
     """Rebuild `node` bottom-up: each node's children first, then `fn` on
     the node with its new children (`fn` returns it, or a replacement).

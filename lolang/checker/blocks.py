@@ -83,8 +83,6 @@ def _no_escape(cx: CheckContext, v: Checked, uid: str, where: str, body) -> Chec
 def block(cx: CheckContext, b: ir.Block) -> Checked:
     """A block used for its value: statements, then the value, which moves
     out (an owned pack in a variable of the block is consumed by it)."""
-    from lolang.checker import stmts
-
     aliases = dict(cx.flow.merged)
     scope = cx.push()
     for s in b.stmts:
@@ -113,3 +111,7 @@ RULES = {
 }
 
 exprs.RULES.update(RULES)
+
+# The statements' rules (they import this module, so imported last: not in
+# `block`, which runs once per block checked).
+from lolang.checker import stmts  # noqa: E402

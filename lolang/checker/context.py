@@ -98,6 +98,13 @@ class CheckContext:
         self.loops: list[Loop] = []
         self.ret: object = None  # the declared result, regions as uids
         self.names: dict[str, str] = {}  # uid -> name, for messages
+        # What checking this function read of the declarations, by name:
+        # the functions called, the data types and the constructors looked
+        # up (None: not declared). `lolang.checker.check` reuses its facts
+        # while these stay the same.
+        self.callees: dict[str, ir.FunDecl] = {}
+        self.datas_seen: dict[str, ir.DataDecl | None] = {}
+        self.ctors_seen: dict[str, tuple | None] = {}
         # id(type) -> type, for types whose data names are known declared
         # (subterms are shared, so a deep type is walked once, not per use).
         self.named_types: dict[int, object] = {}
@@ -204,6 +211,17 @@ class CheckContext:
     def vars_from(self, depth: int) -> list[VarInfo]:
         """Variables declared in the scopes at `depth` and deeper."""
         return [v for scope in self.scopes[depth:] for v in scope.vars.values()]
+
+    # ------------------------------------------------------------- declarations
+
+    def data(self, name: str) -> ir.DataDecl | None:
+        found = self.datas_seen[name] = self.program.datas.get(name)
+        return found
+
+    def ctor(self, name: str) -> tuple | None:
+        """(data type, constructor) of constructor `name`, or None."""
+        found = self.ctors_seen[name] = self.program.ctors.get(name)
+        return found
 
     # ------------------------------------------------------------- names
 

@@ -180,6 +180,7 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
     fun = cx.program.funs.get(e.func)
     if fun is None:
         raise Reject(e.span, f"unknown function '{e.func}'")
+    cx.callees[e.func] = fun
     if len(e.regions) != len(fun.regions):
         raise Reject(e.span, f"'{fun.name}' takes {len(fun.regions)} region argument(s), not {len(e.regions)} (type rule)")
     subst = {}
@@ -212,7 +213,7 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
 
 
 def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
-    found = cx.program.ctors.get(e.ctor)
+    found = cx.ctor(e.ctor)
     if e.region == ir.PRIMITIVE_REGION:
         if found is not None and found[1].fields:
             raise Reject(e.span, f"only a constructor without fields can be a static object, not '{e.ctor}' (type rule)")
@@ -266,6 +267,7 @@ def _field_type(cx: CheckContext, data_name: str, e: ir.FieldGet):
     """The declared type of field `e.name` in every constructor of the data
     type (found once per data type and field, kept in `cx.program`)."""
     key = (data_name, e.name)
+    cx.data(data_name)
     found = cx.program.field_types.get(key)
     if found is None:
         data = cx.program.datas[data_name]

@@ -19,8 +19,6 @@ WILD = None  # a wildcard or variable, in the usefulness matrix
 
 
 def check_match(cx: CheckContext, s: ir.Match) -> None:
-    from lolang.checker import exprs, stmts
-
     v = exprs.read(cx, s.scrutinee, "'match'")
     t = norm(cx, v.type)
     if isinstance(t, ir.RefType) and isinstance(t.obj, (ir.DataType, ir.StringType)):
@@ -64,7 +62,7 @@ def _bind(cx: CheckContext, p, t) -> None:
             if isinstance(t, ir.RefType) and t.obj == ir.STRING:
                 return
         case ir.PCtor(name, args):
-            found = cx.program.ctors.get(name)
+            found = cx.ctor(name)
             if found is None:
                 raise Reject(p.span, f"unknown constructor '{name}'")
             data, ctor = found
@@ -121,8 +119,9 @@ def _signature(cx: CheckContext, kind) -> dict | None:
     """Every constructor key of `kind` with its field kinds, or None."""
     if kind == "Bool":
         return {("bool", True): [], ("bool", False): []}
-    if kind in cx.program.datas:
-        return {("ctor", c.name): [_kind(f.type) for f in c.fields] for c in cx.program.datas[kind].ctors}
+    data = cx.data(kind) if kind is not None else None
+    if data is not None:
+        return {("ctor", c.name): [_kind(f.type) for f in c.fields] for c in data.ctors}
     return None
 
 
@@ -154,3 +153,6 @@ def _useful(cx: CheckContext, rows, vec, kinds) -> bool:
         )
     default = [row[1:] for row in rows if row[0] is WILD]
     return _useful(cx, default, vec[1:], kinds[1:])
+
+# (They import this module, so imported last.)
+from lolang.checker import exprs, stmts  # noqa: E402

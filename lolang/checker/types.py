@@ -63,7 +63,7 @@ def check_obj_names(cx: CheckContext, t, span) -> None:
         return
     match t:
         case ir.DataType(name):
-            if name not in cx.program.datas:
+            if cx.data(name) is None:
                 raise Reject(t.span if t.span.known else span, f"unknown data type '{name}' (type rule)")
         case ir.ArrayType(elem):
             check_obj_names(cx, elem, span)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lolang import ir
-from lolang.traverse import map_children, walk
+from lolang.traverse import map_children, updated, walk
 from lowering.analysis.fresh import static_pack
 from lowering.passes.remarks import Remark
 
@@ -46,7 +46,7 @@ def run(program: ir.Program, checked=None):
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl):
-            decl = replace(decl, body=_Folder(decl.name, ctors, remarks).go(decl.body))
+            decl = updated(decl, body=_Folder(decl.name, ctors, remarks).go(decl.body))
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)
 

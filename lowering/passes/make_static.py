@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import rename_region
-from lolang.traverse import map_children, region_uses, transform, walk
+from lolang.traverse import map_children, region_uses, transform, updated, walk
 from lowering.analysis.var_uses import var_uses
 from lowering.passes.remarks import Remark
 
@@ -49,7 +49,7 @@ def run(program: ir.Program, checked=None):
             uses = region_uses(body)
             if any(not uses[name] for name in regions):
                 body = transform(body, _unused_regions(decl.name, uses, remarks))
-            decl = replace(decl, body=body)
+            decl = updated(decl, body=body)
             decl = _static_temps(decl, funs, remarks)
         decls.append(decl)
     return PassResult(replace(program, decls=tuple(decls)), remarks)

@@ -35,7 +35,7 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import FreshNames, rename_own
-from lolang.traverse import map_children, walk
+from lolang.traverse import map_children, updated, walk
 from lowering.analysis import accumulators, dominated_slots, var_uses
 from lowering.analysis.retained import retained_params
 from lowering.analysis.fresh import copyable, site, static_pack
@@ -128,15 +128,20 @@ class _TypeMap:
             case ir.ArrayType(elem):
                 if ("array", t) in self.dominated:
                     return ir.ArrayType(self(elem.obj))
-                return ir.ArrayType(self(elem))
+                new = self(elem)
+                return t if new is elem else ir.ArrayType(new)
             case ir.MapType(k, v):
-                return ir.MapType(self(k), self(v))
+                new_k, new_v = self(k), self(v)
+                return t if new_k is k and new_v is v else ir.MapType(new_k, new_v)
             case ir.PackType(c, obj):
-                return ir.PackType(c, self(obj))
+                new = self(obj)
+                return t if new is obj else ir.PackType(c, new)
             case ir.RefType(obj, region):
-                return ir.RefType(self(obj), region)
+                new = self(obj)
+                return t if new is obj else ir.RefType(new, region)
             case ir.BorrowType(pack):
-                return ir.BorrowType(self(pack))
+                new = self(pack)
+                return t if new is pack else ir.BorrowType(new)
         return t
 
     def data(self, d: ir.DataDecl) -> ir.DataDecl:
@@ -147,9 +152,9 @@ class _TypeMap:
                 if ("field", c.name, i) in self.dominated:
                     fields.append(replace(f, type=self(f.type.obj)))
                 else:
-                    fields.append(replace(f, type=self(f.type)))
-            ctors.append(replace(c, fields=tuple(fields)))
-        return replace(d, ctors=tuple(ctors))
+                    fields.append(updated(f, type=self(f.type)))
+            ctors.append(updated(c, fields=tuple(fields)))
+        return updated(d, ctors=tuple(ctors))
 
 
 # --------------------------------------------------------------------------
@@ -297,8 +302,8 @@ class _Function:
 
     def rewrite(self) -> ir.FunDecl:
         f = self.f
-        params = tuple(replace(p, type=self.types(p.type)) for p in f.params)
-        return replace(f, params=params, ret=self.types(f.ret), body=self.go(f.body))
+        params = tuple(updated(p, type=self.types(p.type)) for p in f.params)
+        return updated(f, params=params, ret=self.types(f.ret), body=self.go(f.body))
 
     # ------------------------------------------------------------- facts
 
@@ -408,7 +413,7 @@ class _Function:
                 self.refs[name] = dest
                 return replace(n, type=None, value=self.to_dest(value, dest))
             case ir.Let(_, t, value):
-                return replace(n, type=self._type(t), value=self.go(value))
+                return updated(n, type=self._type(t), value=self.go(value))
             case ir.Unpack(pack, s, x, body) if self.ref_region(pack) is not None:
                 self.alias[s] = self.ref_region(pack)
                 body = self.go(body)
@@ -443,14 +448,14 @@ class _Function:
                         new.append(self.to_dest(a, self.region(region)))
                     else:
                         new.append(self.go(a))
-                return replace(n, region=self.region(region), args=tuple(new))
+                return updated(n, region=self.region(region), args=tuple(new))
             case ir.NewArray(region, elem, elems):
                 dominated = isinstance(elem, ir.PackType) and ("array", ir.ArrayType(elem)) in self.dominated
                 new = tuple(self.to_dest(a, self.region(region)) if dominated else self.go(a) for a in elems)
                 mapped = self.types(ir.ArrayType(elem)).elem
-                return replace(n, region=self.region(region), elem=mapped, elems=new)
+                return updated(n, region=self.region(region), elem=mapped, elems=new)
             case ir.NewMap(region, key, value):
-                return replace(n, region=self.region(region), key=self.types(key), value=self.types(value))
+                return updated(n, region=self.region(region), key=self.types(key), value=self.types(value))
             case ir.Builtin("push", regions, (xs, v)):
                 t = self.checked.types.get(id(xs))
                 if isinstance(t, ir.RefType) and ("array", t.obj) in self.dominated:
@@ -501,7 +506,7 @@ class _Function:
     def _type(self, t):
         t = self.types(t)
         if isinstance(t, ir.RefType) and t.region != ir.PRIMITIVE_REGION:
-            return replace(t, region=self.region(t.region))
+            return updated(t, region=self.region(t.region))
         return t
 
     def _rename(self, n):

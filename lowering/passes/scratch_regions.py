@@ -36,7 +36,7 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import FreshNames, rename_own, rename_region
-from lolang.traverse import map_children, operands, walk
+from lolang.traverse import map_children, operands, updated, walk
 from lowering.analysis.bounded import Sizes, constant_trips
 from lowering.analysis.callgraph import recursive_with
 from lowering.analysis.local_flow import LocalFlow
@@ -101,7 +101,7 @@ class _Function:
         return name
 
     def rewrite(self) -> ir.FunDecl:
-        return replace(self.f, body=self.go(self.f.body))
+        return updated(self.f, body=self.go(self.f.body))
 
     # ------------------------------------------------------------- groups
 
