@@ -153,10 +153,24 @@ def _keys(cx: CheckContext, e):
     return Checked(ir.RefType(ir.ArrayType(m.obj.key), region))
 
 
+CONCAT_PARTS = 64  # the runtime's bit mask of which parts are numbers
+
+
 def _concat(cx: CheckContext, e):
     region = need_named(cx, e.regions[0], "a", f"'concat[{e.regions[0]}]'", e.span)
+    if len(e.args) < 2:
+        raise Reject(e.span, f"'concat' takes 2 or more arguments, not {len(e.args)} (type rule)")
+    if len(e.args) > CONCAT_PARTS:
+        raise Reject(e.span, f"'concat' takes at most {CONCAT_PARTS} arguments, not {len(e.args)} (type rule)")
     for arg in e.args:
-        _string(cx, arg, "'concat'", e.span)
+        # A string, or an S64 written in decimal (`str` fused in).
+        t = norm(cx, _read(cx, arg).type)
+        if t == ir.S64 or t is NEVER:
+            continue
+        if not (isinstance(t, ir.RefType) and t.obj == ir.STRING):
+            raise Reject(arg.span, f"'concat' has type '{cx.show(t)}', but a 'String' reference or an 'S64' "
+                                   f"is expected (type rule)")
+        need(cx, t.region, "r", "'concat'", e.span)
     return Checked(ir.RefType(ir.STRING, region))
 
 

@@ -214,9 +214,21 @@ def _keys(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
 
 
 def _concat(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
-    a, c = _args(fn, e)
+    parts = _args(fn, e)
+    numbers = [fn.type_of(a) == ir.S64 for a in e.args]
     r = regions.region_struct(fn, fn.region(e.regions[0]))
-    return fn.b.call(fn.module_cx.runtime("hic_string_concat"), [r, a, c])
+    b = fn.b
+    if len(parts) == 2 and not any(numbers):
+        return b.call(fn.module_cx.runtime("hic_string_concat"), [r, *parts])
+    # A fused chain (`concat-chains`): the parts in an array of the entry
+    # block, a string's address or an S64 (bit k of the mask) each.
+    cells = fn.entry.alloca(ll.ArrayType(T.I64, len(parts)))
+    for k, (part, number) in enumerate(zip(parts, numbers)):
+        word = part if number else b.ptrtoint(part, T.I64)
+        b.store(word, b.gep(cells, [T.I32(0), T.I32(k)], inbounds=True))
+    first = b.gep(cells, [T.I32(0), T.I32(0)], inbounds=True)
+    mask = sum(1 << k for k, number in enumerate(numbers) if number)
+    return b.call(fn.module_cx.runtime("hic_string_concat_n"), [r, first, T.I64(len(parts)), T.I64(mask)])
 
 
 def _str(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:

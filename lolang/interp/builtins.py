@@ -271,10 +271,14 @@ def _new_string(k: FunctionCompiler, e, make):
 
 
 def _concat_bytes(m, values):
-    a, b = values
-    m.live(a[0], "read a string in")
-    m.live(b[0], "read a string in")
-    return a[1] + b[1]
+    parts = []
+    for v in values:
+        if type(v) is int:  # an S64 part: `str` fused in
+            parts.append(str(v).encode())
+            continue
+        m.live(v[0], "read a string in")
+        parts.append(v[1])
+    return b"".join(parts)
 
 
 def _substr_bytes(span):
