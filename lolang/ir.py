@@ -811,6 +811,9 @@ BUILTINS: dict[str, BuiltinInfo] = {
                          "print(x, ...): prims and `String @r`; one space between, then a newline"),
     "len": BuiltinInfo(0, 1, "r", False, "len(x): S64 of a String, Array or Map"),
     "push": BuiltinInfo(0, 2, "rwa", False, "push(xs, x): append (x consumed when a pack)"),
+    "swap": BuiltinInfo(0, 2, "rw", False,
+                        "swap(xs[i]@p, xs[j]@q): exchange two elements of one array, no count changing; "
+                        "i is checked (at p), then j (at q)"),
     "pop": BuiltinInfo(0, 1, "rw", True, "pop(xs)@p: remove and return the last element (an owned pack for pack elements)"),
     "array": BuiltinInfo(1, 2, "", True, "array[r](n, x)@p: new Array @r of n copies of x (needs `a` on r)"),
     "insert": BuiltinInfo(0, 3, "rwa", False, "insert(m, k, v): add or overwrite (k, v consumed when packs)"),

@@ -207,7 +207,25 @@ def _convert(arg_type, result):
     return rule
 
 
+def _swap(cx: CheckContext, e):
+    """`swap(xs[i]@p, xs[j]@q)`: two element places of one array variable
+    (read as places, not values: no pack is copied out)."""
+    a, b = e.args
+    if not (isinstance(a, ir.Index) and isinstance(b, ir.Index) and isinstance(a.target, ir.Var)
+            and isinstance(b.target, ir.Var) and a.target.name == b.target.name):
+        raise Reject(e.span, "'swap' takes two elements of one array variable: swap(xs[i], xs[j]) (type rule)")
+    t = norm(cx, _read(cx, a.target).type)
+    if not (isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType)):
+        raise Reject(a.target.span, f"'swap' exchanges array elements, not those of '{cx.show(t)}' (type rule)")
+    need(cx, t.region, "rw", "'swap'", e.span)
+    _read(cx, b.target)
+    for index in (a.index, b.index):
+        expect_prim(cx, _read(cx, index), ir.S64, index.span, "an array index")
+    return Checked(ir.UNIT)
+
+
 RULES = {
+    "swap": _swap,
     "print": _print,
     "len": _len,
     "push": _push,

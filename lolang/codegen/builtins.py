@@ -18,7 +18,7 @@ from lolang.codegen import regions
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
 from lolang.codegen.function import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY, TRUNC_OUT_OF_RANGE, FunctionEmitter
-from lolang.codegen.objects import DATA, key_size, map_lookup
+from lolang.codegen.objects import DATA, element_address, key_size, map_lookup
 
 # array(n, x) beyond this many bytes is `out of memory` at the call, before
 # the runtime is asked (no machine has 2^40 bytes to give).
@@ -210,6 +210,21 @@ def _keys(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     return array
 
 
+def _swap(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
+    """`swap(xs[i]@p, xs[j]@q)`: both bounds checks, then the two slots
+    exchanged; the array holds the same packs, so nothing is counted."""
+    a, b = e.args
+    elem = fn.type_of(a.target).obj.elem
+    target = emit_value(fn, a.target)
+    first = element_address(fn, target, emit_value(fn, a.index), elem, a.pos)
+    second = element_address(fn, target, emit_value(fn, b.index), elem, b.pos)
+    x = T.load_slot(fn.b, elem, first)
+    y = T.load_slot(fn.b, elem, second)
+    T.store_slot(fn.b, elem, y, first)
+    T.store_slot(fn.b, elem, x, second)
+    return T.I8(0)
+
+
 # ------------------------------------------------------------------ strings
 
 
@@ -288,6 +303,7 @@ RULES = {
     "remove": _remove,
     "keys": _keys,
     "concat": _concat,
+    "swap": _swap,
     "str": _str,
     "substr": _substr,
     "chr": _chr,
