@@ -59,6 +59,8 @@ def run(program: ir.Program, checked=None):
         if isinstance(decl, ir.FunDecl) and _has_concat(decl.body):
             decl = _Function(decl, recursion[decl.name], remarks).rewrite()
         decls.append(decl)
+    if not remarks:
+        return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
     return PassResult(rebuild(program, decls=tuple(decls)), remarks)
 
 

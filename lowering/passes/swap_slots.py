@@ -46,6 +46,8 @@ def run(program: ir.Program, checked=None):
                     mentions[n.name] = mentions.get(n.name, 0) + 1
             decl = rebuild(decl, body=transform(decl.body, _swaps(decl.name, mentions, remarks)))
         decls.append(decl)
+    if not remarks:
+        return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
     return PassResult(rebuild(program, decls=tuple(decls)), remarks)
 
 
