@@ -172,7 +172,9 @@ def _run_stage(stage: Stage, previous: Artifact) -> Artifact:
         if isinstance(result, PassResult):
             result, remarks = result.program, result.remarks
         checked = None
-        if stage.language == LOLANG:
+        if stage.language == LOLANG and result is previous.program and previous.checked is not None:
+            checked = previous.checked  # a pass that changed nothing: the program checked already
+        elif stage.language == LOLANG:
             checked = run_with_deep_stack(lambda: _check_lolang(stage, result))
         return Artifact(stage, result, checked, remarks)
     except CompilerBug as bug:

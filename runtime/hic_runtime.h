@@ -288,6 +288,10 @@ HIC_AT(hic_string, bytes, 8);
 struct hic_string *hic_string_new(struct hic_region *r, const uint8_t *bytes, int64_t len);
 struct hic_string *hic_string_concat(struct hic_region *r, const struct hic_string *a,
                                      const struct hic_string *b);
+/* A fused chain of `++`: n parts, each a `struct hic_string *` or (bit k of
+ * `numbers` set) an S64 written in decimal, as `str` does. n <= 64. */
+struct hic_string *hic_string_concat_n(struct hic_region *r, const uint64_t *parts, int64_t n,
+                                       uint64_t numbers);
 struct hic_string *hic_string_from_s64(struct hic_region *r, int64_t n);            /* str */
 int64_t hic_string_to_s64(const struct hic_string *s, int32_t line, int32_t col);   /* int */
 struct hic_string *hic_string_sub(struct hic_region *r, const struct hic_string *s, int64_t i,

@@ -29,31 +29,115 @@ struct hic_string *hic_string_new(struct hic_region *r, const uint8_t *bytes, in
     return s;
 }
 
+/* n bytes from `from` to `to` (not overlapping). The strings `++` joins are
+ * mostly a few bytes long: up to 16 are two loads and two stores, where a
+ * call of memcpy costs more than the copy. */
+static inline void copy_bytes(uint8_t *to, const uint8_t *from, int64_t n)
+{
+    if (n > 16) {
+        memcpy(to, from, (size_t)n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, from, 8);
+        memcpy(&b, from + n - 8, 8);
+        memcpy(to, &a, 8);
+        memcpy(to + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, from, 4);
+        memcpy(&b, from + n - 4, 4);
+        memcpy(to, &a, 4);
+        memcpy(to + n - 4, &b, 4);
+    } else if (n > 0) {
+        to[0] = from[0];
+        to[n / 2] = from[n / 2];
+        to[n - 1] = from[n - 1];
+    }
+}
+
 struct hic_string *hic_string_concat(struct hic_region *r, const struct hic_string *a,
                                      const struct hic_string *b)
 {
     struct hic_string *s = make(r, a->len + b->len);
-    if (a->len)
-        memcpy(s->bytes, a->bytes, (size_t)a->len);
-    if (b->len)
-        memcpy(s->bytes + a->len, b->bytes, (size_t)b->len);
+    copy_bytes(s->bytes, a->bytes, a->len);
+    copy_bytes(s->bytes + a->len, b->bytes, b->len);
+    return s;
+}
+
+/* The bytes of n in decimal: `-` for negatives, S64_MIN included. */
+static int decimal_len(int64_t n)
+{
+    uint64_t v = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+    int len = 1 + (n < 0);
+    for (uint64_t ten = 10; v >= ten; ten *= 10) {
+        len++;
+        if (ten > UINT64_MAX / 10)
+            break;  /* 10^19: v has 20 digits */
+    }
+    return len;
+}
+
+static const char two_digits[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* n in decimal, written to end at `end` (decimal_len(n) bytes before it). */
+static void write_decimal(uint8_t *end, int64_t n)
+{
+    uint8_t *p = end;
+    uint64_t v = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+    while (v >= 100) {
+        const char *d = two_digits + 2 * (v % 100);
+        v /= 100;
+        *--p = (uint8_t)d[1];
+        *--p = (uint8_t)d[0];
+    }
+    if (v >= 10) {
+        *--p = (uint8_t)two_digits[2 * v + 1];
+        *--p = (uint8_t)two_digits[2 * v];
+    } else {
+        *--p = (uint8_t)('0' + v);
+    }
+    if (n < 0)
+        *--p = '-';
+}
+
+/* A fused chain of `++` (the `concat-chains` pass): the parts' bytes in
+ * order, a string's or a number's decimal digits (written in place), in
+ * one new string. */
+struct hic_string *hic_string_concat_n(struct hic_region *r, const uint64_t *parts, int64_t n,
+                                       uint64_t numbers)
+{
+    int64_t lens[64];
+    int64_t len = 0;
+    for (int64_t k = 0; k < n; k++) {
+        if (numbers >> k & 1)
+            lens[k] = decimal_len((int64_t)parts[k]);
+        else
+            lens[k] = ((const struct hic_string *)(uintptr_t)parts[k])->len;
+        if (lens[k] > ((int64_t)1 << 62) - len)
+            hic_out_of_memory();
+        len += lens[k];
+    }
+    struct hic_string *s = make(r, len);
+    uint8_t *to = s->bytes;
+    for (int64_t k = 0; k < n; k++) {
+        if (numbers >> k & 1)
+            write_decimal(to + lens[k], (int64_t)parts[k]);
+        else
+            copy_bytes(to, ((const struct hic_string *)(uintptr_t)parts[k])->bytes, lens[k]);
+        to += lens[k];
+    }
     return s;
 }
 
 /* `str(n)`: decimal, `-` for negatives, S64_MIN included. */
 struct hic_string *hic_string_from_s64(struct hic_region *r, int64_t n)
 {
-    uint8_t buf[24];
-    uint8_t *end = buf + sizeof buf;
-    uint8_t *p = end;
-    uint64_t v = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
-    do {
-        *--p = (uint8_t)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (n < 0)
-        *--p = '-';
-    return hic_string_new(r, p, end - p);
+    struct hic_string *s = make(r, decimal_len(n));
+    write_decimal(s->bytes + s->len, n);
+    return s;
 }
 
 /* `int(s)`: an optional `-`, then one or more decimal digits, whose value

@@ -153,10 +153,24 @@ def _keys(cx: CheckContext, e):
     return Checked(ir.RefType(ir.ArrayType(m.obj.key), region))
 
 
+CONCAT_PARTS = 64  # the runtime's bit mask of which parts are numbers
+
+
 def _concat(cx: CheckContext, e):
     region = need_named(cx, e.regions[0], "a", f"'concat[{e.regions[0]}]'", e.span)
+    if len(e.args) < 2:
+        raise Reject(e.span, f"'concat' takes 2 or more arguments, not {len(e.args)} (type rule)")
+    if len(e.args) > CONCAT_PARTS:
+        raise Reject(e.span, f"'concat' takes at most {CONCAT_PARTS} arguments, not {len(e.args)} (type rule)")
     for arg in e.args:
-        _string(cx, arg, "'concat'", e.span)
+        # A string, or an S64 written in decimal (`str` fused in).
+        t = norm(cx, _read(cx, arg).type)
+        if t == ir.S64 or t is NEVER:
+            continue
+        if not (isinstance(t, ir.RefType) and t.obj == ir.STRING):
+            raise Reject(arg.span, f"'concat' has type '{cx.show(t)}', but a 'String' reference or an 'S64' "
+                                   f"is expected (type rule)")
+        need(cx, t.region, "r", "'concat'", e.span)
     return Checked(ir.RefType(ir.STRING, region))
 
 
@@ -193,7 +207,25 @@ def _convert(arg_type, result):
     return rule
 
 
+def _swap(cx: CheckContext, e):
+    """`swap(xs[i]@p, xs[j]@q)`: two element places of one array variable
+    (read as places, not values: no pack is copied out)."""
+    a, b = e.args
+    if not (isinstance(a, ir.Index) and isinstance(b, ir.Index) and isinstance(a.target, ir.Var)
+            and isinstance(b.target, ir.Var) and a.target.name == b.target.name):
+        raise Reject(e.span, "'swap' takes two elements of one array variable: swap(xs[i], xs[j]) (type rule)")
+    t = norm(cx, _read(cx, a.target).type)
+    if not (isinstance(t, ir.RefType) and isinstance(t.obj, ir.ArrayType)):
+        raise Reject(a.target.span, f"'swap' exchanges array elements, not those of '{cx.show(t)}' (type rule)")
+    need(cx, t.region, "rw", "'swap'", e.span)
+    _read(cx, b.target)
+    for index in (a.index, b.index):
+        expect_prim(cx, _read(cx, index), ir.S64, index.span, "an array index")
+    return Checked(ir.UNIT)
+
+
 RULES = {
+    "swap": _swap,
     "print": _print,
     "len": _len,
     "push": _push,

@@ -18,7 +18,7 @@ from lolang.codegen import regions
 from lolang.codegen import types as T
 from lolang.codegen.expressions import emit_value
 from lolang.codegen.function import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY, TRUNC_OUT_OF_RANGE, FunctionEmitter
-from lolang.codegen.objects import DATA, key_size, map_lookup
+from lolang.codegen.objects import DATA, element_address, key_size, map_lookup
 
 # array(n, x) beyond this many bytes is `out of memory` at the call, before
 # the runtime is asked (no machine has 2^40 bytes to give).
@@ -210,13 +210,40 @@ def _keys(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     return array
 
 
+def _swap(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
+    """`swap(xs[i]@p, xs[j]@q)`: both bounds checks, then the two slots
+    exchanged; the array holds the same packs, so nothing is counted."""
+    a, b = e.args
+    elem = fn.type_of(a.target).obj.elem
+    target = emit_value(fn, a.target)
+    first = element_address(fn, target, emit_value(fn, a.index), elem, a.pos)
+    second = element_address(fn, target, emit_value(fn, b.index), elem, b.pos)
+    x = T.load_slot(fn.b, elem, first)
+    y = T.load_slot(fn.b, elem, second)
+    T.store_slot(fn.b, elem, y, first)
+    T.store_slot(fn.b, elem, x, second)
+    return T.I8(0)
+
+
 # ------------------------------------------------------------------ strings
 
 
 def _concat(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
-    a, c = _args(fn, e)
+    parts = _args(fn, e)
+    numbers = [fn.type_of(a) == ir.S64 for a in e.args]
     r = regions.region_struct(fn, fn.region(e.regions[0]))
-    return fn.b.call(fn.module_cx.runtime("hic_string_concat"), [r, a, c])
+    b = fn.b
+    if len(parts) == 2 and not any(numbers):
+        return b.call(fn.module_cx.runtime("hic_string_concat"), [r, *parts])
+    # A fused chain (`concat-chains`): the parts in an array of the entry
+    # block, a string's address or an S64 (bit k of the mask) each.
+    cells = fn.entry.alloca(ll.ArrayType(T.I64, len(parts)))
+    for k, (part, number) in enumerate(zip(parts, numbers)):
+        word = part if number else b.ptrtoint(part, T.I64)
+        b.store(word, b.gep(cells, [T.I32(0), T.I32(k)], inbounds=True))
+    first = b.gep(cells, [T.I32(0), T.I32(0)], inbounds=True)
+    mask = sum(1 << k for k, number in enumerate(numbers) if number)
+    return b.call(fn.module_cx.runtime("hic_string_concat_n"), [r, first, T.I64(len(parts)), T.I64(mask)])
 
 
 def _str(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
@@ -276,6 +303,7 @@ RULES = {
     "remove": _remove,
     "keys": _keys,
     "concat": _concat,
+    "swap": _swap,
     "str": _str,
     "substr": _substr,
     "chr": _chr,

@@ -51,6 +51,7 @@ RUNTIME: dict[str, tuple] = {
     "hic_region_replace": (T.VOID, [T.I64, T.I64, T.I64]),
     "hic_panic": (T.VOID, [T.I32, T.I32, T.I32, T.I64, T.I64], True),
     "hic_string_concat": (T.PTR, [T.PTR, T.PTR, T.PTR]),
+    "hic_string_concat_n": (T.PTR, [T.PTR, T.PTR, T.I64, T.I64]),
     "hic_string_from_s64": (T.PTR, [T.PTR, T.I64]),
     "hic_string_to_s64": (T.I64, [T.PTR, T.I32, T.I32]),
     "hic_string_eq": (T.I32, [T.PTR, T.PTR]),

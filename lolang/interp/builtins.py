@@ -14,6 +14,7 @@ from diagnostics import NOSPAN, ProgramError
 from diagnostics.errors import NEGATIVE_ARRAY_SIZE, OUT_OF_MEMORY, POP_EMPTY
 from lolang import ir
 from primitives import numbers, strings
+from primitives.indexing import index_error
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.exprs import compile_expr, hash_key
 from lolang.interp.machine import Arr, MapObj
@@ -271,10 +272,14 @@ def _new_string(k: FunctionCompiler, e, make):
 
 
 def _concat_bytes(m, values):
-    a, b = values
-    m.live(a[0], "read a string in")
-    m.live(b[0], "read a string in")
-    return a[1] + b[1]
+    parts = []
+    for v in values:
+        if type(v) is int:  # an S64 part: `str` fused in
+            parts.append(str(v).encode())
+            continue
+        m.live(v[0], "read a string in")
+        parts.append(v[1])
+    return b"".join(parts)
 
 
 def _substr_bytes(span):
@@ -310,7 +315,30 @@ def _pure(fn, with_span=False):
     return rule
 
 
+def _swap(k: FunctionCompiler, e):
+    a, b = e.args
+    target = compile_expr(k, a.target)
+    first, second = compile_expr(k, a.index), compile_expr(k, b.index)
+    spans = [x.pos.span() if x.pos is not None else NOSPAN for x in (a, b)]
+    live = k.m.live
+
+    def swap(fr):
+        xs = target(fr)
+        live(xs.rid, "write an element of an array in")
+        items = xs.items
+        i = first(fr)
+        if not 0 <= i < len(items):
+            raise index_error(i, len(items), spans[0])
+        j = second(fr)
+        if not 0 <= j < len(items):
+            raise index_error(j, len(items), spans[1])
+        items[i], items[j] = items[j], items[i]
+
+    return swap
+
+
 RULES = {
+    "swap": _swap,
     "print": _print,
     "len": _len,
     "push": _push,

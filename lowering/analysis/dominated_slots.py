@@ -614,6 +614,15 @@ class _Function:
             return
         parent, use = self.parents.get(id(n), (None, None))
         if use == PLACE:
+            # Unpacked: a borrow, unless its block packs the region again
+            # (a callee that retains its region parameter stores a
+            # reference to the child, which would then keep the holder's
+            # whole region alive: nqueens' `appendSafe[s](q, xs, out)`
+            # puts `xs` in every new solution).
+            uid = self.checked.binders.get(id(parent)) if isinstance(parent, ir.Unpack) else None
+            if isinstance(parent, ir.Unpack) and (
+                    uid is None or retains(parent.body, uid, parent.region, self.checked, self.funs, self.retaining)):
+                self.refute(slot, "a value read from it is unpacked where its region is retained")
             return
         if isinstance(parent, ir.Copy):
             if not (self._copied_into_dominated(parent) or self._short_lived(parent, n)

@@ -11,12 +11,12 @@ each one, and `--dump` shows what each changed.
 from __future__ import annotations
 
 from lowering.passes import (
-    borrow_regions, elide_rc, fold_known_constructors, make_static, output_regions, place_dominated,
-    scratch_regions,
+    borrow_params, borrow_regions, elide_rc, fold_known_constructors, fuse_concat, make_static,
+    output_regions, place_dominated, scratch_regions, swap_slots,
 )
 
-PASSES = (make_static, borrow_regions, fold_known_constructors, output_regions, place_dominated,
-          scratch_regions, elide_rc)
+PASSES = (fuse_concat, make_static, borrow_params, borrow_regions, fold_known_constructors, output_regions, place_dominated,
+          scratch_regions, elide_rc, swap_slots)
 
 
 def stages():

@@ -272,11 +272,10 @@ class _Function:
                 return ir.string_size(len(text.encode()))
             case ir.Builtin("str"):
                 return ir.string_size(MAX_DIGITS)
-            case ir.Builtin("concat", _, (x, y)):
-                n = self._length(x, scope)
-                m = self._length(y, scope)
-                if n is not None and m is not None:
-                    return ir.string_size(n + m)
+            case ir.Builtin("concat", _, parts):
+                lengths = [self._length(x, scope) for x in parts]
+                if None not in lengths:
+                    return ir.string_size(sum(lengths))
         return None
 
     def _length(self, e, scope) -> int | None:
