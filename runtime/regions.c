@@ -47,26 +47,45 @@ struct hic_region **hic_region_table;
 #define FIRST_HOLD_TABLE 8
 
 /* Region structs are carved from 64 KiB batches: a pool block each would
- * round 136 bytes up to 256. A slot keeps its struct, except that a merge
- * hands a used child's struct (its inline chunk holds objects now owned by
- * the parent) to the parent as a block; when the parent dies that memory
- * comes back here, on `spare`. */
+ * round 136 bytes up to 256. Their inline chunks come in sizes (steps of
+ * HIC_INLINE_STEP bytes up to HIC_INLINE_MAX), chosen at creation from
+ * the region's size hint, so that a region holding one object of up to
+ * 256 bytes is one struct, not a struct and a pool chunk. A slot keeps its
+ * struct, and so its size: free slots are kept on one list per size.
+ * Except that a merge hands a used child's struct (its inline chunk holds
+ * objects now owned by the parent) to the parent as a block; when the
+ * parent dies that memory comes back here, on `spare` of its size. */
 #define STRUCT_BATCH ((size_t)64 << 10)
+#define HEADER_BYTES offsetof(struct hic_region, inline_chunk)
+#define STEPS (HIC_INLINE_MAX / HIC_INLINE_STEP)
+#define DEFAULT_STEPS (HIC_INLINE_CHUNK / HIC_INLINE_STEP)
 
 static struct {
-    struct hic_region *batch;   /* unused structs of the current batch */
-    uint32_t batch_left;
+    char *batch;                /* the unused rest of the current batch of structs */
+    size_t batch_left;          /* its bytes */
     uint32_t len;               /* slots minted so far, P's included */
     uint32_t cap;               /* capacity of hic_region_table */
-    uint32_t free_head;         /* LIFO list of free slots; 0: none (P is never free) */
-    struct hic_block *spare;    /* struct memory back from merged regions (singly linked) */
+    /* By inline chunk size (in steps): */
+    uint32_t free_head[STEPS + 1]; /* LIFO list of free slots; 0: none (P is never free) */
+    struct hic_block *spare[STEPS + 1]; /* struct memory back from merged regions (singly linked) */
     struct hic_region primitive;/* slot 0. cur == end == NULL, so P always takes the slow path */
     struct hic_region p_store;  /* ... which bumps here, where no byte is counted */
     uint64_t cyclic;            /* live regions flagged HIC_REGION_CYCLIC */
 } regions;
 
-_Static_assert(sizeof(struct hic_region) >= sizeof(struct hic_block),
+_Static_assert(HEADER_BYTES + HIC_INLINE_STEP >= sizeof(struct hic_block),
                "a region struct must be able to become a block");
+
+/* The bytes of a region struct whose inline chunk is `steps` steps. */
+static inline size_t struct_size(unsigned steps)
+{
+    return HEADER_BYTES + (size_t)steps * HIC_INLINE_STEP;
+}
+
+static inline size_t inline_bytes(const struct hic_region *r)
+{
+    return (size_t)r->inline_steps * HIC_INLINE_STEP;
+}
 
 #define SLOT(id) ((unsigned)(uint32_t)(id))
 #define GEN(id) ((unsigned)((id) >> 32))
@@ -120,9 +139,10 @@ static void blocks_splice(struct hic_region *to, struct hic_block *list)
 static void release_block(struct hic_block *b)
 {
     if (b->kind == HIC_BLOCK_STRUCT) {
-        b->next = regions.spare;
-        regions.spare = b;
-        HIC_VG_NOACCESS(b + 1, sizeof(struct hic_region) - sizeof *b);
+        unsigned steps = (unsigned)((b->size - HEADER_BYTES) / HIC_INLINE_STEP);
+        b->next = regions.spare[steps];
+        regions.spare[steps] = b;
+        HIC_VG_NOACCESS(b + 1, b->size - sizeof *b);
         return;
     }
     hic_pool_put(b, b->size);
@@ -153,7 +173,8 @@ static inline void zero_header(struct hic_region *r)
     r->cur = r->end = NULL;
     r->bytes_less_cur = r->id = 0;
     r->refs = 0;
-    r->hold_len = r->hold_cap = 0;
+    r->hold_len = 0;
+    r->hold_log2 = 0;  /* inline_steps stays: it is the struct's */
     r->held.ids[0] = r->held.ids[1] = 0;
     r->held_counts[0] = r->held_counts[1] = 0;
     r->own.blocks = NULL;
@@ -161,22 +182,26 @@ static inline void zero_header(struct hic_region *r)
     r->next_class = r->color = r->flags = r->buffered = 0;
 }
 
-static struct hic_region *new_struct(void)
+/* A struct with an inline chunk of `steps` steps. */
+static struct hic_region *new_struct(unsigned steps)
 {
     struct hic_region *r;
-    if (regions.spare) {
-        r = (struct hic_region *)regions.spare;
-        regions.spare = regions.spare->next;
-        HIC_VG_UNDEFINED(r, sizeof *r);
+    size_t size = struct_size(steps);
+    if (regions.spare[steps]) {
+        r = (struct hic_region *)regions.spare[steps];
+        regions.spare[steps] = regions.spare[steps]->next;
+        HIC_VG_UNDEFINED(r, size);
     } else {
-        if (!regions.batch_left) {
+        if (regions.batch_left < size) {  /* the rest of the batch is lost */
             regions.batch = hic_pool_get(STRUCT_BATCH);
-            regions.batch_left = STRUCT_BATCH / sizeof *r;
+            regions.batch_left = STRUCT_BATCH;
         }
-        r = regions.batch++;
-        regions.batch_left--;
+        r = (struct hic_region *)regions.batch;
+        regions.batch += size;
+        regions.batch_left -= size;
     }
     zero_header(r);  /* the inline chunk is for objects, uninitialized */
+    r->inline_steps = (uint8_t)steps;
     return r;
 }
 
@@ -186,6 +211,8 @@ void hic_regions_init(void)
     regions.cap = 64;
     hic_region_table = hic_pool_get(regions.cap * sizeof *hic_region_table);
     regions.primitive.refs = 1;
+    regions.primitive.inline_steps = DEFAULT_STEPS;  /* never used: P has no chunk */
+    regions.p_store.inline_steps = DEFAULT_STEPS;
     regions.p_store.refs = 1;
     regions.p_store.next_class = FIRST_CLASS;
     hic_region_table[0] = &regions.primitive;
@@ -256,34 +283,40 @@ uint64_t hic_region_new(void)
     return hic_region_new_sized(0);
 }
 
+/* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
+ * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
+ * first pool chunk is sized for the rest. Unknown (0): the default. */
 uint64_t hic_region_new_sized(uint64_t bytes_hint)
 {
     if (!hic_region_table)
         hic_runtime_init(NULL);
+    unsigned steps = DEFAULT_STEPS, next_class = FIRST_CLASS;
+    if (bytes_hint - 1 < HIC_INLINE_MAX) {  /* 1 .. HIC_INLINE_MAX */
+        steps = (unsigned)((bytes_hint + HIC_INLINE_STEP - 1) / HIC_INLINE_STEP);
+    } else if (bytes_hint) {
+        unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
+        next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
+    }
     struct hic_region *r;
-    uint32_t slot = regions.free_head;
+    uint32_t slot = regions.free_head[steps];
     if (slot) {
         r = hic_region_table[slot];
-        regions.free_head = r->link;
+        regions.free_head[steps] = r->link;
         r->link = 0;
     } else {
         if (regions.len == regions.cap)
             grow_table();
         slot = regions.len;
-        r = new_struct();
+        r = new_struct(steps);
         r->id = slot;
         hic_region_table[slot] = r;
         regions.len++;
     }
     r->refs = 1;
-    r->next_class = FIRST_CLASS;
-    if (bytes_hint > HIC_INLINE_CHUNK) {
-        unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
-        r->next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
-    }
-    HIC_VG_UNDEFINED(r->inline_chunk, HIC_INLINE_CHUNK);
+    r->next_class = (uint8_t)next_class;
+    HIC_VG_UNDEFINED(r->inline_chunk, inline_bytes(r));
     r->cur = r->inline_chunk;
-    r->end = r->inline_chunk + HIC_INLINE_CHUNK;
+    r->end = r->inline_chunk + inline_bytes(r);
     r->bytes_less_cur = -(uint64_t)(uintptr_t)r->cur;  /* 0 bytes */
     hic_counters.regions_created++;
     if (++hic_counters.regions_live > hic_counters.regions_peak)
@@ -306,10 +339,10 @@ static void end_slot(struct hic_region *r)
     uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
     regions.cyclic -= (r->flags & HIC_REGION_CYCLIC) != 0;
     zero_header(r);
-    HIC_VG_NOACCESS(r->inline_chunk, HIC_INLINE_CHUNK);  /* its objects are dead */
+    HIC_VG_NOACCESS(r->inline_chunk, inline_bytes(r));  /* its objects are dead */
     r->id = (uint64_t)gen << 32 | slot;
-    r->link = regions.free_head;
-    regions.free_head = slot;
+    r->link = regions.free_head[r->inline_steps];
+    regions.free_head[r->inline_steps] = slot;
     hic_counters.regions_live--;
 }
 
@@ -525,7 +558,7 @@ static void table_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_
 /* Double the table, or move the inline entries into a first one. */
 static void table_grow(struct hic_region *r)
 {
-    uint32_t old_cap = r->hold_cap;
+    uint32_t old_cap = hic_hold_cap(r);
     if (old_cap >= (1u << 30))
         hic_out_of_memory();
     uint32_t cap = old_cap ? old_cap * 2 : FIRST_HOLD_TABLE;
@@ -539,12 +572,12 @@ static void table_grow(struct hic_region *r)
         hic_pool_put(r->held.table, old_cap * sizeof *t);
     r->held.table = t;
     r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_cap = cap;
+    r->hold_log2 = (uint8_t)__builtin_ctz(cap);
 }
 
 static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 {
-    if (!r->hold_cap) {
+    if (!r->hold_log2) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k] == id && r->held_counts[k] + n <= UINT32_MAX) {
                 r->held_counts[k] += (uint32_t)n;
@@ -559,11 +592,11 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
             }
         table_grow(r);  /* a third id, or a count beyond 32 bits */
     }
-    if ((r->hold_len + 1) * 2 > r->hold_cap)
+    if ((r->hold_len + 1) * 2 > hic_hold_cap(r))
         table_grow(r);
     struct hic_hold *t = r->held.table;
-    uint32_t mask = r->hold_cap - 1;
-    uint32_t i = hold_home(id, r->hold_cap);
+    uint32_t cap = hic_hold_cap(r), mask = cap - 1;
+    uint32_t i = hold_home(id, cap);
     while (t[i].id) {
         if (t[i].id == id) {
             t[i].count += n;
@@ -579,7 +612,7 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 /* Remove one occurrence of `id`; 0 if there was none. */
 static int hold_remove(struct hic_region *r, uint64_t id)
 {
-    if (!r->hold_cap) {
+    if (!r->hold_log2) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k] == id) {
                 if (--r->held_counts[k] == 0) {
@@ -591,8 +624,8 @@ static int hold_remove(struct hic_region *r, uint64_t id)
         return 0;
     }
     struct hic_hold *t = r->held.table;
-    uint32_t mask = r->hold_cap - 1;
-    uint32_t i = hold_home(id, r->hold_cap);
+    uint32_t cap = hic_hold_cap(r), mask = cap - 1;
+    uint32_t i = hold_home(id, cap);
     while (t[i].id != id) {
         if (!t[i].id)
             return 0;
@@ -603,7 +636,7 @@ static int hold_remove(struct hic_region *r, uint64_t id)
     /* Shift later members of the probe run back into the hole, as long as
      * that does not move one before its home slot. */
     for (uint32_t j = (i + 1) & mask; t[j].id; j = (j + 1) & mask) {
-        uint32_t home = hold_home(t[j].id, r->hold_cap);
+        uint32_t home = hold_home(t[j].id, cap);
         if (((j - home) & mask) >= ((j - i) & mask)) {
             t[i] = t[j];
             i = j;
@@ -629,11 +662,12 @@ static uint64_t hold_count(const struct hic_region *r, uint64_t id)
  * by the caller). */
 static void holds_clear(struct hic_region *r)
 {
-    if (r->hold_cap)
-        hic_pool_put(r->held.table, r->hold_cap * sizeof *r->held.table);
+    if (r->hold_log2)
+        hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
     r->held.ids[0] = r->held.ids[1] = 0;
     r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_cap = r->hold_len = 0;
+    r->hold_log2 = 0;
+    r->hold_len = 0;
 }
 
 /* Which regions may be on a cycle of the region graph (cycles.c). Take,
@@ -753,9 +787,9 @@ struct held_copy {
 
 static void take_holds(const struct hic_region *r, struct held_copy *h)
 {
-    if (r->hold_cap) {
+    if (r->hold_log2) {
         h->table = r->held.table;
-        h->cap = r->hold_cap;
+        h->cap = hic_hold_cap(r);
         return;
     }
     for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
@@ -854,11 +888,13 @@ static void add_holds(struct hic_region *to, const struct hic_region *from)
  * code never keeps a struct pointer across a merge). */
 static struct hic_region *hand_over_struct(struct hic_region *c, struct hic_region *owner)
 {
-    struct hic_region *fresh = new_struct();
-    memcpy(fresh, c, offsetof(struct hic_region, inline_chunk));
+    struct hic_region *fresh = new_struct(1);  /* its inline chunk is never used */
+    memcpy(fresh, c, HEADER_BYTES);
+    fresh->inline_steps = 1;
     hic_region_table[SLOT(c->id)] = fresh;
+    size_t size = struct_size(c->inline_steps);
     struct hic_block *b = (struct hic_block *)c;
-    b->size = sizeof *c;
+    b->size = size;
     b->kind = HIC_BLOCK_STRUCT;
     blocks_push(owner, b);
     return fresh;
