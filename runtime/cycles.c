@@ -61,13 +61,16 @@ struct words {
 };
 
 static struct {
-    struct words candidates;    /* region ids, possibly stale */
+    struct words candidates;    /* region ids, possibly stale: the candidates
+                                 * buffered while a cycle could exist */
+    uint64_t count;             /* candidates buffered this round, all of them */
     int fresh;                  /* a candidate was buffered since the last check */
-    uint8_t round;              /* 1..255: a region is buffered iff its `buffered` is this */
     uint64_t threshold;
     uint64_t bytes_trigger;
     struct words roots, stack, black, whites;  /* slots, during a collection */
 } cc;
+
+uint8_t hic_cycles_round;      /* 1..255: a region is buffered iff its `buffered` is this */
 
 static void push(struct words *w, uint64_t x)
 {
@@ -97,7 +100,7 @@ void hic_cycles_reset(void)
     memset(&cc, 0, sizeof cc);
     cc.threshold = MIN_CANDIDATES;
     cc.bytes_trigger = MIN_BYTES_GROWTH;
-    cc.round = 1;
+    hic_cycles_round = 1;
 }
 
 /* A collection ends: no region is buffered any more. A new round number
@@ -107,19 +110,43 @@ void hic_cycles_reset(void)
  * 10,000 candidates or 8 MiB of growth). */
 static void next_round(void)
 {
-    if (++cc.round == 0) {
+    if (++hic_cycles_round == 0) {
         hic_regions_clear_buffered();
-        cc.round = 1;
+        hic_cycles_round = 1;
     }
 }
 
-void hic_cycles_candidate(struct hic_region *r)
+/* Every candidate counts (when the collector runs depends on how many
+ * distinct regions were buffered this round), but its id is kept only if
+ * some region is CYCLIC: a garbage cycle is found from the region whose
+ * release cut its last outside reference, and when that release happened
+ * the cycle existed, so a region on it was CYCLIC (regions.c,
+ * `mark_cyclic`). A region buffered while there was none is marked
+ * UNKEPT, and its id is kept if it is released again, in the same round,
+ * once there is one. A collection traced from the kept ids alone finds
+ * exactly the garbage all of them would: any garbage region is reachable
+ * from a garbage cycle, and that cycle from a kept candidate. So a program
+ * without cycles (a persistent tree built bottom-up) counts its
+ * candidates and stores none. */
+int hic_cycles_candidate(struct hic_region *r, int cyclic)
 {
-    if (r->buffered == cc.round)
-        return;
-    r->buffered = cc.round;
-    push(&cc.candidates, r->id);
+    if (r->buffered == hic_cycles_round) {
+        if (cyclic && (r->flags & HIC_REGION_UNKEPT)) {
+            r->flags &= (uint8_t)~HIC_REGION_UNKEPT;
+            push(&cc.candidates, r->id);
+        }
+        return 0;
+    }
+    r->buffered = hic_cycles_round;
+    cc.count++;
     cc.fresh = 1;
+    if (cyclic) {
+        r->flags &= (uint8_t)~HIC_REGION_UNKEPT;
+        push(&cc.candidates, r->id);
+    } else {
+        r->flags |= HIC_REGION_UNKEPT;
+    }
+    return 1;
 }
 
 static struct hic_region *at(uint64_t slot)
@@ -214,6 +241,7 @@ static void gather_white(void)
 
 static void collect(void)
 {
+    cc.count = 0;
     if (!hic_regions_cyclic()) {
         /* No region is CYCLIC (regions.c, `note_edge`): the graph has no
          * cycle, and trial deletion would find every traced region black
@@ -255,13 +283,13 @@ void hic_cycles_maybe_collect(void)
         return;
     cc.fresh = 0;
     const struct hic_counters *c = &hic_counters;
-    if (cc.candidates.len >= cc.threshold || c->bytes_allocated - c->bytes_freed >= cc.bytes_trigger)
+    if (cc.count >= cc.threshold || c->bytes_allocated - c->bytes_freed >= cc.bytes_trigger)
         collect();
 }
 
 void hic_collect_cycles(void)
 {
     cc.fresh = 0;
-    if (cc.candidates.len)
+    if (cc.count)
         collect();
 }

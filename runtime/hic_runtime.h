@@ -108,7 +108,7 @@ struct hic_region {
 };                              /* 136 bytes with the default inline chunk */
 
 #define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
-                                /* (2 is free: candidates are marked by `buffered`) */
+#define HIC_REGION_UNKEPT 2     /* buffered (`buffered`) without its id kept (cycles.c) */
 #define HIC_REGION_HELD 4       /* a pack of it was stored into a region (since it was created) */
 #define HIC_REGION_CYCLIC 8     /* it held a new pack while HELD: may close a cycle (cycles.c) */
 
@@ -521,7 +521,10 @@ void hic_profile_write(void);
 #endif
 
 /* cycles.c: the cycle collector over the region graph */
-void hic_cycles_candidate(struct hic_region *r);
+extern uint8_t hic_cycles_round;    /* a region is a candidate iff its `buffered` is this */
+/* Buffer `r` as a candidate (a release left it alive while it holds packs);
+ * `cyclic`: some region is CYCLIC. Whether it is a new candidate. */
+int hic_cycles_candidate(struct hic_region *r, int cyclic);
 void hic_cycles_maybe_collect(void);
 void hic_cycles_reset(void);
 

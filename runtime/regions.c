@@ -286,10 +286,24 @@ uint64_t hic_region_new(void)
 /* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
  * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
  * first pool chunk is sized for the rest. Unknown (0): the default. */
-uint64_t hic_region_new_sized(uint64_t bytes_hint)
+/* A new slot, with a struct whose inline chunk is `steps` steps (no free
+ * slot of that size is left). */
+static __attribute__((noinline)) struct hic_region *mint_slot(unsigned steps)
 {
     if (!hic_region_table)
         hic_runtime_init(NULL);
+    if (regions.len == regions.cap)
+        grow_table();
+    uint32_t slot = regions.len;
+    struct hic_region *r = new_struct(steps);
+    r->id = slot;
+    hic_region_table[slot] = r;
+    regions.len++;
+    return r;
+}
+
+uint64_t hic_region_new_sized(uint64_t bytes_hint)
+{
     unsigned steps = DEFAULT_STEPS, next_class = FIRST_CLASS;
     if (bytes_hint - 1 < HIC_INLINE_MAX) {  /* 1 .. HIC_INLINE_MAX */
         steps = (unsigned)((bytes_hint + HIC_INLINE_STEP - 1) / HIC_INLINE_STEP);
@@ -304,13 +318,7 @@ uint64_t hic_region_new_sized(uint64_t bytes_hint)
         regions.free_head[steps] = r->link;
         r->link = 0;
     } else {
-        if (regions.len == regions.cap)
-            grow_table();
-        slot = regions.len;
-        r = new_struct(steps);
-        r->id = slot;
-        hic_region_table[slot] = r;
-        regions.len++;
+        r = mint_slot(steps);
     }
     r->refs = 1;
     r->next_class = (uint8_t)next_class;
@@ -504,7 +512,7 @@ void *hic_storage_alloc_uncounted(struct hic_region *r, uint64_t size)
     return storage_block(owner_of(r, "allocate storage in"), size, HIC_BLOCK_UNCOUNTED);
 }
 
-void hic_take_bytes_peak(void)
+static inline void take_bytes_peak(void)
 {
     struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
@@ -512,6 +520,11 @@ void hic_take_bytes_peak(void)
         c->bytes_peak = live_bytes;
         HIC_PROFILED(hic_profile_peak(live_bytes));
     }
+}
+
+void hic_take_bytes_peak(void)
+{
+    take_bytes_peak();
 }
 
 void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
@@ -717,9 +730,43 @@ void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n)
     hold_add(o, held, n);
 }
 
+static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic_region *h,
+                                                uint64_t held)
+{
+    o = owner_of(o, "store a pack into");
+    note_edge(o, h);
+    hold_add(o, held, 1);
+}
+
+/* hic_region_hold_n(owner, held, 1), the store generated code makes for
+ * each pack field of a new object, straight through when the owner is
+ * not merged and not held (no edge can close a cycle) and the held id
+ * finds its place inline: one check of each id, no call. */
 void hic_region_hold(uint64_t owner, uint64_t held)
 {
-    hic_region_hold_n(owner, held, 1);
+    if (held == HIC_PRIMITIVE || owner == HIC_PRIMITIVE) {
+        hic_region_hold_n(owner, held, 1);
+        return;
+    }
+    struct hic_region *o = live(owner, "store a pack into");
+    struct hic_region *h = live(held, "store a pack of");
+    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2, 1)) {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (o->held.ids[k] == held && o->held_counts[k] < UINT32_MAX) {
+                h->flags |= HIC_REGION_HELD;
+                o->held_counts[k]++;
+                return;
+            }
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (!o->held.ids[k]) {
+                h->flags |= HIC_REGION_HELD;
+                o->held.ids[k] = held;
+                o->held_counts[k] = 1;
+                o->hold_len++;
+                return;
+            }
+    }
+    hold_slow(o, h, held);
 }
 
 void hic_region_unhold(uint64_t owner, uint64_t held)
@@ -764,12 +811,13 @@ void hic_retain_n(uint64_t id, uint64_t n)
 }
 
 /* Free one region: its blocks go back to the pool, its bytes leave the
- * live count, its slot dies. What it held is the caller's to release (and
- * its hold table the caller's to give back: take_holds first). */
+ * live count, its slot dies. What it held is the caller's to release
+ * first (release_held, or the collector's), and its hold table the
+ * caller's to give back. */
 static void free_one(struct hic_region *r)
 {
     struct hic_counters *c = &hic_counters;
-    hic_take_bytes_peak();
+    take_bytes_peak();
     c->bytes_freed += hic_region_bytes_of(r);
     c->regions_freed++;
     HIC_PROFILED(hic_profile_freed(r));
@@ -778,65 +826,59 @@ static void free_one(struct hic_region *r)
     end_slot(r);
 }
 
-/* A copy of a region's held multiset, taken before the region is freed. */
-struct held_copy {
-    struct hic_hold inline_holds[HIC_INLINE_HOLDS];
-    struct hic_hold *table;
-    uint32_t cap;
-};
-
-static void take_holds(const struct hic_region *r, struct held_copy *h)
+/* A release left `r` alive while it holds packs: a candidate of the cycle
+ * collector, unless it is one already (cycles.c). */
+static inline int buffer_candidate(struct hic_region *r)
 {
-    if (r->hold_log2) {
-        h->table = r->held.table;
-        h->cap = hic_hold_cap(r);
-        return;
-    }
-    for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
-        h->inline_holds[k].id = r->held.ids[k];
-        h->inline_holds[k].count = r->held_counts[k];
-    }
-    h->table = h->inline_holds;
-    h->cap = HIC_INLINE_HOLDS;
+    if (__builtin_expect(r->buffered == hic_cycles_round, 1) &&
+        !((r->flags & HIC_REGION_UNKEPT) && regions.cyclic))
+        return 0;
+    return hic_cycles_candidate(r, regions.cyclic != 0);
 }
 
-static void put_holds(struct held_copy *h)
+/* `r`, whose count reached zero, releases every pack it holds and forgets
+ * them: a region whose count reaches zero in turn goes on the worklist
+ * `*todo`, one left alive that holds packs is a candidate. Whether a new
+ * candidate was buffered. */
+static int release_held(struct hic_region *r, uint32_t *todo)
 {
-    if (h->table != h->inline_holds)
-        hic_pool_put(h->table, h->cap * sizeof *h->table);
+    int buffered = 0;
+    uint32_t i = 0;
+    uint64_t id, n;
+    while (hic_hold_next(r, &i, &id, &n)) {
+        struct hic_region *h = live(id, "release a pack held by a freed region");
+        hic_counters.releases += n;
+        if ((uint64_t)h->refs < n)
+            hic_internal_error("region #%u.%u released more often than retained", SLOT(id),
+                               GEN(id));
+        h->refs -= (int64_t)n;
+        if (h->refs == 0) {
+            h->link = *todo;
+            *todo = SLOT(h->id);
+        } else if (h->hold_len) {
+            buffered |= buffer_candidate(h);
+        }
+    }
+    holds_clear(r);
+    return buffered;
 }
 
 /* The worklist of regions whose count reached zero is threaded through
- * their `link` fields by slot (P's slot 0 ends it: P is never freed). */
-static void free_cascade(struct hic_region *first)
+ * their `link` fields by slot (P's slot 0 ends it: P is never freed).
+ * Whether a new candidate was buffered. */
+static int free_cascade(struct hic_region *first)
 {
+    int buffered = 0;
     first->link = 0;
     uint32_t todo = SLOT(first->id);
     while (todo) {
         struct hic_region *r = hic_region_table[todo];
         todo = r->link;
-        struct held_copy held;
-        take_holds(r, &held);
+        if (r->hold_len || r->hold_log2)
+            buffered |= release_held(r, &todo);
         free_one(r);
-        for (uint32_t i = 0; i < held.cap; i++) {
-            struct hic_hold e = held.table[i];
-            if (!e.id)
-                continue;
-            struct hic_region *h = live(e.id, "release a pack held by a freed region");
-            hic_counters.releases += e.count;
-            if ((uint64_t)h->refs < e.count)
-                hic_internal_error("region #%u.%u released more often than retained",
-                                   SLOT(e.id), GEN(e.id));
-            h->refs -= (int64_t)e.count;
-            if (h->refs == 0) {
-                h->link = todo;
-                todo = SLOT(h->id);
-            } else if (h->hold_len) {
-                hic_cycles_candidate(h);
-            }
-        }
-        put_holds(&held);
     }
+    return buffered;
 }
 
 void hic_release(uint64_t id)
@@ -845,14 +887,15 @@ void hic_release(uint64_t id)
         return;
     struct hic_region *r = live(id, "release");
     hic_counters.releases++;
-    if (--r->refs == 0) {
-        free_cascade(r);
-    } else if (r->hold_len) {
-        hic_cycles_candidate(r);
-    } else {
+    int buffered;
+    if (--r->refs == 0)
+        buffered = free_cascade(r);
+    else if (r->hold_len)
+        buffered = buffer_candidate(r);
+    else
         return;
-    }
-    hic_cycles_maybe_collect();
+    if (buffered)
+        hic_cycles_maybe_collect();
 }
 
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
