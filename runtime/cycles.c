@@ -70,7 +70,9 @@ static struct {
     struct words roots, stack, black, whites;  /* slots, during a collection */
 } cc;
 
-uint8_t hic_cycles_round;      /* 1..255: a region is buffered iff its `buffered` is this */
+/* round: 1..255, a region is buffered iff its `buffered` is this;
+ * recheck: kept by regions.c */
+struct hic_cycle_marks hic_cycle_marks;
 
 static void push(struct words *w, uint64_t x)
 {
@@ -100,7 +102,8 @@ void hic_cycles_reset(void)
     memset(&cc, 0, sizeof cc);
     cc.threshold = MIN_CANDIDATES;
     cc.bytes_trigger = MIN_BYTES_GROWTH;
-    hic_cycles_round = 1;
+    hic_cycle_marks.round = 1;
+    hic_cycle_marks.recheck = 0;  /* no region is CYCLIC */
 }
 
 /* A collection ends: no region is buffered any more. A new round number
@@ -110,9 +113,9 @@ void hic_cycles_reset(void)
  * 10,000 candidates or 8 MiB of growth). */
 static void next_round(void)
 {
-    if (++hic_cycles_round == 0) {
+    if (++hic_cycle_marks.round == 0) {
         hic_regions_clear_buffered();
-        hic_cycles_round = 1;
+        hic_cycle_marks.round = 1;
     }
 }
 
@@ -130,14 +133,14 @@ static void next_round(void)
  * candidates and stores none. */
 int hic_cycles_candidate(struct hic_region *r, int cyclic)
 {
-    if (r->buffered == hic_cycles_round) {
+    if (r->buffered == hic_cycle_marks.round) {
         if (cyclic && (r->flags & HIC_REGION_UNKEPT)) {
             r->flags &= (uint8_t)~HIC_REGION_UNKEPT;
             push(&cc.candidates, r->id);
         }
         return 0;
     }
-    r->buffered = hic_cycles_round;
+    r->buffered = hic_cycle_marks.round;
     cc.count++;
     cc.fresh = 1;
     if (cyclic) {

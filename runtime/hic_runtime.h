@@ -142,6 +142,11 @@ HIC_AT(hic_region, bytes_less_cur, 16);
 HIC_AT(hic_region, id, 24);
 HIC_AT(hic_region, refs, 32);
 HIC_AT(hic_region, hold_len, 40);
+HIC_AT(hic_region, hold_log2, 44);
+HIC_AT(hic_region, held, 48);
+HIC_AT(hic_region, held_counts, 64);
+HIC_AT(hic_region, flags, 86);
+HIC_AT(hic_region, buffered, 87);
 HIC_AT(hic_region, inline_chunk, 88);
 _Static_assert(sizeof(struct hic_region) == 136, "struct hic_region changed size");
 _Static_assert(HIC_INLINE_CHUNK % HIC_INLINE_STEP == 0 && HIC_INLINE_MAX / HIC_INLINE_STEP <= 255,
@@ -155,6 +160,19 @@ _Static_assert(sizeof(struct hic_counters) == 11 * 8, "hic_counters changed size
 
 extern struct hic_counters hic_counters;
 extern struct hic_region **hic_region_table;
+
+/* What the inlined release reads to tell that a region left alive while it
+ * holds packs needs nothing of the runtime: it is a candidate of the cycle
+ * collector already (`buffered == round`) and none of its flags is in
+ * `recheck` (cycles.c, hic_cycles_candidate). */
+struct hic_cycle_marks {
+    uint8_t round;              /* 0: the collector's round, 1..255 */
+    uint8_t recheck;            /* 1: HIC_REGION_UNKEPT while some region is
+                                 *    CYCLIC, else 0 */
+};
+extern struct hic_cycle_marks hic_cycle_marks;
+HIC_AT(hic_cycle_marks, round, 0);
+HIC_AT(hic_cycle_marks, recheck, 1);
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size);
 #ifdef HIC_PROFILE
@@ -521,7 +539,6 @@ void hic_profile_write(void);
 #endif
 
 /* cycles.c: the cycle collector over the region graph */
-extern uint8_t hic_cycles_round;    /* a region is a candidate iff its `buffered` is this */
 /* Buffer `r` as a candidate (a release left it alive while it holds packs);
  * `cyclic`: some region is CYCLIC. Whether it is a new candidate. */
 int hic_cycles_candidate(struct hic_region *r, int cyclic);

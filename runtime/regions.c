@@ -345,7 +345,8 @@ static void end_slot(struct hic_region *r)
 {
     uint32_t slot = SLOT(r->id);
     uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
-    regions.cyclic -= (r->flags & HIC_REGION_CYCLIC) != 0;
+    if (r->flags & HIC_REGION_CYCLIC && --regions.cyclic == 0)
+        hic_cycle_marks.recheck = 0;
     zero_header(r);
     HIC_VG_NOACCESS(r->inline_chunk, inline_bytes(r));  /* its objects are dead */
     r->id = (uint64_t)gen << 32 | slot;
@@ -696,6 +697,7 @@ static void mark_cyclic(struct hic_region *r)
     if (!(r->flags & HIC_REGION_CYCLIC)) {
         r->flags |= HIC_REGION_CYCLIC;
         regions.cyclic++;
+        hic_cycle_marks.recheck = HIC_REGION_UNKEPT;  /* an UNKEPT candidate's id is wanted now */
     }
 }
 
@@ -814,7 +816,7 @@ void hic_retain_n(uint64_t id, uint64_t n)
  * live count, its slot dies. What it held is the caller's to release
  * first (release_held, or the collector's), and its hold table the
  * caller's to give back. */
-static void free_one(struct hic_region *r)
+static inline __attribute__((always_inline)) void free_one(struct hic_region *r)
 {
     struct hic_counters *c = &hic_counters;
     take_bytes_peak();
@@ -830,8 +832,8 @@ static void free_one(struct hic_region *r)
  * collector, unless it is one already (cycles.c). */
 static inline int buffer_candidate(struct hic_region *r)
 {
-    if (__builtin_expect(r->buffered == hic_cycles_round, 1) &&
-        !((r->flags & HIC_REGION_UNKEPT) && regions.cyclic))
+    if (__builtin_expect(r->buffered == hic_cycle_marks.round, 1) &&
+        !(r->flags & hic_cycle_marks.recheck))
         return 0;
     return hic_cycles_candidate(r, regions.cyclic != 0);
 }
@@ -866,7 +868,7 @@ static int release_held(struct hic_region *r, uint32_t *todo)
 /* The worklist of regions whose count reached zero is threaded through
  * their `link` fields by slot (P's slot 0 ends it: P is never freed).
  * Whether a new candidate was buffered. */
-static int free_cascade(struct hic_region *first)
+static __attribute__((noinline)) int free_cascade(struct hic_region *first)
 {
     int buffered = 0;
     first->link = 0;
