@@ -52,20 +52,20 @@ struct hic_pack {           /* 16 bytes: Pack{c} T at run time */
  * after any call that can create a region.
  *
  * The struct's first chunk (`inline_chunk`) is part of it and its size is
- * chosen when the region is created: 16 to 256 bytes, from what the last
+ * chosen when the region is created: 8 to 256 bytes, from what the last
  * region made at the same place held (hic_region_new_sized), 48 when that
  * is not known. So a region that holds one object costs one struct and a
- * table entry: 88 + the object rounded up to 16, + 8; a 64-byte tree node
- * 160 bytes, a 32-byte one 128 (or 136 + 8 with the default 48 inline
- * bytes), with two distinct held region ids inline; the hold table is
- * allocated only for a third.
+ * table entry: 88 + the object, + 8; a 64-byte tree node 160 bytes, a
+ * 32-byte one 128 (or 136 + 8 with the default 48 inline bytes), with two
+ * distinct held region ids inline; the hold table is allocated only for a
+ * third.
  */
 struct hic_block;
 struct hic_hold;
 
 #define HIC_INLINE_CHUNK 48     /* bytes of objects inside the region struct,
                                  * when nothing says how many it will need */
-#define HIC_INLINE_STEP 16      /* its size is a multiple of this ... */
+#define HIC_INLINE_STEP 8       /* its size is a multiple of this ... */
 #define HIC_INLINE_MAX 256      /* ... up to this */
 #define HIC_INLINE_HOLDS 2      /* distinct held ids recorded inside it */
 

@@ -83,7 +83,7 @@ class _Body:
         return self.func.append_basic_block(name)
 
 
-def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
+def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit, inline: bool = True) -> ll.Function:
     """The module's internal function `hic.<name>`, emitted on first use.
     Each is small and marked `inlinehint`: LLVM's inliner copies it into
     its callers (the fast paths end up inline), while the IR text stays one
@@ -92,7 +92,7 @@ def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> l
     if func is None:
         func = ll.Function(module_cx.module, ll.FunctionType(ret, params), f"hic.{name}")
         func.linkage = "internal"
-        func.attributes.add("inlinehint")
+        func.attributes.add("inlinehint" if inline else "noinline")
         func.attributes.add("nounwind")
         module_cx.helpers[name] = func
         emit(_Body(module_cx, func), *func.args)
@@ -188,7 +188,8 @@ def _emit_release(fn: _Body, rid: ll.Value) -> None:
 
 def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
     """An owned pack was stored into an object of region `owner`."""
-    fn.b.call(helper(fn.module_cx, "hold", T.VOID, [T.I64, T.I64], _emit_hold), [owner, pack_region(fn, pack)])
+    fn.b.call(helper(fn.module_cx, "hold", T.VOID, [T.I64, T.I64], _emit_hold, inline=False),
+              [owner, pack_region(fn, pack)])
 
 
 def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
