@@ -164,7 +164,7 @@ extern struct hic_region **hic_region_table;
 /* What the inlined release reads to tell that a region left alive while it
  * holds packs needs nothing of the runtime: it is a candidate of the cycle
  * collector already (`buffered == round`) and none of its flags is in
- * `recheck` (cycles.c, hic_cycles_candidate). */
+ * `recheck` (regions.c, buffer_candidate; cycles.c, hic_cycles_keep). */
 struct hic_cycle_marks {
     uint8_t round;              /* 0: the collector's round, 1..255 */
     uint8_t recheck;            /* 1: HIC_REGION_UNKEPT while some region is
@@ -539,10 +539,17 @@ void hic_profile_write(void);
 #endif
 
 /* cycles.c: the cycle collector over the region graph */
-/* Buffer `r` as a candidate (a release left it alive while it holds packs);
- * `cyclic`: some region is CYCLIC. Whether it is a new candidate. */
-int hic_cycles_candidate(struct hic_region *r, int cyclic);
-void hic_cycles_maybe_collect(void);
+/* When the next collection is due (regions.c buffers the candidates and
+ * checks, cycles.c keeps their ids and collects). */
+struct hic_cycles_due {
+    uint64_t count;             /* candidates buffered this round, all of them */
+    uint64_t threshold;         /* ... collect when there are this many */
+    uint64_t bytes_trigger;     /* ... or live bytes reached this */
+};
+extern struct hic_cycles_due hic_cycles_due;
+/* The id of candidate `r` goes into the buffer (the trace starts there). */
+void hic_cycles_keep(struct hic_region *r);
+void hic_cycles_collect_now(void);
 void hic_cycles_reset(void);
 
 /* print.c */

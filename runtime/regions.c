@@ -833,10 +833,28 @@ static inline __attribute__((always_inline)) void free_one(struct hic_region *r)
  * collector, unless it is one already (cycles.c). */
 static inline int buffer_candidate(struct hic_region *r)
 {
-    if (__builtin_expect(r->buffered == hic_cycle_marks.round, 1) &&
-        !(r->flags & hic_cycle_marks.recheck))
+    if (__builtin_expect(r->buffered == hic_cycle_marks.round, 1)) {
+        if (__builtin_expect(r->flags & hic_cycle_marks.recheck, 0))
+            hic_cycles_keep(r);  /* UNKEPT, and now there may be a cycle */
         return 0;
-    return hic_cycles_candidate(r, regions.cyclic != 0);
+    }
+    r->buffered = hic_cycle_marks.round;
+    hic_cycles_due.count++;
+    if (regions.cyclic)
+        hic_cycles_keep(r);
+    else
+        r->flags |= HIC_REGION_UNKEPT;  /* cycles.c, hic_cycles_keep */
+    return 1;
+}
+
+/* After a release that buffered a new candidate: collect if enough have
+ * gathered or live bytes grew enough (cycles.c). */
+static inline void maybe_collect(void)
+{
+    const struct hic_counters *c = &hic_counters;
+    if (hic_cycles_due.count >= hic_cycles_due.threshold ||
+        c->bytes_allocated - c->bytes_freed >= hic_cycles_due.bytes_trigger)
+        hic_cycles_collect_now();
 }
 
 /* `r`, whose count reached zero, releases every pack it holds and forgets
@@ -898,7 +916,7 @@ void hic_release(uint64_t id)
     else
         return;
     if (buffered)
-        hic_cycles_maybe_collect();
+        maybe_collect();
 }
 
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
