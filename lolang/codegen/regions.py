@@ -151,22 +151,43 @@ def release(fn: FunctionEmitter, rid: ll.Value) -> None:
 
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:
-    """Down by one, inline, when the region stays alive and either holds
-    nothing or is a candidate of the cycle collector already with nothing
-    to add (`hic_cycle_marks`, runtime/cycles.c); else `hic_release`."""
+    """Down by one, inline, when the region stays alive and holds nothing;
+    else `hic.release_holding`."""
     b = fn.b
-    check, alive, holding, decrement, call, done = (
-        fn.block(n) for n in ("counted", "alive", "holding", "decrement", "runtime", "done"))
+    check, decrement, call, done = (fn.block(n) for n in ("counted", "decrement", "runtime", "done"))
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), check, done)
     b.position_at_end(check)
     r = region_struct(fn, rid)
     refs = field(fn, r, REFS)
     count = b.load(refs, typ=T.I64)
+    holds = b.load(field(fn, r, HOLD_LEN), typ=T.I32)
+    plain = b.and_(b.icmp_signed(">", count, T.I64(1)), b.icmp_unsigned("==", holds, T.I32(0)))
+    b.cbranch(plain, decrement, call)
+    b.position_at_end(decrement)
+    b.store(b.sub(count, T.I64(1)), refs)
+    bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+    b.branch(done)
+    b.position_at_end(call)
+    b.call(helper(fn.module_cx, "release_holding", T.VOID, [T.I64], _emit_release_holding, inline=False),
+           [rid])
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def _emit_release_holding(fn: _Body, rid: ll.Value) -> None:
+    """The rest of the release, a function of the module (not inlined: it
+    would make every release site bigger): still down by one, without the
+    runtime, when the region stays alive and is a candidate of the cycle
+    collector already with nothing to add (`hic_cycle_marks`,
+    runtime/cycles.c); else `hic_release`."""
+    b = fn.b
+    alive, decrement, call = fn.block("alive"), fn.block("decrement"), fn.block("runtime")
+    r = region_struct(fn, rid)
+    refs = field(fn, r, REFS)
+    count = b.load(refs, typ=T.I64)
     b.cbranch(b.icmp_signed(">", count, T.I64(1)), alive, call)
     b.position_at_end(alive)
-    holds = b.load(field(fn, r, HOLD_LEN), typ=T.I32)
-    b.cbranch(b.icmp_unsigned("==", holds, T.I32(0)), decrement, holding)
-    b.position_at_end(holding)
     marks = fn.module_cx.cycle_marks
     buffered = b.load(field(fn, r, BUFFERED), typ=T.I8)
     flags = b.load(field(fn, r, FLAGS), typ=T.I8)
@@ -178,11 +199,9 @@ def _emit_release(fn: _Body, rid: ll.Value) -> None:
     b.position_at_end(decrement)
     b.store(b.sub(count, T.I64(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
-    b.branch(done)
+    b.ret_void()
     b.position_at_end(call)
     b.call(fn.module_cx.runtime("hic_release"), [rid])
-    b.branch(done)
-    b.position_at_end(done)
     b.ret_void()
 
 
