@@ -61,13 +61,15 @@ struct words {
 };
 
 static struct {
-    struct words candidates;    /* region ids, possibly stale */
-    int fresh;                  /* a candidate was buffered since the last check */
-    uint8_t round;              /* 1..255: a region is buffered iff its `buffered` is this */
-    uint64_t threshold;
-    uint64_t bytes_trigger;
+    struct words candidates;    /* region ids, possibly stale: the candidates
+                                 * buffered while a cycle could exist */
     struct words roots, stack, black, whites;  /* slots, during a collection */
 } cc;
+
+/* round: 1..255, a region is buffered iff its `buffered` is this;
+ * recheck: kept by regions.c */
+struct hic_cycle_marks hic_cycle_marks;
+struct hic_cycles_due hic_cycles_due;
 
 static void push(struct words *w, uint64_t x)
 {
@@ -95,9 +97,11 @@ static void drop_words(struct words *w)
 void hic_cycles_reset(void)
 {
     memset(&cc, 0, sizeof cc);
-    cc.threshold = MIN_CANDIDATES;
-    cc.bytes_trigger = MIN_BYTES_GROWTH;
-    cc.round = 1;
+    hic_cycles_due.count = 0;
+    hic_cycles_due.threshold = MIN_CANDIDATES;
+    hic_cycles_due.bytes_trigger = MIN_BYTES_GROWTH;
+    hic_cycle_marks.round = 1;
+    hic_cycle_marks.recheck = 0;  /* no region is CYCLIC */
 }
 
 /* A collection ends: no region is buffered any more. A new round number
@@ -107,19 +111,28 @@ void hic_cycles_reset(void)
  * 10,000 candidates or 8 MiB of growth). */
 static void next_round(void)
 {
-    if (++cc.round == 0) {
+    if (++hic_cycle_marks.round == 0) {
         hic_regions_clear_buffered();
-        cc.round = 1;
+        hic_cycle_marks.round = 1;
     }
 }
 
-void hic_cycles_candidate(struct hic_region *r)
+/* Every candidate counts (when the collector runs depends on how many
+ * distinct regions were buffered this round), but its id is kept only if
+ * some region is CYCLIC: a garbage cycle is found from the region whose
+ * release cut its last outside reference, and when that release happened
+ * the cycle existed, so a region on it was CYCLIC (regions.c,
+ * `mark_cyclic`). A region buffered while there was none is marked
+ * UNKEPT (regions.c, `buffer_candidate`), and its id is kept if it is
+ * released again, in the same round, once there is one. A collection
+ * traced from the kept ids alone finds exactly the garbage all of them
+ * would: any garbage region is reachable from a garbage cycle, and that
+ * cycle from a kept candidate. So a program without cycles (a persistent
+ * tree built bottom-up) counts its candidates and stores none. */
+void hic_cycles_keep(struct hic_region *r)
 {
-    if (r->buffered == cc.round)
-        return;
-    r->buffered = cc.round;
+    r->flags &= (uint8_t)~HIC_REGION_UNKEPT;
     push(&cc.candidates, r->id);
-    cc.fresh = 1;
 }
 
 static struct hic_region *at(uint64_t slot)
@@ -214,6 +227,7 @@ static void gather_white(void)
 
 static void collect(void)
 {
+    hic_cycles_due.count = 0;
     if (!hic_regions_cyclic()) {
         /* No region is CYCLIC (regions.c, `note_edge`): the graph has no
          * cycle, and trial deletion would find every traced region black
@@ -243,25 +257,22 @@ done:
     next_round();
     const struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
-    cc.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;
-    cc.bytes_trigger = live_bytes + (live_bytes > MIN_BYTES_GROWTH ? live_bytes : MIN_BYTES_GROWTH);
+    hic_cycles_due.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;
+    hic_cycles_due.bytes_trigger =
+        live_bytes + (live_bytes > MIN_BYTES_GROWTH ? live_bytes : MIN_BYTES_GROWTH);
     if (cc.candidates.cap > 4 * MIN_CANDIDATES)  /* give back what a burst took */
         drop_words(&cc.candidates);
 }
 
-void hic_cycles_maybe_collect(void)
+/* A release buffered a new candidate and the collection is due
+ * (regions.c, `maybe_collect`). */
+void hic_cycles_collect_now(void)
 {
-    if (!cc.fresh)
-        return;
-    cc.fresh = 0;
-    const struct hic_counters *c = &hic_counters;
-    if (cc.candidates.len >= cc.threshold || c->bytes_allocated - c->bytes_freed >= cc.bytes_trigger)
-        collect();
+    collect();
 }
 
 void hic_collect_cycles(void)
 {
-    cc.fresh = 0;
-    if (cc.candidates.len)
+    if (hic_cycles_due.count)
         collect();
 }

@@ -51,14 +51,22 @@ struct hic_pack {           /* 16 bytes: Pack{c} T at run time */
  * table itself may move when it grows, so load `hic_region_table` afresh
  * after any call that can create a region.
  *
- * A region that holds one small object costs the struct and a table entry:
- * 136 + 8 bytes, with up to 48 bytes of objects and two distinct held
- * region ids inline; the hold table is allocated only for a third.
+ * The struct's first chunk (`inline_chunk`) is part of it and its size is
+ * chosen when the region is created: 8 to 256 bytes, from what the last
+ * region made at the same place held (hic_region_new_sized), 48 when that
+ * is not known. So a region that holds one object costs one struct and a
+ * table entry: 88 + the object, + 8; a 64-byte tree node 160 bytes, a
+ * 32-byte one 128 (or 136 + 8 with the default 48 inline bytes), with two
+ * distinct held region ids inline; the hold table is allocated only for a
+ * third.
  */
 struct hic_block;
 struct hic_hold;
 
-#define HIC_INLINE_CHUNK 48     /* bytes of objects inside the region struct */
+#define HIC_INLINE_CHUNK 48     /* bytes of objects inside the region struct,
+                                 * when nothing says how many it will need */
+#define HIC_INLINE_STEP 8       /* its size is a multiple of this ... */
+#define HIC_INLINE_MAX 256      /* ... up to this */
 #define HIC_INLINE_HOLDS 2      /* distinct held ids recorded inside it */
 
 struct hic_region {
@@ -70,8 +78,11 @@ struct hic_region {
     uint64_t id;                /* 24: this slot's id; a dead slot holds its next life's */
     int64_t refs;               /* 32: reference count; 0 while the slot is free */
     uint32_t hold_len;          /* 40: distinct region ids held; 0: holds no pack */
-    uint32_t hold_cap;          /* 44: 0: they are in `held.ids` (at most two);
-                                 *     else the capacity of `held.table` */
+    uint8_t hold_log2;          /* 44: 0: they are in `held.ids` (at most two);
+                                 *     else log2 of the capacity of `held.table` */
+    uint8_t inline_steps;       /* 45: the inline chunk's size / HIC_INLINE_STEP:
+                                 *     fixed for the slot's struct */
+    uint8_t spare_[2];          /* 46 */
     union {
         uint64_t ids[HIC_INLINE_HOLDS];   /* 48: inline: the ids (0 = empty) */
         struct hic_hold *table;           /* 48: the multiset as a hash table */
@@ -90,11 +101,14 @@ struct hic_region {
     uint8_t flags;              /* 86: HIC_REGION_* */
     uint8_t buffered;           /* 87: a candidate root of the cycle collector when equal
                                  *     to its current round (cycles.c); 0: never */
-    char inline_chunk[HIC_INLINE_CHUNK]; /* 88: the first chunk */
-};                              /* 136 bytes */
+    char inline_chunk[HIC_INLINE_CHUNK]; /* 88: the first chunk: really
+                                 *     inline_steps * HIC_INLINE_STEP bytes, the
+                                 *     struct's memory running on past this array
+                                 *     (regions.c, `struct_size`) */
+};                              /* 136 bytes with the default inline chunk */
 
 #define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
-                                /* (2 is free: candidates are marked by `buffered`) */
+#define HIC_REGION_UNKEPT 2     /* buffered (`buffered`) without its id kept (cycles.c) */
 #define HIC_REGION_HELD 4       /* a pack of it was stored into a region (since it was created) */
 #define HIC_REGION_CYCLIC 8     /* it held a new pack while HELD: may close a cycle (cycles.c) */
 
@@ -128,8 +142,15 @@ HIC_AT(hic_region, bytes_less_cur, 16);
 HIC_AT(hic_region, id, 24);
 HIC_AT(hic_region, refs, 32);
 HIC_AT(hic_region, hold_len, 40);
+HIC_AT(hic_region, hold_log2, 44);
+HIC_AT(hic_region, held, 48);
+HIC_AT(hic_region, held_counts, 64);
+HIC_AT(hic_region, flags, 86);
+HIC_AT(hic_region, buffered, 87);
 HIC_AT(hic_region, inline_chunk, 88);
 _Static_assert(sizeof(struct hic_region) == 136, "struct hic_region changed size");
+_Static_assert(HIC_INLINE_CHUNK % HIC_INLINE_STEP == 0 && HIC_INLINE_MAX / HIC_INLINE_STEP <= 255,
+               "inline chunk sizes");
 HIC_AT(hic_counters, allocs, 0);
 HIC_AT(hic_counters, bytes_allocated, 8);
 HIC_AT(hic_counters, retains, 64);
@@ -139,6 +160,19 @@ _Static_assert(sizeof(struct hic_counters) == 11 * 8, "hic_counters changed size
 
 extern struct hic_counters hic_counters;
 extern struct hic_region **hic_region_table;
+
+/* What the inlined release reads to tell that a region left alive while it
+ * holds packs needs nothing of the runtime: it is a candidate of the cycle
+ * collector already (`buffered == round`) and none of its flags is in
+ * `recheck` (regions.c, buffer_candidate; cycles.c, hic_cycles_keep). */
+struct hic_cycle_marks {
+    uint8_t round;              /* 0: the collector's round, 1..255 */
+    uint8_t recheck;            /* 1: HIC_REGION_UNKEPT while some region is
+                                 *    CYCLIC, else 0 */
+};
+extern struct hic_cycle_marks hic_cycle_marks;
+HIC_AT(hic_cycle_marks, round, 0);
+HIC_AT(hic_cycle_marks, recheck, 1);
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size);
 #ifdef HIC_PROFILE
@@ -439,13 +473,19 @@ struct hic_hold {               /* one entry of a region's held multiset */
     uint64_t count;
 };
 
+/* The capacity of a region's hold table; 0 while its held ids are inline. */
+static inline uint32_t hic_hold_cap(const struct hic_region *r)
+{
+    return r->hold_log2 ? (uint32_t)1 << r->hold_log2 : 0;
+}
+
 /* Walk a region's held multiset, inline or table:
  *     uint32_t i = 0; uint64_t id, n;
  *     while (hic_hold_next(r, &i, &id, &n)) ... */
 static inline int hic_hold_next(const struct hic_region *r, uint32_t *i, uint64_t *id,
                                 uint64_t *count)
 {
-    if (!r->hold_cap) {
+    if (!r->hold_log2) {
         while (*i < HIC_INLINE_HOLDS) {
             uint32_t k = (*i)++;
             if (r->held.ids[k]) {
@@ -456,7 +496,7 @@ static inline int hic_hold_next(const struct hic_region *r, uint32_t *i, uint64_
         }
         return 0;
     }
-    while (*i < r->hold_cap) {
+    while (*i < hic_hold_cap(r)) {
         const struct hic_hold *h = &r->held.table[(*i)++];
         if (h->id) {
             *id = h->id;
@@ -503,8 +543,17 @@ void hic_profile_write(void);
 #endif
 
 /* cycles.c: the cycle collector over the region graph */
-void hic_cycles_candidate(struct hic_region *r);
-void hic_cycles_maybe_collect(void);
+/* When the next collection is due (regions.c buffers the candidates and
+ * checks, cycles.c keeps their ids and collects). */
+struct hic_cycles_due {
+    uint64_t count;             /* candidates buffered this round, all of them */
+    uint64_t threshold;         /* ... collect when there are this many */
+    uint64_t bytes_trigger;     /* ... or live bytes reached this */
+};
+extern struct hic_cycles_due hic_cycles_due;
+/* The id of candidate `r` goes into the buffer (the trace starts there). */
+void hic_cycles_keep(struct hic_region *r);
+void hic_cycles_collect_now(void);
 void hic_cycles_reset(void);
 
 /* print.c */

@@ -23,9 +23,10 @@
  * through the region structs, so a chain of a million regions frees in
  * constant C stack and without allocating.
  *
- * What a region costs: its struct (136 bytes, with the first 48 bytes of
- * objects and two held ids inside) and its table entry (8). Pool chunks, a
- * hold table and storage blocks come only when needed.
+ * What a region costs: its struct (88 bytes, two held ids inside, and an
+ * inline chunk sized by the region's hint: 48 bytes by default) and its
+ * table entry (8). Pool chunks, a hold table and storage blocks come only
+ * when needed.
  */
 #define _GNU_SOURCE
 #define HIC_RUNTIME_INTERNAL
@@ -47,26 +48,45 @@ struct hic_region **hic_region_table;
 #define FIRST_HOLD_TABLE 8
 
 /* Region structs are carved from 64 KiB batches: a pool block each would
- * round 136 bytes up to 256. A slot keeps its struct, except that a merge
- * hands a used child's struct (its inline chunk holds objects now owned by
- * the parent) to the parent as a block; when the parent dies that memory
- * comes back here, on `spare`. */
+ * round 136 bytes up to 256. Their inline chunks come in sizes (steps of
+ * HIC_INLINE_STEP bytes up to HIC_INLINE_MAX), chosen at creation from
+ * the region's size hint, so that a region holding one object of up to
+ * 256 bytes is one struct, not a struct and a pool chunk. A slot keeps its
+ * struct, and so its size: free slots are kept on one list per size.
+ * Except that a merge hands a used child's struct (its inline chunk holds
+ * objects now owned by the parent) to the parent as a block; when the
+ * parent dies that memory comes back here, on `spare` of its size. */
 #define STRUCT_BATCH ((size_t)64 << 10)
+#define HEADER_BYTES offsetof(struct hic_region, inline_chunk)
+#define STEPS (HIC_INLINE_MAX / HIC_INLINE_STEP)
+#define DEFAULT_STEPS (HIC_INLINE_CHUNK / HIC_INLINE_STEP)
 
 static struct {
-    struct hic_region *batch;   /* unused structs of the current batch */
-    uint32_t batch_left;
+    char *batch;                /* the unused rest of the current batch of structs */
+    size_t batch_left;          /* its bytes */
     uint32_t len;               /* slots minted so far, P's included */
     uint32_t cap;               /* capacity of hic_region_table */
-    uint32_t free_head;         /* LIFO list of free slots; 0: none (P is never free) */
-    struct hic_block *spare;    /* struct memory back from merged regions (singly linked) */
+    /* By inline chunk size (in steps): */
+    uint32_t free_head[STEPS + 1]; /* LIFO list of free slots; 0: none (P is never free) */
+    struct hic_block *spare[STEPS + 1]; /* struct memory back from merged regions (singly linked) */
     struct hic_region primitive;/* slot 0. cur == end == NULL, so P always takes the slow path */
     struct hic_region p_store;  /* ... which bumps here, where no byte is counted */
     uint64_t cyclic;            /* live regions flagged HIC_REGION_CYCLIC */
 } regions;
 
-_Static_assert(sizeof(struct hic_region) >= sizeof(struct hic_block),
+_Static_assert(HEADER_BYTES + HIC_INLINE_STEP >= sizeof(struct hic_block),
                "a region struct must be able to become a block");
+
+/* The bytes of a region struct whose inline chunk is `steps` steps. */
+static inline size_t struct_size(unsigned steps)
+{
+    return HEADER_BYTES + (size_t)steps * HIC_INLINE_STEP;
+}
+
+static inline size_t inline_bytes(const struct hic_region *r)
+{
+    return (size_t)r->inline_steps * HIC_INLINE_STEP;
+}
 
 #define SLOT(id) ((unsigned)(uint32_t)(id))
 #define GEN(id) ((unsigned)((id) >> 32))
@@ -120,9 +140,10 @@ static void blocks_splice(struct hic_region *to, struct hic_block *list)
 static void release_block(struct hic_block *b)
 {
     if (b->kind == HIC_BLOCK_STRUCT) {
-        b->next = regions.spare;
-        regions.spare = b;
-        HIC_VG_NOACCESS(b + 1, sizeof(struct hic_region) - sizeof *b);
+        unsigned steps = (unsigned)((b->size - HEADER_BYTES) / HIC_INLINE_STEP);
+        b->next = regions.spare[steps];
+        regions.spare[steps] = b;
+        HIC_VG_NOACCESS(b + 1, b->size - sizeof *b);
         return;
     }
     hic_pool_put(b, b->size);
@@ -153,7 +174,8 @@ static inline void zero_header(struct hic_region *r)
     r->cur = r->end = NULL;
     r->bytes_less_cur = r->id = 0;
     r->refs = 0;
-    r->hold_len = r->hold_cap = 0;
+    r->hold_len = 0;
+    r->hold_log2 = 0;  /* inline_steps stays: it is the struct's */
     r->held.ids[0] = r->held.ids[1] = 0;
     r->held_counts[0] = r->held_counts[1] = 0;
     r->own.blocks = NULL;
@@ -161,22 +183,26 @@ static inline void zero_header(struct hic_region *r)
     r->next_class = r->color = r->flags = r->buffered = 0;
 }
 
-static struct hic_region *new_struct(void)
+/* A struct with an inline chunk of `steps` steps. */
+static struct hic_region *new_struct(unsigned steps)
 {
     struct hic_region *r;
-    if (regions.spare) {
-        r = (struct hic_region *)regions.spare;
-        regions.spare = regions.spare->next;
-        HIC_VG_UNDEFINED(r, sizeof *r);
+    size_t size = struct_size(steps);
+    if (regions.spare[steps]) {
+        r = (struct hic_region *)regions.spare[steps];
+        regions.spare[steps] = regions.spare[steps]->next;
+        HIC_VG_UNDEFINED(r, size);
     } else {
-        if (!regions.batch_left) {
+        if (regions.batch_left < size) {  /* the rest of the batch is lost */
             regions.batch = hic_pool_get(STRUCT_BATCH);
-            regions.batch_left = STRUCT_BATCH / sizeof *r;
+            regions.batch_left = STRUCT_BATCH;
         }
-        r = regions.batch++;
-        regions.batch_left--;
+        r = (struct hic_region *)regions.batch;
+        regions.batch += size;
+        regions.batch_left -= size;
     }
     zero_header(r);  /* the inline chunk is for objects, uninitialized */
+    r->inline_steps = (uint8_t)steps;
     return r;
 }
 
@@ -186,6 +212,8 @@ void hic_regions_init(void)
     regions.cap = 64;
     hic_region_table = hic_pool_get(regions.cap * sizeof *hic_region_table);
     regions.primitive.refs = 1;
+    regions.primitive.inline_steps = DEFAULT_STEPS;  /* never used: P has no chunk */
+    regions.p_store.inline_steps = DEFAULT_STEPS;
     regions.p_store.refs = 1;
     regions.p_store.next_class = FIRST_CLASS;
     hic_region_table[0] = &regions.primitive;
@@ -256,34 +284,48 @@ uint64_t hic_region_new(void)
     return hic_region_new_sized(0);
 }
 
-uint64_t hic_region_new_sized(uint64_t bytes_hint)
+/* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
+ * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
+ * first pool chunk is sized for the rest. Unknown (0): the default. */
+/* A new slot, with a struct whose inline chunk is `steps` steps (no free
+ * slot of that size is left). */
+static __attribute__((noinline)) struct hic_region *mint_slot(unsigned steps)
 {
     if (!hic_region_table)
         hic_runtime_init(NULL);
+    if (regions.len == regions.cap)
+        grow_table();
+    uint32_t slot = regions.len;
+    struct hic_region *r = new_struct(steps);
+    r->id = slot;
+    hic_region_table[slot] = r;
+    regions.len++;
+    return r;
+}
+
+uint64_t hic_region_new_sized(uint64_t bytes_hint)
+{
+    unsigned steps = DEFAULT_STEPS, next_class = FIRST_CLASS;
+    if (bytes_hint - 1 < HIC_INLINE_MAX) {  /* 1 .. HIC_INLINE_MAX */
+        steps = (unsigned)((bytes_hint + HIC_INLINE_STEP - 1) / HIC_INLINE_STEP);
+    } else if (bytes_hint) {
+        unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
+        next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
+    }
     struct hic_region *r;
-    uint32_t slot = regions.free_head;
+    uint32_t slot = regions.free_head[steps];
     if (slot) {
         r = hic_region_table[slot];
-        regions.free_head = r->link;
+        regions.free_head[steps] = r->link;
         r->link = 0;
     } else {
-        if (regions.len == regions.cap)
-            grow_table();
-        slot = regions.len;
-        r = new_struct();
-        r->id = slot;
-        hic_region_table[slot] = r;
-        regions.len++;
+        r = mint_slot(steps);
     }
     r->refs = 1;
-    r->next_class = FIRST_CLASS;
-    if (bytes_hint > HIC_INLINE_CHUNK) {
-        unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
-        r->next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
-    }
-    HIC_VG_UNDEFINED(r->inline_chunk, HIC_INLINE_CHUNK);
+    r->next_class = (uint8_t)next_class;
+    HIC_VG_UNDEFINED(r->inline_chunk, inline_bytes(r));
     r->cur = r->inline_chunk;
-    r->end = r->inline_chunk + HIC_INLINE_CHUNK;
+    r->end = r->inline_chunk + inline_bytes(r);
     r->bytes_less_cur = -(uint64_t)(uintptr_t)r->cur;  /* 0 bytes */
     hic_counters.regions_created++;
     if (++hic_counters.regions_live > hic_counters.regions_peak)
@@ -304,12 +346,13 @@ static void end_slot(struct hic_region *r)
 {
     uint32_t slot = SLOT(r->id);
     uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
-    regions.cyclic -= (r->flags & HIC_REGION_CYCLIC) != 0;
+    if (r->flags & HIC_REGION_CYCLIC && --regions.cyclic == 0)
+        hic_cycle_marks.recheck = 0;
     zero_header(r);
-    HIC_VG_NOACCESS(r->inline_chunk, HIC_INLINE_CHUNK);  /* its objects are dead */
+    HIC_VG_NOACCESS(r->inline_chunk, inline_bytes(r));  /* its objects are dead */
     r->id = (uint64_t)gen << 32 | slot;
-    r->link = regions.free_head;
-    regions.free_head = slot;
+    r->link = regions.free_head[r->inline_steps];
+    regions.free_head[r->inline_steps] = slot;
     hic_counters.regions_live--;
 }
 
@@ -471,7 +514,7 @@ void *hic_storage_alloc_uncounted(struct hic_region *r, uint64_t size)
     return storage_block(owner_of(r, "allocate storage in"), size, HIC_BLOCK_UNCOUNTED);
 }
 
-void hic_take_bytes_peak(void)
+static inline void take_bytes_peak(void)
 {
     struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
@@ -479,6 +522,11 @@ void hic_take_bytes_peak(void)
         c->bytes_peak = live_bytes;
         HIC_PROFILED(hic_profile_peak(live_bytes));
     }
+}
+
+void hic_take_bytes_peak(void)
+{
+    take_bytes_peak();
 }
 
 void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
@@ -525,7 +573,7 @@ static void table_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_
 /* Double the table, or move the inline entries into a first one. */
 static void table_grow(struct hic_region *r)
 {
-    uint32_t old_cap = r->hold_cap;
+    uint32_t old_cap = hic_hold_cap(r);
     if (old_cap >= (1u << 30))
         hic_out_of_memory();
     uint32_t cap = old_cap ? old_cap * 2 : FIRST_HOLD_TABLE;
@@ -539,12 +587,12 @@ static void table_grow(struct hic_region *r)
         hic_pool_put(r->held.table, old_cap * sizeof *t);
     r->held.table = t;
     r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_cap = cap;
+    r->hold_log2 = (uint8_t)__builtin_ctz(cap);
 }
 
 static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 {
-    if (!r->hold_cap) {
+    if (!r->hold_log2) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k] == id && r->held_counts[k] + n <= UINT32_MAX) {
                 r->held_counts[k] += (uint32_t)n;
@@ -559,11 +607,11 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
             }
         table_grow(r);  /* a third id, or a count beyond 32 bits */
     }
-    if ((r->hold_len + 1) * 2 > r->hold_cap)
+    if ((r->hold_len + 1) * 2 > hic_hold_cap(r))
         table_grow(r);
     struct hic_hold *t = r->held.table;
-    uint32_t mask = r->hold_cap - 1;
-    uint32_t i = hold_home(id, r->hold_cap);
+    uint32_t cap = hic_hold_cap(r), mask = cap - 1;
+    uint32_t i = hold_home(id, cap);
     while (t[i].id) {
         if (t[i].id == id) {
             t[i].count += n;
@@ -579,7 +627,7 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 /* Remove one occurrence of `id`; 0 if there was none. */
 static int hold_remove(struct hic_region *r, uint64_t id)
 {
-    if (!r->hold_cap) {
+    if (!r->hold_log2) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k] == id) {
                 if (--r->held_counts[k] == 0) {
@@ -591,8 +639,8 @@ static int hold_remove(struct hic_region *r, uint64_t id)
         return 0;
     }
     struct hic_hold *t = r->held.table;
-    uint32_t mask = r->hold_cap - 1;
-    uint32_t i = hold_home(id, r->hold_cap);
+    uint32_t cap = hic_hold_cap(r), mask = cap - 1;
+    uint32_t i = hold_home(id, cap);
     while (t[i].id != id) {
         if (!t[i].id)
             return 0;
@@ -603,7 +651,7 @@ static int hold_remove(struct hic_region *r, uint64_t id)
     /* Shift later members of the probe run back into the hole, as long as
      * that does not move one before its home slot. */
     for (uint32_t j = (i + 1) & mask; t[j].id; j = (j + 1) & mask) {
-        uint32_t home = hold_home(t[j].id, r->hold_cap);
+        uint32_t home = hold_home(t[j].id, cap);
         if (((j - home) & mask) >= ((j - i) & mask)) {
             t[i] = t[j];
             i = j;
@@ -629,11 +677,12 @@ static uint64_t hold_count(const struct hic_region *r, uint64_t id)
  * by the caller). */
 static void holds_clear(struct hic_region *r)
 {
-    if (r->hold_cap)
-        hic_pool_put(r->held.table, r->hold_cap * sizeof *r->held.table);
+    if (r->hold_log2)
+        hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
     r->held.ids[0] = r->held.ids[1] = 0;
     r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_cap = r->hold_len = 0;
+    r->hold_log2 = 0;
+    r->hold_len = 0;
 }
 
 /* Which regions may be on a cycle of the region graph (cycles.c). Take,
@@ -649,6 +698,7 @@ static void mark_cyclic(struct hic_region *r)
     if (!(r->flags & HIC_REGION_CYCLIC)) {
         r->flags |= HIC_REGION_CYCLIC;
         regions.cyclic++;
+        hic_cycle_marks.recheck = HIC_REGION_UNKEPT;  /* an UNKEPT candidate's id is wanted now */
     }
 }
 
@@ -683,9 +733,43 @@ void hic_region_hold_n(uint64_t owner, uint64_t held, uint64_t n)
     hold_add(o, held, n);
 }
 
+static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic_region *h,
+                                                uint64_t held)
+{
+    o = owner_of(o, "store a pack into");
+    note_edge(o, h);
+    hold_add(o, held, 1);
+}
+
+/* hic_region_hold_n(owner, held, 1), the store generated code makes for
+ * each pack field of a new object, straight through when the owner is
+ * not merged and not held (no edge can close a cycle) and the held id
+ * finds its place inline: one check of each id, no call. */
 void hic_region_hold(uint64_t owner, uint64_t held)
 {
-    hic_region_hold_n(owner, held, 1);
+    if (held == HIC_PRIMITIVE || owner == HIC_PRIMITIVE) {
+        hic_region_hold_n(owner, held, 1);
+        return;
+    }
+    struct hic_region *o = live(owner, "store a pack into");
+    struct hic_region *h = live(held, "store a pack of");
+    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2, 1)) {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (o->held.ids[k] == held && o->held_counts[k] < UINT32_MAX) {
+                h->flags |= HIC_REGION_HELD;
+                o->held_counts[k]++;
+                return;
+            }
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (!o->held.ids[k]) {
+                h->flags |= HIC_REGION_HELD;
+                o->held.ids[k] = held;
+                o->held_counts[k] = 1;
+                o->hold_len++;
+                return;
+            }
+    }
+    hold_slow(o, h, held);
 }
 
 void hic_region_unhold(uint64_t owner, uint64_t held)
@@ -730,12 +814,13 @@ void hic_retain_n(uint64_t id, uint64_t n)
 }
 
 /* Free one region: its blocks go back to the pool, its bytes leave the
- * live count, its slot dies. What it held is the caller's to release (and
- * its hold table the caller's to give back: take_holds first). */
-static void free_one(struct hic_region *r)
+ * live count, its slot dies. What it held is the caller's to release
+ * first (release_held, or the collector's), and its hold table the
+ * caller's to give back. */
+static inline __attribute__((always_inline)) void free_one(struct hic_region *r)
 {
     struct hic_counters *c = &hic_counters;
-    hic_take_bytes_peak();
+    take_bytes_peak();
     c->bytes_freed += hic_region_bytes_of(r);
     c->regions_freed++;
     HIC_PROFILED(hic_profile_freed(r));
@@ -744,65 +829,77 @@ static void free_one(struct hic_region *r)
     end_slot(r);
 }
 
-/* A copy of a region's held multiset, taken before the region is freed. */
-struct held_copy {
-    struct hic_hold inline_holds[HIC_INLINE_HOLDS];
-    struct hic_hold *table;
-    uint32_t cap;
-};
-
-static void take_holds(const struct hic_region *r, struct held_copy *h)
+/* A release left `r` alive while it holds packs: a candidate of the cycle
+ * collector, unless it is one already (cycles.c). */
+static inline int buffer_candidate(struct hic_region *r)
 {
-    if (r->hold_cap) {
-        h->table = r->held.table;
-        h->cap = r->hold_cap;
-        return;
+    if (__builtin_expect(r->buffered == hic_cycle_marks.round, 1)) {
+        if (__builtin_expect(r->flags & hic_cycle_marks.recheck, 0))
+            hic_cycles_keep(r);  /* UNKEPT, and now there may be a cycle */
+        return 0;
     }
-    for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
-        h->inline_holds[k].id = r->held.ids[k];
-        h->inline_holds[k].count = r->held_counts[k];
-    }
-    h->table = h->inline_holds;
-    h->cap = HIC_INLINE_HOLDS;
+    r->buffered = hic_cycle_marks.round;
+    hic_cycles_due.count++;
+    if (regions.cyclic)
+        hic_cycles_keep(r);
+    else
+        r->flags |= HIC_REGION_UNKEPT;  /* cycles.c, hic_cycles_keep */
+    return 1;
 }
 
-static void put_holds(struct held_copy *h)
+/* After a release that buffered a new candidate: collect if enough have
+ * gathered or live bytes grew enough (cycles.c). */
+static inline void maybe_collect(void)
 {
-    if (h->table != h->inline_holds)
-        hic_pool_put(h->table, h->cap * sizeof *h->table);
+    const struct hic_counters *c = &hic_counters;
+    if (hic_cycles_due.count >= hic_cycles_due.threshold ||
+        c->bytes_allocated - c->bytes_freed >= hic_cycles_due.bytes_trigger)
+        hic_cycles_collect_now();
+}
+
+/* `r`, whose count reached zero, releases every pack it holds and forgets
+ * them: a region whose count reaches zero in turn goes on the worklist
+ * `*todo`, one left alive that holds packs is a candidate. Whether a new
+ * candidate was buffered. */
+static int release_held(struct hic_region *r, uint32_t *todo)
+{
+    int buffered = 0;
+    uint32_t i = 0;
+    uint64_t id, n;
+    while (hic_hold_next(r, &i, &id, &n)) {
+        struct hic_region *h = live(id, "release a pack held by a freed region");
+        hic_counters.releases += n;
+        if ((uint64_t)h->refs < n)
+            hic_internal_error("region #%u.%u released more often than retained", SLOT(id),
+                               GEN(id));
+        h->refs -= (int64_t)n;
+        if (h->refs == 0) {
+            h->link = *todo;
+            *todo = SLOT(h->id);
+        } else if (h->hold_len) {
+            buffered |= buffer_candidate(h);
+        }
+    }
+    holds_clear(r);
+    return buffered;
 }
 
 /* The worklist of regions whose count reached zero is threaded through
- * their `link` fields by slot (P's slot 0 ends it: P is never freed). */
-static void free_cascade(struct hic_region *first)
+ * their `link` fields by slot (P's slot 0 ends it: P is never freed).
+ * Whether a new candidate was buffered. */
+static __attribute__((noinline)) int free_cascade(struct hic_region *first)
 {
+    int buffered = 0;
     first->link = 0;
     uint32_t todo = SLOT(first->id);
     while (todo) {
         struct hic_region *r = hic_region_table[todo];
         todo = r->link;
-        struct held_copy held;
-        take_holds(r, &held);
+        if (r->hold_len || r->hold_log2)
+            buffered |= release_held(r, &todo);
         free_one(r);
-        for (uint32_t i = 0; i < held.cap; i++) {
-            struct hic_hold e = held.table[i];
-            if (!e.id)
-                continue;
-            struct hic_region *h = live(e.id, "release a pack held by a freed region");
-            hic_counters.releases += e.count;
-            if ((uint64_t)h->refs < e.count)
-                hic_internal_error("region #%u.%u released more often than retained",
-                                   SLOT(e.id), GEN(e.id));
-            h->refs -= (int64_t)e.count;
-            if (h->refs == 0) {
-                h->link = todo;
-                todo = SLOT(h->id);
-            } else if (h->hold_len) {
-                hic_cycles_candidate(h);
-            }
-        }
-        put_holds(&held);
     }
+    return buffered;
 }
 
 void hic_release(uint64_t id)
@@ -811,14 +908,15 @@ void hic_release(uint64_t id)
         return;
     struct hic_region *r = live(id, "release");
     hic_counters.releases++;
-    if (--r->refs == 0) {
-        free_cascade(r);
-    } else if (r->hold_len) {
-        hic_cycles_candidate(r);
-    } else {
+    int buffered;
+    if (--r->refs == 0)
+        buffered = free_cascade(r);
+    else if (r->hold_len)
+        buffered = buffer_candidate(r);
+    else
         return;
-    }
-    hic_cycles_maybe_collect();
+    if (buffered)
+        maybe_collect();
 }
 
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
@@ -854,11 +952,13 @@ static void add_holds(struct hic_region *to, const struct hic_region *from)
  * code never keeps a struct pointer across a merge). */
 static struct hic_region *hand_over_struct(struct hic_region *c, struct hic_region *owner)
 {
-    struct hic_region *fresh = new_struct();
-    memcpy(fresh, c, offsetof(struct hic_region, inline_chunk));
+    struct hic_region *fresh = new_struct(1);  /* its inline chunk is never used */
+    memcpy(fresh, c, HEADER_BYTES);
+    fresh->inline_steps = 1;
     hic_region_table[SLOT(c->id)] = fresh;
+    size_t size = struct_size(c->inline_steps);
     struct hic_block *b = (struct hic_block *)c;
-    b->size = sizeof *c;
+    b->size = size;
     b->kind = HIC_BLOCK_STRUCT;
     blocks_push(owner, b);
     return fresh;

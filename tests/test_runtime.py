@@ -412,6 +412,17 @@ def test_pool_memory_follows_the_live_contents_under_churn(driver, tmp_path):
     assert rss[1] < rss[0] * 1.2 + 2048
 
 
+def test_a_candidate_buffered_before_a_cycle_formed_is_traced(driver, tmp_path):
+    r = run(driver, "unkept", tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "unkept ok\n", "")
+    assert counts(r.stats)["regions_collected"] == 2 and conserved(r.stats)
+
+
+def test_a_region_s_inline_chunk_is_sized_by_its_hint(driver, tmp_path):
+    r = run(driver, "sized", tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "sized ok\n", "")
+
+
 def test_a_small_region_costs_its_struct_and_table_entry(driver, tmp_path):
     # 136 bytes of struct (a 32-byte object and one held pack inside) and 8
     # of table, which grows by doubling (here 2^18 entries for 200,000

@@ -31,7 +31,13 @@ int main(void)
 {
     printf("{\n");
     AT(hic_region, cur); AT(hic_region, end); AT(hic_region, bytes_less_cur);
-    AT(hic_region, refs); AT(hic_region, hold_len);
+    AT(hic_region, refs); AT(hic_region, hold_len); AT(hic_region, hold_log2);
+    AT(hic_region, held); AT(hic_region, held_counts); AT(hic_region, flags);
+    AT(hic_region, buffered);
+    AT(hic_cycle_marks, round); AT(hic_cycle_marks, recheck); SIZE(hic_cycle_marks);
+    printf("\"HIC_REGION_MERGED\": %d, \"HIC_REGION_HELD\": %d, \"HIC_REGION_UNKEPT\": %d,\n",
+           HIC_REGION_MERGED, HIC_REGION_HELD, HIC_REGION_UNKEPT);
+    printf("\"HIC_INLINE_HOLDS\": %d,\n", HIC_INLINE_HOLDS);
     AT(hic_counters, allocs); AT(hic_counters, bytes_allocated);
     AT(hic_counters, retains); AT(hic_counters, releases);
     AT(hic_array, len); AT(hic_array, cap); AT(hic_array, data);
@@ -62,6 +68,17 @@ def test_codegen_offsets_are_the_runtime_s(layout):
         "hic_region.bytes_less_cur": regions.BYTES_LESS_CUR,
         "hic_region.refs": regions.REFS,
         "hic_region.hold_len": regions.HOLD_LEN,
+        "hic_region.hold_log2": regions.HOLD_LOG2,
+        "hic_region.held": regions.HELD_IDS,
+        "hic_region.held_counts": regions.HELD_COUNTS,
+        "hic_region.flags": regions.FLAGS,
+        "hic_region.buffered": regions.BUFFERED,
+        "HIC_REGION_MERGED": regions.MERGED,
+        "HIC_REGION_HELD": regions.HELD,
+        "HIC_INLINE_HOLDS": regions.INLINE_HOLDS,
+        "hic_cycle_marks.round": regions.MARKS_ROUND,
+        "hic_cycle_marks.recheck": regions.MARKS_RECHECK,
+        "sizeof hic_cycle_marks": module.CYCLE_MARKS.count,
         "hic_counters.allocs": regions.ALLOCS,
         "hic_counters.bytes_allocated": regions.BYTES_ALLOCATED,
         "hic_counters.retains": regions.RETAINS,

@@ -95,6 +95,8 @@ START_ARGS_PLAIN = 2
 
 # hic_counters (runtime/hic_runtime.h): eleven 64-bit counters.
 COUNTERS = ll.ArrayType(T.I64, 11)
+# hic_cycle_marks: the collector's round and the flags that need the runtime.
+CYCLE_MARKS = ll.ArrayType(T.I8, 2)
 
 
 def _opaque(g: ll.GlobalVariable) -> ll.GlobalVariable:
@@ -131,6 +133,15 @@ class ModuleContext:
         self._hints: dict[int, ll.GlobalVariable] = {}  # id(region block) -> its size hint
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
+        self._cycle_marks: ll.GlobalVariable | None = None
+
+    @property
+    def cycle_marks(self) -> ll.GlobalVariable:
+        """The runtime's `hic_cycle_marks` (what the inlined release reads),
+        declared on first use."""
+        if self._cycle_marks is None:
+            self._cycle_marks = self._external("hic_cycle_marks", CYCLE_MARKS)
+        return self._cycle_marks
 
     def _external(self, name: str, lltype: ll.Type) -> ll.GlobalVariable:
         """A global of the runtime. `dso_local`: an executable links the

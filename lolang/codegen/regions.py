@@ -37,8 +37,14 @@ from lolang.codegen.function import FunctionEmitter
 # struct hic_region (runtime/hic_runtime.h): byte offsets (tests/test_runtime_abi.py
 # compares them with the header's)
 CUR, END, BYTES_LESS_CUR, REFS, HOLD_LEN = 0, 8, 16, 32, 40
+HOLD_LOG2, HELD_IDS, HELD_COUNTS, FLAGS, BUFFERED = 44, 48, 64, 86, 87
+INLINE_HOLDS = 2
+# its flags
+MERGED, HELD = 1, 4
 # struct hic_counters: byte offsets
 ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
+# struct hic_cycle_marks: byte offsets
+MARKS_ROUND, MARKS_RECHECK = 0, 1
 
 
 def field(fn: FunctionEmitter, base: ll.Value, offset: int) -> ll.Value:
@@ -77,7 +83,7 @@ class _Body:
         return self.func.append_basic_block(name)
 
 
-def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> ll.Function:
+def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit, inline: bool = True) -> ll.Function:
     """The module's internal function `hic.<name>`, emitted on first use.
     Each is small and marked `inlinehint`: LLVM's inliner copies it into
     its callers (the fast paths end up inline), while the IR text stays one
@@ -86,7 +92,7 @@ def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit) -> l
     if func is None:
         func = ll.Function(module_cx.module, ll.FunctionType(ret, params), f"hic.{name}")
         func.linkage = "internal"
-        func.attributes.add("inlinehint")
+        func.attributes.add("inlinehint" if inline else "noinline")
         func.attributes.add("nounwind")
         module_cx.helpers[name] = func
         emit(_Body(module_cx, func), *func.args)
@@ -145,6 +151,8 @@ def release(fn: FunctionEmitter, rid: ll.Value) -> None:
 
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:
+    """Down by one, inline, when the region stays alive and holds nothing;
+    else `hic.release_holding`."""
     b = fn.b
     check, decrement, call, done = (fn.block(n) for n in ("counted", "decrement", "runtime", "done"))
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), check, done)
@@ -160,15 +168,102 @@ def _emit_release(fn: _Body, rid: ll.Value) -> None:
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.branch(done)
     b.position_at_end(call)
-    b.call(fn.module_cx.runtime("hic_release"), [rid])
+    b.call(helper(fn.module_cx, "release_holding", T.VOID, [T.I64], _emit_release_holding, inline=False),
+           [rid])
     b.branch(done)
     b.position_at_end(done)
     b.ret_void()
 
 
+def _emit_release_holding(fn: _Body, rid: ll.Value) -> None:
+    """The rest of the release, a function of the module (not inlined: it
+    would make every release site bigger): still down by one, without the
+    runtime, when the region stays alive and is a candidate of the cycle
+    collector already with nothing to add (`hic_cycle_marks`,
+    runtime/cycles.c); else `hic_release`."""
+    b = fn.b
+    alive, decrement, call = fn.block("alive"), fn.block("decrement"), fn.block("runtime")
+    r = region_struct(fn, rid)
+    refs = field(fn, r, REFS)
+    count = b.load(refs, typ=T.I64)
+    b.cbranch(b.icmp_signed(">", count, T.I64(1)), alive, call)
+    b.position_at_end(alive)
+    marks = fn.module_cx.cycle_marks
+    buffered = b.load(field(fn, r, BUFFERED), typ=T.I8)
+    flags = b.load(field(fn, r, FLAGS), typ=T.I8)
+    round_ = b.load(field(fn, marks, MARKS_ROUND), typ=T.I8)
+    recheck = b.load(field(fn, marks, MARKS_RECHECK), typ=T.I8)
+    settled = b.and_(b.icmp_unsigned("==", buffered, round_),
+                     b.icmp_unsigned("==", b.and_(flags, recheck), T.I8(0)))
+    b.cbranch(settled, decrement, call)
+    b.position_at_end(decrement)
+    b.store(b.sub(count, T.I64(1)), refs)
+    bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+    b.ret_void()
+    b.position_at_end(call)
+    b.call(fn.module_cx.runtime("hic_release"), [rid])
+    b.ret_void()
+
+
 def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
     """An owned pack was stored into an object of region `owner`."""
-    fn.b.call(fn.module_cx.runtime("hic_region_hold"), [owner, pack_region(fn, pack)])
+    fn.b.call(helper(fn.module_cx, "hold", T.VOID, [T.I64, T.I64], _emit_hold, inline=False),
+              [owner, pack_region(fn, pack)])
+
+
+def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
+    """`hic_region_hold`'s fast path: when the owner is neither merged nor
+    held (no new edge can close a cycle) and its held ids are inline, the
+    id is counted where it is, or put in a free inline place, and the held
+    region is flagged HELD; anything else (P, a third id, a count at its
+    limit) goes to the runtime, which also checks both ids."""
+    b = fn.b
+    counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
+    b.cbranch(b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", owner, T.I64(0))),
+              counted, slow)
+    b.position_at_end(counted)
+    o = region_struct(fn, owner)
+    flags = b.load(field(fn, o, FLAGS), typ=T.I8)
+    log2 = b.load(field(fn, o, HOLD_LOG2), typ=T.I8)
+    plain = b.icmp_unsigned("==", b.or_(b.and_(flags, T.I8(MERGED | HELD)), log2), T.I8(0))
+    inline = fn.block("inline")
+    b.cbranch(plain, inline, slow)
+    b.position_at_end(inline)
+    mark = fn.block("mark")
+    ids = [field(fn, o, HELD_IDS + 8 * k) for k in range(INLINE_HOLDS)]
+    counts = [field(fn, o, HELD_COUNTS + 4 * k) for k in range(INLINE_HOLDS)]
+    values = [b.load(a, typ=T.I64) for a in ids]
+    for k in range(INLINE_HOLDS):  # the id held already: one more
+        same, other = fn.block(f"same{k}"), fn.block(f"other{k}")
+        b.cbranch(b.icmp_unsigned("==", values[k], held), same, other)
+        b.position_at_end(same)
+        count = b.load(counts[k], typ=T.I32)
+        room = fn.block(f"room{k}")
+        b.cbranch(b.icmp_unsigned("!=", count, T.I32(0xFFFFFFFF)), room, slow)
+        b.position_at_end(room)
+        b.store(b.add(count, T.I32(1)), counts[k])
+        b.branch(mark)
+        b.position_at_end(other)
+    for k in range(INLINE_HOLDS):  # a free place
+        free, other = fn.block(f"free{k}"), fn.block(f"taken{k}")
+        b.cbranch(b.icmp_unsigned("==", values[k], T.I64(0)), free, other)
+        b.position_at_end(free)
+        b.store(held, ids[k])
+        b.store(T.I32(1), counts[k])
+        bump32 = field(fn, o, HOLD_LEN)
+        b.store(b.add(b.load(bump32, typ=T.I32), T.I32(1)), bump32)
+        b.branch(mark)
+        b.position_at_end(other)
+    b.branch(slow)
+    b.position_at_end(mark)
+    h = field(fn, region_struct(fn, held), FLAGS)
+    b.store(b.or_(b.load(h, typ=T.I8), T.I8(HELD)), h)
+    b.branch(done)
+    b.position_at_end(slow)
+    b.call(fn.module_cx.runtime("hic_region_hold"), [owner, held])
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
 
 
 def pack_region(fn: FunctionEmitter, pack: ll.Value) -> ll.Value:

@@ -22,7 +22,7 @@ SITES = {
     "region creations": ("hic_region_new", "hic_region_new_sized"),
     "retain sites": ("hic.retain", "hic_retain", "hic_retain_n"),
     "release sites": ("hic.release", "hic.region_end", "hic_release"),
-    "hold sites": ("hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace"),
+    "hold sites": ("hic.hold", "hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace"),
 }
 
 
