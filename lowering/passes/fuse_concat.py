@@ -172,17 +172,18 @@ class _Function:
                 continue
             moved: list = []
             let_type = None
+            fused_here = False
             while (fused := self._fuse(out, sites, site)) is not None:
                 site, t, drops, let_type = fused
                 gone.add(t)
                 moved.extend(drops)
-                changed = True
+                fused_here = changed = True
             numbers = self._numbers(out, strs, site)
             if numbers is not None:
                 site, made = numbers
                 gone.update(made)
                 changed = True
-            if moved or numbers is not None:
+            if fused_here or numbers is not None:
                 value = site.value()
                 if isinstance(s, ir.Assign) and any(m.value.name == s.name for m in moved):
                     c = self._fresh()
