@@ -76,13 +76,7 @@ def emit(module_cx, fun: ir.FunDecl, entry: ll.Function, body: ll.Function, stmt
     from lolang.codegen.statements import emit_stmt
 
     fn = FunctionEmitter(module_cx, fun, entry)
-    regions = entry.args[1: 1 + len(fun.regions)]
-    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), regions):
-        arg.name = region.name
-        fn.bind_region(region.name, uid, arg)
-    for param, arg in zip(fun.params, entry.args[1 + len(fun.regions):]):
-        arg.name = param.name
-        fn.bind_var(param.name, arg)
+    fn.bind_parameters()
     fn.push()
     for s in stmts:
         emit_stmt(fn, s)

@@ -79,6 +79,18 @@ class FunctionEmitter:
                 return scope[key]
         raise CompilerBug(f"llvm: '{key[1]}' is not bound in '{self.decl.name}' (was the program checked?)")
 
+    def bind_parameters(self) -> None:
+        """The function's region parameters and parameters, by name, to its
+        arguments (after the hidden call depth)."""
+        fun, func = self.decl, self.func
+        regions = func.args[1: 1 + len(fun.regions)]
+        for region, uid, arg in zip(fun.regions, self.module_cx.checked.region_params(fun), regions):
+            arg.name = region.name
+            self.bind_region(region.name, uid, arg)
+        for param, arg in zip(fun.params, func.args[1 + len(fun.regions):]):
+            arg.name = param.name
+            self.bind_var(param.name, arg)
+
     def bind_region(self, name: str, uid: str, value: ll.Value) -> None:
         scope = self.scopes[-1]
         scope[("r", name)] = uid

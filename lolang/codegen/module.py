@@ -346,13 +346,7 @@ def _function(module_cx: ModuleContext, fun: ir.FunDecl, func: ll.Function, recu
 
     fn = FunctionEmitter(module_cx, fun, func)
     fn.recursion = recursion
-    regions = func.args[1: 1 + len(fun.regions)]
-    for region, uid, arg in zip(fun.regions, module_cx.checked.region_params(fun), regions):
-        arg.name = region.name
-        fn.bind_region(region.name, uid, arg)
-    for param, arg in zip(fun.params, func.args[1 + len(fun.regions):]):
-        arg.name = param.name
-        fn.bind_var(param.name, arg)
+    fn.bind_parameters()
     reserve.plan(fn)
     value = emit_block(fn, fun.body)
     if fn.b.block.is_terminated:
