@@ -266,6 +266,16 @@ _OPERAND_RULES: dict[type, Callable] = {
 }
 
 
+def name_mentions(node) -> Counter:
+    """How many times each variable name is mentioned in `node`'s subtree:
+    read (a `Var`) or assigned (an `Assign`); declarations not counted."""
+    found: Counter = Counter()
+    for n in walk(node):
+        if isinstance(n, (ir.Var, ir.Assign)):
+            found[n.name] += 1
+    return found
+
+
 # --------------------------------------------------------------------------
 # region names
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from lolang import ir
 from lolang.checker.builtins import CONCAT_PARTS
-from lolang.traverse import rebuild, region_uses, transform, walk
+from lolang.traverse import name_mentions, rebuild, region_uses, transform, walk
 from lowering.analysis.callgraph import recursive_with
 from lowering.passes.remarks import Remark, where
 
@@ -123,13 +123,9 @@ class _Site:
 class _Function:
     def __init__(self, f: ir.FunDecl, recursive: frozenset, remarks: list[Remark]):
         self.f, self.recursive, self.remarks = f, recursive, remarks
-        self.mentions: dict[str, int] = {}
+        self.mentions = name_mentions(f.body)
         names = {p.name for p in f.params}
         for n in walk(f.body):
-            if isinstance(n, ir.Var):
-                self.mentions[n.name] = self.mentions.get(n.name, 0) + 1
-            elif isinstance(n, ir.Assign):
-                self.mentions[n.name] = self.mentions.get(n.name, 0) + 1
             if isinstance(n, (ir.Let, ir.Unpack)):
                 names.add(n.name if isinstance(n, ir.Let) else n.var)
         self.declared = names

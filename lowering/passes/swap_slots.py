@@ -26,7 +26,7 @@ lives longer: the array holds exactly what it held. Idempotent.
 from __future__ import annotations
 
 from lolang import ir
-from lolang.traverse import rebuild, transform, walk
+from lolang.traverse import name_mentions, rebuild, transform, updated, walk
 from lowering.passes.remarks import Remark, where
 
 NAME = "swap-slots"
@@ -40,11 +40,7 @@ def run(program: ir.Program, checked=None):
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl) and any(isinstance(n, ir.IndexSet) for n in walk(decl.body)):
-            mentions: dict[str, int] = {}
-            for n in walk(decl.body):
-                if isinstance(n, (ir.Var, ir.Assign)):
-                    mentions[n.name] = mentions.get(n.name, 0) + 1
-            decl = rebuild(decl, body=transform(decl.body, _swaps(decl.name, mentions, remarks)))
+            decl = updated(decl, body=transform(decl.body, _swaps(decl.name, name_mentions(decl.body), remarks)))
         decls.append(decl)
     if not remarks:
         return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
