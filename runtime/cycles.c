@@ -257,7 +257,8 @@ done:
     next_round();
     const struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
-    hic_cycles_due.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;
+    uint64_t live_regions = c->regions_created - c->regions_freed;
+    hic_cycles_due.threshold = live_regions > MIN_CANDIDATES ? live_regions : MIN_CANDIDATES;
     hic_cycles_due.bytes_trigger =
         live_bytes + (live_bytes > MIN_BYTES_GROWTH ? live_bytes : MIN_BYTES_GROWTH);
     if (cc.candidates.cap > 4 * MIN_CANDIDATES)  /* give back what a burst took */
