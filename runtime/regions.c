@@ -201,22 +201,20 @@ static void release_blocks(struct hic_region *r)
 /* ------------------------------------------------------------------------
  * The table */
 
-/* Every field before the inline chunk zeroed, one by one (a memset of
- * these 88 bytes compiles to `rep stos`, whose start-up cost was 6% of a
- * program that frees a region per tree node). */
+/* A fresh struct in the dead state of a free slot (end_slot), but for its
+ * id: count 0, no held id, no block, no chunk. The rest (bytes, the tail
+ * word) is set when a region is born in it (`born`), or copied over by
+ * hand_over_struct. */
 static inline void zero_header(struct hic_region *r)
 {
-    _Static_assert(offsetof(struct hic_region, inline_chunk) == 88, "a field to zero was added");
+    _Static_assert(offsetof(struct hic_region, inline_chunk) == 88, "a field was added");
     r->cur = r->end = NULL;
-    r->bytes_less_cur = r->id = 0;
     r->refs = 0;
     r->hold_len = 0;
-    r->hold_log2 = 0;  /* inline_steps stays: it is the struct's */
+    r->hold_log2 = 0;  /* inline_steps is set by new_struct */
     r->held.ids[0] = r->held.ids[1] = 0;
     r->held_counts[0] = r->held_counts[1] = 0;
     r->own.blocks = NULL;
-    r->link = 0;
-    r->next_class = r->color = r->flags = r->buffered = 0;
 }
 
 /* A struct with an inline chunk of `steps` steps. */
@@ -982,8 +980,8 @@ static inline __attribute__((always_inline)) int release_held_inline(struct hic_
 
 /* The worklist of regions whose count reached zero is threaded through
  * their `link` fields by slot (P's slot 0 ends it: P is never freed).
- * Whether a new candidate was buffered. */
-static __attribute__((noinline)) int free_cascade(struct hic_region *first)
+ * Then, if a new candidate was buffered, a collection if one is due. */
+static __attribute__((noinline)) void free_cascade(struct hic_region *first)
 {
     int buffered = 0;
     take_peaks();
@@ -998,7 +996,16 @@ static __attribute__((noinline)) int free_cascade(struct hic_region *first)
             buffered |= release_held_inline(r, &todo);
         free_one(r);
     } while (todo);
-    return buffered;
+    if (buffered)
+        maybe_collect();
+}
+
+/* A release left `r` alive while it holds packs (out of line: the
+ * release then needs no stack frame of its own). */
+static __attribute__((noinline)) void left_holding(struct hic_region *r)
+{
+    if (buffer_candidate(r))
+        maybe_collect();
 }
 
 void hic_release(uint64_t id)
@@ -1007,15 +1014,10 @@ void hic_release(uint64_t id)
         return;
     struct hic_region *r = live(id, "release");
     hic_counters.releases++;
-    int buffered;
     if (--r->refs == 0)
-        buffered = free_cascade(r);
+        free_cascade(r);
     else if (r->hold_len)
-        buffered = buffer_candidate(r);
-    else
-        return;
-    if (buffered)
-        maybe_collect();
+        left_holding(r);
 }
 
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
