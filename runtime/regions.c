@@ -218,7 +218,13 @@ static inline void zero_header(struct hic_region *r)
 }
 
 /* A struct with an inline chunk of `steps` steps. */
-static struct hic_region *new_struct(unsigned steps)
+static __attribute__((noinline)) void new_batch(void)
+{
+    regions.batch = hic_pool_get(STRUCT_BATCH);  /* the rest of the last one is lost */
+    regions.batch_left = STRUCT_BATCH;
+}
+
+static inline __attribute__((always_inline)) struct hic_region *new_struct(unsigned steps)
 {
     struct hic_region *r;
     size_t size = struct_size(steps);
@@ -227,10 +233,8 @@ static struct hic_region *new_struct(unsigned steps)
         regions.spare[steps] = regions.spare[steps]->next;
         HIC_VG_UNDEFINED(r, size);
     } else {
-        if (regions.batch_left < size) {  /* the rest of the batch is lost */
-            regions.batch = hic_pool_get(STRUCT_BATCH);
-            regions.batch_left = STRUCT_BATCH;
-        }
+        if (__builtin_expect(regions.batch_left < size, 0))
+            new_batch();
         r = (struct hic_region *)regions.batch;
         regions.batch += size;
         regions.batch_left -= size;
@@ -305,6 +309,15 @@ static void grow_table(void)
     regions.cap = cap;
 }
 
+/* The table is full, or there is none yet (no hic_start: a test host). */
+static __attribute__((noinline)) void table_room(void)
+{
+    if (!hic_region_table)
+        hic_runtime_init(NULL);
+    if (regions.len == regions.cap)
+        grow_table();
+}
+
 /* The size class (log2) of a pool chunk of at least `bytes`. */
 static unsigned class_for(uint64_t bytes)
 {
@@ -343,10 +356,8 @@ static inline __attribute__((always_inline)) uint64_t born(struct hic_region *r,
  * steps (no free slot of that size is left). */
 static __attribute__((noinline)) uint64_t new_in_new_slot(unsigned steps, unsigned next_class)
 {
-    if (!hic_region_table)
-        hic_runtime_init(NULL);
-    if (regions.len == regions.cap)
-        grow_table();
+    if (__builtin_expect(regions.len == regions.cap, 0))
+        table_room();
     uint32_t slot = regions.len;
     struct hic_region *r = new_struct(steps);
     r->id = slot;
@@ -406,12 +417,17 @@ static inline __attribute__((always_inline)) void end_slot(struct hic_region *r)
 /* Live regions only grow between frees, so their peak is taken before
  * each (and at the end, hic_stats_json): exact, and creating a region
  * counts it once. */
-void hic_regions_take_peak(void)
+static inline void take_regions_peak(void)
 {
     struct hic_counters *c = &hic_counters;
     c->regions_live = c->regions_created - c->regions_freed;
     if (c->regions_live > c->regions_peak)
         c->regions_peak = c->regions_live;
+}
+
+void hic_regions_take_peak(void)
+{
+    take_regions_peak();
 }
 
 /* ------------------------------------------------------------------------
@@ -876,7 +892,7 @@ void hic_retain_n(uint64_t id, uint64_t n)
 static inline void take_peaks(void)
 {
     take_bytes_peak();
-    hic_regions_take_peak();
+    take_regions_peak();
 }
 
 /* Free one region: its bytes leave the live count, its blocks go back to
