@@ -157,6 +157,7 @@ _Static_assert(HIC_INLINE_CHUNK % HIC_INLINE_STEP == 0 && HIC_INLINE_MAX / HIC_I
                "inline chunk sizes");
 HIC_AT(hic_counters, allocs, 0);
 HIC_AT(hic_counters, bytes_allocated, 8);
+HIC_AT(hic_counters, bytes_freed, 16);
 HIC_AT(hic_counters, retains, 64);
 HIC_AT(hic_counters, releases, 72);
 HIC_AT(hic_counters, regions_collected, 80);
@@ -177,6 +178,22 @@ struct hic_cycle_marks {
 extern struct hic_cycle_marks hic_cycle_marks;
 HIC_AT(hic_cycle_marks, round, 0);
 HIC_AT(hic_cycle_marks, recheck, 1);
+
+/* When the next collection is due: after a release that buffered a new
+ * candidate, when `count` reached `threshold` or live bytes (bytes_allocated
+ * - bytes_freed) reached `bytes_trigger` (regions.c buffers the candidates
+ * and checks, cycles.c keeps their ids and collects). The inlined release
+ * buffers a candidate whose id is not kept (hic_cycle_marks.recheck == 0)
+ * itself, and calls hic_collect_cycles when one is due. */
+struct hic_cycles_due {
+    uint64_t count;             /* 0: candidates buffered this round, all of them */
+    uint64_t threshold;         /* 8: ... collect when there are this many */
+    uint64_t bytes_trigger;     /* 16: ... or live bytes reached this */
+};
+extern struct hic_cycles_due hic_cycles_due;
+HIC_AT(hic_cycles_due, count, 0);
+HIC_AT(hic_cycles_due, threshold, 8);
+HIC_AT(hic_cycles_due, bytes_trigger, 16);
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size);
 #ifdef HIC_PROFILE
@@ -549,14 +566,6 @@ void hic_profile_write(void);
 #endif
 
 /* cycles.c: the cycle collector over the region graph */
-/* When the next collection is due (regions.c buffers the candidates and
- * checks, cycles.c keeps their ids and collects). */
-struct hic_cycles_due {
-    uint64_t count;             /* candidates buffered this round, all of them */
-    uint64_t threshold;         /* ... collect when there are this many */
-    uint64_t bytes_trigger;     /* ... or live bytes reached this */
-};
-extern struct hic_cycles_due hic_cycles_due;
 /* The id of candidate `r` goes into the buffer (the trace starts there). */
 void hic_cycles_keep(struct hic_region *r);
 void hic_cycles_collect_now(void);
