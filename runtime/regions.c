@@ -250,6 +250,9 @@ void hic_regions_init(void)
     regions.cap = 64;
     hic_region_table = hic_pool_get(regions.cap * sizeof *hic_region_table);
     regions.primitive.refs = 1;
+    /* HELD, so that the inlined hold (codegen/regions.py) takes a store
+     * into P to the runtime without a test of its own for id 0 */
+    regions.primitive.flags = HIC_REGION_HELD;
     regions.primitive.inline_steps = DEFAULT_STEPS;  /* never used: P has no chunk */
     regions.p_store.inline_steps = DEFAULT_STEPS;
     regions.p_store.refs = 1;
@@ -705,7 +708,13 @@ static int hold_remove(struct hic_region *r, uint64_t id)
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k] == id) {
                 if (--r->held_counts[k] == 0) {
-                    r->held.ids[k] = 0;
+                    /* the last one moves into the hole: the empty places
+                     * are always the last ones (hic_region_hold) */
+                    int last = HIC_INLINE_HOLDS - 1;
+                    r->held.ids[k] = r->held.ids[last];
+                    r->held_counts[k] = r->held_counts[last];
+                    r->held.ids[last] = 0;
+                    r->held_counts[last] = 0;
                     r->hold_len--;
                 }
                 return 1;
@@ -818,7 +827,10 @@ static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic
 /* hic_region_hold_n(owner, held, 1), the store generated code makes for
  * each pack field of a new object, straight through when the owner is
  * not merged and not held (no edge can close a cycle) and the held id
- * finds its place inline: one check of each id, no call. */
+ * finds its place inline: one check of each id, no call. The inline
+ * places are filled in order and emptied from the end (hold_remove), so
+ * the first empty one ends the ids: `k` of them means hold_len == k.
+ * codegen/regions.py's hic.hold is the same path. */
 void hic_region_hold(uint64_t owner, uint64_t held)
 {
     if (held == HIC_PRIMITIVE || owner == HIC_PRIMITIVE) {
@@ -828,20 +840,23 @@ void hic_region_hold(uint64_t owner, uint64_t held)
     struct hic_region *o = live(owner, "store a pack into");
     struct hic_region *h = live(held, "store a pack of");
     if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2, 1)) {
-        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (o->held.ids[k] == held && o->held_counts[k] < UINT32_MAX) {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
+            uint64_t id = o->held.ids[k];
+            if (id == held) {
+                if (o->held_counts[k] == UINT32_MAX)
+                    break;
                 h->flags |= HIC_REGION_HELD;
                 o->held_counts[k]++;
                 return;
             }
-        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (!o->held.ids[k]) {
+            if (!id) {
                 h->flags |= HIC_REGION_HELD;
                 o->held.ids[k] = held;
                 o->held_counts[k] = 1;
-                o->hold_len++;
+                o->hold_len = (uint32_t)k + 1;
                 return;
             }
+        }
     }
     hold_slow(o, h, held);
 }
@@ -943,10 +958,11 @@ static inline void maybe_collect(void)
  * holds packs is a candidate. Whether a new candidate was buffered. A
  * held id was live when it was stored, so its slot exists: the check is
  * the generation's and the count's. */
-static inline __attribute__((always_inline)) int release_one_held(uint64_t id, uint64_t n,
+static inline __attribute__((always_inline)) int release_one_held(struct hic_region **table,
+                                                                  uint64_t id, uint64_t n,
                                                                   uint32_t *todo)
 {
-    struct hic_region *h = hic_region_table[SLOT(id)];
+    struct hic_region *h = table[SLOT(id)];
     if (__builtin_expect(h->id != id || h->refs < (int64_t)n, 0)) {
         if (h->id != id || h->refs <= 0)
             stale(id, "release a pack held by a freed region");
@@ -971,27 +987,27 @@ static int release_held_table(struct hic_region *r, uint32_t *todo)
     uint32_t i = 0;
     uint64_t id, n;
     while (hic_hold_next(r, &i, &id, &n))
-        buffered |= release_one_held(id, n, todo);
+        buffered |= release_one_held(hic_region_table, id, n, todo);
     holds_clear(r);
     return buffered;
 }
 
 /* The same for ids held inline (the common case: a node's 1 or 2 children),
- * straight through. */
-static inline __attribute__((always_inline)) int release_held_inline(struct hic_region *r,
+ * straight through. `r` holds something, so its first place is taken (the
+ * places fill in order and empty from the end: hic_region_hold); an empty
+ * second place is id 0, P, whose release of 0 references changes nothing. */
+static inline __attribute__((always_inline)) int release_held_inline(struct hic_region **table,
+                                                                     struct hic_region *r,
                                                                      uint32_t *todo)
 {
-    int buffered = 0;
-    for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
-        uint64_t id = r->held.ids[k];
-        if (id) {
-            buffered |= release_one_held(id, r->held_counts[k], todo);
-            r->held.ids[k] = 0;
-            r->held_counts[k] = 0;
-        }
-    }
+    _Static_assert(HIC_INLINE_HOLDS == 2, "two inline places");
+    uint64_t id0 = r->held.ids[0], id1 = r->held.ids[1];
+    uint32_t n0 = r->held_counts[0], n1 = r->held_counts[1];
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
     r->hold_len = 0;
-    return buffered;
+    int buffered = release_one_held(table, id0, n0, todo);
+    return buffered | release_one_held(table, id1, n1, todo);
 }
 
 /* The worklist of regions whose count reached zero is threaded through
@@ -1003,13 +1019,14 @@ static __attribute__((noinline)) void free_cascade(struct hic_region *first)
     take_peaks();
     first->link = 0;
     uint32_t todo = SLOT(first->id);
+    struct hic_region **table = hic_region_table;  /* no region is created meanwhile */
     do {
-        struct hic_region *r = hic_region_table[todo];
+        struct hic_region *r = table[todo];
         todo = r->link;
         if (__builtin_expect(r->hold_log2 != 0, 0))
             buffered |= release_held_table(r, &todo);
         else if (r->hold_len)
-            buffered |= release_held_inline(r, &todo);
+            buffered |= release_held_inline(table, r, &todo);
         free_one(r);
     } while (todo);
     if (buffered)

@@ -246,13 +246,16 @@ def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
 def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
     """`hic_region_hold`'s fast path: when the owner is neither merged nor
     held (no new edge can close a cycle) and its held ids are inline, the
-    id is counted where it is, or put in a free inline place, and the held
-    region is flagged HELD; anything else (P, a third id, a count at its
-    limit) goes to the runtime, which also checks both ids."""
+    id is counted where it is, or put in the first free inline place, and
+    the held region is flagged HELD; anything else (a pack of P, a store
+    into P, whose struct is flagged HELD for this, a third id, a count at
+    its limit) goes to the runtime, which also checks both ids. The inline
+    places fill in order and empty from the end (runtime/regions.c,
+    hold_remove), so the first free one ends the ids, and putting the id
+    in place k makes hold_len k + 1."""
     b = fn.b
     counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
-    b.cbranch(b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", owner, T.I64(0))),
-              counted, slow)
+    b.cbranch(b.icmp_unsigned("!=", held, T.I64(0)), counted, slow)
     b.position_at_end(counted)
     o = region_struct(fn, owner)
     flags = b.load(field(fn, o, FLAGS), typ=T.I8)
@@ -262,30 +265,28 @@ def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
     b.cbranch(plain, inline, slow)
     b.position_at_end(inline)
     mark = fn.block("mark")
-    ids = [field(fn, o, HELD_IDS + 8 * k) for k in range(INLINE_HOLDS)]
-    counts = [field(fn, o, HELD_COUNTS + 4 * k) for k in range(INLINE_HOLDS)]
-    values = [b.load(a, typ=T.I64) for a in ids]
-    for k in range(INLINE_HOLDS):  # the id held already: one more
+    for k in range(INLINE_HOLDS):
+        id_at = field(fn, o, HELD_IDS + 8 * k)
+        count_at = field(fn, o, HELD_COUNTS + 4 * k)
+        value = b.load(id_at, typ=T.I64)
         same, other = fn.block(f"same{k}"), fn.block(f"other{k}")
-        b.cbranch(b.icmp_unsigned("==", values[k], held), same, other)
-        b.position_at_end(same)
-        count = b.load(counts[k], typ=T.I32)
+        b.cbranch(b.icmp_unsigned("==", value, held), same, other)
+        b.position_at_end(same)  # the id held already: one more
+        count = b.load(count_at, typ=T.I32)
         room = fn.block(f"room{k}")
         b.cbranch(b.icmp_unsigned("!=", count, T.I32(0xFFFFFFFF)), room, slow)
         b.position_at_end(room)
-        b.store(b.add(count, T.I32(1)), counts[k])
+        b.store(b.add(count, T.I32(1)), count_at)
         b.branch(mark)
         b.position_at_end(other)
-    for k in range(INLINE_HOLDS):  # a free place
-        free, other = fn.block(f"free{k}"), fn.block(f"taken{k}")
-        b.cbranch(b.icmp_unsigned("==", values[k], T.I64(0)), free, other)
-        b.position_at_end(free)
-        b.store(held, ids[k])
-        b.store(T.I32(1), counts[k])
-        bump32 = field(fn, o, HOLD_LEN)
-        b.store(b.add(b.load(bump32, typ=T.I32), T.I32(1)), bump32)
+        free, taken = fn.block(f"free{k}"), fn.block(f"taken{k}")
+        b.cbranch(b.icmp_unsigned("==", value, T.I64(0)), free, taken)
+        b.position_at_end(free)  # the first free place
+        b.store(held, id_at)
+        b.store(T.I32(1), count_at)
+        b.store(T.I32(k + 1), field(fn, o, HOLD_LEN))
         b.branch(mark)
-        b.position_at_end(other)
+        b.position_at_end(taken)
     b.branch(slow)
     b.position_at_end(mark)
     h = field(fn, region_struct(fn, held), FLAGS)
