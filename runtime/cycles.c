@@ -14,7 +14,8 @@
  *   number) as a possible root.
  *   A region that holds nothing cannot be on a cycle, so the inlined
  *   release (codegen/regions.py) calls the runtime only when the count
- *   reaches zero or the region holds something.
+ *   reaches zero or the region holds something; and it buffers a
+ *   candidate itself when its id is not to be kept (below).
  * - Mark gray. From every live candidate, subtract each edge's
  *   multiplicity from its target's count, once per region reached. What
  *   is left of a count is the references from outside the traced graph:

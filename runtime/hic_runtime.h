@@ -169,7 +169,8 @@ extern struct hic_region **hic_region_table;
 /* What the inlined release reads to tell that a region left alive while it
  * holds packs needs nothing of the runtime: it is a candidate of the cycle
  * collector already (`buffered == round`) and none of its flags is in
- * `recheck` (regions.c, buffer_candidate; cycles.c, hic_cycles_keep). */
+ * `recheck`, or it is not and `recheck` is 0, so that it becomes one whose
+ * id is not kept (regions.c, buffer_candidate; cycles.c, hic_cycles_keep). */
 struct hic_cycle_marks {
     uint8_t round;              /* 0: the collector's round, 1..255 */
     uint8_t recheck;            /* 1: HIC_REGION_UNKEPT while some region is
