@@ -355,12 +355,18 @@ static inline __attribute__((always_inline)) uint64_t born(struct hic_region *r,
     return r->id;
 }
 
+static uint64_t room_then_new(unsigned steps, unsigned next_class);
+
 /* A region in a new slot, with a struct whose inline chunk is `steps`
- * steps (no free slot of that size is left). */
+ * steps (no free slot of that size is left). When the table or the batch
+ * of structs is full, room_then_new makes room and comes back, so that
+ * this path calls nothing and needs no stack frame. */
 static __attribute__((noinline)) uint64_t new_in_new_slot(unsigned steps, unsigned next_class)
 {
-    if (__builtin_expect(regions.len == regions.cap, 0))
-        table_room();
+    if (__builtin_expect(regions.len == regions.cap ||
+                             (!regions.spare[steps] && regions.batch_left < struct_size(steps)),
+                         0))
+        return room_then_new(steps, next_class);
     uint32_t slot = regions.len;
     struct hic_region *r = new_struct(steps);
     r->id = slot;
@@ -373,6 +379,15 @@ static __attribute__((noinline)) uint64_t new_in_new_slot(unsigned steps, unsign
  * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
  * first pool chunk is sized for the rest. Unknown (0): the default. The
  * slot is the last one freed with that inline size, if any. */
+static __attribute__((noinline, cold)) uint64_t room_then_new(unsigned steps, unsigned next_class)
+{
+    if (regions.len == regions.cap)
+        table_room();
+    if (!regions.spare[steps] && regions.batch_left < struct_size(steps))
+        new_batch();
+    return new_in_new_slot(steps, next_class);
+}
+
 uint64_t hic_region_new_sized(uint64_t bytes_hint)
 {
     unsigned steps = DEFAULT_STEPS, next_class = FIRST_CLASS;
