@@ -217,13 +217,13 @@ static inline void zero_header(struct hic_region *r)
     r->own.blocks = NULL;
 }
 
-/* A struct with an inline chunk of `steps` steps. */
 static __attribute__((noinline)) void new_batch(void)
 {
     regions.batch = hic_pool_get(STRUCT_BATCH);  /* the rest of the last one is lost */
     regions.batch_left = STRUCT_BATCH;
 }
 
+/* A struct with an inline chunk of `steps` steps. */
 static inline __attribute__((always_inline)) struct hic_region *new_struct(unsigned steps)
 {
     struct hic_region *r;
@@ -375,10 +375,6 @@ static __attribute__((noinline)) uint64_t new_in_new_slot(unsigned steps, unsign
     return born(r, steps, next_class);
 }
 
-/* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
- * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
- * first pool chunk is sized for the rest. Unknown (0): the default. The
- * slot is the last one freed with that inline size, if any. */
 static __attribute__((noinline, cold)) uint64_t room_then_new(unsigned steps, unsigned next_class)
 {
     if (regions.len == regions.cap)
@@ -388,6 +384,10 @@ static __attribute__((noinline, cold)) uint64_t room_then_new(unsigned steps, un
     return new_in_new_slot(steps, next_class);
 }
 
+/* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
+ * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
+ * first pool chunk is sized for the rest. Unknown (0): the default. The
+ * slot is the last one freed with that inline size, if any. */
 uint64_t hic_region_new_sized(uint64_t bytes_hint)
 {
     unsigned steps = DEFAULT_STEPS, next_class = FIRST_CLASS;
