@@ -131,6 +131,26 @@ def test_a_variable_read_by_two_parts_is_defined_once():
         llvm.parse_assembly(part).verify()
 
 
+@pytest.mark.parametrize("source", [lambda: Source.read(str(EXAMPLES / "json_tree.hi")), lambda: generated(600)])
+def test_the_module_is_cut_as_its_text_would_be(source):
+    """`emit_objects` cuts the llvmlite module without printing it whole
+    (`partition.module_items`): the same entities, lines and references as
+    its text read back, and the same parts."""
+    module = llvm_module(source()).module
+    items = partition.module_items(module)
+    text = str(module)
+    read = partition.parse(text)
+
+    def facts(item):
+        return item.kind, item.name, item.internal, item.constant, item.lines, item.refs, sorted(item.calls)
+
+    assert [facts(i) for i in items] == [facts(i) for i in read]
+    assert partition.text_lines(items) == text.count("\n")
+    for parts in (2, 3):
+        cut = partition.plan(partition.module_items(module), parts)
+        assert [cut.text(part) for part in range(parts)] == partition.split(text, parts)
+
+
 # ---------------------------------------------------------------- executables
 
 
@@ -194,8 +214,8 @@ def test_the_command_line_reports_a_part_that_fails_with_exit_3(tmp_path):
     compile` with the compiler-bug status, not a hang."""
     script = (
         "import sys; from lolang.codegen import partition\n"
-        "real = partition.split\n"
-        "partition.split = lambda text, n: [p + 'not llvm\\n' for p in real(text, n)]\n"
+        "real = partition.Plan.text\n"
+        "partition.Plan.text = lambda plan, part: real(plan, part) + 'not llvm\\n'\n"
         "from hic.cli import main; sys.exit(main())\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HIC_CODEGEN_UNITS": "2"}
     result = subprocess.run([sys.executable, "-c", script, "compile", str(EXAMPLES / "hello.hi"),
