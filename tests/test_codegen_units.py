@@ -224,15 +224,20 @@ def test_the_command_line_reports_a_part_that_fails_with_exit_3(tmp_path):
     assert "part" in result.stderr.decode()
 
 
-def test_a_split_module_calls_the_region_block_end_out_of_line():
-    """One unit inlines `hic.region_end` as it inlines the other helpers;
-    the parts of a split module call it (partition.OUT_OF_LINE)."""
+def test_a_split_module_calls_the_region_block_end_and_release_out_of_line():
+    """One unit inlines `hic.region_end` and `hic.release` as it inlines
+    the other helpers; the parts of a split module call them
+    (partition.OUT_OF_LINE)."""
     module = llvm_module(Source.read(str(EXAMPLES / "json_tree.hi")))
     whole = str(native._optimized(fresh(module), native._target_machine(jit=False)))
     assert '@"hic.region_end"(' in module.text and "@hic.region_end(" not in whole
+    assert '@"hic.release"(' in module.text and "@hic.release(" not in whole
     for text in partition.split(module.text, 2):
+        part = native.NativeModule(None, text, None)
+        optimized = str(native._optimized(part, native._target_machine(jit=False)))
         if '@"hic.region_end"(' in text:
             assert '@"hic.region_end"(i64 %".1", ptr %".2") noinline' in text
-            part = native.NativeModule(None, text, None)
-            optimized = str(native._optimized(part, native._target_machine(jit=False)))
             assert re.search(r"call [^\n]*@hic\.region_end\(", optimized)
+        if '@"hic.release"(' in text:
+            assert '@"hic.release"(i64 %".1") noinline' in text
+            assert re.search(r"call [^\n]*@hic\.release\(", optimized)
