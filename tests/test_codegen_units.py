@@ -151,6 +151,19 @@ def test_the_module_is_cut_as_its_text_would_be(source):
         assert [cut.text(part) for part in range(parts)] == partition.split(text, parts)
 
 
+def test_a_global_inside_a_constant_expression_is_a_reference():
+    from llvmlite import ir as ll
+
+    module = ll.Module("m")
+    g = ll.GlobalVariable(module, ll.IntType(64), "g")
+    g.initializer = ll.Constant(ll.IntType(64), 0)
+    f = ll.Function(module, ll.FunctionType(ll.IntType(64), []), "f")
+    b = ll.IRBuilder(f.append_basic_block("entry"))
+    b.ret(b.ptrtoint(g.gep([ll.Constant(ll.IntType(32), 0)]), ll.IntType(64)))
+    [item] = [i for i in partition.module_items(module) if i.name == "f"]
+    assert item.refs == {"g"} == next(i.refs for i in partition.parse(str(module)) if i.name == "f")
+
+
 # ---------------------------------------------------------------- executables
 
 

@@ -140,9 +140,10 @@ def module_items(module: ll.Module) -> list[Item]:
     """The items `parse` would read from `str(module)`, without printing
     the functions' bodies: a definition's lines and references are counted
     from its instructions (every global value an instruction names is an
-    operand, or an incoming value of a phi: codegen/ writes no constant
-    expression over a global), and its text is printed by `Item.printed`.
-    Globals and declarations, one short line each, are printed here."""
+    operand or an incoming value of a phi, or inside a constant expression
+    or aggregate, whose short text is read), and its text is printed by
+    `Item.printed`. Globals and declarations, one short line each, are
+    printed here."""
     items = [Item("other", line) for line in (
         f'; ModuleID = "{module.name}"', f'target triple = "{module.triple}"',
         f'target datalayout = "{module.data_layout}"')]
@@ -177,19 +178,25 @@ def text_lines(items: list[Item]) -> int:
 
 def _references(function: ll.Function) -> list[str]:
     """The global values `function`'s instructions name, each time."""
-    out = []
-    named = ll.GlobalValue
+    out: list[str] = []
     phi = ll.PhiInstr
     for block in function.blocks:
         for instruction in block.instructions:
             for operand in instruction.operands:
-                if isinstance(operand, named):
-                    out.append(operand.name)
+                _operand_references(operand, out)
             if type(instruction) is phi:
                 for operand, _ in instruction.incomings:
-                    if isinstance(operand, named):
-                        out.append(operand.name)
+                    _operand_references(operand, out)
     return out
+
+
+def _operand_references(operand, out: list[str]) -> None:
+    if isinstance(operand, ll.GlobalValue):
+        out.append(operand.name)
+    elif isinstance(operand, ll.Constant) and (isinstance(operand, ll.FormattedConstant)
+                                               or isinstance(operand.constant, (list, tuple))):
+        # a constant expression or aggregate may name globals in its text
+        out.extend(_name(m) for m in _SYMBOL.finditer(str(operand)))
 
 
 def _twin_base(name: str) -> str:
