@@ -211,7 +211,7 @@ def homes(items: list[Item], parts: int) -> dict[str, int]:
     copied = {}
     for item in items:
         if item.kind == "define" and item.internal and item.lines <= SMALL:
-            copied[item.name] = item.lines
+            copied[item.name] = 0 if item.name in OUT_OF_LINE else item.lines  # called, not inlined
         elif item.kind == "define":
             groups.setdefault(_twin_base(item.name), []).append(item)
 
