@@ -131,6 +131,39 @@ def test_a_variable_read_by_two_parts_is_defined_once():
         llvm.parse_assembly(part).verify()
 
 
+@pytest.mark.parametrize("source", [lambda: Source.read(str(EXAMPLES / "json_tree.hi")), lambda: generated(600)])
+def test_the_module_is_cut_as_its_text_would_be(source):
+    """`emit_objects` cuts the llvmlite module without printing it whole
+    (`partition.module_items`): the same entities, lines and references as
+    its text read back, and the same parts."""
+    module = llvm_module(source()).module
+    items = partition.module_items(module)
+    text = str(module)
+    read = partition.parse(text)
+
+    def facts(item):
+        return item.kind, item.name, item.internal, item.constant, item.lines, item.refs, sorted(item.calls)
+
+    assert [facts(i) for i in items] == [facts(i) for i in read]
+    assert partition.text_lines(items) == text.count("\n")
+    for parts in (2, 3):
+        cut = partition.plan(partition.module_items(module), parts)
+        assert [cut.text(part) for part in range(parts)] == partition.split(text, parts)
+
+
+def test_a_global_inside_a_constant_expression_is_a_reference():
+    from llvmlite import ir as ll
+
+    module = ll.Module("m")
+    g = ll.GlobalVariable(module, ll.IntType(64), "g")
+    g.initializer = ll.Constant(ll.IntType(64), 0)
+    f = ll.Function(module, ll.FunctionType(ll.IntType(64), []), "f")
+    b = ll.IRBuilder(f.append_basic_block("entry"))
+    b.ret(b.ptrtoint(g.gep([ll.Constant(ll.IntType(32), 0)]), ll.IntType(64)))
+    [item] = [i for i in partition.module_items(module) if i.name == "f"]
+    assert item.refs == {"g"} == next(i.refs for i in partition.parse(str(module)) if i.name == "f")
+
+
 # ---------------------------------------------------------------- executables
 
 
@@ -194,8 +227,8 @@ def test_the_command_line_reports_a_part_that_fails_with_exit_3(tmp_path):
     compile` with the compiler-bug status, not a hang."""
     script = (
         "import sys; from lolang.codegen import partition\n"
-        "real = partition.split\n"
-        "partition.split = lambda text, n: [p + 'not llvm\\n' for p in real(text, n)]\n"
+        "real = partition.Plan.text\n"
+        "partition.Plan.text = lambda plan, part: real(plan, part) + 'not llvm\\n'\n"
         "from hic.cli import main; sys.exit(main())\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HIC_CODEGEN_UNITS": "2"}
     result = subprocess.run([sys.executable, "-c", script, "compile", str(EXAMPLES / "hello.hi"),
@@ -204,15 +237,20 @@ def test_the_command_line_reports_a_part_that_fails_with_exit_3(tmp_path):
     assert "part" in result.stderr.decode()
 
 
-def test_a_split_module_calls_the_region_block_end_out_of_line():
-    """One unit inlines `hic.region_end` as it inlines the other helpers;
-    the parts of a split module call it (partition.OUT_OF_LINE)."""
+def test_a_split_module_calls_the_region_block_end_and_release_out_of_line():
+    """One unit inlines `hic.region_end` and `hic.release` as it inlines
+    the other helpers; the parts of a split module call them
+    (partition.OUT_OF_LINE)."""
     module = llvm_module(Source.read(str(EXAMPLES / "json_tree.hi")))
     whole = str(native._optimized(fresh(module), native._target_machine(jit=False)))
     assert '@"hic.region_end"(' in module.text and "@hic.region_end(" not in whole
+    assert '@"hic.release"(' in module.text and "@hic.release(" not in whole
     for text in partition.split(module.text, 2):
+        part = native.NativeModule(None, text, None)
+        optimized = str(native._optimized(part, native._target_machine(jit=False)))
         if '@"hic.region_end"(' in text:
             assert '@"hic.region_end"(i64 %".1", ptr %".2") noinline' in text
-            part = native.NativeModule(None, text, None)
-            optimized = str(native._optimized(part, native._target_machine(jit=False)))
             assert re.search(r"call [^\n]*@hic\.region_end\(", optimized)
+        if '@"hic.release"(' in text:
+            assert '@"hic.release"(i64 %".1") noinline' in text
+            assert re.search(r"call [^\n]*@hic\.release\(", optimized)

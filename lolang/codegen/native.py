@@ -46,7 +46,6 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -74,18 +73,63 @@ def _jit_level() -> int:
     return int(value) if value in ("0", "1", "2") else 1
 
 
-@dataclass
 class NativeModule:
-    """The `llvm` stage's program: an LLVM module, verified."""
+    """The `llvm` stage's program: an LLVM module, verified when its text is
+    made. `compile` makes the text of a module compiled in one unit at
+    once; a module compiled in parts (`emit_objects`) is never printed
+    whole unless asked for (`--emit llvm`, the JIT): each part is printed,
+    parsed and verified by the child that compiles it."""
 
-    module: ll.Module
-    text: str
-    # `text` as parsed and verified by `compile`, for the first
-    # `_optimized` to take (the passes change it); later ones parse again.
-    parsed: llvm.ModuleRef | None = field(default=None, repr=False, compare=False)
+    def __init__(self, module: ll.Module | None, text: str | None = None, parsed: llvm.ModuleRef | None = None):
+        self.module = module
+        self._text = text
+        # `text` as parsed and verified, for the first `_optimized` to take
+        # (the passes change it); later ones parse again.
+        self.parsed = parsed
+        self._items = None
+
+    @property
+    def text(self) -> str:
+        """The module's IR, printed and verified on first use."""
+        if self._text is None:
+            with cyclic_gc_paused():  # llvmlite's objects per instruction, kept until printed
+                text = str(self.module)
+            self.parsed = _verified(text)
+            self._text = text
+        return self._text
 
     def __str__(self) -> str:
         return self.text
+
+    def items(self) -> list:
+        """The module's top-level entities (codegen/partition.py), from its
+        text when it has been printed, else from the llvmlite module."""
+        from lolang.codegen import partition
+
+        if self._text is not None or self.module is None:
+            return partition.parse(self.text)
+        if self._items is None:
+            self._items = partition.module_items(self.module)
+        return self._items
+
+    def lines(self) -> int:
+        """The lines of the module's text, printed or not."""
+        from lolang.codegen import partition
+
+        if self._text is not None or self.module is None:
+            return self.text.count("\n")
+        return partition.text_lines(self.items())
+
+
+def _verified(text: str) -> llvm.ModuleRef:
+    """`text` parsed and verified by LLVM; a module it rejects is a
+    `CompilerBug` of stage `llvm`."""
+    try:
+        parsed = llvm.parse_assembly(text)
+        parsed.verify()
+    except RuntimeError as error:
+        raise CompilerBug(f"LLVM rejects the generated module: {error}", STAGE) from None
+    return parsed
 
 
 # --------------------------------------------------------------------------
@@ -127,20 +171,17 @@ def compile(program: ir.Program, stage: str = STAGE, checked=None, sites=None) -
             checked = checker.check(program)
         except CompileError as error:
             raise CompilerBug(f"code generation was given a program the lolang checker rejects: {error}", STAGE) from None
-    with cyclic_gc_paused():  # llvmlite's objects per instruction, kept until printed
+    with cyclic_gc_paused():  # llvmlite's objects per instruction
         try:
             module = compile_program(program, checked, stage, sites=sites)
         except CompilerBug as bug:
             raise bug.with_stage(STAGE) from None
         module.triple = llvm.get_process_triple()
         module.data_layout = str(_target_machine(jit=False).target_data)
-        text = str(module)
-    try:
-        parsed = llvm.parse_assembly(text)
-        parsed.verify()
-    except RuntimeError as error:
-        raise CompilerBug(f"LLVM rejects the generated module: {error}", STAGE) from None
-    return NativeModule(module, text, parsed)
+        native = NativeModule(module)
+        if codegen_units(native.lines()) == 1:
+            native.text  # printed and verified now; a split module's parts are, each by its child
+    return native
 
 
 def _native(program) -> NativeModule:
@@ -151,11 +192,11 @@ def _optimized(native: NativeModule, tm: llvm.TargetMachine, level: int = OPT_LE
     """The module parsed for LLVM (or as `compile` parsed it) and optimized
     at `level` (0 nothing, 1 registers and CFG clean-up only, 2 LLVM's
     default O2 pipeline)."""
+    text = native.text  # printed and verified, if it was not
     mod, native.parsed = native.parsed, None
     if mod is None:
-        mod = llvm.parse_assembly(native.text)
-        mod.verify()
-    if level >= 2 and _largest_function(native.text) > HUGE_FUNCTION:
+        mod = _verified(text)
+    if level >= 2 and _largest_function(text) > HUGE_FUNCTION:
         level = 1
     if level <= 0:
         return mod
@@ -206,15 +247,16 @@ PART_LINES = PARALLEL_LINES // 2
 PARTS_PER_CORE = 4
 
 
-def codegen_units(text: str) -> int:
-    """How many parts `emit_objects` compiles the module `text` in:
+def codegen_units(text: str | int) -> int:
+    """How many parts `emit_objects` compiles a module in (`text`, its
+    IR, or the number of lines of it):
     `HIC_CODEGEN_UNITS` if set (1: never split); else 1 for a module of at
     most PARALLEL_LINES lines or a machine of one core, and otherwise the
     same number of parts for each core, parts of PART_LINES lines or more."""
     forced = os.environ.get("HIC_CODEGEN_UNITS", "")
     if forced.isdigit() and int(forced) >= 1:
         return int(forced)
-    lines = text.count("\n")
+    lines = text if isinstance(text, int) else text.count("\n")
     cores = _cores()
     if lines <= PARALLEL_LINES or cores == 1:
         return 1
@@ -230,30 +272,30 @@ def emit_objects(program) -> list[bytes]:
     """The object files that, linked together, are `program`: one, or for a
     big module one per part (`codegen_units`), compiled in parallel."""
     native = _native(program)
-    units = codegen_units(native.text)
+    units = codegen_units(native.lines())
     if units == 1:
         return [emit_object(native)]
-    from lolang.codegen.partition import split
+    from lolang.codegen.partition import plan
 
     native.parsed = None  # the whole module is not compiled
-    texts = split(native.text, units)
+    parts = plan(native.items(), units)
     with tempfile.TemporaryDirectory(prefix="hic-parts-") as scratch:
         paths = [Path(scratch) / f"part{i}.o" for i in range(units)]
-        failures = _compile_parts(texts, paths, _cores())
+        failures = _compile_parts(parts, paths, _cores())
         if failures:
             raise CompilerBug("compiling the module's parts failed:\n" + "\n".join(failures), STAGE)
         return [path.read_bytes() for path in paths]
 
 
-def _compile_parts(texts: list[str], paths: list[Path], workers: int) -> list[str]:
-    """Each part `texts[i]` compiled into `paths[i]` by a child process of
-    its own, `workers` of them at a time, the next part started as one
+def _compile_parts(parts, paths: list[Path], workers: int) -> list[str]:
+    """Each part `parts.text(i)` (a `partition.Plan`) printed and compiled
+    into `paths[i]` by a child process of its own, `workers` of them at a time, the next part started as one
     ends. Each child holds a pipe that it writes what went wrong to; the
     pipe's end (however the child ended: an exception, a signal) tells
     that the child is done. Returns what went wrong, part by part."""
     _flush(sys.stdout)
     _flush(sys.stderr)
-    todo = list(range(len(texts)))
+    todo = list(range(len(paths)))
     running: dict[int, tuple[int, int, bytearray]] = {}  # read end -> (part, pid, message)
     failures: list[str] = []
     selector = selectors.DefaultSelector()
@@ -261,7 +303,7 @@ def _compile_parts(texts: list[str], paths: list[Path], workers: int) -> list[st
         while todo or running:
             while todo and len(running) < max(1, workers):
                 index = todo.pop(0)
-                read_end, pid = _fork_part(texts[index], paths[index])
+                read_end, pid = _fork_part(parts, index, paths[index])
                 running[read_end] = (index, pid, bytearray())
                 selector.register(read_end, selectors.EVENT_READ)
             for key, _ in selector.select():
@@ -286,10 +328,10 @@ def _compile_parts(texts: list[str], paths: list[Path], workers: int) -> list[st
     return failures
 
 
-def _fork_part(text: str, path: Path) -> tuple[int, int]:
-    """A child that compiles `text` (a part, codegen/partition.py) into
-    `path` and exits 0, or writes why it could not to its pipe and exits 3.
-    Returns the pipe's read end and the child's pid."""
+def _fork_part(parts, index: int, path: Path) -> tuple[int, int]:
+    """A child that prints part `index` of `parts` (a `partition.Plan`)
+    and compiles it into `path` and exits 0, or writes why it could not to
+    its pipe and exits 3. Returns the pipe's read end and the child's pid."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -297,7 +339,7 @@ def _fork_part(text: str, path: Path) -> tuple[int, int]:
         try:
             gc.disable()  # the parent's objects stay shared, not copied
             os.close(read_end)
-            path.write_bytes(_part_object(text))
+            path.write_bytes(_part_object(parts.text(index)))
             status = 0
         except BaseException:
             try:

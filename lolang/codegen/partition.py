@@ -3,6 +3,12 @@ apart, in parallel, each to an object file of its own; linked together they
 are the program (rustc's codegen units). `split(text, parts)` works on the
 module's IR text as llvmlite prints it (codegen/module.py): one top-level
 entity a line, a definition from its `define` line to its closing `}`.
+`plan(module_items(module), parts)` does the same from the llvmlite module
+itself without printing it: each function's lines and references are
+counted from its instructions, and its text is printed only by `Plan.text`
+for the part that needs it, in the child process that compiles that part
+(codegen/native.py), so that printing, 40% of building a big module, is
+shared by the cores instead of done whole before the children start.
 
 Which function goes where. Each function defined by the module has a home,
 the part that compiles it:
@@ -27,6 +33,14 @@ while the release in it nearly always calls the runtime to free the region
 anyway. Out of line it costs about 9 instructions a region block at run
 time (1 to 1.7% of the instructions of bench/'s region-heavy programs,
 which stay one unit and keep it inline) and saves a fifth of LLVM's time.
+So does a release (`hic.release`, some 15 instructions and two branches
+inlined at each of gl1500's 253 call sites, plus the region ends'):
+out of line, LLVM takes 16% less CPU on gl1500's parts (2.00 -> 1.68 s),
+for 0.02 to 0.85% more instructions run (bench/ programs forced into two
+parts: binary_trees 16 +0.02%, nqueens 9 +0.14%, rbtree 100000 +0.43%,
+hash_maps 20000 +0.30%, string_build 100000 +0.85%). A retain
+(`hic.retain`) out of line would save about as much again but cost up to
+1.8% (rbtree), and stays inline.
 
 Globals: the external ones and the runtime's declarations go into every
 part; a constant (strings, array data) is copied as a private constant into
@@ -41,8 +55,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from llvmlite import ir as ll
+
 # Helpers (codegen/regions.py) a split module calls instead of inlining.
-OUT_OF_LINE = ("hic.region_end",)
+OUT_OF_LINE = ("hic.region_end", "hic.release")
 
 # A copied function's lines of IR at most: around the size below which
 # LLVM's O2 inliner inlines a function wherever it is called.
@@ -60,13 +76,23 @@ class Item:
     declaration, a global, or another line (the triple, the layout)."""
 
     kind: str  # "define", "declare", "global" or "other"
-    text: str
+    text: str | None  # None: printed from `function` when first needed
     name: str | None = None
     internal: bool = False
     constant: bool = False
     refs: set[str] = field(default_factory=set)
     lines: int = 1
     calls: list[str] = field(default_factory=list)  # a function's references, each time
+    function: ll.Function | None = None  # a definition of `module_items`, not yet printed
+
+    def printed(self) -> str:
+        """The item's text (a function in `OUT_OF_LINE` marked `noinline`)."""
+        if self.text is None:
+            self.text = str(self.function).rstrip("\n")
+        if self.kind == "define" and self.name in OUT_OF_LINE:
+            header, body = self.text.split("\n", 1)
+            self.text = header.replace(" inlinehint", " noinline") + "\n" + body
+        return self.text
 
 
 def _name(match: re.Match) -> str:
@@ -94,16 +120,83 @@ def parse(text: str) -> list[Item]:
         if line.startswith("declare "):
             items.append(Item("declare", line, _name(_SYMBOL.search(line))))
         elif line.startswith("@"):
-            found = _GLOBAL.match(line)
-            if found is None:
-                raise ValueError(f"a global the module splitter cannot read: {line[:200]}")
-            symbols = [_name(m) for m in _SYMBOL.finditer(line)]
-            items.append(Item("global", line, symbols[0], (found["linkage"] or "").strip() in ("internal", "private"),
-                              found["kind"] == "constant", set(symbols[1:])))
+            items.append(_global_item(line))
         elif line.strip():
             items.append(Item("other", line))
         i += 1
     return items
+
+
+def _global_item(line: str) -> Item:
+    found = _GLOBAL.match(line)
+    if found is None:
+        raise ValueError(f"a global the module splitter cannot read: {line[:200]}")
+    symbols = [_name(m) for m in _SYMBOL.finditer(line)]
+    return Item("global", line, symbols[0], (found["linkage"] or "").strip() in ("internal", "private"),
+                found["kind"] == "constant", set(symbols[1:]))
+
+
+def module_items(module: ll.Module) -> list[Item]:
+    """The items `parse` would read from `str(module)`, without printing
+    the functions' bodies: a definition's lines and references are counted
+    from its instructions (every global value an instruction names is an
+    operand or an incoming value of a phi, or inside a constant expression
+    or aggregate, whose short text is read), and its text is printed by
+    `Item.printed`. Globals and declarations, one short line each, are
+    printed here."""
+    items = [Item("other", line) for line in (
+        f'; ModuleID = "{module.name}"', f'target triple = "{module.triple}"',
+        f'target datalayout = "{module.data_layout}"')]
+    items += [Item("other", t.get_declaration()) for t in module.get_identified_types().values()]
+    for value in module.globals.values():
+        if not isinstance(value, ll.Function):
+            items.append(_global_item(str(value).rstrip("\n")))
+            continue
+        # a twin (codegen/module.py) is printed from its original's body
+        original = getattr(value, "original", None)
+        body = value if original is None else original
+        if not body.blocks:
+            items.append(Item("declare", str(value).rstrip("\n"), value.name))
+            continue
+        calls = _references(body)
+        if original is not None:  # the two names swapped, as in the twin's text
+            swap = {value.name: original.name, original.name: value.name}
+            calls = [swap.get(name, name) for name in calls]
+        lines = 3 + sum(1 + len(block.instructions) for block in body.blocks)
+        items.append(Item("define", None, value.name, value.linkage in ("internal", "private"), refs=set(calls),
+                          lines=lines, calls=calls, function=value))
+    items += [Item("other", line) for line in module._get_metadata_lines()]
+    return items
+
+
+def text_lines(items: list[Item]) -> int:
+    """`str(module).count("\\n")` for the items of `module_items(module)`:
+    each function's text is followed by an empty line, and the three header
+    lines by one."""
+    return 3 + sum(item.lines + (item.kind in ("define", "declare")) for item in items[3:])
+
+
+def _references(function: ll.Function) -> list[str]:
+    """The global values `function`'s instructions name, each time."""
+    out: list[str] = []
+    phi = ll.PhiInstr
+    for block in function.blocks:
+        for instruction in block.instructions:
+            for operand in instruction.operands:
+                _operand_references(operand, out)
+            if type(instruction) is phi:
+                for operand, _ in instruction.incomings:
+                    _operand_references(operand, out)
+    return out
+
+
+def _operand_references(operand, out: list[str]) -> None:
+    if isinstance(operand, ll.GlobalValue):
+        out.append(operand.name)
+    elif isinstance(operand, ll.Constant) and (isinstance(operand, ll.FormattedConstant)
+                                               or isinstance(operand.constant, (list, tuple))):
+        # a constant expression or aggregate may name globals in its text
+        out.extend(_name(m) for m in _SYMBOL.finditer(str(operand)))
 
 
 def _twin_base(name: str) -> str:
@@ -118,7 +211,7 @@ def homes(items: list[Item], parts: int) -> dict[str, int]:
     copied = {}
     for item in items:
         if item.kind == "define" and item.internal and item.lines <= SMALL:
-            copied[item.name] = item.lines
+            copied[item.name] = 0 if item.name in OUT_OF_LINE else item.lines  # called, not inlined
         elif item.kind == "define":
             groups.setdefault(_twin_base(item.name), []).append(item)
 
@@ -142,11 +235,27 @@ def homes(items: list[Item], parts: int) -> dict[str, int]:
 def split(text: str, parts: int) -> list[str]:
     """`text`, an LLVM module, as `parts` modules that together define what
     it defines (see the docstring)."""
-    items = parse(text)
-    for item in items:
-        if item.kind == "define" and item.name in OUT_OF_LINE:
-            header, body = item.text.split("\n", 1)
-            item.text = header.replace(" inlinehint", " noinline") + "\n" + body
+    found = plan(parse(text), parts)
+    return [found.text(part) for part in range(parts)]
+
+
+@dataclass
+class Plan:
+    """Where each item of a module goes when it is cut in `parts`."""
+
+    items: list[Item]
+    home: dict[str, int]
+    shared: dict[str, int]  # a symbol made hidden -> the part defining it
+    needs: list[set[str]]
+
+    def text(self, part: int) -> str:
+        """Part `part` as an LLVM module's text."""
+        return _part_text(self.items, self.home, self.shared, self.needs[part], part)
+
+
+def plan(items: list[Item], parts: int) -> Plan:
+    """Which part defines, copies or declares each of `items` (see the
+    docstring)."""
     by_name = {item.name: item for item in items if item.name is not None}
     home = homes(items, parts)
     # what each part needs: its own functions, and by their references the
@@ -178,7 +287,7 @@ def split(text: str, parts: int) -> list[str]:
             users = [p for p in range(parts) if item.name in needs[p]]
             if len(users) > 1:
                 shared[item.name] = users[0]
-    return [_part_text(items, home, shared, needs[part], part) for part in range(parts)]
+    return Plan(items, home, shared, needs)
 
 
 def _part_text(items: list[Item], home: dict[str, int], shared: dict[str, int], need: set[str], part: int) -> str:
@@ -201,12 +310,21 @@ def _part_text(items: list[Item], home: dict[str, int], shared: dict[str, int], 
             continue
         elif item.name not in home or home[item.name] == part:  # defined here
             if item.name in shared:
-                out.append(item.text.replace("define internal ", "define hidden ", 1))
+                out.append(item.printed().replace("define internal ", "define hidden ", 1))
             else:
-                out.append(item.text)
+                out.append(item.printed())
         else:
-            out.append(_declaration(item.text.split("\n", 1)[0]))
+            out.append(_declaration(_header(item)))
     return "\n".join(out) + "\n"
+
+
+def _header(item: Item) -> str:
+    """A definition's first line, printed alone when its body is not."""
+    if item.text is not None:
+        return item.text.split("\n", 1)[0]
+    buf: list[str] = []
+    ll.Function.descr_prototype(item.function, buf)
+    return "".join(buf).rstrip("\n").replace("declare ", "define ", 1)
 
 
 def _declaration(header: str) -> str:

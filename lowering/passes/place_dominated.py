@@ -61,8 +61,12 @@ def run(program: ir.Program, checked):
         var_uses.carry_over(before, checked)  # the functions no move touched are the same
     types = _TypeMap(slots.dominated)
     funs = {f.name: f for f in program.funs}
-    retaining = retained_params(program, checked)
-    found = accumulators.find_all(program, checked, funs, retaining) if slots.groups else {}
+    # Found again only when some group is still wanted (`_groups`): in most
+    # programs none is, and finding them is a quarter of this pass.
+    if any(g.slots <= slots.dominated for gs in slots.groups.values() for g in gs):
+        found = accumulators.find_all(program, checked, funs, retained_params(program, checked))
+    else:
+        found = {}
     ctors = {c.name: c for d in program.datas for c in d.ctors}
     datas = {d.name: d for d in program.datas}
     decls = []
