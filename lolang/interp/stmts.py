@@ -172,3 +172,14 @@ RULES = {
     ir.Drop: _drop,
     ir.Merge: _merge,
 }
+
+
+def _register_reuse() -> None:
+    from lolang.interp.reuse import compile_match_reset, compile_reuse
+    from lolang.interp.exprs import RULES as EXPR_RULES
+
+    RULES[ir.MatchReset] = compile_match_reset
+    EXPR_RULES[ir.Reuse] = compile_reuse
+
+
+_register_reuse()

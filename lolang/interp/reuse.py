@@ -1,0 +1,99 @@
+"""`match reset` and `reuse` to closures (docs/lolang.md §5.5): Perceus'
+reset and reuse, with the same dynamic uniqueness test and the same counted
+operations, in the same order, as native code (lolang/codegen/reuse.py).
+
+A region is *unique* for an object of `size` bytes when it is not P, its
+count is 1, it owns its objects (not merged) and its bytes are exactly
+`size`: then nothing but the consumed pack reaches it, and it holds that
+object alone, so the object may be overwritten and the region kept.
+"""
+
+from __future__ import annotations
+
+from lolang import ir
+from lolang.interp.compiler import FunctionCompiler
+from lolang.interp.regions import PRIMITIVE
+
+EMPTY = (None, PRIMITIVE)  # the empty reuse token
+
+
+def unique(table, rid: int, size: int) -> bool:
+    return rid != PRIMITIVE and table.rc.get(rid) == 1 and rid in table.owning and table.bytes_of(rid) == size
+
+
+def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
+    from lolang.interp.exprs import compile_expr
+    from lolang.interp.patterns import _pattern
+    from lolang.interp.stmts import block_stmt
+
+    m, table = k.m, k.m.table
+    scrutinee = compile_expr(k, s.scrutinee)
+    arms = []
+    for arm in s.arms:
+        k.push()
+        test = _pattern(k, arm.pattern)
+        token = k.bind(s.token)
+        body = block_stmt(k, arm.body)
+        k.pop()
+        if isinstance(arm.pattern, ir.PCtor):
+            ctor = k.tables.ctors[arm.pattern.ctor]
+            size = k.tables.sizes[ctor.name]
+            packs = tuple((2 + i, isinstance(sub, ir.PVar))
+                          for i, (f, sub) in enumerate(zip(ctor.fields, arm.pattern.args))
+                          if isinstance(f.type, ir.PackType))
+        else:
+            size, packs = None, None
+        arms.append((test, token, size, packs, body))
+
+    def reset(fr, obj, rid, token, size, packs):
+        if packs is not None and unique(table, rid, size):
+            for i, named in packs:
+                held = obj[i][1]
+                table.unrecord(rid, held)
+                if not named:
+                    table.release(held)
+            fr[token] = (obj, rid)
+            return
+        if packs is not None:
+            for i, named in packs:
+                if named:
+                    table.retain(obj[i][1])
+        table.release(rid)
+        fr[token] = EMPTY
+
+    def match(fr):
+        obj, rid = scrutinee(fr)
+        m.live(obj[0], "match an object in")
+        for test, token, size, packs, body in arms:
+            if test(obj, fr):
+                reset(fr, obj, rid, token, size, packs)
+                return body(fr)
+        raise AssertionError("non-exhaustive match in a checked program")
+
+    return match
+
+
+def compile_reuse(k: FunctionCompiler, e: ir.Reuse):
+    from lolang.interp.exprs import compile_expr
+
+    table = k.m.table
+    token = compile_expr(k, e.token)
+    ctor = k.tables.ctors[e.ctor]
+    tag, size = ctor.name, k.tables.sizes[ctor.name]
+    args = [compile_expr(k, a) for a in e.args]
+    packs = [i for i, f in enumerate(ctor.fields) if isinstance(f.type, ir.PackType)]
+
+    def reuse(fr):
+        old, rid = token(fr)
+        values = [a(fr) for a in args]
+        if rid != PRIMITIVE:
+            for i in packs:
+                table.record(rid, values[i][1])
+            return ((old[0], tag, *values), rid)
+        rid = table.create()
+        table.alloc(rid, size)
+        for i in packs:
+            table.record(rid, values[i][1])
+        return ((rid, tag, *values), rid)
+
+    return reuse
