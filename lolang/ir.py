@@ -464,7 +464,7 @@ class MatchReset:
     pattern is a constructor with `_` or variables for its fields, or `_`.
     In an arm, the variables on pack fields are *owned* packs, and `w` is
     an owned *reuse token* `Pack{} D` that `reuse{c} w C(...)` or `drop w`
-    consumes. At run time, when t's region is unique (not P, count 1, not
+    consumes; in a `_` arm nothing is reset and w is t itself. At run time, when t's region is unique (not P, count 1, not
     merged, holding exactly the matched object's bytes), the fields move
     out without a count (a `_` pack field is released) and w is t's region
     and object; else each named pack field is retained, t is released, and

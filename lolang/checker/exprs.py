@@ -250,8 +250,8 @@ def _reuse(cx: CheckContext, e: ir.Reuse, use) -> Checked:
         raise Reject(e.span, f"'reuse' of a '{data.name}' cannot make a '{found[0].name}' (type rule)")
     ctor = found[1]
     size = ir.data_size(data, ctor)
-    if matched is None or size == 0 or ir.data_size(data, matched) != size:
-        what = "an arm matching '_'" if matched is None else f"'{matched.name}' ({ir.data_size(data, matched)} bytes)"
+    if size == 0 or ir.data_size(data, matched) != size:
+        what = f"'{matched.name}' ({ir.data_size(data, matched)} bytes)"
         raise Reject(e.span, f"'reuse' makes '{ctor.name}' ({size} bytes) in the place of {what}: the sizes must be equal and not 0 (type rule)")
     if len(e.args) != len(ctor.fields):
         raise Reject(e.span, f"'{ctor.name}' has {len(ctor.fields)} field(s), not {len(e.args)} (type rule)")

@@ -65,8 +65,12 @@ def check_match_reset(cx: CheckContext, s: ir.MatchReset) -> None:
         cx.flow = before.copy()
         scope = cx.push()
         ctor = _bind_reset(cx, arm.pattern, data)
-        token = cx.declare(s.token, ir.PackType("", t.obj), False, arm.pattern.span)
-        cx.tokens[token.key] = (data, ctor)
+        if ctor is None:
+            # A `_` arm resets nothing: w is t itself.
+            cx.declare(s.token, ir.PackType(t.caps, t.obj), False, arm.pattern.span)
+        else:
+            token = cx.declare(s.token, ir.PackType("", t.obj), False, arm.pattern.span)
+            cx.tokens[token.key] = (data, ctor)
         stmts.body(cx, arm.body, "match arm's")
         stmts.end_scope(cx, scope, arm.body.span)
         cx.pop()

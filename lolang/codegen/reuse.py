@@ -59,8 +59,7 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     b = fn.b
     empty = regions.make_pack(fn, NULL, T.I64(0))
     if not isinstance(pattern, ir.PCtor):
-        regions.release(fn, rid)
-        return empty
+        return regions.make_pack(fn, obj, rid)  # a `_` arm: w is t itself
     layout, ctor = fn.module_cx.ctors[pattern.ctor]
     offsets = layout.field_offsets(ctor)
     packs = [(offsets[i], f.type, isinstance(sub, ir.PVar))

@@ -54,10 +54,12 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
                     table.release(held)
             fr[token] = (obj, rid)
             return
-        if packs is not None:
-            for i, named in packs:
-                if named:
-                    table.retain(obj[i][1])
+        if packs is None:  # a `_` arm: w is t itself
+            fr[token] = (obj, rid)
+            return
+        for i, named in packs:
+            if named:
+                table.retain(obj[i][1])
         table.release(rid)
         fr[token] = EMPTY
 
