@@ -261,10 +261,11 @@ void hic_region_unhold(uint64_t owner, uint64_t held);
 /* A slot of an object of `owner` that held a pack of `old_held` (0: none)
  * is overwritten with an owned pack of `held`: one call per store. */
 void hic_region_replace(uint64_t owner, uint64_t held, uint64_t old_held);
-/* Whether region `id` may be reused in place for an object of `size` bytes
- * (lolang's `match reset`): not P, count 1, not merged, and exactly `size`
- * bytes in it (reuse.c). */
-int64_t hic_reuse_unique(uint64_t id, uint64_t size);
+/* lolang's `match reset` (reuse.c): when region `id` may be reused in
+ * place for an object of `size` bytes (not P, count 1, not merged, exactly
+ * `size` bytes in it), it forgets the packs it records and returns 1;
+ * else 0. */
+int64_t hic_reuse_reset(uint64_t id, uint64_t size);
 /* lolang's `merge child into parent`: the child's chunks, bytes and held
  * packs become the parent's owner's (they now die with it). The child stays
  * a live region for the references it has, owning nothing: it takes one

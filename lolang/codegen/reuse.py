@@ -1,11 +1,12 @@
 """`match reset` and `reuse` (docs/lolang.md §5.5): Perceus' reset and
 reuse in native code, doing what the lolang interpreter does
-(lolang/interp/reuse.py), with the same test (`hic_reuse_unique`,
+(lolang/interp/reuse.py), with the same test (`hic_reuse_reset`,
 runtime/reuse.c) and the same counted operations in the same order.
 
 `match reset t as w`: the arm is chosen as `match` chooses it; then, when
-t's region is unique for the arm's constructor, the named pack fields move
-out of it (`hic_region_unhold`, no count) and a `_` pack field is released;
+t's region is unique for the arm's constructor (`hic_reuse_reset`, which
+then empties its record of packs), the named pack fields move out of it
+(no count) and a `_` pack field is released;
 the token is t's pack. Else each named pack field is retained, t released,
 and the token is empty (a null object in P).
 
@@ -64,17 +65,15 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     offsets = layout.field_offsets(ctor)
     packs = [(offsets[i], f.type, isinstance(sub, ir.PVar))
              for i, (f, sub) in enumerate(zip(ctor.fields, pattern.args)) if isinstance(f.type, ir.PackType)]
-    unique = b.icmp_unsigned("!=", b.call(fn.module_cx.runtime("hic_reuse_unique"), [rid, T.I64(layout.size(ctor))]),
+    unique = b.icmp_unsigned("!=", b.call(fn.module_cx.runtime("hic_reuse_reset"), [rid, T.I64(layout.size(ctor))]),
                              T.I64(0))
     fast, slow, join = fn.block("reset.unique"), fn.block("reset.shared"), fn.block("reset.join")
     b.cbranch(unique, fast, slow)
 
     b.position_at_end(fast)
     for offset, slot, named in packs:
-        held = regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset)))
-        b.call(fn.module_cx.runtime("hic_region_unhold"), [rid, held])
         if not named:
-            regions.release(fn, held)
+            regions.release(fn, regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset))))
     b.branch(join)
 
     b.position_at_end(slow)

@@ -341,6 +341,12 @@ class RegionTable:
         else:
             del self._held[holder]
 
+    def unrecord_all(self, holder: int) -> None:
+        """`holder` forgets every pack it records: their references go to
+        whoever takes them (`match reset` of a unique region, whose one
+        object held exactly those packs; `hic_reuse_reset`)."""
+        self._held.pop(holder, None)
+
     def replace(self, holder: int, rid: int, old: int) -> None:
         """A slot of an object of `holder` that held a pack of `old` is
         overwritten with an owned pack of `rid`: record the new one, then

@@ -47,11 +47,10 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
 
     def reset(fr, obj, rid, token, size, packs):
         if packs is not None and unique(table, rid, size):
+            table.unrecord_all(rid)  # it records exactly the object's packs: they move out
             for i, named in packs:
-                held = obj[i][1]
-                table.unrecord(rid, held)
                 if not named:
-                    table.release(held)
+                    table.release(obj[i][1])
             fr[token] = (obj, rid)
             return
         if packs is None:  # a `_` arm: w is t itself
