@@ -58,10 +58,13 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     """The reset of t (object `obj` in region `rid`) for an arm whose
     pattern matched; returns the token."""
     b = fn.b
-    empty = regions.make_pack(fn, NULL, T.I64(0))
     if not isinstance(pattern, ir.PCtor):
         return regions.make_pack(fn, obj, rid)  # a `_` arm: w is t itself
+    empty = regions.make_pack(fn, NULL, T.I64(0))
     layout, ctor = fn.module_cx.ctors[pattern.ctor]
+    if not ctor.fields:  # an immediate is never reused: t is released
+        regions.release(fn, rid)
+        return empty
     offsets = layout.field_offsets(ctor)
     packs = [(offsets[i], f.type, isinstance(sub, ir.PVar))
              for i, (f, sub) in enumerate(zip(ctor.fields, pattern.args)) if isinstance(f.type, ir.PackType)]

@@ -46,7 +46,7 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
         arms.append((test, token, size, packs, body))
 
     def reset(fr, obj, rid, token, size, packs):
-        if packs is not None and unique(table, rid, size):
+        if packs is not None and size and unique(table, rid, size):
             table.unrecord_all(rid)  # it records exactly the object's packs: they move out
             for i, named in packs:
                 if not named:
