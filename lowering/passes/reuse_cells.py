@@ -28,9 +28,10 @@ reset too (a nested match: `balanceLeft`'s inner node), or reset from a
 variable passed to a parameter now owned moves when the next statement
 drops it (the `drop` goes); else the caller passes a `copy`.
 
-Guarantees: the same results; no object freed later than before, but for
-one cell held by a token up to the return that reuses it (the old cell's
-region, which holds nothing else). Unique cells are reused: no region
+Guarantees: the same results; no object freed later than before (only
+parameters the naive program borrows are taken over: their callers held
+the whole old structure until the call returned; a token holds its empty
+old cell at most until its `reuse` or the `drop` where it dies). Unique cells are reused: no region
 made or freed, no count for the fields taken over. Shared cells (count
 above 1) take the old path's counts at run time. Idempotent: a parameter
 once owned is not borrowed any more.
