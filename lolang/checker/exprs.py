@@ -258,7 +258,7 @@ def _reuse(cx: CheckContext, e: ir.Reuse, use) -> Checked:
     for i, (field, arg) in enumerate(zip(ctor.fields, e.args)):
         v = take(cx, arg, f"'reuse {ctor.name}'")
         if not isinstance(field.type, (ir.PrimType, ir.PackType)):
-            raise Reject(arg.span, f"'reuse' makes objects whose fields are primitives or packs (type rule)")
+            raise Reject(arg.span, "'reuse' makes objects whose fields are primitives or packs (type rule)")
         want = ir.PackType(field.type.caps, field.type.obj) if isinstance(field.type, ir.PackType) else field.type
         expect(cx, want, v, arg.span, f"field {field.name or i + 1} of '{ctor.name}'")
     return Checked(ir.PackType(e.caps, ir.DataType(data.name)), fresh=True)

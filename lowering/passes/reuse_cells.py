@@ -48,7 +48,7 @@ import itertools
 from collections import Counter
 
 from lolang import ir
-from lolang.traverse import map_children, rebuild, region_uses, walk
+from lolang.traverse import children, map_children, rebuild, region_uses, walk
 from lowering.passes.remarks import Remark, where
 
 NAME = "reuse"
@@ -58,10 +58,13 @@ _BLOCK_EXPRS = (ir.Region, ir.Unpack, ir.Restrict, ir.Do)
 
 
 class Refuse(Exception):
-    pass
+    """The linearizer cannot make one function's owned variables linear."""
 
 
 def run(program: ir.Program, checked=None):
+    """Find the parameters to own, rewrite; drop a function's parameters
+    when its rewrite is refused, or a recursion would pass a copy, and
+    rewrite again, until it holds."""
     from lowering.pipeline import PassResult
 
     facts = _Facts(program, checked)
@@ -95,6 +98,8 @@ def run(program: ir.Program, checked=None):
 
 
 class _Refused(Exception):
+    """`Refuse` in a function: its parameters stay as they were."""
+
     def __init__(self, function: str, reason: str):
         super().__init__(reason)
         self.function = function
@@ -246,6 +251,8 @@ def _reachable(facts: _Facts) -> dict[str, set[str]]:
 
 
 def _outside_loops(node):
+    """The nodes of `node` not inside a `while` (a call there runs many
+    times: its argument could not move in each time)."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -256,8 +263,6 @@ def _outside_loops(node):
 
 
 def _kids(n):
-    from lolang.traverse import children
-
     return children(n)
 
 
@@ -311,7 +316,7 @@ def _always_exits(node) -> bool:
     match node:
         case ir.Return() | ir.Break() | ir.Continue():
             return True
-        case ir.Block(stmts, result):
+        case ir.Block(stmts):
             return any(_always_exits(s) for s in stmts)
         case ir.If(_, then, els):
             return els is not None and _always_exits(then) and _always_exits(els)
