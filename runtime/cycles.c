@@ -14,7 +14,8 @@
  *   number) as a possible root.
  *   A region that holds nothing cannot be on a cycle, so the inlined
  *   release (codegen/regions.py) calls the runtime only when the count
- *   reaches zero or the region holds something.
+ *   reaches zero or the region holds something; and it buffers a
+ *   candidate itself when its id is not to be kept (below).
  * - Mark gray. From every live candidate, subtract each edge's
  *   multiplicity from its target's count, once per region reached. What
  *   is left of a count is the references from outside the traced graph:
@@ -257,7 +258,8 @@ done:
     next_round();
     const struct hic_counters *c = &hic_counters;
     uint64_t live_bytes = c->bytes_allocated - c->bytes_freed;
-    hic_cycles_due.threshold = c->regions_live > MIN_CANDIDATES ? c->regions_live : MIN_CANDIDATES;
+    uint64_t live_regions = c->regions_created - c->regions_freed;
+    hic_cycles_due.threshold = live_regions > MIN_CANDIDATES ? live_regions : MIN_CANDIDATES;
     hic_cycles_due.bytes_trigger =
         live_bytes + (live_bytes > MIN_BYTES_GROWTH ? live_bytes : MIN_BYTES_GROWTH);
     if (cc.candidates.cap > 4 * MIN_CANDIDATES)  /* give back what a burst took */

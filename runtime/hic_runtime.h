@@ -122,7 +122,11 @@ struct hic_counters {
     uint64_t bytes_peak;        /* 24: most bytes live at once (see hic_stats_json) */
     uint64_t regions_created;   /* 32 */
     uint64_t regions_freed;     /* 40: collected ones included */
-    uint64_t regions_live;      /* 48: live now, P excluded: regions_leaked at exit */
+    uint64_t regions_live;      /* 48: live, P excluded: regions_leaked at exit. Both this
+                                 *     and the peak are brought up to date before each
+                                 *     batch of frees and at the end (regions.c,
+                                 *     hic_regions_take_peak); between, live is
+                                 *     regions_created - regions_freed */
     uint64_t regions_peak;      /* 56 */
     uint64_t retains;           /* 64 */
     uint64_t releases;          /* 72 */
@@ -153,6 +157,7 @@ _Static_assert(HIC_INLINE_CHUNK % HIC_INLINE_STEP == 0 && HIC_INLINE_MAX / HIC_I
                "inline chunk sizes");
 HIC_AT(hic_counters, allocs, 0);
 HIC_AT(hic_counters, bytes_allocated, 8);
+HIC_AT(hic_counters, bytes_freed, 16);
 HIC_AT(hic_counters, retains, 64);
 HIC_AT(hic_counters, releases, 72);
 HIC_AT(hic_counters, regions_collected, 80);
@@ -164,7 +169,8 @@ extern struct hic_region **hic_region_table;
 /* What the inlined release reads to tell that a region left alive while it
  * holds packs needs nothing of the runtime: it is a candidate of the cycle
  * collector already (`buffered == round`) and none of its flags is in
- * `recheck` (regions.c, buffer_candidate; cycles.c, hic_cycles_keep). */
+ * `recheck`, or it is not and `recheck` is 0, so that it becomes one whose
+ * id is not kept (regions.c, buffer_candidate; cycles.c, hic_cycles_keep). */
 struct hic_cycle_marks {
     uint8_t round;              /* 0: the collector's round, 1..255 */
     uint8_t recheck;            /* 1: HIC_REGION_UNKEPT while some region is
@@ -173,6 +179,22 @@ struct hic_cycle_marks {
 extern struct hic_cycle_marks hic_cycle_marks;
 HIC_AT(hic_cycle_marks, round, 0);
 HIC_AT(hic_cycle_marks, recheck, 1);
+
+/* When the next collection is due: after a release that buffered a new
+ * candidate, when `count` reached `threshold` or live bytes (bytes_allocated
+ * - bytes_freed) reached `bytes_trigger` (regions.c buffers the candidates
+ * and checks, cycles.c keeps their ids and collects). The inlined release
+ * buffers a candidate whose id is not kept (hic_cycle_marks.recheck == 0)
+ * itself, and calls hic_collect_cycles when one is due. */
+struct hic_cycles_due {
+    uint64_t count;             /* 0: candidates buffered this round, all of them */
+    uint64_t threshold;         /* 8: ... collect when there are this many */
+    uint64_t bytes_trigger;     /* 16: ... or live bytes reached this */
+};
+extern struct hic_cycles_due hic_cycles_due;
+HIC_AT(hic_cycles_due, count, 0);
+HIC_AT(hic_cycles_due, threshold, 8);
+HIC_AT(hic_cycles_due, bytes_trigger, 16);
 
 void *hic_alloc_slow(struct hic_region *r, uint64_t size);
 #ifdef HIC_PROFILE
@@ -531,6 +553,8 @@ void hic_regions_free_collected(const uint64_t *slots, uint64_t n);
 void hic_regions_clear_buffered(void);
 /* Live bytes only grow between reclaims: take the peak before each. */
 void hic_take_bytes_peak(void);
+/* Live regions likewise: regions_live and regions_peak brought up to date. */
+void hic_regions_take_peak(void);
 
 /* profile.c: live bytes by allocation site (the profiling variant only) */
 #ifdef HIC_PROFILE
@@ -548,14 +572,6 @@ void hic_profile_write(void);
 #endif
 
 /* cycles.c: the cycle collector over the region graph */
-/* When the next collection is due (regions.c buffers the candidates and
- * checks, cycles.c keeps their ids and collects). */
-struct hic_cycles_due {
-    uint64_t count;             /* candidates buffered this round, all of them */
-    uint64_t threshold;         /* ... collect when there are this many */
-    uint64_t bytes_trigger;     /* ... or live bytes reached this */
-};
-extern struct hic_cycles_due hic_cycles_due;
 /* The id of candidate `r` goes into the buffer (the trace starts there). */
 void hic_cycles_keep(struct hic_region *r);
 void hic_cycles_collect_now(void);
@@ -579,7 +595,9 @@ void hic_report_error(int32_t kind, int32_t line, int32_t col, int64_t a, int64_
 
 #define HIC_ROUND8(n) (((n) + 7) & ~(uint64_t)7)
 
-#if defined(__has_include)
+/* -DHIC_NO_VALGRIND (in $CC) leaves the marks out: to count with callgrind
+ * the instructions a run outside valgrind executes. */
+#if defined(__has_include) && !defined(HIC_NO_VALGRIND)
 #if __has_include(<valgrind/memcheck.h>)
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>

@@ -163,7 +163,7 @@ static void thin(void)
 static void sample(void)
 {
     append(&prof.samples, hic_counters.bytes_allocated);
-    append(&prof.samples, hic_counters.regions_live);
+    append(&prof.samples, hic_counters.regions_created - hic_counters.regions_freed);
     append(&prof.samples, prof.sites);
     for (uint32_t i = 0; i < prof.sites; i++)
         append(&prof.samples, (uint64_t)prof.live[i]);
@@ -235,7 +235,7 @@ void hic_profile_peak(uint64_t live_bytes)
     memcpy(prof.peak, prof.live, prof.sites * sizeof *prof.live);
     prof.peak_bytes = live_bytes;
     prof.peak_clock = hic_counters.bytes_allocated;
-    prof.peak_regions = hic_counters.regions_live;
+    prof.peak_regions = hic_counters.regions_created - hic_counters.regions_freed;
 }
 
 static void put(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

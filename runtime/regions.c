@@ -88,6 +88,42 @@ static inline size_t inline_bytes(const struct hic_region *r)
     return (size_t)r->inline_steps * HIC_INLINE_STEP;
 }
 
+/* The struct's last eight bytes before the inline chunk, written as one
+ * word when a region is created (little-endian: `link` is the low half). */
+#define TAIL_OFFSET offsetof(struct hic_region, link)
+_Static_assert(offsetof(struct hic_region, next_class) == TAIL_OFFSET + 4 &&
+               offsetof(struct hic_region, buffered) == TAIL_OFFSET + 7 &&
+               offsetof(struct hic_region, inline_chunk) == TAIL_OFFSET + 8 &&
+               __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "the struct's tail word");
+
+/* The marks of a region's inline chunk for valgrind (and ASan): undefined
+ * when a region is created, off limits when it dies. Under valgrind the
+ * request is a call out of line, so that the paths that create and free
+ * regions need no stack frame for it. */
+#if defined(HIC_VALGRIND) && !defined(HIC_ASAN)
+static __attribute__((noinline, cold)) void chunk_mark(char *p, size_t n, int dead)
+{
+    if (dead)
+        VALGRIND_MAKE_MEM_NOACCESS(p, n);
+    else
+        VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+}
+#define CHUNK_MARK(p, n, dead)                                                 \
+    do {                                                                       \
+        if (__builtin_expect(hic_on_valgrind, 0))                              \
+            chunk_mark((p), (n), (dead));                                      \
+    } while (0)
+#else
+#define CHUNK_MARK(p, n, dead)                                                 \
+    do {                                                                       \
+        if (dead)                                                              \
+            HIC_VG_NOACCESS((p), (n));                                         \
+        else                                                                   \
+            HIC_VG_UNDEFINED((p), (n));                                        \
+    } while (0)
+#endif
+
 #define SLOT(id) ((unsigned)(uint32_t)(id))
 #define GEN(id) ((unsigned)((id) >> 32))
 
@@ -165,26 +201,30 @@ static void release_blocks(struct hic_region *r)
 /* ------------------------------------------------------------------------
  * The table */
 
-/* Every field before the inline chunk zeroed, one by one (a memset of
- * these 88 bytes compiles to `rep stos`, whose start-up cost was 6% of a
- * program that frees a region per tree node). */
+/* A fresh struct in the dead state of a free slot (end_slot), but for its
+ * id: count 0, no held id, no block, no chunk. The rest (bytes, the tail
+ * word) is set when a region is born in it (`born`), or copied over by
+ * hand_over_struct. */
 static inline void zero_header(struct hic_region *r)
 {
-    _Static_assert(offsetof(struct hic_region, inline_chunk) == 88, "a field to zero was added");
+    _Static_assert(offsetof(struct hic_region, inline_chunk) == 88, "a field was added");
     r->cur = r->end = NULL;
-    r->bytes_less_cur = r->id = 0;
     r->refs = 0;
     r->hold_len = 0;
-    r->hold_log2 = 0;  /* inline_steps stays: it is the struct's */
+    r->hold_log2 = 0;  /* inline_steps is set by new_struct */
     r->held.ids[0] = r->held.ids[1] = 0;
     r->held_counts[0] = r->held_counts[1] = 0;
     r->own.blocks = NULL;
-    r->link = 0;
-    r->next_class = r->color = r->flags = r->buffered = 0;
+}
+
+static __attribute__((noinline)) void new_batch(void)
+{
+    regions.batch = hic_pool_get(STRUCT_BATCH);  /* the rest of the last one is lost */
+    regions.batch_left = STRUCT_BATCH;
 }
 
 /* A struct with an inline chunk of `steps` steps. */
-static struct hic_region *new_struct(unsigned steps)
+static inline __attribute__((always_inline)) struct hic_region *new_struct(unsigned steps)
 {
     struct hic_region *r;
     size_t size = struct_size(steps);
@@ -193,10 +233,8 @@ static struct hic_region *new_struct(unsigned steps)
         regions.spare[steps] = regions.spare[steps]->next;
         HIC_VG_UNDEFINED(r, size);
     } else {
-        if (regions.batch_left < size) {  /* the rest of the batch is lost */
-            regions.batch = hic_pool_get(STRUCT_BATCH);
-            regions.batch_left = STRUCT_BATCH;
-        }
+        if (__builtin_expect(regions.batch_left < size, 0))
+            new_batch();
         r = (struct hic_region *)regions.batch;
         regions.batch += size;
         regions.batch_left -= size;
@@ -212,6 +250,9 @@ void hic_regions_init(void)
     regions.cap = 64;
     hic_region_table = hic_pool_get(regions.cap * sizeof *hic_region_table);
     regions.primitive.refs = 1;
+    /* HELD, so that the inlined hold (codegen/regions.py) takes a store
+     * into P to the runtime without a test of its own for id 0 */
+    regions.primitive.flags = HIC_REGION_HELD;
     regions.primitive.inline_steps = DEFAULT_STEPS;  /* never used: P has no chunk */
     regions.p_store.inline_steps = DEFAULT_STEPS;
     regions.p_store.refs = 1;
@@ -228,7 +269,7 @@ void hic_regions_forget(void)
     hic_region_table = NULL;
 }
 
-static HIC_NORETURN void stale(uint64_t id, const char *what)
+static HIC_NORETURN __attribute__((noinline, cold)) void stale(uint64_t id, const char *what)
 {
     if (SLOT(id) >= regions.len)
         hic_internal_error("stale region id #%u.%u (%s): no region was ever created in slot %u",
@@ -271,6 +312,15 @@ static void grow_table(void)
     regions.cap = cap;
 }
 
+/* The table is full, or there is none yet (no hic_start: a test host). */
+static __attribute__((noinline)) void table_room(void)
+{
+    if (!hic_region_table)
+        hic_runtime_init(NULL);
+    if (regions.len == regions.cap)
+        grow_table();
+}
+
 /* The size class (log2) of a pool chunk of at least `bytes`. */
 static unsigned class_for(uint64_t bytes)
 {
@@ -284,53 +334,75 @@ uint64_t hic_region_new(void)
     return hic_region_new_sized(0);
 }
 
-/* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
- * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
- * first pool chunk is sized for the rest. Unknown (0): the default. */
-/* A new slot, with a struct whose inline chunk is `steps` steps (no free
- * slot of that size is left). */
-static __attribute__((noinline)) struct hic_region *mint_slot(unsigned steps)
+/* A region is born in slot `r`, which is in the dead state (end_slot, or
+ * new_struct's zeroes): its id is its next life's, its count 0, it holds
+ * nothing and owns no block. What is left to set is the chunk, the count,
+ * and the tail word. */
+static inline __attribute__((always_inline)) uint64_t born(struct hic_region *r, unsigned steps,
+                                                           unsigned next_class)
 {
-    if (!hic_region_table)
-        hic_runtime_init(NULL);
-    if (regions.len == regions.cap)
-        grow_table();
+    char *chunk = r->inline_chunk;
+    size_t bytes = (size_t)steps * HIC_INLINE_STEP;
+    CHUNK_MARK(chunk, bytes, 0);
+    r->cur = chunk;
+    r->end = chunk + bytes;
+    r->bytes_less_cur = -(uint64_t)(uintptr_t)chunk;  /* 0 bytes */
+    r->refs = 1;
+    /* link 0, next_class, color BLACK, no flags, never buffered */
+    uint64_t tail = (uint64_t)next_class << 32;
+    memcpy((char *)r + TAIL_OFFSET, &tail, sizeof tail);
+    hic_counters.regions_created++;  /* live and peak: hic_regions_take_peak */
+    return r->id;
+}
+
+static uint64_t room_then_new(unsigned steps, unsigned next_class);
+
+/* A region in a new slot, with a struct whose inline chunk is `steps`
+ * steps (no free slot of that size is left). When the table or the batch
+ * of structs is full, room_then_new makes room and comes back, so that
+ * this path calls nothing and needs no stack frame. */
+static __attribute__((noinline)) uint64_t new_in_new_slot(unsigned steps, unsigned next_class)
+{
+    if (__builtin_expect(regions.len == regions.cap ||
+                             (!regions.spare[steps] && regions.batch_left < struct_size(steps)),
+                         0))
+        return room_then_new(steps, next_class);
     uint32_t slot = regions.len;
     struct hic_region *r = new_struct(steps);
     r->id = slot;
     hic_region_table[slot] = r;
     regions.len++;
-    return r;
+    return born(r, steps, next_class);
 }
 
+static __attribute__((noinline, cold)) uint64_t room_then_new(unsigned steps, unsigned next_class)
+{
+    if (regions.len == regions.cap)
+        table_room();
+    if (!regions.spare[steps] && regions.batch_left < struct_size(steps))
+        new_batch();
+    return new_in_new_slot(steps, next_class);
+}
+
+/* The region's inline chunk holds what the hint says, up to HIC_INLINE_MAX
+ * (steps of HIC_INLINE_STEP); beyond that it is the default one and the
+ * first pool chunk is sized for the rest. Unknown (0): the default. The
+ * slot is the last one freed with that inline size, if any. */
 uint64_t hic_region_new_sized(uint64_t bytes_hint)
 {
     unsigned steps = DEFAULT_STEPS, next_class = FIRST_CLASS;
-    if (bytes_hint - 1 < HIC_INLINE_MAX) {  /* 1 .. HIC_INLINE_MAX */
+    if (__builtin_expect(bytes_hint - 1 < HIC_INLINE_MAX, 1)) {  /* 1 .. HIC_INLINE_MAX */
         steps = (unsigned)((bytes_hint + HIC_INLINE_STEP - 1) / HIC_INLINE_STEP);
     } else if (bytes_hint) {
         unsigned cls = class_for(BLOCK_HEADER + bytes_hint - HIC_INLINE_CHUNK);
         next_class = cls < LAST_CLASS ? cls : LAST_CLASS;
     }
-    struct hic_region *r;
     uint32_t slot = regions.free_head[steps];
-    if (slot) {
-        r = hic_region_table[slot];
-        regions.free_head[steps] = r->link;
-        r->link = 0;
-    } else {
-        r = mint_slot(steps);
-    }
-    r->refs = 1;
-    r->next_class = (uint8_t)next_class;
-    HIC_VG_UNDEFINED(r->inline_chunk, inline_bytes(r));
-    r->cur = r->inline_chunk;
-    r->end = r->inline_chunk + inline_bytes(r);
-    r->bytes_less_cur = -(uint64_t)(uintptr_t)r->cur;  /* 0 bytes */
-    hic_counters.regions_created++;
-    if (++hic_counters.regions_live > hic_counters.regions_peak)
-        hic_counters.regions_peak = hic_counters.regions_live;
-    return r->id;
+    if (__builtin_expect(slot == 0, 0))
+        return new_in_new_slot(steps, next_class);
+    struct hic_region *r = hic_region_table[slot];
+    regions.free_head[steps] = r->link;
+    return born(r, steps, next_class);
 }
 
 struct hic_region *hic_region_lookup(uint64_t id)
@@ -340,20 +412,40 @@ struct hic_region *hic_region_lookup(uint64_t id)
 
 /* The id dies: bump the generation now (not at reuse), so every copy of the
  * old id is stale from this moment; then the slot goes on the free list.
- * cur == end == NULL: an allocation in a dead region takes the slow path,
- * which reports it. */
-static void end_slot(struct hic_region *r)
+ * This leaves the slot in the dead state hic_region_new_sized counts on:
+ * count 0 (the caller's: a release brought it there, or the collector
+ * set it), no held id (the caller cleared them: holds_clear), no block
+ * (the caller gave them back), and cur == end == NULL, so an allocation
+ * in a dead region takes the slow path, which reports it. The flags are
+ * left as they were: creation clears them. */
+static inline __attribute__((always_inline)) void end_slot(struct hic_region *r)
 {
-    uint32_t slot = SLOT(r->id);
-    uint32_t gen = GEN(r->id) + 1;  /* wraps after 2^32 lives of one slot */
-    if (r->flags & HIC_REGION_CYCLIC && --regions.cyclic == 0)
+    uint64_t id = r->id;
+    if (__builtin_expect(r->flags & HIC_REGION_CYCLIC, 0) && --regions.cyclic == 0)
         hic_cycle_marks.recheck = 0;
-    zero_header(r);
-    HIC_VG_NOACCESS(r->inline_chunk, inline_bytes(r));  /* its objects are dead */
-    r->id = (uint64_t)gen << 32 | slot;
-    r->link = regions.free_head[r->inline_steps];
-    regions.free_head[r->inline_steps] = slot;
-    hic_counters.regions_live--;
+    r->cur = r->end = NULL;
+    r->own.blocks = NULL;  /* or, merged, the forward id */
+    CHUNK_MARK(r->inline_chunk, inline_bytes(r), 1);  /* its objects are dead */
+    r->id = id + ((uint64_t)1 << 32);  /* the generation wraps after 2^32 lives of one slot */
+    unsigned steps = r->inline_steps;
+    r->link = regions.free_head[steps];
+    regions.free_head[steps] = SLOT(id);
+}
+
+/* Live regions only grow between frees, so their peak is taken before
+ * each (and at the end, hic_stats_json): exact, and creating a region
+ * counts it once. */
+static inline void take_regions_peak(void)
+{
+    struct hic_counters *c = &hic_counters;
+    c->regions_live = c->regions_created - c->regions_freed;
+    if (c->regions_live > c->regions_peak)
+        c->regions_peak = c->regions_live;
+}
+
+void hic_regions_take_peak(void)
+{
+    take_regions_peak();
 }
 
 /* ------------------------------------------------------------------------
@@ -631,7 +723,13 @@ static int hold_remove(struct hic_region *r, uint64_t id)
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k] == id) {
                 if (--r->held_counts[k] == 0) {
-                    r->held.ids[k] = 0;
+                    /* the last one moves into the hole: the empty places
+                     * are always the last ones (hic_region_hold) */
+                    int last = HIC_INLINE_HOLDS - 1;
+                    r->held.ids[k] = r->held.ids[last];
+                    r->held_counts[k] = r->held_counts[last];
+                    r->held.ids[last] = 0;
+                    r->held_counts[last] = 0;
                     r->hold_len--;
                 }
                 return 1;
@@ -744,7 +842,10 @@ static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic
 /* hic_region_hold_n(owner, held, 1), the store generated code makes for
  * each pack field of a new object, straight through when the owner is
  * not merged and not held (no edge can close a cycle) and the held id
- * finds its place inline: one check of each id, no call. */
+ * finds its place inline: one check of each id, no call. The inline
+ * places are filled in order and emptied from the end (hold_remove), so
+ * the first empty one ends the ids: `k` of them means hold_len == k.
+ * codegen/regions.py's hic.hold is the same path. */
 void hic_region_hold(uint64_t owner, uint64_t held)
 {
     if (held == HIC_PRIMITIVE || owner == HIC_PRIMITIVE) {
@@ -754,20 +855,23 @@ void hic_region_hold(uint64_t owner, uint64_t held)
     struct hic_region *o = live(owner, "store a pack into");
     struct hic_region *h = live(held, "store a pack of");
     if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2, 1)) {
-        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (o->held.ids[k] == held && o->held_counts[k] < UINT32_MAX) {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
+            uint64_t id = o->held.ids[k];
+            if (id == held) {
+                if (o->held_counts[k] == UINT32_MAX)
+                    break;
                 h->flags |= HIC_REGION_HELD;
                 o->held_counts[k]++;
                 return;
             }
-        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (!o->held.ids[k]) {
+            if (!id) {
                 h->flags |= HIC_REGION_HELD;
                 o->held.ids[k] = held;
                 o->held_counts[k] = 1;
-                o->hold_len++;
+                o->hold_len = (uint32_t)k + 1;
                 return;
             }
+        }
     }
     hold_slow(o, h, held);
 }
@@ -813,18 +917,25 @@ void hic_retain_n(uint64_t id, uint64_t n)
     hic_counters.retains += n;
 }
 
-/* Free one region: its blocks go back to the pool, its bytes leave the
- * live count, its slot dies. What it held is the caller's to release
- * first (release_held, or the collector's), and its hold table the
- * caller's to give back. */
+/* Take the peaks of live bytes and live regions: before a batch of frees
+ * (a cascade, the collector's), since both only grow between frees. */
+static inline void take_peaks(void)
+{
+    take_bytes_peak();
+    take_regions_peak();
+}
+
+/* Free one region: its bytes leave the live count, its blocks go back to
+ * the pool, its slot dies. What it held is the caller's to release first
+ * (release_held, or the collector's), its hold table the caller's to give
+ * back, and the peaks the caller's to take before the batch. */
 static inline __attribute__((always_inline)) void free_one(struct hic_region *r)
 {
     struct hic_counters *c = &hic_counters;
-    take_bytes_peak();
     c->bytes_freed += hic_region_bytes_of(r);
     c->regions_freed++;
     HIC_PROFILED(hic_profile_freed(r));
-    if (!(r->flags & HIC_REGION_MERGED))
+    if (r->own.blocks && !(r->flags & HIC_REGION_MERGED))
         release_blocks(r);
     end_slot(r);
 }
@@ -857,49 +968,92 @@ static inline void maybe_collect(void)
         hic_cycles_collect_now();
 }
 
+/* One pack of `id` released `n` times by a freed region: a region whose
+ * count reaches zero goes on the worklist `*todo`, one left alive that
+ * holds packs is a candidate. Whether a new candidate was buffered. A
+ * held id was live when it was stored, so its slot exists: the check is
+ * the generation's and the count's. */
+static inline __attribute__((always_inline)) int release_one_held(struct hic_region **table,
+                                                                  uint64_t id, uint64_t n,
+                                                                  uint32_t *todo)
+{
+    struct hic_region *h = table[SLOT(id)];
+    if (__builtin_expect(h->id != id || h->refs < (int64_t)n, 0)) {
+        if (h->id != id || h->refs <= 0)
+            stale(id, "release a pack held by a freed region");
+        hic_internal_error("region #%u.%u released more often than retained", SLOT(id),
+                           GEN(id));
+    }
+    hic_counters.releases += n;
+    h->refs -= (int64_t)n;
+    if (h->refs == 0) {
+        h->link = *todo;
+        *todo = SLOT(id);
+        return 0;
+    }
+    return h->hold_len ? buffer_candidate(h) : 0;
+}
+
 /* `r`, whose count reached zero, releases every pack it holds and forgets
- * them: a region whose count reaches zero in turn goes on the worklist
- * `*todo`, one left alive that holds packs is a candidate. Whether a new
- * candidate was buffered. */
-static int release_held(struct hic_region *r, uint32_t *todo)
+ * them. Whether a new candidate was buffered. */
+static int release_held_table(struct hic_region *r, uint32_t *todo)
 {
     int buffered = 0;
     uint32_t i = 0;
     uint64_t id, n;
-    while (hic_hold_next(r, &i, &id, &n)) {
-        struct hic_region *h = live(id, "release a pack held by a freed region");
-        hic_counters.releases += n;
-        if ((uint64_t)h->refs < n)
-            hic_internal_error("region #%u.%u released more often than retained", SLOT(id),
-                               GEN(id));
-        h->refs -= (int64_t)n;
-        if (h->refs == 0) {
-            h->link = *todo;
-            *todo = SLOT(h->id);
-        } else if (h->hold_len) {
-            buffered |= buffer_candidate(h);
-        }
-    }
+    while (hic_hold_next(r, &i, &id, &n))
+        buffered |= release_one_held(hic_region_table, id, n, todo);
     holds_clear(r);
     return buffered;
 }
 
+/* The same for ids held inline (the common case: a node's 1 or 2 children),
+ * straight through. `r` holds something, so its first place is taken (the
+ * places fill in order and empty from the end: hic_region_hold); an empty
+ * second place is id 0, P, whose release of 0 references changes nothing. */
+static inline __attribute__((always_inline)) int release_held_inline(struct hic_region **table,
+                                                                     struct hic_region *r,
+                                                                     uint32_t *todo)
+{
+    _Static_assert(HIC_INLINE_HOLDS == 2, "two inline places");
+    uint64_t id0 = r->held.ids[0], id1 = r->held.ids[1];
+    uint32_t n0 = r->held_counts[0], n1 = r->held_counts[1];
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
+    r->hold_len = 0;
+    int buffered = release_one_held(table, id0, n0, todo);
+    return buffered | release_one_held(table, id1, n1, todo);
+}
+
 /* The worklist of regions whose count reached zero is threaded through
  * their `link` fields by slot (P's slot 0 ends it: P is never freed).
- * Whether a new candidate was buffered. */
-static __attribute__((noinline)) int free_cascade(struct hic_region *first)
+ * Then, if a new candidate was buffered, a collection if one is due. */
+static __attribute__((noinline)) void free_cascade(struct hic_region *first)
 {
     int buffered = 0;
+    take_peaks();
     first->link = 0;
     uint32_t todo = SLOT(first->id);
-    while (todo) {
-        struct hic_region *r = hic_region_table[todo];
+    struct hic_region **table = hic_region_table;  /* no region is created meanwhile */
+    do {
+        struct hic_region *r = table[todo];
         todo = r->link;
-        if (r->hold_len || r->hold_log2)
-            buffered |= release_held(r, &todo);
+        if (__builtin_expect(r->hold_log2 != 0, 0))
+            buffered |= release_held_table(r, &todo);
+        else if (r->hold_len)
+            buffered |= release_held_inline(table, r, &todo);
         free_one(r);
-    }
-    return buffered;
+    } while (todo);
+    if (buffered)
+        maybe_collect();
+}
+
+/* A release left `r` alive while it holds packs (out of line: the
+ * release then needs no stack frame of its own). */
+static __attribute__((noinline)) void left_holding(struct hic_region *r)
+{
+    if (buffer_candidate(r))
+        maybe_collect();
 }
 
 void hic_release(uint64_t id)
@@ -908,19 +1062,15 @@ void hic_release(uint64_t id)
         return;
     struct hic_region *r = live(id, "release");
     hic_counters.releases++;
-    int buffered;
     if (--r->refs == 0)
-        buffered = free_cascade(r);
+        free_cascade(r);
     else if (r->hold_len)
-        buffered = buffer_candidate(r);
-    else
-        return;
-    if (buffered)
-        maybe_collect();
+        left_holding(r);
 }
 
 void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
 {
+    take_peaks();
     for (uint64_t k = 0; k < n; k++) {
         struct hic_region *r = hic_region_table[slots[k]];
         uint32_t i = 0;

@@ -46,8 +46,9 @@ static void json_escape(char *out, size_t cap, const char *s)
 int64_t hic_stats_json(char *buf, int64_t cap)
 {
     const struct hic_counters *c = &hic_counters;
-    /* Live bytes only grow between frees; the end is the last chance for a
-     * new peak (see free_one in regions.c). */
+    /* Live bytes and regions only grow between frees; the end is the last
+     * chance for a new peak (see take_peaks in regions.c). */
+    hic_regions_take_peak();
     uint64_t live = c->bytes_allocated - c->bytes_freed;
     uint64_t peak = live > c->bytes_peak ? live : c->bytes_peak;
     char stage[sizeof stage_name * 6 + 8];

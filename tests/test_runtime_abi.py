@@ -35,10 +35,12 @@ int main(void)
     AT(hic_region, held); AT(hic_region, held_counts); AT(hic_region, flags);
     AT(hic_region, buffered);
     AT(hic_cycle_marks, round); AT(hic_cycle_marks, recheck); SIZE(hic_cycle_marks);
+    AT(hic_cycles_due, count); AT(hic_cycles_due, threshold); AT(hic_cycles_due, bytes_trigger);
+    SIZE(hic_cycles_due);
     printf("\"HIC_REGION_MERGED\": %d, \"HIC_REGION_HELD\": %d, \"HIC_REGION_UNKEPT\": %d,\n",
            HIC_REGION_MERGED, HIC_REGION_HELD, HIC_REGION_UNKEPT);
     printf("\"HIC_INLINE_HOLDS\": %d,\n", HIC_INLINE_HOLDS);
-    AT(hic_counters, allocs); AT(hic_counters, bytes_allocated);
+    AT(hic_counters, allocs); AT(hic_counters, bytes_allocated); AT(hic_counters, bytes_freed);
     AT(hic_counters, retains); AT(hic_counters, releases);
     AT(hic_array, len); AT(hic_array, cap); AT(hic_array, data);
     AT(hic_map, len); AT(hic_string, len); AT(hic_string, bytes);
@@ -75,12 +77,18 @@ def test_codegen_offsets_are_the_runtime_s(layout):
         "hic_region.buffered": regions.BUFFERED,
         "HIC_REGION_MERGED": regions.MERGED,
         "HIC_REGION_HELD": regions.HELD,
+        "HIC_REGION_UNKEPT": regions.UNKEPT,
         "HIC_INLINE_HOLDS": regions.INLINE_HOLDS,
         "hic_cycle_marks.round": regions.MARKS_ROUND,
         "hic_cycle_marks.recheck": regions.MARKS_RECHECK,
         "sizeof hic_cycle_marks": module.CYCLE_MARKS.count,
+        "hic_cycles_due.count": regions.DUE_COUNT,
+        "hic_cycles_due.threshold": regions.DUE_THRESHOLD,
+        "hic_cycles_due.bytes_trigger": regions.DUE_BYTES_TRIGGER,
+        "sizeof hic_cycles_due": module.CYCLES_DUE.count * 8,
         "hic_counters.allocs": regions.ALLOCS,
         "hic_counters.bytes_allocated": regions.BYTES_ALLOCATED,
+        "hic_counters.bytes_freed": regions.BYTES_FREED,
         "hic_counters.retains": regions.RETAINS,
         "hic_counters.releases": regions.RELEASES,
         "hic_array.len": 0,  # `len` of any object is a load at offset 0

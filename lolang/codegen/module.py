@@ -45,6 +45,7 @@ RUNTIME: dict[str, tuple] = {
     "hic_region_new_sized": (T.I64, [T.I64]),
     "hic_retain_n": (T.VOID, [T.I64, T.I64]),
     "hic_release": (T.VOID, [T.I64]),
+    "hic_collect_cycles": (T.VOID, []),
     "hic_region_hold": (T.VOID, [T.I64, T.I64]),
     "hic_region_hold_n": (T.VOID, [T.I64, T.I64, T.I64]),
     "hic_region_unhold": (T.VOID, [T.I64, T.I64]),
@@ -98,6 +99,8 @@ START_ARGS_PLAIN = 2
 COUNTERS = ll.ArrayType(T.I64, 11)
 # hic_cycle_marks: the collector's round and the flags that need the runtime.
 CYCLE_MARKS = ll.ArrayType(T.I8, 2)
+# hic_cycles_due: candidates this round, and when a collection is due.
+CYCLES_DUE = ll.ArrayType(T.I64, 3)
 
 
 def _opaque(g: ll.GlobalVariable) -> ll.GlobalVariable:
@@ -135,6 +138,7 @@ class ModuleContext:
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
         self._cycle_marks: ll.GlobalVariable | None = None
+        self._cycles_due: ll.GlobalVariable | None = None
 
     @property
     def cycle_marks(self) -> ll.GlobalVariable:
@@ -143,6 +147,14 @@ class ModuleContext:
         if self._cycle_marks is None:
             self._cycle_marks = self._external("hic_cycle_marks", CYCLE_MARKS)
         return self._cycle_marks
+
+    @property
+    def cycles_due(self) -> ll.GlobalVariable:
+        """The runtime's `hic_cycles_due` (the inlined release buffers a
+        candidate itself), declared on first use."""
+        if self._cycles_due is None:
+            self._cycles_due = self._external("hic_cycles_due", CYCLES_DUE)
+        return self._cycles_due
 
     def _external(self, name: str, lltype: ll.Type) -> ll.GlobalVariable:
         """A global of the runtime. `dso_local`: an executable links the

@@ -40,11 +40,13 @@ CUR, END, BYTES_LESS_CUR, REFS, HOLD_LEN = 0, 8, 16, 32, 40
 HOLD_LOG2, HELD_IDS, HELD_COUNTS, FLAGS, BUFFERED = 44, 48, 64, 86, 87
 INLINE_HOLDS = 2
 # its flags
-MERGED, HELD = 1, 4
+MERGED, UNKEPT, HELD = 1, 2, 4
 # struct hic_counters: byte offsets
-ALLOCS, BYTES_ALLOCATED, RETAINS, RELEASES = 0, 8, 64, 72
+ALLOCS, BYTES_ALLOCATED, BYTES_FREED, RETAINS, RELEASES = 0, 8, 16, 64, 72
 # struct hic_cycle_marks: byte offsets
 MARKS_ROUND, MARKS_RECHECK = 0, 1
+# struct hic_cycles_due: byte offsets
+DUE_COUNT, DUE_THRESHOLD, DUE_BYTES_TRIGGER = 0, 8, 16
 
 
 def field(fn: FunctionEmitter, base: ll.Value, offset: int) -> ll.Value:
@@ -180,25 +182,55 @@ def _emit_release_holding(fn: _Body, rid: ll.Value) -> None:
     would make every release site bigger): still down by one, without the
     runtime, when the region stays alive and is a candidate of the cycle
     collector already with nothing to add (`hic_cycle_marks`,
-    runtime/cycles.c); else `hic_release`."""
+    runtime/cycles.c); or when it stays alive and becomes a candidate
+    whose id is not kept (no region is CYCLIC: `recheck` is 0), which is
+    counted here as the runtime's `buffer_candidate` would, then
+    `hic_collect_cycles` if a collection is due (`hic_cycles_due`); else
+    `hic_release`."""
     b = fn.b
-    alive, decrement, call = fn.block("alive"), fn.block("decrement"), fn.block("runtime")
+    alive, buffered_now, decrement = fn.block("alive"), fn.block("buffered"), fn.block("decrement")
+    unbuffered, candidate, collect = fn.block("unbuffered"), fn.block("candidate"), fn.block("collect")
+    call = fn.block("runtime")
     r = region_struct(fn, rid)
     refs = field(fn, r, REFS)
     count = b.load(refs, typ=T.I64)
     b.cbranch(b.icmp_signed(">", count, T.I64(1)), alive, call)
     b.position_at_end(alive)
     marks = fn.module_cx.cycle_marks
-    buffered = b.load(field(fn, r, BUFFERED), typ=T.I8)
-    flags = b.load(field(fn, r, FLAGS), typ=T.I8)
+    buffered_at = field(fn, r, BUFFERED)
+    flags_at = field(fn, r, FLAGS)
     round_ = b.load(field(fn, marks, MARKS_ROUND), typ=T.I8)
+    b.cbranch(b.icmp_unsigned("==", b.load(buffered_at, typ=T.I8), round_), buffered_now, unbuffered)
+    b.position_at_end(buffered_now)  # a candidate already: settled unless a flag needs the runtime
     recheck = b.load(field(fn, marks, MARKS_RECHECK), typ=T.I8)
-    settled = b.and_(b.icmp_unsigned("==", buffered, round_),
-                     b.icmp_unsigned("==", b.and_(flags, recheck), T.I8(0)))
-    b.cbranch(settled, decrement, call)
+    flags = b.load(flags_at, typ=T.I8)
+    b.cbranch(b.icmp_unsigned("==", b.and_(flags, recheck), T.I8(0)), decrement, call)
     b.position_at_end(decrement)
     b.store(b.sub(count, T.I64(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+    b.ret_void()
+    b.position_at_end(unbuffered)  # a new candidate: its id is kept only while some region is CYCLIC
+    recheck = b.load(field(fn, marks, MARKS_RECHECK), typ=T.I8)
+    b.cbranch(b.icmp_unsigned("==", recheck, T.I8(0)), candidate, call)
+    b.position_at_end(candidate)
+    b.store(b.sub(count, T.I64(1)), refs)
+    bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+    b.store(round_, buffered_at)
+    b.store(b.or_(b.load(flags_at, typ=T.I8), T.I8(UNKEPT)), flags_at)
+    due = fn.module_cx.cycles_due
+    due_count = b.add(b.load(field(fn, due, DUE_COUNT), typ=T.I64), T.I64(1))
+    b.store(due_count, field(fn, due, DUE_COUNT))
+    counters = fn.module_cx.counters
+    live_bytes = b.sub(b.load(field(fn, counters, BYTES_ALLOCATED), typ=T.I64),
+                       b.load(field(fn, counters, BYTES_FREED), typ=T.I64))
+    now = b.or_(b.icmp_unsigned(">=", due_count, b.load(field(fn, due, DUE_THRESHOLD), typ=T.I64)),
+                b.icmp_unsigned(">=", live_bytes, b.load(field(fn, due, DUE_BYTES_TRIGGER), typ=T.I64)))
+    done = fn.block("done")
+    b.cbranch(now, collect, done)
+    b.position_at_end(done)
+    b.ret_void()
+    b.position_at_end(collect)
+    b.call(fn.module_cx.runtime("hic_collect_cycles"), [])
     b.ret_void()
     b.position_at_end(call)
     b.call(fn.module_cx.runtime("hic_release"), [rid])
@@ -214,13 +246,16 @@ def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
 def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
     """`hic_region_hold`'s fast path: when the owner is neither merged nor
     held (no new edge can close a cycle) and its held ids are inline, the
-    id is counted where it is, or put in a free inline place, and the held
-    region is flagged HELD; anything else (P, a third id, a count at its
-    limit) goes to the runtime, which also checks both ids."""
+    id is counted where it is, or put in the first free inline place, and
+    the held region is flagged HELD; anything else (a pack of P, a store
+    into P, whose struct is flagged HELD for this, a third id, a count at
+    its limit) goes to the runtime, which also checks both ids. The inline
+    places fill in order and empty from the end (runtime/regions.c,
+    hold_remove), so the first free one ends the ids, and putting the id
+    in place k makes hold_len k + 1."""
     b = fn.b
     counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
-    b.cbranch(b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", owner, T.I64(0))),
-              counted, slow)
+    b.cbranch(b.icmp_unsigned("!=", held, T.I64(0)), counted, slow)
     b.position_at_end(counted)
     o = region_struct(fn, owner)
     flags = b.load(field(fn, o, FLAGS), typ=T.I8)
@@ -230,30 +265,28 @@ def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
     b.cbranch(plain, inline, slow)
     b.position_at_end(inline)
     mark = fn.block("mark")
-    ids = [field(fn, o, HELD_IDS + 8 * k) for k in range(INLINE_HOLDS)]
-    counts = [field(fn, o, HELD_COUNTS + 4 * k) for k in range(INLINE_HOLDS)]
-    values = [b.load(a, typ=T.I64) for a in ids]
-    for k in range(INLINE_HOLDS):  # the id held already: one more
+    for k in range(INLINE_HOLDS):
+        id_at = field(fn, o, HELD_IDS + 8 * k)
+        count_at = field(fn, o, HELD_COUNTS + 4 * k)
+        value = b.load(id_at, typ=T.I64)
         same, other = fn.block(f"same{k}"), fn.block(f"other{k}")
-        b.cbranch(b.icmp_unsigned("==", values[k], held), same, other)
-        b.position_at_end(same)
-        count = b.load(counts[k], typ=T.I32)
+        b.cbranch(b.icmp_unsigned("==", value, held), same, other)
+        b.position_at_end(same)  # the id held already: one more
+        count = b.load(count_at, typ=T.I32)
         room = fn.block(f"room{k}")
         b.cbranch(b.icmp_unsigned("!=", count, T.I32(0xFFFFFFFF)), room, slow)
         b.position_at_end(room)
-        b.store(b.add(count, T.I32(1)), counts[k])
+        b.store(b.add(count, T.I32(1)), count_at)
         b.branch(mark)
         b.position_at_end(other)
-    for k in range(INLINE_HOLDS):  # a free place
-        free, other = fn.block(f"free{k}"), fn.block(f"taken{k}")
-        b.cbranch(b.icmp_unsigned("==", values[k], T.I64(0)), free, other)
-        b.position_at_end(free)
-        b.store(held, ids[k])
-        b.store(T.I32(1), counts[k])
-        bump32 = field(fn, o, HOLD_LEN)
-        b.store(b.add(b.load(bump32, typ=T.I32), T.I32(1)), bump32)
+        free, taken = fn.block(f"free{k}"), fn.block(f"taken{k}")
+        b.cbranch(b.icmp_unsigned("==", value, T.I64(0)), free, taken)
+        b.position_at_end(free)  # the first free place
+        b.store(held, id_at)
+        b.store(T.I32(1), count_at)
+        b.store(T.I32(k + 1), field(fn, o, HOLD_LEN))
         b.branch(mark)
-        b.position_at_end(other)
+        b.position_at_end(taken)
     b.branch(slow)
     b.position_at_end(mark)
     h = field(fn, region_struct(fn, held), FLAGS)
