@@ -766,6 +766,27 @@ fun main() {
     drop inc(pack{r} new[P] Leaf)@2:2;
 }
 """, ("return reuse{r} w Node(l2", "return reuse{r} l2 Node(l2"), "'reuse' needs the reuse token of an enclosing 'match reset' arm"),
+
+("reuse_token_only_reuse_or_drop", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("            drop w;\n", "            let w2 = w;\n            drop w2;\n"), "reuse token 'w' can only be consumed by 'reuse' or 'drop'"),
 ]
 
 # Where the first diagnostic of each rejected program points.
@@ -775,6 +796,7 @@ POSITIONS = {
     "match_reset_consumes_its_pack": "5:17",
     "reuse_fills_a_cell_of_its_size": "12:20",
     "reuse_needs_a_token": "12:20",
+    "reuse_token_only_reuse_or_drop": "7:22",
     "alloc_needs_a_restricted": "5:21",
     "borrowed_let_of_owned": "6:30",
     "borrowed_never_consumed": "3:10",

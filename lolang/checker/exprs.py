@@ -76,6 +76,10 @@ def _int(cx, e, use):
 
 def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
     var = cx.var(e.name, e.span)
+    if var.key in cx.tokens and (use is None or use.how not in TOKEN_USES):
+        # A unique token's region still records the packs its fields had
+        # (docs/lolang.md §5.5): only `reuse` and `drop` know to forget them.
+        raise Reject(e.span, f"reuse token '{var.name}' can only be consumed by 'reuse' or 'drop' (type rule)")
     if var.owned_pack:
         gone = cx.flow.consumed(var.key)
         if gone is not None:
@@ -92,6 +96,9 @@ def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
             cx.flow.packs[var.key] = use
     return Checked(var.type, var=var, anchors=var.anchors)
 
+
+# What may consume a reuse token (`take`'s `how`).
+TOKEN_USES = ("'reuse'", "'drop'")
 
 # ------------------------------------------------------------------ operators
 
