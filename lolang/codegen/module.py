@@ -51,6 +51,8 @@ RUNTIME: dict[str, tuple] = {
     "hic_region_unhold": (T.VOID, [T.I64, T.I64]),
     "hic_region_replace": (T.VOID, [T.I64, T.I64, T.I64]),
     "hic_reuse_reset": (T.I64, [T.I64, T.I64]),
+    "hic_reuse_replace": (T.VOID, [T.I64, T.I64, T.I64]),
+    "hic_reuse_drop": (T.VOID, [T.I64]),
     "hic_panic": (T.VOID, [T.I32, T.I32, T.I32, T.I64, T.I64], True),
     "hic_string_concat": (T.PTR, [T.PTR, T.PTR, T.PTR]),
     "hic_string_concat_n": (T.PTR, [T.PTR, T.PTR, T.I64, T.I64]),

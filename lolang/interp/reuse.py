@@ -33,6 +33,11 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
         k.push()
         test = _pattern(k, arm.pattern)
         token = k.bind(s.token)
+        if isinstance(arm.pattern, ir.PCtor):
+            # What `reuse` needs to know of w: the constructor matched and
+            # the slot of the variable taken out of each field.
+            fields = tuple(k.slot(sub.name) if isinstance(sub, ir.PVar) else None for sub in arm.pattern.args)
+            k.reuse_tokens[token] = (arm.pattern.ctor, fields)
         body = block_stmt(k, arm.body)
         k.pop()
         if isinstance(arm.pattern, ir.PCtor):
@@ -47,9 +52,11 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
 
     def reset(fr, obj, rid, token, size, packs):
         if packs is not None and size and unique(table, rid, size):
-            table.unrecord_all(rid)  # it records exactly the object's packs: they move out
+            # The named packs move out; the region's record of them stays
+            # (`reuse` puts most back; `drop w` forgets them).
             for i, named in packs:
                 if not named:
+                    table.unrecord(rid, obj[i][1])
                     table.release(obj[i][1])
             fr[token] = (obj, rid)
             return
@@ -74,22 +81,70 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
     return match
 
 
+def token_of(k: FunctionCompiler, e):
+    """(slot, (constructor, field slots)) when `e` names a reuse token of a
+    constructor arm, else None."""
+    if not isinstance(e, ir.Var):
+        return None
+    slot = k.slot(e.name)
+    info = k.reuse_tokens.get(slot)
+    return None if info is None else (slot, info)
+
+
+def compile_drop_token(k: FunctionCompiler, slot: int):
+    """`drop w` of a token: a unique one's region forgets the packs it
+    still records (they moved out at the reset), then is released
+    (`hic_reuse_drop`)."""
+    table = k.m.table
+
+    def drop(fr):
+        rid = fr[slot][1]
+        if rid != PRIMITIVE:
+            table.unrecord_all(rid)
+            table.release(rid)
+
+    return drop
+
+
 def compile_reuse(k: FunctionCompiler, e: ir.Reuse):
     from lolang.interp.exprs import compile_expr
 
     table = k.m.table
+    _, (matched, taken) = token_of(k, e.token)
     token = compile_expr(k, e.token)
     ctor = k.tables.ctors[e.ctor]
     tag, size = ctor.name, k.tables.sizes[ctor.name]
+    same = matched == e.ctor
+    kept = [same and isinstance(a, ir.Var) and taken[i] is not None and k.slot(a.name) == taken[i]
+            for i, a in enumerate(e.args)]
     args = [compile_expr(k, a) for a in e.args]
     packs = [i for i, f in enumerate(ctor.fields) if isinstance(f.type, ir.PackType)]
+    # A `_` pack field was forgotten at the reset: its new pack is only recorded.
+    changed = [(i, taken[i] is not None) for i in packs if not kept[i]] if same else []
+    old_ctor = k.tables.ctors[matched]
+    old_packs = [2 + i for i, f in enumerate(old_ctor.fields)
+                 if isinstance(f.type, ir.PackType) and taken[i] is not None]
 
     def reuse(fr):
         old, rid = token(fr)
         values = [a(fr) for a in args]
         if rid != PRIMITIVE:
-            for i in packs:
-                table.record(rid, values[i][1])
+            # In place: what a field kept is recorded already.
+            if same:
+                for i, recorded in changed:
+                    new_id = values[i][1]
+                    if not recorded:
+                        table.record(rid, new_id)
+                        continue
+                    old_id = old[2 + i][1]
+                    if new_id != old_id:  # hic_reuse_replace
+                        table.unrecord(rid, old_id)
+                        table.record(rid, new_id)
+            else:
+                for i in old_packs:
+                    table.unrecord(rid, old[i][1])
+                for i in packs:
+                    table.record(rid, values[i][1])
             return ((old[0], tag, *values), rid)
         rid = table.create()
         table.alloc(rid, size)

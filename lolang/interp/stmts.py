@@ -139,6 +139,11 @@ def _return(k: FunctionCompiler, s: ir.Return):
 
 
 def _drop(k: FunctionCompiler, s: ir.Drop):
+    from lolang.interp.reuse import compile_drop_token, token_of
+
+    token = token_of(k, s.value)
+    if token is not None:
+        return compile_drop_token(k, token[0])
     table = k.m.table
     value = compile_expr(k, s.value)
 
