@@ -151,6 +151,52 @@ def _emit_reuse_reset(fn, rid: ll.Value, size: ll.Value) -> None:
     b.ret(T.I1(0))
 
 
+def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
+    """`hic_reuse_replace` (runtime/reuse.c) with its fast path inline:
+    nothing for the same id; when neither is P, the owner (a unique
+    token's region) is neither merged nor HELD, its ids are inline and
+    `old` is in one place once while `held` is not in the other, `held`
+    takes old's place (the places stay in order) and is flagged HELD;
+    anything else goes to the runtime."""
+    b = fn.b
+    test, inline, slow, done = fn.block("test"), fn.block("inline"), fn.block("slow"), fn.block("done")
+    both = b.and_(b.icmp_unsigned("!=", held, old),
+                  b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", old, T.I64(0))))
+    same = b.icmp_unsigned("==", held, old)
+    b.cbranch(same, done, test)
+    b.position_at_end(test)
+    o = regions.region_struct(fn, owner)
+    flags = b.load(regions.field(fn, o, regions.FLAGS), typ=T.I8)
+    log2 = b.load(regions.field(fn, o, regions.HOLD_LOG2), typ=T.I8)
+    plain = b.icmp_unsigned("==", b.or_(b.and_(flags, T.I8(regions.MERGED | regions.HELD)), log2), T.I8(0))
+    b.cbranch(b.and_(both, plain), inline, slow)
+    b.position_at_end(inline)
+    mark = fn.block("mark")
+    ids = [b.load(regions.field(fn, o, regions.HELD_IDS + 8 * k), typ=T.I64) for k in range(regions.INLINE_HOLDS)]
+    for k in range(regions.INLINE_HOLDS):
+        count = b.load(regions.field(fn, o, regions.HELD_COUNTS + 4 * k), typ=T.I32)
+        others = [b.icmp_unsigned("!=", ids[j], held) for j in range(regions.INLINE_HOLDS) if j != k]
+        fits = b.and_(b.icmp_unsigned("==", ids[k], old), b.icmp_unsigned("==", count, T.I32(1)))
+        for other in others:
+            fits = b.and_(fits, other)
+        here, next_k = fn.block(f"place{k}"), fn.block(f"not{k}")
+        b.cbranch(fits, here, next_k)
+        b.position_at_end(here)
+        b.store(held, regions.field(fn, o, regions.HELD_IDS + 8 * k))
+        b.branch(mark)
+        b.position_at_end(next_k)
+    b.branch(slow)
+    b.position_at_end(mark)
+    h = regions.field(fn, regions.region_struct(fn, held), regions.FLAGS)
+    b.store(b.or_(b.load(h, typ=T.I8), T.I8(regions.HELD)), h)
+    b.branch(done)
+    b.position_at_end(slow)
+    b.call(fn.module_cx.runtime("hic_reuse_replace"), [owner, held, old])
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
 def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     layout, ctor = fn.module_cx.ctors[e.ctor]
     size = layout.size(ctor)
@@ -198,8 +244,9 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
                 regions.hold(fn, old_rid, values[i])
             else:
                 new_id = regions.pack_region(fn, values[i])
-                with b.if_then(b.icmp_unsigned("!=", new_id, old_id)):  # the same id: nothing
-                    b.call(fn.module_cx.runtime("hic_reuse_replace"), [old_rid, new_id, old_id])
+                replace = regions.helper(fn.module_cx, "reuse_replace", T.VOID, [T.I64, T.I64, T.I64],
+                                         _emit_reuse_replace)
+                b.call(replace, [old_rid, new_id, old_id])
     else:
         for old_id in olds:  # first: the inline places do not spill
             b.call(fn.module_cx.runtime("hic_region_unhold"), [old_rid, old_id])
