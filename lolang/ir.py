@@ -456,7 +456,27 @@ class Merge:
     span: Span = _span()
 
 
-Stmt = Union[Let, Assign, IndexSet, ExprStmt, If, While, Break, Continue, Return, Match, Drop, Merge]
+@dataclass(frozen=True, slots=True)
+class MatchReset:
+    """`match reset t as w { Node(l, k, r) => { ... } Leaf => { ... } }`:
+    a `match` that consumes the owned pack `t` (a variable of a data type
+    whose fields are primitives or packs), Perceus' reset. Each arm's
+    pattern is a constructor with `_` or variables for its fields, or `_`.
+    In an arm, the variables on pack fields are *owned* packs, and `w` is
+    an owned *reuse token* `Pack{} D` that `reuse{c} w C(...)` or `drop w`
+    consumes; in a `_` arm nothing is reset and w is t itself. At run time, when t's region is unique (not P, count 1, not
+    merged, holding exactly the matched object's bytes), the fields move
+    out without a count (a `_` pack field is released) and w is t's region
+    and object; else each named pack field is retained, t is released, and
+    w is empty (P). docs/lolang.md §5.5."""
+
+    scrutinee: "Expr"
+    token: str
+    arms: tuple[Arm, ...]
+    span: Span = _span()
+
+
+Stmt = Union[Let, Assign, IndexSet, ExprStmt, If, While, Break, Continue, Return, Match, Drop, Merge, MatchReset]
 
 
 # --------------------------------------------------------------------------
@@ -705,10 +725,27 @@ class Do:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class Reuse:
+    """`reuse{c} w Node(a, b)`: an owned `Pack{c} D` of a new `Node`, made
+    in the place of the object that reuse token `w` (consumed) stands for
+    when w is not empty: written over it in its region, which the result
+    keeps (no region made, no count). When w is empty, a new region with
+    the object, whose creation reference the result takes. `Node` is of
+    w's data type and of the size of the constructor w's arm matched, its
+    fields primitives or packs (docs/lolang.md §5.5)."""
+
+    token: "Expr"
+    caps: Caps
+    ctor: str
+    args: tuple["Expr", ...] = ()
+    span: Span = _span()
+
+
 Expr = Union[
     IntLit, FloatLit, BoolLit, UnitLit, Var, Unary, Binary, IfExpr, Call, Builtin,
     NewData, NewString, NewArray, NewMap, FieldGet, Index, Pack, Copy, Region, Unpack,
-    Restrict, Do,
+    Restrict, Do, Reuse,
 ]
 
 
@@ -775,9 +812,9 @@ Pattern = Union[PWild, PVar, PInt, PBool, PString, PCtor]
 EXPR_TYPES = (
     IntLit, FloatLit, BoolLit, UnitLit, Var, Unary, Binary, IfExpr, Call, Builtin,
     NewData, NewString, NewArray, NewMap, FieldGet, Index, Pack, Copy, Region, Unpack,
-    Restrict, Do,
+    Restrict, Do, Reuse,
 )
-STMT_TYPES = (Let, Assign, IndexSet, ExprStmt, If, While, Break, Continue, Return, Match, Drop, Merge)
+STMT_TYPES = (Let, Assign, IndexSet, ExprStmt, If, While, Break, Continue, Return, Match, Drop, Merge, MatchReset)
 PATTERN_TYPES = (PWild, PVar, PInt, PBool, PString, PCtor)
 
 BINARY_OPS = ("*", "/", "%", "+", "-", "==", "!=", "<", "<=", ">", ">=", "&&", "||")
@@ -837,7 +874,7 @@ BUILTINS: dict[str, BuiltinInfo] = {
 KEYWORDS = frozenset({
     "data", "fun", "let", "var", "if", "then", "else", "while", "break", "continue",
     "return", "match", "drop", "merge", "into", "region", "unpack", "as", "restrict",
-    "pack", "copy", "new", "do", "true", "false", "inf", "nan",
+    "pack", "copy", "new", "do", "true", "false", "inf", "nan", "reset", "reuse",
     "S64", "U8", "F64", "Bool", "Unit", "String", "Array", "Map", "Pack",
 })
 

@@ -58,7 +58,7 @@ class LolangLexer(Lexer):
     tokens = {
         ID, UID, INT, FLOAT, STRING, POS, AT,
         DATA, FUN, LET, VAR, IF, THEN, ELSE, WHILE, BREAK, CONTINUE, RETURN, MATCH,
-        DROP, MERGE, INTO, REGION, UNPACK, AS, RESTRICT, PACK, COPY, NEW, DO, TRUE, FALSE,
+        DROP, MERGE, INTO, REGION, UNPACK, AS, RESTRICT, PACK, COPY, RESET, REUSE, NEW, DO, TRUE, FALSE,
         S64, U8, F64, BOOL, UNIT, STRING_T, ARRAY, MAP, PACK_T,
         OR, AND, EQ, NE, LE, GE, LT, GT, PLUS, MINUS, TIMES, DIV, MOD,
         ARROW, ASSIGN, NOT, AMP, BAR, LPAREN, RPAREN, LBRACKET, RBRACKET, LBRACE, RBRACE,
@@ -107,6 +107,8 @@ class LolangLexer(Lexer):
     ID["restrict"] = RESTRICT
     ID["pack"] = PACK
     ID["copy"] = COPY
+    ID["reset"] = RESET
+    ID["reuse"] = REUSE
     ID["new"] = NEW
     ID["do"] = DO
     ID["true"] = TRUE

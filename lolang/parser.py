@@ -411,6 +411,10 @@ class LolangParser(Parser):
     def stmt(self, p):
         return ir.Match(p.expr, tuple(p.arms), span=self.span(p))
 
+    @_("MATCH RESET expr AS ID LBRACE arms RBRACE")
+    def stmt(self, p):
+        return ir.MatchReset(p.expr, p.ID, tuple(p.arms), span=self.span(p))
+
     @_("arm")
     def arms(self, p):
         return [p.arm]
@@ -606,6 +610,11 @@ class LolangParser(Parser):
     @_("LPAREN expr RPAREN")
     def primary(self, p):
         return p.expr
+
+    @_("REUSE caps ID UID LPAREN args RPAREN")
+    def primary(self, p):
+        span = self.span(p)
+        return ir.Reuse(ir.Var(p.ID, span=span), p.caps, p.UID, tuple(p.args), span=span)
 
     @_("NEW LBRACKET ID RBRACKET UID")
     def primary(self, p):

@@ -236,6 +236,8 @@ class _Printer:
                 w(";")
             case ir.Match(scrutinee, arms):
                 self.match(scrutinee, arms)
+            case ir.MatchReset(scrutinee, token, arms):
+                self.match(scrutinee, arms, token)
             case ir.Drop(value):
                 w("drop ")
                 self.expr(value)
@@ -263,9 +265,13 @@ class _Printer:
                     self.block(s.els)
                     return
 
-    def match(self, scrutinee: ir.Expr, arms: tuple[ir.Arm, ...]) -> None:
+    def match(self, scrutinee: ir.Expr, arms: tuple[ir.Arm, ...], token: str | None = None) -> None:
         self.w("match ")
+        if token is not None:
+            self.w("reset ")
         self.expr(scrutinee)
+        if token is not None:
+            self.w(f" as {token}")
         self.w(" {\n")
         self.level += 1
         pad = self.pad()
@@ -367,6 +373,12 @@ class _Printer:
                     w("(")
                     self.args(args)
                     w(")")
+            case ir.Reuse(token, caps, ctor, args):
+                w(f"reuse{{{caps}}} ")
+                self.expr(token)
+                w(f" {ctor}(")
+                self.args(args)
+                w(")")
             case ir.NewString(region, value):
                 w(f"new[{region}] {quote(value)}")
             case ir.NewArray(region, elem, elems):

@@ -251,6 +251,8 @@ _OPERAND_RULES: dict[type, Callable] = {
     ir.If: _if,
     ir.While: lambda node, signature: [(node.cond, READ), (node.body, BLOCK)],
     ir.Match: lambda node, signature: [(node.scrutinee, READ)] + [(arm, BLOCK) for arm in node.arms],
+    ir.MatchReset: lambda node, signature: [(node.scrutinee, CONSUMED)] + [(arm, BLOCK) for arm in node.arms],
+    ir.Reuse: lambda node, signature: [(node.token, CONSUMED)] + [(a, CONSUMED) for a in node.args],
     ir.Arm: lambda node, signature: [(node.pattern, PATTERN), (node.body, BLOCK)],
     ir.Block: _block,
     ir.IfExpr: lambda node, signature: [(node.cond, READ), (node.then, VALUE), (node.els, VALUE)],

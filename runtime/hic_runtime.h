@@ -283,6 +283,16 @@ void hic_region_unhold(uint64_t owner, uint64_t held);
 /* A slot of an object of `owner` that held a pack of `old_held` (0: none)
  * is overwritten with an owned pack of `held`: one call per store. */
 void hic_region_replace(uint64_t owner, uint64_t held, uint64_t old_held);
+/* lolang's `match reset` (reuse.c): when region `id` may be reused in
+ * place for an object of `size` bytes (not P, count 1, not merged, exactly
+ * `size` bytes in it), returns 1, its record of packs kept (they moved
+ * out: `reuse` puts most back); else 0. */
+int64_t hic_reuse_reset(uint64_t id, uint64_t size);
+/* `reuse` in place: a field's moved-out pack of `old` is overwritten with
+ * an owned pack of `held` (the record changes, no count; same id: nothing). */
+void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old);
+/* `drop w` of a reuse token: forget what a unique one records, release it. */
+void hic_reuse_drop(uint64_t id);
 /* lolang's `merge child into parent`: the child's chunks, bytes and held
  * packs become the parent's owner's (they now die with it). The child stays
  * a live region for the references it has, owning nothing: it takes one

@@ -31,10 +31,10 @@ def runnable_stages(path: Path) -> list[tuple[str, str]]:
 
 
 def run_file(path: Path, stage: str | None = None, engine: str | None = None,
-             args: tuple[str, ...] = (), level: int = 2) -> Outcome:
+             args: tuple[str, ...] = (), level: int = 2, disabled: frozenset[str] = frozenset()) -> Outcome:
     source = Source.read(str(path))
     try:
-        artifacts = pipeline.run_pipeline(source, pipeline.Options(level), until=stage)
+        artifacts = pipeline.run_pipeline(source, pipeline.Options(level, disabled), until=stage)
     except CompileError as error:
         first = error.diagnostics[0]
         return Outcome(b"", first.headline(source.name), 1, diagnostics=error.diagnostics)

@@ -194,6 +194,27 @@ def test_the_generator_makes_each_shape_often(size, seeds):
     assert not rare, f"made in fewer than {SHAPE_SHARE:.0%} of the programs: {', '.join(rare)}"
 
 
+# How many of the small programs of the census the reuse pass must rewrite.
+REUSE_SHARE = 0.08
+REUSE_SEEDS = 100
+
+
+def test_the_generator_makes_programs_the_reuse_pass_rewrites():
+    """The path-copying shapes (`t = insert(t, k)` over a persistent
+    structure) are what `lo.reuse` rewrites: a `match reset` and a `reuse`
+    in at least REUSE_SHARE of a fixed sample of small programs, so the
+    differential test runs its unique and shared paths on every engine."""
+    from lowering.passes.remarks import counts
+
+    rewritten = 0
+    for seed in range(REUSE_SEEDS):
+        source = Source("generated.hi", print_program(from_seed(seed, SMALL)))
+        artifacts = pipeline.run_pipeline(source, pipeline.Options(2), until="lo.reuse")
+        report = counts(artifacts[-1].remarks or [])
+        rewritten += bool(report.get("reset") and report.get("reuse"))
+    assert rewritten >= REUSE_SHARE * REUSE_SEEDS, f"{rewritten} of {REUSE_SEEDS}"
+
+
 DISTINCT_DRAWS = 200
 
 

@@ -662,10 +662,141 @@ fun main() {
     print(a, b);
 }
 """, ("let b = 2;\n    print(a, b);", "let a = 2;\n    print(a);"), "'a' is declared twice in one block"),
+("match_reset_token_is_consumed", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("            drop w;\n", ""), "pack 'w' (declared at 6:9) is never consumed"),
+
+("match_reset_fields_are_owned", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("Node(l2, v + 1, r)", "Node(l2, v + 1, copy r)"), "pack 'r' (declared at 10:20) is never consumed"),
+
+("match_reset_consumes_its_pack", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("t: Pack{r} Tree): Pack", "t: &Pack{r} Tree): Pack"), "a borrowed pack cannot be consumed by 'match reset'"),
+
+("reuse_fills_a_cell_of_its_size", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("return reuse{r} w Node(l2, v + 1, r);", "return reuse{r} w Leaf();"), "'reuse' makes 'Leaf' (0 bytes) in the place of 'Node' (40 bytes)"),
+
+("reuse_needs_a_token", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("return reuse{r} w Node(l2", "return reuse{r} l2 Node(l2"), "'reuse' needs the reuse token of an enclosing 'match reset' arm"),
+
+("reuse_token_only_reuse_or_drop", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun inc(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w {
+        Leaf => {
+            drop w;
+            return pack{r} new[P] Leaf;
+        }
+        Node(l, v, r) => {
+            let l2 = inc(l)@1:1;
+            return reuse{r} w Node(l2, v + 1, r);
+        }
+    }
+}
+
+fun main() {
+    drop inc(pack{r} new[P] Leaf)@2:2;
+}
+""", ("            drop w;\n", "            let w2 = w;\n            drop w2;\n"), "reuse token 'w' can only be consumed by 'reuse' or 'drop'"),
 ]
 
 # Where the first diagnostic of each rejected program points.
 POSITIONS = {
+    "match_reset_token_is_consumed": "7:13",
+    "match_reset_fields_are_owned": "12:13",
+    "match_reset_consumes_its_pack": "5:17",
+    "reuse_fills_a_cell_of_its_size": "12:20",
+    "reuse_needs_a_token": "12:20",
+    "reuse_token_only_reuse_or_drop": "7:22",
     "alloc_needs_a_restricted": "5:21",
     "borrowed_let_of_owned": "6:30",
     "borrowed_never_consumed": "3:10",

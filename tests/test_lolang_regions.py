@@ -316,3 +316,29 @@ def test_references_are_conserved(program):
     # Only cycles of stored packs can survive, and each live region is in one.
     assert s["regions_leaked"] == t.live
     assert sum(t.rc.values()) == s["regions_created"] + s["retains"] - s["releases"]
+
+
+def test_a_reuse_tokens_stale_record_is_followed_to_its_slot():
+    """A unique reuse token's region keeps recording the packs its fields
+    had (docs/lolang.md §5.5), one of which may be freed meanwhile. The
+    collector follows such an id to whatever lives in its slot now, as the
+    C collector does (cycles.c, `target`): the token's region is reachable
+    from outside, so that region is black, its count restored."""
+    t = RegionTable()
+    w, child = t.create(), t.create()
+    t.record(w, child)  # the child's pack stored in w's object
+    # match reset: the child moves out into a variable, w keeps the record
+    t.release(child)  # the variable's reference: the child is freed
+    assert not t.is_live(child)
+    a, b = _cycle(t)  # `a` lives in the child's slot now
+    assert slot_of(a) == slot_of(child) and a != child
+    t.retain(w)
+    t.release(w)  # w holds a record: a candidate
+    t.collect_cycles()
+    assert t.is_live(a) and t.is_live(b) and t.refcount(a) == 1 and t.refcount(w) == 1
+    t.unrecord_all(w)  # drop w: the record forgotten, then released
+    t.release(w)
+    t.retain(a)
+    t.release(a)
+    t.collect_cycles()
+    assert t.live == 0

@@ -108,6 +108,9 @@ class CheckContext:
         # id(type) -> type, for types whose data names are known declared
         # (subterms are shared, so a deep type is walked once, not per use).
         self.named_types: dict[int, object] = {}
+        # A reuse token's variable key -> (data type, the constructor its
+        # `match reset` arm matched, None for `_`): what `reuse` may make.
+        self.tokens: dict[int, tuple] = {}
         self._uids = itertools.count()
         self._keys = itertools.count()
         self._by_name: dict[str, list[RegionInfo]] = {}

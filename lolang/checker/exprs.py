@@ -76,6 +76,10 @@ def _int(cx, e, use):
 
 def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
     var = cx.var(e.name, e.span)
+    if var.key in cx.tokens and (use is None or use.how not in TOKEN_USES):
+        # A unique token's region still records the packs its fields had
+        # (docs/lolang.md §5.5): only `reuse` and `drop` know to forget them.
+        raise Reject(e.span, f"reuse token '{var.name}' can only be consumed by 'reuse' or 'drop' (type rule)")
     if var.owned_pack:
         gone = cx.flow.consumed(var.key)
         if gone is not None:
@@ -92,6 +96,9 @@ def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
             cx.flow.packs[var.key] = use
     return Checked(var.type, var=var, anchors=var.anchors)
 
+
+# What may consume a reuse token (`take`'s `how`).
+TOKEN_USES = ("'reuse'", "'drop'")
 
 # ------------------------------------------------------------------ operators
 
@@ -232,6 +239,38 @@ def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
     return Checked(ir.RefType(ir.DataType(data.name), region))
 
 
+def _reuse(cx: CheckContext, e: ir.Reuse, use) -> Checked:
+    """`reuse{c} w C(args)`: w a reuse token of `match reset` (consumed),
+    C of its data type and of the size of the constructor w's arm
+    matched (docs/lolang.md §5.5)."""
+    token = e.token
+    info = cx.var(token.name, token.span) if isinstance(token, ir.Var) else None
+    if info is None or info.key not in cx.tokens:
+        raise Reject(token.span, "'reuse' needs the reuse token of an enclosing 'match reset' arm (type rule)")
+    take(cx, token, "'reuse'")
+    cx.types[id(token)] = info.type
+    data, matched = cx.tokens[info.key]
+    found = cx.ctor(e.ctor)
+    if found is None:
+        raise Reject(e.span, f"unknown constructor '{e.ctor}'")
+    if found[0].name != data.name:
+        raise Reject(e.span, f"'reuse' of a '{data.name}' cannot make a '{found[0].name}' (type rule)")
+    ctor = found[1]
+    size = ir.data_size(data, ctor)
+    if size == 0 or ir.data_size(data, matched) != size:
+        what = f"'{matched.name}' ({ir.data_size(data, matched)} bytes)"
+        raise Reject(e.span, f"'reuse' makes '{ctor.name}' ({size} bytes) in the place of {what}: the sizes must be equal and not 0 (type rule)")
+    if len(e.args) != len(ctor.fields):
+        raise Reject(e.span, f"'{ctor.name}' has {len(ctor.fields)} field(s), not {len(e.args)} (type rule)")
+    for i, (field, arg) in enumerate(zip(ctor.fields, e.args)):
+        v = take(cx, arg, f"'reuse {ctor.name}'")
+        if not isinstance(field.type, (ir.PrimType, ir.PackType)):
+            raise Reject(arg.span, "'reuse' makes objects whose fields are primitives or packs (type rule)")
+        want = ir.PackType(field.type.caps, field.type.obj) if isinstance(field.type, ir.PackType) else field.type
+        expect(cx, want, v, arg.span, f"field {field.name or i + 1} of '{ctor.name}'")
+    return Checked(ir.PackType(e.caps, ir.DataType(data.name)), fresh=True)
+
+
 def _new_string(cx: CheckContext, e: ir.NewString, use) -> Checked:
     if e.region == ir.PRIMITIVE_REGION:
         return Checked(ir.RefType(ir.STRING, ir.PRIMITIVE_REGION))  # a static string
@@ -340,6 +379,7 @@ RULES = {
     ir.Index: _index,
     ir.Pack: _pack,
     ir.Copy: _copy,
+    ir.Reuse: _reuse,
 }
 
 # The block expressions' rules join RULES when `blocks` loads (it needs this

@@ -44,6 +44,70 @@ def check_match(cx: CheckContext, s: ir.Match) -> None:
         raise Reject(s.span, f"this 'match' on '{cx.show(t)}' is not exhaustive: add the missing cases or '_' (type rule)")
 
 
+def check_match_reset(cx: CheckContext, s: ir.MatchReset) -> None:
+    """`match reset t as w { ... }` (docs/lolang.md §5.5): t is consumed;
+    in each arm the variables on pack fields are owned packs and `w` an
+    owned reuse token, so the flow state makes each path consume them."""
+    v = exprs.take(cx, s.scrutinee, "'match reset'")
+    t = v.type
+    if not (isinstance(t, ir.PackType) and isinstance(t.obj, ir.DataType)):
+        raise Reject(s.scrutinee.span, f"'match reset' needs an owned pack of a data type, not '{cx.show(t)}' (type rule)")
+    if "r" not in t.caps:
+        raise Reject(s.scrutinee.span, f"'match reset' reads the object: it needs a 'Pack{{r}}', not '{cx.show(t)}' (capability rule)")
+    data = cx.data(t.obj.name)
+    for ctor in data.ctors:
+        for field in ctor.fields:
+            if not (isinstance(field.type, (ir.PrimType, ir.PackType))):
+                raise Reject(s.span, f"'match reset' needs fields that are primitives or packs; '{ctor.name}' has a '{ir.type_str(field.type)}' (type rule)")
+    before = cx.flow
+    ends = []
+    for arm in s.arms:
+        cx.flow = before.copy()
+        scope = cx.push()
+        ctor = _bind_reset(cx, arm.pattern, data)
+        if ctor is None:
+            # A `_` arm resets nothing: w is t itself.
+            cx.declare(s.token, ir.PackType(t.caps, t.obj), False, arm.pattern.span)
+        else:
+            token = cx.declare(s.token, ir.PackType("", t.obj), False, arm.pattern.span)
+            cx.tokens[token.key] = (data, ctor)
+        stmts.body(cx, arm.body, "match arm's")
+        stmts.end_scope(cx, scope, arm.body.span)
+        cx.pop()
+        ends.append(cx.flow)
+    state = ends[0] if ends else before
+    for other in ends[1:]:
+        state = join(state, other, "'match reset'", s.span, stmts._reject)
+    cx.flow = state
+    rows = [[_head(arm.pattern)] for arm in s.arms]
+    if _useful(cx, rows, [WILD], [t.obj.name]):
+        raise Reject(s.span, f"this 'match reset' on '{cx.show(t)}' is not exhaustive: add the missing cases or '_' (type rule)")
+
+
+def _bind_reset(cx: CheckContext, p, data: ir.DataDecl):
+    """An arm of `match reset`: `_`, or a constructor of `data` with `_` or
+    a variable per field (a pack field's variable owns its pack). Returns
+    the constructor (None for `_`)."""
+    if isinstance(p, ir.PWild):
+        return None
+    if not isinstance(p, ir.PCtor):
+        raise Reject(p.span, "an arm of 'match reset' is a constructor with '_' or a variable per field, or '_' (type rule)")
+    found = cx.ctor(p.ctor)
+    if found is None:
+        raise Reject(p.span, f"unknown constructor '{p.ctor}'")
+    if found[0].name != data.name:
+        raise Reject(p.span, f"constructor '{p.ctor}' of '{found[0].name}' cannot match a '{data.name}' (type rule)")
+    ctor = found[1]
+    if len(p.args) != len(ctor.fields):
+        raise Reject(p.span, f"'{ctor.name}' has {len(ctor.fields)} field(s), not {len(p.args)} (type rule)")
+    for field, sub in zip(ctor.fields, p.args):
+        if isinstance(sub, ir.PVar):
+            cx.declare(sub.name, field.type, False, sub.span)
+        elif not isinstance(sub, ir.PWild):
+            raise Reject(sub.span, "a field in an arm of 'match reset' is matched by '_' or a variable (type rule)")
+    return ctor
+
+
 def _bind(cx: CheckContext, p, t) -> None:
     """Check pattern `p` against a value of type `t`; declare its variables."""
     match p:

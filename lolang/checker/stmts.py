@@ -198,6 +198,10 @@ def _match(cx: CheckContext, s: ir.Match) -> None:
     patterns.check_match(cx, s)
 
 
+def _match_reset(cx: CheckContext, s: ir.MatchReset) -> None:
+    patterns.check_match_reset(cx, s)
+
+
 def _drop(cx: CheckContext, s: ir.Drop) -> None:
     v = exprs.take(cx, s.value, "'drop'")
     if not isinstance(v.type, ir.PackType):
@@ -234,6 +238,7 @@ RULES = {
     ir.Continue: _jump("continue"),
     ir.Return: _return,
     ir.Match: _match,
+    ir.MatchReset: _match_reset,
     ir.Drop: _drop,
     ir.Merge: _merge,
 }

@@ -198,9 +198,10 @@ def _do(fn: FunctionEmitter, e: ir.Do) -> ll.Value | None:
 
 
 def _rules() -> dict:
-    from lolang.codegen import objects, regions
+    from lolang.codegen import objects, regions, reuse
 
     return {
+        ir.Reuse: reuse.emit_reuse,
         ir.IntLit: _int,
         ir.FloatLit: lambda fn, e: T.F64(e.value),
         ir.BoolLit: lambda fn, e: T.I1(int(e.value)),

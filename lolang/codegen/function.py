@@ -64,6 +64,10 @@ class FunctionEmitter:
         self.scopes: list[dict] = [{("u", ir.PRIMITIVE_REGION): T.I64(0), ("r", ir.PRIMITIVE_REGION): ir.PRIMITIVE_REGION}]
         self.cleanups: list[ll.Value] = []
         self.loops: list[Loop] = []
+        # id(storage) of a reuse token of a constructor arm -> (the
+        # constructor matched, the storage of the variable taken out of
+        # each field or None): codegen/reuse.py
+        self.reuse_tokens: dict[int, tuple] = {}
 
     # ------------------------------------------------------------ scopes
 

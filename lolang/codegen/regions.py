@@ -392,7 +392,12 @@ def _copy(fn: FunctionEmitter, e: ir.Copy) -> ll.Value:
 
 def _drop(fn: FunctionEmitter, s: ir.Drop) -> None:
     from lolang.codegen.expressions import emit_expr
+    from lolang.codegen.reuse import drop_token, token_of
 
+    token = token_of(fn, s.value)
+    if token is not None:
+        drop_token(fn, token, emit_expr(fn, s.value))
+        return
     release(fn, pack_region(fn, emit_expr(fn, s.value)))
 
 

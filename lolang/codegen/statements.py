@@ -108,9 +108,10 @@ def _return(fn: FunctionEmitter, s: ir.Return) -> None:
 
 
 def _rules() -> dict:
-    from lolang.codegen import objects, patterns, regions
+    from lolang.codegen import objects, patterns, regions, reuse
 
     return {
+        ir.MatchReset: reuse.emit_match_reset,
         ir.Let: _let,
         ir.Assign: _assign,
         ir.ExprStmt: _expr_stmt,

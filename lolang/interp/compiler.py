@@ -46,6 +46,10 @@ class FunctionCompiler:
         self.checked = checked
         self.types = checked.types
         self.size = 1  # slot 0: the returned value
+        # slot of a reuse token of a constructor arm -> (the constructor
+        # matched, the slot of the variable taken out of each field or
+        # None): interp/reuse.py
+        self.reuse_tokens: dict[int, tuple] = {}
         self.scopes: list[dict] = [{("r", ir.PRIMITIVE_REGION): None, ("u", ir.PRIMITIVE_REGION): None}]
 
     def push(self) -> None:

@@ -341,6 +341,12 @@ class RegionTable:
         else:
             del self._held[holder]
 
+    def unrecord_all(self, holder: int) -> None:
+        """`holder` forgets every pack it records: their references go to
+        whoever takes them (`match reset` of a unique region, whose one
+        object held exactly those packs; `hic_reuse_reset`)."""
+        self._held.pop(holder, None)
+
     def replace(self, holder: int, rid: int, old: int) -> None:
         """A slot of an object of `holder` that held a pack of `old` is
         overwritten with an owned pack of `rid`: record the new one, then
@@ -377,7 +383,26 @@ class RegionTable:
 
     def _edges(self, rid: int) -> list[tuple[int, int]]:
         held = self._held.get(rid)
-        return _held_items(held) if held is not None else []
+        if held is None:
+            return []
+        items = _held_items(held)
+        rc = self.rc
+        if all(h in rc for h, _ in items):
+            return items
+        # A unique reuse token's region still records the packs its object's
+        # fields had (docs/lolang.md §5.5), some perhaps freed since. The C
+        # collector follows such an id to its slot's struct (cycles.c,
+        # `target`): a dead one changes nothing (it ends black, as all that
+        # the token's region reaches does), a new region there is traced.
+        edges = []
+        for h, times in items:
+            if h not in rc:
+                slot = slot_of(h)
+                h = self._generation[slot] << SLOT_BITS | slot
+                if h not in rc:
+                    continue
+            edges.append((h, times))
+        return edges
 
     def _collect(self) -> None:
         rc = self.rc
@@ -426,7 +451,8 @@ class RegionTable:
             found.append(rid)
             stack.extend(h for h, _ in self._edges(rid) if h in white)
         for rid in found:
-            self.releases += sum(times for _, times in self._edges(rid))
+            held = self._held.get(rid)
+            self.releases += sum(times for _, times in _held_items(held)) if held is not None else 0
             self._free_one(rid)
             self.regions_collected += 1
         self._threshold = max(MIN_CANDIDATES, len(rc))

@@ -139,6 +139,11 @@ def _return(k: FunctionCompiler, s: ir.Return):
 
 
 def _drop(k: FunctionCompiler, s: ir.Drop):
+    from lolang.interp.reuse import compile_drop_token, token_of
+
+    token = token_of(k, s.value)
+    if token is not None:
+        return compile_drop_token(k, token[0])
     table = k.m.table
     value = compile_expr(k, s.value)
 
@@ -172,3 +177,14 @@ RULES = {
     ir.Drop: _drop,
     ir.Merge: _merge,
 }
+
+
+def _register_reuse() -> None:
+    from lolang.interp.reuse import compile_match_reset, compile_reuse
+    from lolang.interp.exprs import RULES as EXPR_RULES
+
+    RULES[ir.MatchReset] = compile_match_reset
+    EXPR_RULES[ir.Reuse] = compile_reuse
+
+
+_register_reuse()

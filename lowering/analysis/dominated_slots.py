@@ -183,6 +183,7 @@ def analyze(program: ir.Program, checked) -> Slots:
     covariant = Slots(dominated=set(dominated))
     _refute_covariant_arrays(covariant, program, written)
     refuted: dict = dict(covariant.refuted)
+    refuted.update(_reset_slots(program, dominated))
     dominated -= set(refuted)
     shapes: dict = {}
     datas = {d.name: d for d in program.datas}
@@ -196,6 +197,24 @@ def analyze(program: ir.Program, checked) -> Slots:
             return result
         refuted = result.refuted
         dominated -= set(refuted)
+
+
+def _reset_slots(program: ir.Program, slots: set) -> dict:
+    """The slots of a data type that a `match reset` takes apart or a
+    `reuse` builds (the `reuse` pass): their values move out of and into
+    the cell, which keeps no same-region object."""
+    ctors = {c.name: d for d in program.datas for c in d.ctors}
+    datas: dict[str, str] = {}
+    for f in program.funs:
+        for n in walk(f.body):
+            if isinstance(n, ir.MatchReset):
+                for a in n.arms:
+                    if isinstance(a.pattern, ir.PCtor):
+                        datas.setdefault(ctors[a.pattern.ctor].name, f.name)
+            elif isinstance(n, ir.Reuse):
+                datas.setdefault(ctors[n.ctor].name, f.name)
+    return {slot: f"{datas[ctors[slot[1]].name]}: its cells are reused in place ('match reset')" for slot in slots
+            if slot[0] == "field" and ctors[slot[1]].name in datas}
 
 
 def _refute_namesakes(out: Slots, program: ir.Program) -> None:

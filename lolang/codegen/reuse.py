@@ -1,0 +1,277 @@
+"""`match reset` and `reuse` (docs/lolang.md §5.5): Perceus' reset and
+reuse in native code, doing what the lolang interpreter does
+(lolang/interp/reuse.py), with the same test (`hic_reuse_reset`,
+runtime/reuse.c) and the same counted operations in the same order.
+
+`match reset t as w`: the arm is chosen as `match` chooses it; then, when
+t's region is unique for the arm's constructor (`hic_reuse_reset`), the
+named pack fields move out of it (no count; the region's record of them is
+kept) and a `_` pack field is forgotten and released; the token is t's
+pack. Else each named pack field is retained, t released, and the token is
+empty (a null object in P).
+
+`reuse{c} w C(args)`: a non-empty token's object is overwritten in place
+and its region kept (no allocation, nothing counted). A field given back
+the variable its arm's pattern took out of that same field (Lean 4's
+ExpandResetReuse: `isSelfSet`) is neither stored nor recorded again: it is
+there and recorded already; each other pack field replaces its old pack
+in the record (`hic_reuse_replace`: nothing when the id is the same). For
+another constructor, every old pack (of a named field) is forgotten,
+then every new one recorded. An empty token gets a new region holding the new object, whose
+creation reference the result takes, with all its packs recorded.
+
+`drop w` of a token (`hic_reuse_drop`): a unique one's region forgets what
+it still records, then is released.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+from lolang import ir
+from lolang.codegen import regions
+from lolang.codegen import types as T
+from lolang.codegen.expressions import emit_value
+from lolang.codegen.function import FunctionEmitter
+
+NULL = ll.Constant(T.PTR, None)
+
+
+def emit_match_reset(fn: FunctionEmitter, s: ir.MatchReset) -> None:
+    from lolang.codegen.patterns import _test
+    from lolang.codegen.statements import emit_block
+
+    pack_type = fn.type_of(s.scrutinee)
+    ref = ir.RefType(pack_type.obj, ir.PRIMITIVE_REGION)  # patterns bind fields only
+    pack = emit_value(fn, s.scrutinee)
+    obj, rid = regions.pack_object(fn, pack), regions.pack_region(fn, pack)
+    b = fn.b
+    done = fn.block("reset.done")
+    for arm in s.arms:
+        next_arm = fn.block("reset.next")
+        fn.push()
+        _test(fn, arm.pattern, obj, ref, next_arm)
+        token = _reset(fn, arm.pattern, obj, rid)
+        slot = fn.bind_var(s.token, token)
+        if isinstance(arm.pattern, ir.PCtor):
+            # What `reuse` needs to know of w: the constructor matched and
+            # the variable (its storage) taken out of each field.
+            fields = tuple(fn.var(sub.name) if isinstance(sub, ir.PVar) else None for sub in arm.pattern.args)
+            fn.reuse_tokens[id(slot)] = (arm.pattern.ctor, fields)
+        emit_block(fn, arm.body)
+        fn.pop()
+        if not b.block.is_terminated:
+            b.branch(done)
+        b.position_at_end(next_arm)
+    b.unreachable()
+    b.position_at_end(done)
+
+
+def token_of(fn: FunctionEmitter, e):
+    """(constructor, field variables) when `e` names a reuse token of a
+    constructor arm, else None."""
+    if not isinstance(e, ir.Var):
+        return None
+    return fn.reuse_tokens.get(id(fn.var(e.name)))
+
+
+def drop_token(fn: FunctionEmitter, info, token: ll.Value) -> None:
+    """`drop w`: nothing for the token of an immediate (always empty);
+    else `hic_reuse_drop` when w is not empty."""
+    ctor, fields = info
+    if not fn.module_cx.ctors[ctor][1].fields:
+        return
+    b = fn.b
+    rid = regions.pack_region(fn, token)
+    with b.if_then(b.icmp_unsigned("!=", rid, T.I64(0))):
+        b.call(fn.module_cx.runtime("hic_reuse_drop"), [rid])
+
+
+def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Value:
+    """The reset of t (object `obj` in region `rid`) for an arm whose
+    pattern matched; returns the token."""
+    b = fn.b
+    if not isinstance(pattern, ir.PCtor):
+        return regions.make_pack(fn, obj, rid)  # a `_` arm: w is t itself
+    empty = regions.make_pack(fn, NULL, T.I64(0))
+    layout, ctor = fn.module_cx.ctors[pattern.ctor]
+    if not ctor.fields:  # an immediate is never reused: t is released
+        regions.release(fn, rid)
+        return empty
+    offsets = layout.field_offsets(ctor)
+    packs = [(offsets[i], f.type, isinstance(sub, ir.PVar))
+             for i, (f, sub) in enumerate(zip(ctor.fields, pattern.args)) if isinstance(f.type, ir.PackType)]
+    reset = regions.helper(fn.module_cx, "reuse_reset", T.I1, [T.I64, T.I64], _emit_reuse_reset)
+    unique = b.call(reset, [rid, T.I64(layout.size(ctor))])
+    fast, slow, join = fn.block("reset.unique"), fn.block("reset.shared"), fn.block("reset.join")
+    b.cbranch(unique, fast, slow)
+
+    b.position_at_end(fast)
+    for offset, slot, named in packs:
+        if not named:
+            gone = regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset)))
+            b.call(fn.module_cx.runtime("hic_region_unhold"), [rid, gone])
+            regions.release(fn, gone)
+    b.branch(join)
+
+    b.position_at_end(slow)
+    for offset, slot, named in packs:
+        if named:
+            regions.retain(fn, regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset))))
+    regions.release(fn, rid)
+    b.branch(join)
+
+    b.position_at_end(join)
+    return b.select(unique, regions.make_pack(fn, obj, rid), empty)
+
+
+def _emit_reuse_reset(fn, rid: ll.Value, size: ll.Value) -> None:
+    """`hic_reuse_reset` (runtime/reuse.c) inline: whether region `rid` is
+    unique for an object of `size` bytes (not P, count 1, not merged,
+    exactly `size` bytes in it); if so its HELD flag is cleared."""
+    b = fn.b
+    test, check, unique, shared = fn.block("test"), fn.block("check"), fn.block("unique"), fn.block("shared")
+    b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), test, shared)
+    b.position_at_end(test)
+    r = regions.region_struct(fn, rid)
+    count = b.load(regions.field(fn, r, regions.REFS), typ=T.I64)
+    flags_at = regions.field(fn, r, regions.FLAGS)
+    flags = b.load(flags_at, typ=T.I8)
+    alone = b.and_(b.icmp_signed("==", count, T.I64(1)),
+                   b.icmp_unsigned("==", b.and_(flags, T.I8(regions.MERGED)), T.I8(0)))
+    b.cbranch(alone, check, shared)
+    b.position_at_end(check)
+    cur = b.ptrtoint(b.load(regions.field(fn, r, regions.CUR), typ=T.PTR), T.I64)
+    bytes_ = b.add(b.load(regions.field(fn, r, regions.BYTES_LESS_CUR), typ=T.I64), cur)
+    b.cbranch(b.icmp_unsigned("==", bytes_, size), unique, shared)
+    b.position_at_end(unique)
+    b.store(b.and_(flags, T.I8(0xFF & ~regions.HELD)), flags_at)
+    b.ret(T.I1(1))
+    b.position_at_end(shared)
+    b.ret(T.I1(0))
+
+
+def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
+    """`hic_reuse_replace` (runtime/reuse.c) with its fast path inline:
+    nothing for the same id; when neither is P, the owner (a unique
+    token's region) is neither merged nor HELD, its ids are inline and
+    `old` is in one place once while `held` is not in the other, `held`
+    takes old's place (the places stay in order) and is flagged HELD;
+    anything else goes to the runtime."""
+    b = fn.b
+    test, inline, slow, done = fn.block("test"), fn.block("inline"), fn.block("slow"), fn.block("done")
+    both = b.and_(b.icmp_unsigned("!=", held, old),
+                  b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", old, T.I64(0))))
+    same = b.icmp_unsigned("==", held, old)
+    b.cbranch(same, done, test)
+    b.position_at_end(test)
+    o = regions.region_struct(fn, owner)
+    flags = b.load(regions.field(fn, o, regions.FLAGS), typ=T.I8)
+    log2 = b.load(regions.field(fn, o, regions.HOLD_LOG2), typ=T.I8)
+    plain = b.icmp_unsigned("==", b.or_(b.and_(flags, T.I8(regions.MERGED | regions.HELD)), log2), T.I8(0))
+    b.cbranch(b.and_(both, plain), inline, slow)
+    b.position_at_end(inline)
+    mark = fn.block("mark")
+    ids = [b.load(regions.field(fn, o, regions.HELD_IDS + 8 * k), typ=T.I64) for k in range(regions.INLINE_HOLDS)]
+    for k in range(regions.INLINE_HOLDS):
+        count = b.load(regions.field(fn, o, regions.HELD_COUNTS + 4 * k), typ=T.I32)
+        others = [b.icmp_unsigned("!=", ids[j], held) for j in range(regions.INLINE_HOLDS) if j != k]
+        fits = b.and_(b.icmp_unsigned("==", ids[k], old), b.icmp_unsigned("==", count, T.I32(1)))
+        for other in others:
+            fits = b.and_(fits, other)
+        here, next_k = fn.block(f"place{k}"), fn.block(f"not{k}")
+        b.cbranch(fits, here, next_k)
+        b.position_at_end(here)
+        b.store(held, regions.field(fn, o, regions.HELD_IDS + 8 * k))
+        b.branch(mark)
+        b.position_at_end(next_k)
+    b.branch(slow)
+    b.position_at_end(mark)
+    h = regions.field(fn, regions.region_struct(fn, held), regions.FLAGS)
+    b.store(b.or_(b.load(h, typ=T.I8), T.I8(regions.HELD)), h)
+    b.branch(done)
+    b.position_at_end(slow)
+    b.call(fn.module_cx.runtime("hic_reuse_replace"), [owner, held, old])
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
+    layout, ctor = fn.module_cx.ctors[e.ctor]
+    size = layout.size(ctor)
+    matched, taken = token_of(fn, e.token)
+    same = matched == e.ctor
+    # The fields given back the variable taken out of them (same
+    # constructor): neither stored nor recorded again in place.
+    kept = [same and isinstance(a, ir.Var) and taken[i] is not None and fn.var(a.name) is taken[i]
+            for i, a in enumerate(e.args)]
+    token = emit_value(fn, e.token)
+    values = [emit_value(fn, a) for a in e.args]
+    b = fn.b
+    old, old_rid = regions.pack_object(fn, token), regions.pack_region(fn, token)
+    reused = b.icmp_unsigned("!=", old_rid, T.I64(0))
+    fast, slow, join = fn.block("reuse.in_place"), fn.block("reuse.new"), fn.block("reuse.join")
+    b.cbranch(reused, fast, slow)
+
+    b.position_at_end(slow)
+    new_rid = b.call(fn.module_cx.runtime("hic_region_new_sized"), [T.I64(size)])
+    new = regions.alloc_object(fn, new_rid, size)
+    _write(fn, layout, e.ctor, ctor, new, values, [False] * len(values))
+    for f, value in zip(ctor.fields, values):
+        if isinstance(f.type, ir.PackType):
+            regions.hold(fn, new_rid, value)
+    slow_end = b.block
+    b.branch(join)
+
+    b.position_at_end(fast)
+    old_layout, old_ctor = fn.module_cx.ctors[matched]
+    # A `_` pack field was forgotten at the reset: its new pack is only
+    # recorded (hic.hold); a named one's old pack is still recorded.
+    old_packs = [(f.type, off) for f, off, var in zip(old_ctor.fields, old_layout.field_offsets(old_ctor), taken)
+                 if isinstance(f.type, ir.PackType) and var is not None]
+    if same:
+        olds = {i: regions.pack_region(fn, T.load_slot(b, f.type, regions.field(fn, old, off)))
+                if taken[i] is not None else None
+                for i, (f, off) in enumerate(zip(ctor.fields, layout.field_offsets(ctor)))
+                if isinstance(f.type, ir.PackType) and not kept[i]}
+    else:
+        olds = [regions.pack_region(fn, T.load_slot(b, t, regions.field(fn, old, off))) for t, off in old_packs]
+    _write(fn, layout, e.ctor if not same else None, ctor, old, values, kept)
+    if same:
+        for i, old_id in olds.items():
+            if old_id is None:
+                regions.hold(fn, old_rid, values[i])
+            else:
+                new_id = regions.pack_region(fn, values[i])
+                replace = regions.helper(fn.module_cx, "reuse_replace", T.VOID, [T.I64, T.I64, T.I64],
+                                         _emit_reuse_replace)
+                b.call(replace, [old_rid, new_id, old_id])
+    else:
+        for old_id in olds:  # first: the inline places do not spill
+            b.call(fn.module_cx.runtime("hic_region_unhold"), [old_rid, old_id])
+        for f, value in zip(ctor.fields, values):
+            if isinstance(f.type, ir.PackType):
+                regions.hold(fn, old_rid, value)
+    fast_end = b.block
+    b.branch(join)
+
+    b.position_at_end(join)
+    obj = b.phi(T.PTR)
+    obj.add_incoming(old, fast_end)
+    obj.add_incoming(new, slow_end)
+    rid = b.phi(T.I64)
+    rid.add_incoming(old_rid, fast_end)
+    rid.add_incoming(new_rid, slow_end)
+    return regions.make_pack(fn, obj, rid)
+
+
+def _write(fn: FunctionEmitter, layout, tag_of, ctor, obj: ll.Value, values, kept) -> None:
+    """Store the tag (unless `tag_of` is None: it is there) and each field
+    not kept into the object at `obj`."""
+    b = fn.b
+    if layout.tagged and tag_of is not None:
+        b.store(T.I64(layout.tags[tag_of]), obj)
+    for f, value, offset, keep in zip(ctor.fields, values, layout.field_offsets(ctor), kept):
+        if not keep:
+            T.store_slot(b, f.type, value, regions.field(fn, obj, offset))

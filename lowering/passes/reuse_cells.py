@@ -1,0 +1,696 @@
+"""The `reuse` pass: a function that takes a structure apart and builds a
+cell of the same size on the way out reuses the old cell in place when it
+is unique (Perceus, PLDI 2021; Lean 4's `ResetReuse.lean`).
+
+Assumes: a checked lolang program in which data objects still live in
+regions of their own (it runs after `borrow-params`, before
+`borrow-regions`).
+
+Looks for a borrowed parameter `t: &Pack{c} D` (of any function but
+`main`), D's fields all primitives or packs, that the body takes apart as
+`unpack t as s, o { match o { C(x, y, ..) => { .. } .. } };` (o and s used
+nowhere else, flat patterns), where some arm makes a new `D` of the matched
+constructor's size (`region q { pack{c} new[q] C'(..) }`). Then also every
+borrowed parameter that such a function's caller passes on to it directly
+(rbtree's `treeInsert(t, ..)` calls `ins(t, ..)`).
+
+Rewrite: those parameters become owned (`t: Pack{c} D`); the match becomes
+`match reset t as w { .. }`, in whose arms the pack fields are owned
+variables and `w` a reuse token, and a site of the matched size becomes
+`reuse{c} w C'(..)`. The owned variables are then made linear the way
+Perceus inserts dup and drop: a `copy x` (or a lent argument of a
+parameter now owned) that is x's last mention on its path moves x; any
+other becomes a `copy x`; a variable dead before a statement is dropped
+there (a token is live while a site it could fill follows); a `return`
+drops what is left. A match on an owned field with a `return` inside is
+reset too (a nested match: `balanceLeft`'s inner node), or reset from a
+`copy` when the field is mentioned again inside. Callers: an owned
+variable passed to a parameter now owned moves when the next statement
+drops it (the `drop` goes); else the caller passes a `copy`.
+
+Guarantees: the same results; no object freed later than before (only
+parameters the naive program borrows are taken over: their callers held
+the whole old structure until the call returned; a token holds its empty
+old cell at most until its `reuse` or the `drop` where it dies). Unique cells are reused: no region
+made or freed, no count for the fields taken over. Shared cells (count
+above 1) take the old path's counts at run time. Idempotent: a parameter
+once owned is not borrowed any more.
+
+Refuses (remarks): a function where an owned variable would be lent
+across a `return` it cannot be reset at, or a `match reset` arm that
+leaves a loop by `break` or `continue`; the program stays as it was
+wherever the result would not check.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+from lolang import ir
+from lolang.traverse import children, map_children, rebuild, region_uses, walk
+from lowering.passes.remarks import Remark, where
+
+NAME = "reuse"
+LEVEL = 2
+
+_BLOCK_EXPRS = (ir.Region, ir.Unpack, ir.Restrict, ir.Do)
+
+
+class Refuse(Exception):
+    """The linearizer cannot make one function's owned variables linear."""
+
+
+def run(program: ir.Program, checked=None):
+    """Find the parameters to own, rewrite; drop a function's parameters
+    when its rewrite is refused, or a recursion would pass a copy, and
+    rewrite again, until it holds."""
+    from lowering.pipeline import PassResult
+
+    facts = _Facts(program, checked)
+    base = _candidates(facts)
+    removed: set[tuple[str, int]] = set()
+    converted = _passed_on(facts, base, removed)
+    refusals: list[Remark] = []
+    reach = _reachable(facts)
+    while converted:
+        try:
+            new, remarks, copied = _rewrite(facts, converted)
+        except _Refused as refused:
+            refusals.append(Remark("not reused", refused.function, refused.reason))
+            removed |= {k for k in converted if k[0] == refused.function}
+            converted = _passed_on(facts, base, removed)
+            continue
+        # A parameter its own recursion would pass a copy of is never
+        # unique there: owning it would only add counts.
+        shared = {(f, i) for caller, f, i in copied if (f, i) in converted and caller in reach[f]}
+        if not shared:
+            break
+        for f, i in sorted(shared):
+            refusals.append(Remark("not reused", f, f"'{facts.funs[f].params[i].name}': a recursive call passes a copy"))
+        removed |= shared
+        converted = _passed_on(facts, base, removed)
+    if not converted:
+        return PassResult(program, refusals)
+    if not _checks(new):
+        return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
+    return PassResult(new, refusals + remarks)
+
+
+class _Refused(Exception):
+    """`Refuse` in a function: its parameters stay as they were."""
+
+    def __init__(self, function: str, reason: str):
+        super().__init__(reason)
+        self.function = function
+        self.reason = reason
+
+
+class _Facts:
+    def __init__(self, program: ir.Program, checked):
+        self.program = program
+        self.types = checked.types if checked is not None else {}
+        self.funs = {f.name: f for f in program.funs}
+        self.ctors = {c.name: (d, c) for d in program.datas for c in d.ctors}
+        self.datas = {d.name: d for d in program.datas}
+        self.sizes = ir.data_sizes(program.datas)
+
+    def resettable(self, t) -> bool:
+        """A pack of a data type whose fields are primitives or packs."""
+        if isinstance(t, ir.BorrowType):
+            t = t.pack
+        if not (isinstance(t, ir.PackType) and isinstance(t.obj, ir.DataType) and "r" in t.caps):
+            return False
+        data = self.datas.get(t.obj.name)
+        return data is not None and all(isinstance(f.type, (ir.PrimType, ir.PackType))
+                                        for c in data.ctors for f in c.fields)
+
+
+def _checks(program: ir.Program) -> bool:
+    from diagnostics import CompileError
+    from lolang.checker import check
+
+    try:
+        check(program)
+    except CompileError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ candidates
+
+
+def _site(e):
+    """`region q { pack{c} new[q] C(args) }`: (c, C, args), or None."""
+    if (isinstance(e, ir.Region) and not e.body.stmts and isinstance(e.body.result, ir.Pack)
+            and isinstance(e.body.result.value, ir.NewData) and e.body.result.value.region == e.name):
+        new = e.body.result.value
+        if not any(region_uses(a)[e.name] for a in new.args):
+            return e.body.result.caps, new.ctor, new.args
+    return None
+
+
+def _reset_shape(stmt, name: str):
+    """`unpack name as s, o { match o { arms } };`: (s, o, arms), or None
+    when it is not that statement, o or s is used in the arms, or a
+    pattern is not flat."""
+    if not (isinstance(stmt, ir.ExprStmt) and isinstance(stmt.expr, ir.Unpack)):
+        return None
+    u = stmt.expr
+    if not (isinstance(u.pack, ir.Var) and u.pack.name == name and u.body.result is None
+            and len(u.body.stmts) == 1 and isinstance(u.body.stmts[0], ir.Match)):
+        return None
+    m = u.body.stmts[0]
+    if not (isinstance(m.scrutinee, ir.Var) and m.scrutinee.name == u.var):
+        return None
+    for arm in m.arms:
+        p = arm.pattern
+        if not (isinstance(p, ir.PWild) or isinstance(p, ir.PCtor)
+                and all(isinstance(a, (ir.PWild, ir.PVar)) for a in p.args)):
+            return None
+        if any(isinstance(n, ir.Var) and n.name == u.var for n in walk(arm.body)):
+            return None
+        if region_uses(arm.body)[u.region]:
+            return None
+    return u.region, u.var, m.arms
+
+
+def _only_place(f: ir.FunDecl, stmt, name: str, arms) -> bool:
+    """Whether the function mentions `name` only as the place of `stmt`'s
+    unpack and in its match's `_` arms (where it is whole): its reset is
+    then of the parameter itself, not of a copy."""
+    total = sum(1 for n in walk(f.body) if isinstance(n, ir.Var) and n.name == name)
+    wild = sum(1 for a in arms if isinstance(a.pattern, ir.PWild)
+               for n in walk(a.body) if isinstance(n, ir.Var) and n.name == name)
+    return total - wild == 1
+
+
+def _reusable(facts: _Facts, arms) -> bool:
+    """Whether some arm makes a cell of its own constructor's size."""
+    for arm in arms:
+        if not isinstance(arm.pattern, ir.PCtor):
+            continue
+        size = facts.sizes[arm.pattern.ctor]
+        if size and any((s := _site(n)) is not None and facts.sizes[s[1]] == size for n in walk(arm.body)):
+            return True
+    return False
+
+
+def _candidates(facts: _Facts) -> set[tuple[str, int]]:
+    converted = set()
+    for f in facts.funs.values():
+        if f.name == "main":
+            continue
+        for i, p in enumerate(f.params):
+            if not (isinstance(p.type, ir.BorrowType) and facts.resettable(p.type)):
+                continue
+            for n in walk(f.body):
+                shape = _reset_shape(n, p.name) if isinstance(n, ir.ExprStmt) else None
+                if shape is not None and _reusable(facts, shape[2]) and _only_place(f, n, p.name, shape[2]):
+                    converted.add((f.name, i))
+                    break
+    return converted
+
+
+def _passed_on(facts: _Facts, base: set, removed: set) -> set[tuple[str, int]]:
+    """`base` less `removed`, and every borrowed parameter passed on
+    directly (outside loops) to one of those, to a fixpoint."""
+    converted = set(base) - removed
+    changed = bool(converted)
+    while changed:
+        changed = False
+        for f in facts.funs.values():
+            if f.name == "main":
+                continue
+            names = {p.name: i for i, p in enumerate(f.params) if isinstance(p.type, ir.BorrowType)}
+            for n in _outside_loops(f.body):
+                if isinstance(n, ir.Call):
+                    for k, a in enumerate(n.args):
+                        if ((n.func, k) in converted and isinstance(a, ir.Var) and a.name in names
+                                and (f.name, names[a.name]) not in converted | removed):
+                            converted.add((f.name, names[a.name]))
+                            changed = True
+    return converted
+
+
+def _reachable(facts: _Facts) -> dict[str, set[str]]:
+    """Each function's callees, transitively, itself included."""
+    from lowering.analysis.callgraph import calls
+
+    direct = {name: calls(f) & set(facts.funs) for name, f in facts.funs.items()}
+    reach = {}
+    for name in facts.funs:
+        seen, stack = {name}, [name]
+        while stack:
+            for g in direct[stack.pop()]:
+                if g not in seen:
+                    seen.add(g)
+                    stack.append(g)
+        reach[name] = seen
+    return reach
+
+
+def _outside_loops(node):
+    """The nodes of `node` not inside a `while` (a call there runs many
+    times: its argument could not move in each time)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, ir.While):
+            continue
+        stack.extend(reversed(_kids(n)))
+
+
+def _kids(n):
+    return children(n)
+
+
+# ------------------------------------------------------------------ rewriting
+
+
+def _rewrite(facts: _Facts, converted: set[tuple[str, int]]):
+    remarks: list[Remark] = []
+    copied: set[tuple[str, str, int]] = set()
+    positions: dict[str, set[int]] = {}
+    for name, i in converted:
+        positions.setdefault(name, set()).add(i)
+    decls = []
+    for decl in facts.program.decls:
+        if isinstance(decl, ir.FunDecl) and (decl.name in positions or _calls_any(decl, positions)):
+            mine = positions.get(decl.name, set())
+            params = tuple(rebuild(p, type=p.type.pack) if i in mine else p for i, p in enumerate(decl.params))
+            lin = _Linearizer(facts, positions, decl, remarks)
+            try:
+                for i in sorted(mine):
+                    lin.own(decl.params[i].name, params[i].type)
+                    remarks.append(Remark("owned parameter", decl.name, f"'{decl.params[i].name}' may be reused"))
+                body, _ = lin.block(decl.body, Counter())
+            except Refuse as refused:
+                raise _Refused(decl.name, str(refused)) from None
+            decl = rebuild(decl, params=params, body=body)
+            copied |= {(decl.name, f, i) for f, i in lin.copied}
+        decls.append(decl)
+    return rebuild(facts.program, decls=tuple(decls)), remarks, copied
+
+
+def _renamed(node, old: str, new: str):
+    """`node` with every mention of variable `old` made `new` (`old` is
+    declared once in the function, so none is shadowed)."""
+    from lolang.traverse import transform
+
+    def rename(n):
+        if isinstance(n, ir.Var) and n.name == old:
+            return rebuild(n, name=new)
+        return n
+
+    return transform(node, rename)
+
+
+def _calls_any(decl: ir.FunDecl, positions) -> bool:
+    return any(isinstance(n, ir.Call) and n.func in positions for n in walk(decl.body))
+
+
+def _always_exits(node) -> bool:
+    """Whether control never goes on after `node` (a statement or block)."""
+    match node:
+        case ir.Return() | ir.Break() | ir.Continue():
+            return True
+        case ir.Block(stmts):
+            return any(_always_exits(s) for s in stmts)
+        case ir.If(_, then, els):
+            return els is not None and _always_exits(then) and _always_exits(els)
+        case ir.Match(_, arms) | ir.MatchReset(_, _, arms):
+            return bool(arms) and all(_always_exits(a.body) for a in arms)
+        case ir.ExprStmt(e) if isinstance(e, _BLOCK_EXPRS):
+            return _always_exits(e.body)
+    return False
+
+
+def _has_exit(node, kinds=(ir.Return,)) -> bool:
+    return any(isinstance(n, kinds) for n in walk(node))
+
+
+def _jumps_out(node) -> bool:
+    """A `break` or `continue` not inside a loop of `node`'s own."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ir.Break, ir.Continue)):
+            return True
+        if isinstance(n, ir.While):
+            continue
+        stack.extend(_kids(n))
+    return False
+
+
+class _Linearizer:
+    """Makes the owned variables it tracks (parameters made owned, the
+    fields and tokens of `match reset` arms) linear, on one function."""
+
+    def __init__(self, facts: _Facts, positions, fun: ir.FunDecl, remarks):
+        self.facts = facts
+        self.positions = positions
+        self.fun = fun
+        self.remarks = remarks
+        self.owned: set[str] = set()
+        self.tracked: dict[str, object] = {}  # name -> its type
+        self.tokens: dict[str, int] = {}  # token name -> the size it can fill
+        self.order: list[str] = []  # tracked names, innermost last
+        self.no_consume = 0
+        self.frozen: set[str] = set()  # owned at the head of an enclosing loop
+        self.skip_drops: set[str] = set()
+        self.copied: set[tuple[str, int]] = set()  # (callee, position) given a copy
+        self.next_drop: str | None = None
+        declared = Counter(p.name for p in fun.params)
+        for n in walk(fun.body):
+            match n:
+                case ir.Let(name) | ir.PVar(name):
+                    declared[name] += 1
+                case ir.Unpack(_, _, var, _):
+                    declared[var] += 1
+        self.declared = declared
+        names = set(declared) | {n.name for n in walk(fun.body) if isinstance(n, ir.Var)}
+        self._fresh = (f"{stem}{k}" for k in itertools.count(1) for stem in ("w", "rv")
+                       if f"{stem}{k}" not in names)
+
+    def fresh(self, stem: str) -> str:
+        """A name used nowhere in the function, starting with `stem`."""
+        while True:
+            name = next(self._fresh)
+            if name.startswith(stem):
+                return name
+
+    def own(self, name: str, t) -> None:
+        if self.declared[name] > 1:
+            raise Refuse(f"'{name}' is declared more than once")
+        self.tracked[name] = t
+        self.owned.add(name)
+        self._last(name)
+
+    def own_token(self, name: str, size: int) -> None:
+        self.tracked[name] = None
+        self.tokens[name] = size
+        self.owned.add(name)
+        self._last(name)
+
+    def _last(self, name: str) -> None:
+        if name in self.order:
+            self.order.remove(name)
+        self.order.append(name)
+
+    # -------------------------------------------------------- liveness
+
+    def mentions(self, node) -> Counter:
+        """Variables mentioned in `node`, and for each site a mention of
+        the size it could fill (`#64`), which keeps a token alive."""
+        found: Counter = Counter()
+        if node is None:
+            return found
+        for n in walk(node):
+            if isinstance(n, (ir.Var, ir.Assign)):
+                found[n.name] += 1
+            elif isinstance(n, ir.Region):
+                s = _site(n)
+                if s is not None:
+                    found[f"#{self.facts.sizes[s[1]]}"] += 1
+        return found
+
+    def live(self, name: str, counter: Counter) -> bool:
+        if name in self.tokens:
+            return self.tokens[name] > 0 and counter[f"#{self.tokens[name]}"] > 0
+        return counter[name] > 0
+
+    def drop(self, name: str) -> ir.Drop:
+        self.owned.discard(name)
+        return ir.Drop(ir.Var(name))
+
+    def drops_of_dead(self, *counters: Counter) -> list:
+        out = []
+        for name in [n for n in self.order if n in self.owned]:
+            if not any(self.live(name, c) for c in counters):
+                out.append(self.drop(name))
+        return out
+
+    # -------------------------------------------------------- blocks
+
+    def block(self, b: ir.Block, later: Counter):
+        """(the new block, whether it falls through)."""
+        items = list(b.stmts)
+        suffix = [Counter() for _ in range(len(items) + 1)]
+        suffix[len(items)] = self.mentions(b.result) + (later if not _always_exits(b) else Counter())
+        for k in range(len(items) - 1, -1, -1):
+            here = self.mentions(items[k])
+            suffix[k] = here if _always_exits(items[k]) else here + suffix[k + 1]
+        out: list = []
+        for k, s in enumerate(items):
+            if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in self.skip_drops:
+                self.skip_drops.discard(s.value.name)
+                continue
+            here = self.mentions(s)
+            rest = suffix[k + 1]
+            out += self.drops_of_dead(here, rest)
+            nxt = items[k + 1] if k + 1 < len(items) else None
+            self.next_drop = nxt.value.name if isinstance(nxt, ir.Drop) and isinstance(nxt.value, ir.Var) else None
+            new, falls = self.stmt(s, here, rest)
+            out += new
+            if not falls:
+                return rebuild(b, stmts=tuple(out) + tuple(items[k + 1:])), False
+            out += self.drops_of_dead(rest)
+        result = b.result
+        if result is not None:
+            here = self.mentions(result)
+            out += self.drops_of_dead(here, later)
+            self.next_drop = None
+            result = self.expr(result, here, later)
+            left = [n for n in self.order if n in self.owned and not self.live(n, later)]
+            if left:
+                tmp = self.fresh("rv")
+                out.append(ir.Let(tmp, None, result))
+                out += [self.drop(n) for n in left]
+                result = ir.Var(tmp)
+        else:
+            out += self.drops_of_dead(later)
+        return rebuild(b, stmts=tuple(out), result=result), True
+
+    def branches(self, blocks, later: Counter):
+        """Each of `blocks` (None: an empty `else`) from the same state;
+        returns the new blocks and whether any falls through."""
+        entry = set(self.owned)
+        new, ends = [], []
+        for b in blocks:
+            self.owned = set(entry)
+            nb, falls = self.block(b if b is not None else ir.Block(()), later)
+            if b is None and not nb.stmts:
+                nb = None
+            new.append(nb)
+            if falls:
+                ends.append(set(self.owned))
+        if not ends:
+            self.owned = set()
+            return new, False
+        if any(e != ends[0] for e in ends):
+            raise Refuse("paths leave owned variables in different states")
+        self.owned = ends[0]
+        return new, True
+
+    # -------------------------------------------------------- statements
+
+    def stmt(self, s, here: Counter, rest: Counter):
+        """(new statements, whether control goes on after them)."""
+        match s:
+            case ir.Return(value):
+                value = self.expr(value, here, Counter()) if value is not None else None
+                left = [n for n in self.order if n in self.owned]
+                if not left:
+                    return [rebuild(s, value=value)], False
+                used = self.mentions(value)
+                if value is not None and any(self.live(n, used) for n in left if n not in self.tokens):
+                    tmp = self.fresh("rv")
+                    out = [ir.Let(tmp, None, value)] + [self.drop(n) for n in left]
+                    return out + [rebuild(s, value=ir.Var(tmp))], False
+                return [self.drop(n) for n in left] + [rebuild(s, value=value)], False
+            case ir.Let() | ir.Assign():
+                return [rebuild(s, value=self.expr(s.value, here, rest))], True
+            case ir.Drop(value):
+                return [rebuild(s, value=self.expr(value, here, rest))], True
+            case ir.ExprStmt(e):
+                reset = self.reset(s, here, rest)
+                if reset is not None:
+                    return reset
+                return [rebuild(s, expr=self.expr(e, here, rest))], not _always_exits(s)
+            case ir.IndexSet():
+                return [map_children(s, lambda c: self.expr(c, here, rest))], True
+            case ir.If(cond, then, els):
+                cond = self.read(cond, here, rest)
+                if isinstance(els, ir.If):
+                    els = ir.Block((els,))
+                (then, els), falls = self.branches([then, els], rest)
+                return [rebuild(s, cond=cond, then=then, els=els)], falls
+            case ir.Match(scrutinee, arms):
+                scrutinee = self.read(scrutinee, here, rest)
+                bodies, falls = self.branches([a.body for a in arms], rest)
+                arms = tuple(rebuild(a, body=b) for a, b in zip(arms, bodies))
+                return [rebuild(s, scrutinee=scrutinee, arms=arms)], falls
+            case ir.While(cond, body):
+                everything = here + rest
+                entry = set(self.owned)
+                cond = self.read(cond, here, rest)
+                frozen = self.frozen
+                self.frozen = frozen | entry
+                body, _ = self.block(body, everything)
+                self.frozen = frozen
+                if self.owned != entry:
+                    raise Refuse("a loop would consume an owned variable")
+                return [rebuild(s, cond=cond, body=body)], True
+            case ir.Break() | ir.Continue():
+                return [s], False
+        return [s], True
+
+    def reset(self, s: ir.ExprStmt, here: Counter, rest: Counter):
+        """`unpack x as s, o { match o {..} };` on an owned x: a `match
+        reset`; None when x is not an owned variable of ours."""
+        u = s.expr
+        if not (isinstance(u, ir.Unpack) and isinstance(u.pack, ir.Var) and u.pack.name in self.owned):
+            return None
+        x = u.pack.name
+        exits = _has_exit(u.body)
+        shape = _reset_shape(s, x)
+        t = self.tracked[x]
+        if shape is None or not self.facts.resettable(t):
+            if exits:
+                raise Refuse(f"'{x}' would be lent across a return")
+            return None
+        # A `_` arm sees x as the token's name: it resets nothing.
+        in_wild = sum(self.mentions(a.body)[x] for a in shape[2] if isinstance(a.pattern, ir.PWild))
+        last = here[x] - in_wild == 1 and not self.live(x, rest)
+        if not last and not exits:
+            return None
+        if any(_jumps_out(arm.body) for arm in shape[2]):
+            raise Refuse("a 'match reset' arm would leave a loop")
+        scrutinee = ir.Var(x)
+        if last:
+            self.owned.discard(x)
+        else:
+            scrutinee = ir.Copy(scrutinee)
+        token = self.fresh("w")
+        entry = set(self.owned)
+        arms, ends = [], []
+        data = self.facts.datas[t.obj.name]
+        for arm in shape[2]:
+            self.owned = set(entry)
+            pattern = arm.pattern
+            size = 0
+            body = arm.body
+            if isinstance(pattern, ir.PWild):
+                self.tokens.pop(token, None)
+                self.own(token, t if isinstance(t, ir.PackType) else t.pack)
+                if last:
+                    body = _renamed(body, x, token)
+            if isinstance(pattern, ir.PCtor):
+                _, ctor = self.facts.ctors[pattern.ctor]
+                size = ir.data_size(data, ctor)
+                used = self.mentions(arm.body)
+                subs = []
+                for f, sub in zip(ctor.fields, pattern.args):
+                    if isinstance(sub, ir.PVar) and isinstance(f.type, ir.PackType):
+                        if not used[sub.name]:
+                            sub = ir.PWild(span=sub.span)
+                        else:
+                            self.own(sub.name, f.type)
+                    subs.append(sub)
+                pattern = rebuild(pattern, args=tuple(subs))
+                self.own_token(token, size)
+            body, falls = self.block(body, rest)
+            arms.append(rebuild(arm, pattern=pattern, body=body))
+            if falls:
+                ends.append(set(self.owned))
+        self.remarks.append(Remark("reset", self.fun.name, f"'{x}'" + ("" if last else " (a copy: it is read again)"),
+                                   where(u)))
+        if not ends:
+            self.owned = set()
+            return [ir.MatchReset(scrutinee, token, tuple(arms), span=s.span)], False
+        if any(e != ends[0] for e in ends):
+            raise Refuse("the arms leave owned variables in different states")
+        self.owned = ends[0]
+        return [ir.MatchReset(scrutinee, token, tuple(arms), span=s.span)], True
+
+    # -------------------------------------------------------- expressions
+
+    def read(self, e, here: Counter, rest: Counter):
+        """An expression that must consume nothing of ours (a condition)."""
+        self.no_consume += 1
+        try:
+            return self.expr(e, here, rest)
+        finally:
+            self.no_consume -= 1
+
+    def movable(self, name: str, here: Counter, rest: Counter) -> bool:
+        return (not self.no_consume and name in self.owned and name not in self.frozen and here[name] == 1
+                and not self.live(name, rest))
+
+    def expr(self, e, here: Counter, rest: Counter):
+        match e:
+            case ir.Copy(ir.Var(name)) if self.movable(name, here, rest):
+                self.owned.discard(name)
+                return ir.Var(name, span=e.value.span)
+            case ir.Call(func, _, args) if func in self.positions:
+                mine = self.positions[func]
+                new = []
+                for k, a in enumerate(args):
+                    if k in mine:
+                        new.append(self.owned_arg(a, here, rest))
+                        if isinstance(new[-1], ir.Copy):
+                            self.copied.add((func, k))
+                    else:
+                        new.append(self.expr(a, here, rest))
+                return rebuild(e, args=tuple(new))
+            case ir.Region() if not self.no_consume and (site := _site(e)) is not None:
+                token = self.token_for(self.facts.sizes[site[1]])
+                if token is not None:
+                    caps, ctor, args = site
+                    self.owned.discard(token)
+                    new = tuple(self.expr(a, here, rest) for a in args)
+                    self.remarks.append(Remark("reuse", self.fun.name, f"'{ctor}' in the place of '{token}'", where(e)))
+                    return ir.Reuse(ir.Var(token), caps, ctor, new, span=e.span)
+            case ir.IfExpr() | ir.Binary(op="&&") | ir.Binary(op="||"):
+                self.no_consume += 1
+                try:
+                    return map_children(e, lambda c: self.expr(c, here, rest))
+                finally:
+                    self.no_consume -= 1
+            case ir.Unpack(ir.Var(name), _, _, body) if name in self.owned and _has_exit(body):
+                raise Refuse(f"'{name}' would be lent across a return")
+        if isinstance(e, _BLOCK_EXPRS):
+            inner = self.mentions(e.body)
+            later = rest + (here - inner)
+            pack = e.pack if isinstance(e, ir.Unpack) else None
+            if pack is not None:
+                # `unpack copy x` consumes the copy: it stays a copy.
+                pack = self.expr(pack, here, rest) if not isinstance(pack, ir.Copy) else pack
+            saved, self.next_drop = self.next_drop, None
+            body, _ = self.block(e.body, later)
+            self.next_drop = saved
+            return rebuild(e, body=body, pack=pack) if pack is not None else rebuild(e, body=body)
+        return map_children(e, lambda c: self.expr(c, here, rest))
+
+    def owned_arg(self, a, here: Counter, rest: Counter):
+        """An argument of a parameter made owned."""
+        if isinstance(a, ir.Var):
+            if a.name in self.tracked:
+                if self.movable(a.name, here, rest):
+                    self.owned.discard(a.name)
+                    return a
+                return ir.Copy(a, span=a.span)
+            t = self.facts.types.get(id(a))
+            if (isinstance(t, ir.PackType) and not self.no_consume and here[a.name] == 1
+                    and self.next_drop == a.name):
+                self.skip_drops.add(a.name)
+                return a
+        return ir.Copy(a, span=a.span)
+
+    def token_for(self, size: int) -> str | None:
+        for name in reversed(self.order):
+            if name in self.owned and name not in self.frozen and self.tokens.get(name) == size and size:
+                return name
+        return None

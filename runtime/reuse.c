@@ -1,0 +1,98 @@
+/* reuse.c -- what Perceus' reset needs of a region (lolang's `match reset`,
+ * docs/lolang.md §5.5; generated code in lolang/codegen/reuse.py).
+ *
+ * A region is unique for an object of `size` bytes when it is not P, its
+ * count is 1, it owns its objects (not merged into another) and its bytes
+ * are exactly `size`: then the consumed pack is the only way to it, and
+ * the object is all it holds, so the object may be overwritten in place
+ * and the region kept. The lolang interpreter makes the same test
+ * (lolang/interp/reuse.py), so both engines take the same path and count
+ * the same operations.
+ *
+ * Kept apart from regions.c; it relies on the header's layout (`refs`,
+ * `flags`, the inline held ids, hic_region_bytes_of) and on two facts of
+ * regions.c: HIC_REGION_HELD only filters which regions the cycle
+ * collector looks at, and an emptied multiset is inline ids of 0.
+ */
+#define HIC_RUNTIME_INTERNAL
+#include "hic_runtime.h"
+
+/* The reset of a unique region: 1, and the region is no longer marked
+ * HELD (its one reference is the caller's pack, recorded nowhere: packs
+ * stored into it while it is reused do not make it a candidate of the
+ * cycle collector). Its record of packs is kept: the packs move out of
+ * the object into the arm's variables, but `reuse` puts most of them back
+ * in the same fields, and then neither the store nor the record changes
+ * (hic_reuse_replace for a field that changes; hic_reuse_drop forgets
+ * them all when the token is dropped instead). 0 when the region is not
+ * unique: nothing done. */
+int64_t hic_reuse_reset(uint64_t id, uint64_t size)
+{
+    if (id == HIC_PRIMITIVE)
+        return 0;
+    struct hic_region *r = hic_region_of(id);
+    if (r->refs != 1 || (r->flags & HIC_REGION_MERGED) || hic_region_bytes_of(r) != size)
+        return 0;
+    r->flags &= (uint8_t)~HIC_REGION_HELD;
+    return 1;
+}
+
+/* A field of a unique token's object whose old pack `old` (moved out at
+ * the reset, still recorded) is overwritten in place with the owned pack
+ * `held`: the new one is recorded and the old one forgotten, without a
+ * count (the old reference went with the variable it moved into). The
+ * same id (the recursion reused the child in place) changes nothing. No
+ * collection can run in between, so the old one goes first: two inline
+ * places then never overflow into a table. Straight through when the
+ * ids are inline and the old one is there once: the new id takes its
+ * place (or, already held, one more of it, the old place emptied from
+ * the end as hold_remove does), the places staying in order. */
+void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old)
+{
+    if (held == old)
+        return;
+    struct hic_region *o = hic_region_of(owner);
+    if (held != HIC_PRIMITIVE && old != HIC_PRIMITIVE && !o->hold_log2 &&
+        !(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD))) {
+        int k = o->held.ids[0] == old ? 0 : o->held.ids[1] == old ? 1 : -1;
+        if (k >= 0 && o->held_counts[k] == 1) {
+            struct hic_region *h = hic_region_of(held);
+            if (h->id != held)
+                hic_internal_error("a pack of a dead region stored into a reused object");
+            h->flags |= HIC_REGION_HELD;  /* the owner is not HELD: no cycle closes */
+            int other = 1 - k;
+            if (o->held.ids[other] != held) {
+                o->held.ids[k] = held;
+                return;
+            }
+            if (o->held_counts[other] < UINT32_MAX) {
+                o->held_counts[other]++;
+                o->held.ids[k] = o->held.ids[1];
+                o->held_counts[k] = o->held_counts[1];
+                o->held.ids[1] = 0;
+                o->held_counts[1] = 0;
+                o->hold_len--;
+                return;
+            }
+        }
+    }
+    hic_region_unhold(owner, old);
+    hic_region_hold(owner, held);
+}
+
+/* `drop w` of a reuse token: an empty one (P) is nothing; a unique one's
+ * region forgets the packs it still records (they moved out at the reset)
+ * and is released, which frees it. */
+void hic_reuse_drop(uint64_t id)
+{
+    if (id == HIC_PRIMITIVE)
+        return;
+    struct hic_region *r = hic_region_of(id);
+    if (r->hold_log2)
+        hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
+    r->hold_log2 = 0;
+    r->hold_len = 0;
+    hic_release(id);
+}
