@@ -212,7 +212,7 @@ def test_a_split_module_calls_the_region_block_end_out_of_line():
     assert '@"hic.region_end"(' in module.text and "@hic.region_end(" not in whole
     for text in partition.split(module.text, 2):
         if '@"hic.region_end"(' in text:
-            assert '@"hic.region_end"(i64 %".1", ptr %".2") noinline' in text
+            assert re.search(r'@"hic\.region_end"\([^)]*\) noinline', text)
             part = native.NativeModule(None, text, None)
             optimized = str(native._optimized(part, native._target_machine(jit=False)))
             assert re.search(r"call [^\n]*@hic\.region_end\(", optimized)
