@@ -115,9 +115,11 @@ class FunctionEmitter:
         if not isinstance(rid, ll.Constant):  # P's id, 0, is a constant used anywhere: not cached
             self.structs[id(rid)] = region_struct(self, rid)
 
-    def forget_struct(self, rid: ll.Value) -> None:
-        """The struct of `rid` may move from here on (it is merged)."""
-        self.structs.pop(id(rid), None)
+    def forget_structs(self) -> None:
+        """After a `merge`: the child's struct moves, and so does that of
+        any region unpacked from a pack of it (an `unpack` cannot tell):
+        from here on every struct is looked up where it is used."""
+        self.structs.clear()
 
     def rebind_uid(self, uid: str, value: ll.Value) -> None:
         """From here to the end of the current block, region `uid` is the

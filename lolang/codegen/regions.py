@@ -27,7 +27,8 @@ function looks a region's struct up once, where the region is bound (a
 and its callers hand it each region parameter's struct as a hidden
 argument after the region ids (`FunctionEmitter.structs`): allocating,
 retaining, holding in and ending a region load no table. After a `merge`
-the child's struct is forgotten (looked up again at each use).
+every struct is forgotten (looked up again at each use): the child's
+moves, and a region unpacked from a pack of the child is the child.
 
 Fresh regions. The first `new` in a region block that has called nothing
 but retains since it opened (`is_fresh`) knows the region holds no pack
@@ -316,40 +317,62 @@ def hold_fresh(fn: FunctionEmitter, rid: ll.Value, packs: list[ll.Value]) -> Non
     its held ids are known to be none, so the first two are written
     straight into its inline places (ids, counts, `hold_len`: what
     `hic.hold` would leave there, the places of a P pack left empty), and
-    each held region is flagged HELD. Any third goes through `hic.hold`."""
+    each held region is flagged HELD. A first pack of the region itself
+    (a static object read as one of it) flags the region HELD, which sends
+    `hic.hold` to the runtime for the next: then the second is `hic.hold`
+    too. Any third goes through `hic.hold`."""
     b = fn.b
     r = region_struct(fn, rid)
-    ids = [pack_region(fn, p) for p in packs[:INLINE_HOLDS]]
     zero = T.I64(0)
-    given = [b.icmp_unsigned("!=", h, zero) for h in ids]
-    if len(ids) == 1:
-        places = [(ids[0], b.zext(given[0], T.I32))]
-        distinct = b.zext(given[0], T.I32)
+    h1 = pack_region(fn, packs[0])
+    n1 = b.icmp_unsigned("!=", h1, zero)
+    first = [(h1, b.zext(n1, T.I32))], b.zext(n1, T.I32)
+    _mark_held(fn, h1, n1)
+    if len(packs) == 1:
+        _hold_places(fn, r, *first)
     else:
-        h1, h2 = ids
-        n1, n2 = given
+        h2 = pack_region(fn, packs[1])
+        n2 = b.icmp_unsigned("!=", h2, zero)
+        fresh, generic, done = fn.block("second.fresh"), fn.block("second.hold"), fn.block("second.done")
+        b.cbranch(b.icmp_unsigned("==", h1, rid), generic, fresh)
+        b.position_at_end(generic)
+        _hold_places(fn, r, *first)
+        hold(fn, rid, packs[1])
+        b.branch(done)
+        b.position_at_end(fresh)
         same = b.icmp_unsigned("==", h1, h2)
         second = b.and_(b.and_(n1, n2), b.not_(same))  # two different ids
         into_first = b.and_(n2, b.or_(same, b.not_(n1)))  # h2 counted in the first place
         any_ = b.or_(n1, n2)
         first_count = b.add(b.zext(any_, T.I32), b.zext(b.and_(into_first, n1), T.I32))
-        places = [(b.select(n1, h1, h2), first_count),
-                  (b.select(second, h2, zero), b.zext(second, T.I32))]
-        distinct = b.add(b.zext(any_, T.I32), b.zext(second, T.I32))
-    for k, (held, count) in enumerate(places):
-        b.store(held, field(fn, r, HELD_IDS + 8 * k))
-        b.store(count, field(fn, r, HELD_COUNTS + 4 * k))
-    b.store(distinct, field(fn, r, HOLD_LEN))
-    for h, n in zip(ids, given):
-        mark, done = fn.block("held"), fn.block("held.done")
-        b.cbranch(n, mark, done)
-        b.position_at_end(mark)
-        flags = field(fn, region_struct(fn, h), FLAGS)
-        b.store(b.or_(b.load(flags, typ=T.I8), T.I8(HELD)), flags)
+        places = [(b.select(n1, h1, h2), first_count), (b.select(second, h2, zero), b.zext(second, T.I32))]
+        _hold_places(fn, r, places, b.add(b.zext(any_, T.I32), b.zext(second, T.I32)))
+        _mark_held(fn, h2, n2)
         b.branch(done)
         b.position_at_end(done)
     for p in packs[INLINE_HOLDS:]:
         hold(fn, rid, p)
+
+
+def _hold_places(fn: FunctionEmitter, r: ll.Value, places: list, distinct: ll.Value) -> None:
+    """A region's inline held ids and counts, and `hold_len`, stored."""
+    b = fn.b
+    for k, (held, count) in enumerate(places):
+        b.store(held, field(fn, r, HELD_IDS + 8 * k))
+        b.store(count, field(fn, r, HELD_COUNTS + 4 * k))
+    b.store(distinct, field(fn, r, HOLD_LEN))
+
+
+def _mark_held(fn: FunctionEmitter, held: ll.Value, given: ll.Value) -> None:
+    """The region `held` flagged HELD, if `given` (it is not P)."""
+    b = fn.b
+    mark, done = fn.block("held"), fn.block("held.done")
+    b.cbranch(given, mark, done)
+    b.position_at_end(mark)
+    flags = field(fn, region_struct(fn, held), FLAGS)
+    b.store(b.or_(b.load(flags, typ=T.I8), T.I8(HELD)), flags)
+    b.branch(done)
+    b.position_at_end(done)
 
 
 def pack_region(fn: FunctionEmitter, pack: ll.Value) -> ll.Value:
@@ -491,7 +514,7 @@ def _merge(fn: FunctionEmitter, s: ir.Merge) -> None:
     object of r, it does in q, as the interpreter does."""
     child, parent = fn.region(s.region), fn.region(s.into)
     fn.b.call(fn.module_cx.runtime("hic_region_merge"), [child, parent])
-    fn.forget_struct(child)  # the runtime may give it a new struct
+    fn.forget_structs()  # the runtime may give the child a new struct
     fn.rebind_uid(fn._find(("r", s.region)), parent)
 
 
