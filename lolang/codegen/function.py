@@ -68,6 +68,7 @@ class FunctionEmitter:
         # region is bound (codegen/regions.py, "Region structs")
         self.structs: dict[int, ll.Value] = {}
         self.fresh = None  # the region block just opened (codegen/regions.py, is_fresh)
+        self.fresh_new = None  # the last `new` made in a fresh region
         self.region_results: dict[int, list] = {}  # id(pack) -> [region, retained at the block's end]
 
     # ------------------------------------------------------------ scopes

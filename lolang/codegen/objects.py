@@ -42,6 +42,7 @@ def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
     fresh = regions.is_fresh(fn, rid)
+    fn.fresh_new = e if fresh else None
     obj = reserve.made(fn, e, rid, layout.size(ctor))  # room taken when the function started
     if obj is None:
         obj = regions.alloc_object(fn, rid, layout.size(ctor))

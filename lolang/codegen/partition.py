@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass, field
 
 # Helpers (codegen/regions.py) a split module calls instead of inlining.
-OUT_OF_LINE = ("hic.region_end", "hic.region_end_packed")
+OUT_OF_LINE = ("hic.region_end", "hic.region_end_packed", "hic.region_end_fresh")
 
 # A copied function's lines of IR at most: around the size below which
 # LLVM's O2 inliner inlines a function wherever it is called.

@@ -37,7 +37,10 @@ region's inline places by plain stores (`hold_fresh`), not `hic.hold`.
 A block whose value packs an object of its own region (`region q { ..;
 pack{r} new[q] C(..) }`) retains for the pack and releases for the block
 at its end in one helper (`hic.region_end_packed`): the count is left as
-it is unless the region holds packs; both are counted as before.
+it is unless the region holds packs; both are counted as before. When the
+packed object is the fresh region's first, the region was never released,
+so it is no cycle candidate yet: `hic.region_end_fresh` then calls
+`hic_release` without `hic.release_holding`'s test.
 
 Counts happen exactly where the lolang interpreter counts them
 (docs/lolang.md §5): `pack` and `copy` retain; `drop`, the end of a
@@ -416,7 +419,7 @@ def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
     fn.cleanups.pop()
     fn.pop()
     fn.live_block()
-    name, emit = ("region_end_packed", _emit_region_end_packed) if result[1] else ("region_end", _emit_region_end)
+    name, emit = _REGION_ENDS[result[1]]
     fn.b.call(helper(fn.module_cx, name, T.VOID, [T.I64, T.PTR, T.PTR], emit), [rid, region_struct(fn, rid), hint])
     return value
 
@@ -433,7 +436,21 @@ def _emit_region_end(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value) -> N
     b.ret_void()
 
 
-def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value) -> None:
+def _region_ends():
+    return {False: ("region_end", _emit_region_end), True: ("region_end_packed", _emit_region_end_packed),
+            "fresh": ("region_end_fresh", _emit_region_end_fresh)}
+
+
+def _emit_region_end_fresh(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value) -> None:
+    """`_emit_region_end_packed` for a block whose value is the pack of its
+    fresh region's first object (`region q { pack{r} new[q] C(..) }`):
+    nothing has released the region, so it is no candidate of the cycle
+    collector yet (`buffered` is 0, the round never is), which is all
+    `hic.release_holding` would check: if it holds packs, `hic_release`."""
+    _emit_region_end_packed(fn, rid, r, hint, fresh=True)
+
+
+def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value, fresh: bool = False) -> None:
     """The end of a `region` block whose value packs an object of its own
     region: the pack's retain and the block's release at once. The count
     goes up and down by one, so it is left alone unless the region holds
@@ -450,7 +467,10 @@ def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Valu
     b.ret_void()
     b.position_at_end(holding)
     bump(fn, field(fn, r, REFS), 1)
-    release_holding(fn, rid, r)
+    if fresh:
+        b.call(fn.module_cx.runtime("hic_release"), [rid])
+    else:
+        release_holding(fn, rid, r)
     b.ret_void()
 
 
@@ -486,7 +506,9 @@ def _pack(fn: FunctionEmitter, e: ir.Pack) -> ll.Value:
     rid = fn.region_of(fn.type_of(e.value))
     result = fn.region_results.get(id(e))
     if result is not None and result[0] is rid:
-        result[1] = True  # retained by the end of the block (_emit_region_end_packed)
+        # retained by the end of the block (_emit_region_end_packed), which
+        # knows more if the object is the block's fresh region's first
+        result[1] = "fresh" if fn.fresh_new is e.value else True
     else:
         retain(fn, rid)
     return make_pack(fn, obj, rid)
@@ -517,6 +539,8 @@ def _merge(fn: FunctionEmitter, s: ir.Merge) -> None:
     fn.forget_structs()  # the runtime may give the child a new struct
     fn.rebind_uid(fn._find(("r", s.region)), parent)
 
+
+_REGION_ENDS = _region_ends()
 
 EXPR_RULES = {
     ir.Region: _region,
