@@ -67,6 +67,7 @@ class FunctionEmitter:
         # id(region id value) -> its region struct, looked up where the
         # region is bound (codegen/regions.py, "Region structs")
         self.structs: dict[int, ll.Value] = {}
+        self.struct_uses: dict[int, int] = {}
         self.fresh = None  # the region block just opened (codegen/regions.py, is_fresh)
         self.fresh_new = None  # the last `new` made in a fresh region
         self.region_results: dict[int, list] = {}  # id(pack) -> [region, retained at the block's end]
