@@ -249,8 +249,8 @@ def test_a_split_module_calls_the_region_block_end_and_release_out_of_line():
         part = native.NativeModule(None, text, None)
         optimized = str(native._optimized(part, native._target_machine(jit=False)))
         if '@"hic.region_end"(' in text:
-            assert '@"hic.region_end"(i64 %".1", ptr %".2") noinline' in text
+            assert re.search(r'@"hic\.region_end"\([^)]*\) noinline', text)
             assert re.search(r"call [^\n]*@hic\.region_end\(", optimized)
         if '@"hic.release"(' in text:
-            assert '@"hic.release"(i64 %".1") noinline' in text
+            assert re.search(r'@"hic\.release"\([^)]*\) noinline', text)
             assert re.search(r"call [^\n]*@hic\.release\(", optimized)

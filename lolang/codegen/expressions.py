@@ -167,8 +167,11 @@ def _call(fn: FunctionEmitter, e: ir.Call) -> ll.Value:
     decl, callee = fn.module_cx.funs[e.func]
     if decl is fn.decl:
         callee = fn.recursion  # the function's twin (module.py, TWIN)
+    from lolang.codegen.regions import region_struct
+
     args = [fn.region(r) for r in e.regions]
-    params = callee.function_type.args[1 + len(e.regions):]
+    args += [region_struct(fn, rid) for rid in args]  # codegen/regions.py, "Region structs"
+    params = callee.function_type.args[1 + len(args):]
     args += [coerce(emit_value(fn, a), t) for a, t in zip(e.args, params)]
     b = fn.b
     fn.guard(b.icmp_signed(">=", fn.depth, T.I64(MAX_CALL_DEPTH)), "depth",

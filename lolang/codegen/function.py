@@ -68,6 +68,13 @@ class FunctionEmitter:
         # constructor matched, the storage of the variable taken out of
         # each field or None): codegen/reuse.py
         self.reuse_tokens: dict[int, tuple] = {}
+        # id(region id value) -> its region struct, looked up where the
+        # region is bound (codegen/regions.py, "Region structs")
+        self.structs: dict[int, ll.Value] = {}
+        self.struct_uses: dict[int, int] = {}
+        self.fresh = None  # the region block just opened (codegen/regions.py, is_fresh)
+        self.fresh_new = None  # the last `new` made in a fresh region
+        self.region_results: dict[int, list] = {}  # id(pack) -> [region, retained at the block's end]
 
     # ------------------------------------------------------------ scopes
 
@@ -85,13 +92,18 @@ class FunctionEmitter:
 
     def bind_parameters(self) -> None:
         """The function's region parameters and parameters, by name, to its
-        arguments (after the hidden call depth)."""
+        arguments (after the hidden call depth; each region parameter is
+        followed, after the last of them, by its struct: codegen/regions.py,
+        "Region structs")."""
         fun, func = self.decl, self.func
-        regions = func.args[1: 1 + len(fun.regions)]
-        for region, uid, arg in zip(fun.regions, self.module_cx.checked.region_params(fun), regions):
+        n = len(fun.regions)
+        regions, structs = func.args[1: 1 + n], func.args[1 + n: 1 + 2 * n]
+        for region, uid, arg, struct in zip(fun.regions, self.module_cx.checked.region_params(fun), regions, structs):
             arg.name = region.name
+            struct.name = f"{region.name}.struct"
             self.bind_region(region.name, uid, arg)
-        for param, arg in zip(fun.params, func.args[1 + len(fun.regions):]):
+            self.structs[id(arg)] = struct
+        for param, arg in zip(fun.params, func.args[1 + 2 * n:]):
             arg.name = param.name
             self.bind_var(param.name, arg)
 
@@ -99,6 +111,21 @@ class FunctionEmitter:
         scope = self.scopes[-1]
         scope[("r", name)] = uid
         scope[("u", uid)] = value
+
+    def look_up_struct(self, rid: ll.Value) -> None:
+        """Look the struct of the region `rid` up here, where it is bound,
+        for every use of it in the function (codegen/regions.py, "Region
+        structs"); LLVM deletes the loads if nothing uses them."""
+        from lolang.codegen.regions import region_struct
+
+        if not isinstance(rid, ll.Constant):  # P's id, 0, is a constant used anywhere: not cached
+            self.structs[id(rid)] = region_struct(self, rid)
+
+    def forget_structs(self) -> None:
+        """After a `merge`: the child's struct moves, and so does that of
+        any region unpacked from a pack of it (an `unpack` cannot tell):
+        from here on every struct is looked up where it is used."""
+        self.structs.clear()
 
     def rebind_uid(self, uid: str, value: ll.Value) -> None:
         """From here to the end of the current block, region `uid` is the

@@ -254,8 +254,9 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
     exits: dict[str, tuple] = {}
     recursive = {fun.name for fun in program.funs if _calls_itself(fun)}
     for fun in program.funs:
-        # the hidden call depth, the regions, the parameters
-        params = [T.I64] * (1 + len(fun.regions)) + [T.value_type(p.type) for p in fun.params]
+        # the hidden call depth, the regions, their structs, the parameters
+        params = [T.I64] * (1 + len(fun.regions)) + [T.PTR] * len(fun.regions)
+        params += [T.value_type(p.type) for p in fun.params]
         fnty = ll.FunctionType(T.value_type(fun.ret), params)
         kind = _PrintedOnce if fun.name in recursive else ll.Function
         func = kind(module_cx.module, fnty, f"lo.{fun.name}")

@@ -41,6 +41,8 @@ def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
         return layout.immediate(e.ctor)
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
+    fresh = regions.is_fresh(fn, rid)
+    fn.fresh_new = e if fresh else None
     obj = reserve.made(fn, e, rid, layout.size(ctor))  # room taken when the function started
     if obj is None:
         obj = regions.alloc_object(fn, rid, layout.size(ctor))
@@ -48,8 +50,11 @@ def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
         fn.b.store(T.I64(layout.tags[e.ctor]), obj)
     for f, value, offset in zip(ctor.fields, values, layout.field_offsets(ctor)):
         T.store_slot(fn.b, f.type, value, regions.field(fn, obj, offset))
-    for f, value in zip(ctor.fields, values):
-        if isinstance(f.type, ir.PackType):
+    packs = [value for f, value in zip(ctor.fields, values) if isinstance(f.type, ir.PackType)]
+    if fresh and packs:
+        regions.hold_fresh(fn, rid, packs)
+    else:
+        for value in packs:
             regions.hold(fn, rid, value)
     return obj
 

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from llvmlite import ir as ll
 
 # Helpers (codegen/regions.py) a split module calls instead of inlining.
-OUT_OF_LINE = ("hic.region_end", "hic.release")
+OUT_OF_LINE = ("hic.region_end", "hic.region_end_packed", "hic.region_end_fresh", "hic.release")
 
 # A copied function's lines of IR at most: around the size below which
 # LLVM's O2 inliner inlines a function wherever it is called.

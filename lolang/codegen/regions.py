@@ -19,6 +19,29 @@ liveness checks of the runtime's out-of-line versions are skipped on the
 fast path: the checker has proved that a checked program never uses a dead
 region.
 
+Region structs. A live region's struct never moves unless the region is
+merged into another (`hic_region_merge` gives the child a new one), and
+only a `region` block of the function itself can be merged there. So a
+function looks a region's struct up once, where the region is bound (a
+`region` block right after creating it, an `unpack` where it unpacks),
+and its callers hand it each region parameter's struct as a hidden
+argument after the region ids (`FunctionEmitter.structs`): allocating,
+retaining, holding in and ending a region load no table. After a `merge`
+every struct is forgotten (looked up again at each use): the child's
+moves, and a region unpacked from a pack of the child is the child.
+
+Fresh regions. The first `new` in a region block that has called nothing
+but retains since it opened (`is_fresh`) knows the region holds no pack
+and is neither held nor merged: its pack fields are recorded in the
+region's inline places by plain stores (`hold_fresh`), not `hic.hold`.
+A block whose value packs an object of its own region (`region q { ..;
+pack{r} new[q] C(..) }`) retains for the pack and releases for the block
+at its end in one helper (`hic.region_end_packed`): the count is left as
+it is unless the region holds packs; both are counted as before. When the
+packed object is the fresh region's first, the region was never released,
+so it is no cycle candidate yet: `hic.region_end_fresh` then calls
+`hic_release` without `hic.release_holding`'s test.
+
 Counts happen exactly where the lolang interpreter counts them
 (docs/lolang.md §5): `pack` and `copy` retain; `drop`, the end of a
 `region` block and of an owned `unpack` release; storing an owned pack
@@ -49,6 +72,13 @@ MARKS_ROUND, MARKS_RECHECK = 0, 1
 DUE_COUNT, DUE_THRESHOLD, DUE_BYTES_TRIGGER = 0, 8, 16
 
 
+# Uses of one looked-up region struct at most; later ones look it up again
+# (a 5,000-deep array literal made one region's struct live across 5,000
+# calls: the JIT's code generation took 6.3 s instead of 1.2; with 64 uses
+# 1.9 s, with 16 1.5 s; no benchmark uses one struct more than 16 times).
+STRUCT_USES = 16
+
+
 def field(fn: FunctionEmitter, base: ll.Value, offset: int) -> ll.Value:
     """The address `offset` bytes past `base`."""
     if offset == 0:
@@ -64,8 +94,18 @@ def bump(fn: FunctionEmitter, address: ll.Value, amount: int | ll.Value) -> None
 
 
 def region_struct(fn: FunctionEmitter, rid: ll.Value) -> ll.Value:
-    """`hic_region_of(rid)`: the region struct of a live id. The table can
-    move whenever a region is created, so it is loaded afresh each time."""
+    """`hic_region_of(rid)`: the region struct of a live id: the one looked
+    up where the region was bound, if it was ("Region structs" in the
+    module docstring), else from the table, loaded afresh (it moves
+    whenever a region is created)."""
+    structs = getattr(fn, "structs", None)
+    cached = structs.get(id(rid)) if structs else None
+    if cached is not None:
+        fn.struct_uses[id(rid)] = uses = fn.struct_uses.get(id(rid), 0) + 1
+        if uses >= STRUCT_USES:
+            del structs[id(rid)]  # LLVM's code generation at -O0 (the JIT) is
+            # quadratic in one value used across thousands of calls
+        return cached
     b = fn.b
     table = b.load(fn.module_cx.region_table, typ=T.PTR)
     slot = b.and_(rid, T.I64(0xFFFFFFFF))
@@ -112,12 +152,12 @@ def alloc_object(fn: FunctionEmitter, rid: ll.Value, size: int) -> ll.Value:
         raise CompilerBug(f"llvm: an object of {size} bytes (sizes are multiples of 8)")
     if fn.module_cx.sites is not None:
         return fn.b.call(fn.module_cx.runtime("hic_region_alloc"), [region_struct(fn, rid), T.I64(size)])
-    return fn.b.call(helper(fn.module_cx, "alloc", T.PTR, [T.I64, T.I64], _emit_alloc), [rid, T.I64(size)])
+    return fn.b.call(helper(fn.module_cx, "alloc", T.PTR, [T.PTR, T.I64], _emit_alloc),
+                     [region_struct(fn, rid), T.I64(size)])
 
 
-def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
+def _emit_alloc(fn: _Body, r: ll.Value, size: ll.Value) -> None:
     b = fn.b
-    r = region_struct(fn, rid)
     cur = b.load(r, typ=T.PTR)
     end = b.load(field(fn, r, END), typ=T.PTR)
     room = b.sub(b.ptrtoint(end, T.I64), b.ptrtoint(cur, T.I64))
@@ -133,15 +173,18 @@ def _emit_alloc(fn: _Body, rid: ll.Value, size: ll.Value) -> None:
 
 
 def retain(fn: FunctionEmitter, rid: ll.Value) -> None:
+    if id(rid) in getattr(fn, "structs", {}):  # its struct is known: no look-up
+        fn.b.call(helper(fn.module_cx, "retain_in", T.VOID, [T.I64, T.PTR], _emit_retain), [rid, region_struct(fn, rid)])
+        return
     fn.b.call(helper(fn.module_cx, "retain", T.VOID, [T.I64], _emit_retain), [rid])
 
 
-def _emit_retain(fn: _Body, rid: ll.Value) -> None:
+def _emit_retain(fn: _Body, rid: ll.Value, r: ll.Value | None = None) -> None:
     b = fn.b
     counted, done = fn.block("counted"), fn.block("done")
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), counted, done)
     b.position_at_end(counted)
-    bump(fn, field(fn, region_struct(fn, rid), REFS), 1)
+    bump(fn, field(fn, r if r is not None else region_struct(fn, rid), REFS), 1)
     bump(fn, field(fn, fn.module_cx.counters, RETAINS), 1)
     b.branch(done)
     b.position_at_end(done)
@@ -170,14 +213,18 @@ def _emit_release(fn: _Body, rid: ll.Value) -> None:
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.branch(done)
     b.position_at_end(call)
-    b.call(helper(fn.module_cx, "release_holding", T.VOID, [T.I64], _emit_release_holding, inline=False),
-           [rid])
+    release_holding(fn, rid, r)
     b.branch(done)
     b.position_at_end(done)
     b.ret_void()
 
 
-def _emit_release_holding(fn: _Body, rid: ll.Value) -> None:
+def release_holding(fn, rid: ll.Value, r: ll.Value) -> None:
+    fn.b.call(helper(fn.module_cx, "release_holding", T.VOID, [T.I64, T.PTR], _emit_release_holding, inline=False),
+              [rid, r])
+
+
+def _emit_release_holding(fn: _Body, rid: ll.Value, r: ll.Value) -> None:
     """The rest of the release, a function of the module (not inlined: it
     would make every release site bigger): still down by one, without the
     runtime, when the region stays alive and is a candidate of the cycle
@@ -191,7 +238,6 @@ def _emit_release_holding(fn: _Body, rid: ll.Value) -> None:
     alive, buffered_now, decrement = fn.block("alive"), fn.block("buffered"), fn.block("decrement")
     unbuffered, candidate, collect = fn.block("unbuffered"), fn.block("candidate"), fn.block("collect")
     call = fn.block("runtime")
-    r = region_struct(fn, rid)
     refs = field(fn, r, REFS)
     count = b.load(refs, typ=T.I64)
     b.cbranch(b.icmp_signed(">", count, T.I64(1)), alive, call)
@@ -239,11 +285,11 @@ def _emit_release_holding(fn: _Body, rid: ll.Value) -> None:
 
 def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
     """An owned pack was stored into an object of region `owner`."""
-    fn.b.call(helper(fn.module_cx, "hold", T.VOID, [T.I64, T.I64], _emit_hold, inline=False),
-              [owner, pack_region(fn, pack)])
+    fn.b.call(helper(fn.module_cx, "hold", T.VOID, [T.PTR, T.I64, T.I64], _emit_hold, inline=False),
+              [region_struct(fn, owner), owner, pack_region(fn, pack)])
 
 
-def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
+def _emit_hold(fn: _Body, o: ll.Value, owner: ll.Value, held: ll.Value) -> None:
     """`hic_region_hold`'s fast path: when the owner is neither merged nor
     held (no new edge can close a cycle) and its held ids are inline, the
     id is counted where it is, or put in the first free inline place, and
@@ -257,7 +303,6 @@ def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
     counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
     b.cbranch(b.icmp_unsigned("!=", held, T.I64(0)), counted, slow)
     b.position_at_end(counted)
-    o = region_struct(fn, owner)
     flags = b.load(field(fn, o, FLAGS), typ=T.I8)
     log2 = b.load(field(fn, o, HOLD_LOG2), typ=T.I8)
     plain = b.icmp_unsigned("==", b.or_(b.and_(flags, T.I8(MERGED | HELD)), log2), T.I8(0))
@@ -299,7 +344,88 @@ def _emit_hold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
     b.ret_void()
 
 
+def is_fresh(fn: FunctionEmitter, rid: ll.Value) -> bool:
+    """Whether region `rid` is as `hic_region_new_sized` made it: its
+    `region` block began in this very basic block and nothing since has
+    called anything but retains (so nothing can have stored a pack into
+    it, or a pack of it anywhere, or merged it). Asked once, by the first
+    `new` in it, before it allocates."""
+    fresh, fn.fresh = fn.fresh, None
+    if fresh is None or fresh[0] is not rid or fresh[1] is not fn.b.block:
+        return False
+    return all(not isinstance(i, ll.CallInstr) or getattr(i.callee, "name", None) in _FRESH_CALLS
+               for i in fresh[1].instructions[fresh[2]:])
+
+
+_FRESH_CALLS = ("hic.retain", "hic.retain_in")
+
+
+def hold_fresh(fn: FunctionEmitter, rid: ll.Value, packs: list[ll.Value]) -> None:
+    """The holds of a `new`'s pack fields in a fresh region (`is_fresh`):
+    its held ids are known to be none, so the first two are written
+    straight into its inline places (ids, counts, `hold_len`: what
+    `hic.hold` would leave there, the places of a P pack left empty), and
+    each held region is flagged HELD. A first pack of the region itself
+    (a static object read as one of it) flags the region HELD, which sends
+    `hic.hold` to the runtime for the next: then the second is `hic.hold`
+    too. Any third goes through `hic.hold`."""
+    b = fn.b
+    r = region_struct(fn, rid)
+    zero = T.I64(0)
+    h1 = pack_region(fn, packs[0])
+    n1 = b.icmp_unsigned("!=", h1, zero)
+    first = [(h1, b.zext(n1, T.I32))], b.zext(n1, T.I32)
+    _mark_held(fn, h1, n1)
+    if len(packs) == 1:
+        _hold_places(fn, r, *first)
+    else:
+        h2 = pack_region(fn, packs[1])
+        n2 = b.icmp_unsigned("!=", h2, zero)
+        fresh, generic, done = fn.block("second.fresh"), fn.block("second.hold"), fn.block("second.done")
+        b.cbranch(b.icmp_unsigned("==", h1, rid), generic, fresh)
+        b.position_at_end(generic)
+        _hold_places(fn, r, *first)
+        hold(fn, rid, packs[1])
+        b.branch(done)
+        b.position_at_end(fresh)
+        same = b.icmp_unsigned("==", h1, h2)
+        second = b.and_(b.and_(n1, n2), b.not_(same))  # two different ids
+        into_first = b.and_(n2, b.or_(same, b.not_(n1)))  # h2 counted in the first place
+        any_ = b.or_(n1, n2)
+        first_count = b.add(b.zext(any_, T.I32), b.zext(b.and_(into_first, n1), T.I32))
+        places = [(b.select(n1, h1, h2), first_count), (b.select(second, h2, zero), b.zext(second, T.I32))]
+        _hold_places(fn, r, places, b.add(b.zext(any_, T.I32), b.zext(second, T.I32)))
+        _mark_held(fn, h2, n2)
+        b.branch(done)
+        b.position_at_end(done)
+    for p in packs[INLINE_HOLDS:]:
+        hold(fn, rid, p)
+
+
+def _hold_places(fn: FunctionEmitter, r: ll.Value, places: list, distinct: ll.Value) -> None:
+    """A region's inline held ids and counts, and `hold_len`, stored."""
+    b = fn.b
+    for k, (held, count) in enumerate(places):
+        b.store(held, field(fn, r, HELD_IDS + 8 * k))
+        b.store(count, field(fn, r, HELD_COUNTS + 4 * k))
+    b.store(distinct, field(fn, r, HOLD_LEN))
+
+
+def _mark_held(fn: FunctionEmitter, held: ll.Value, given: ll.Value) -> None:
+    """The region `held` flagged HELD, if `given` (it is not P)."""
+    b = fn.b
+    mark, done = fn.block("held"), fn.block("held.done")
+    b.cbranch(given, mark, done)
+    b.position_at_end(mark)
+    flags = field(fn, region_struct(fn, held), FLAGS)
+    b.store(b.or_(b.load(flags, typ=T.I8), T.I8(HELD)), flags)
+    b.branch(done)
+    b.position_at_end(done)
+
+
 def pack_region(fn: FunctionEmitter, pack: ll.Value) -> ll.Value:
+    if isinstance(pack, ll.InsertValue) and list(pack.indices) == [1]:
+        return pack.value  # a pack made here (`make_pack`): the very id, whose struct may be known
     return fn.b.extract_value(pack, 1)
 
 
@@ -327,25 +453,69 @@ def _region(fn: FunctionEmitter, e: ir.Region) -> ll.Value | None:
     rid = fn.b.call(fn.module_cx.runtime("hic_region_new_sized"), [size], name=e.name)
     fn.push()
     fn.bind_region(e.name, fn.checked.binder(e), rid)
+    fn.look_up_struct(rid)
+    fn.fresh = (rid, fn.b.block, len(fn.b.block.instructions))
     fn.cleanups.append(rid)
+    result = [rid, False]  # set by `_pack` if the block's value packs its own region
+    if isinstance(e.body.result, ir.Pack):
+        fn.region_results[id(e.body.result)] = result
     value = emit_block(fn, e.body)
+    fn.region_results.pop(id(e.body.result), None)
     fn.cleanups.pop()
     fn.pop()
     fn.live_block()
-    fn.b.call(helper(fn.module_cx, "region_end", T.VOID, [T.I64, T.PTR], _emit_region_end), [rid, hint])
+    name, emit = _REGION_ENDS[result[1]]
+    fn.b.call(helper(fn.module_cx, name, T.VOID, [T.I64, T.PTR, T.PTR], emit), [rid, region_struct(fn, rid), hint])
     return value
 
 
-def _emit_region_end(fn: _Body, rid: ll.Value, hint: ll.Value) -> None:
+def _emit_region_end(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value) -> None:
     """The end of a `region` block: the hint is what the region holds
     (`hic_region_bytes_of`), then the block's reference is released. Inline
     these are some 30 instructions after each region block; a big module
     has it out of line (codegen/partition.py, OUT_OF_LINE)."""
     b = fn.b
-    r = region_struct(fn, rid)
     held = b.add(b.load(field(fn, r, BYTES_LESS_CUR), typ=T.I64), b.ptrtoint(b.load(r, typ=T.PTR), T.I64))
     b.store(held, hint)
     release(fn, rid)
+    b.ret_void()
+
+
+def _region_ends():
+    return {False: ("region_end", _emit_region_end), True: ("region_end_packed", _emit_region_end_packed),
+            "fresh": ("region_end_fresh", _emit_region_end_fresh)}
+
+
+def _emit_region_end_fresh(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value) -> None:
+    """`_emit_region_end_packed` for a block whose value is the pack of its
+    fresh region's first object (`region q { pack{r} new[q] C(..) }`):
+    nothing has released the region, so it is no candidate of the cycle
+    collector yet (`buffered` is 0, the round never is), which is all
+    `hic.release_holding` would check: if it holds packs, `hic_release`."""
+    _emit_region_end_packed(fn, rid, r, hint, fresh=True)
+
+
+def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value, fresh: bool = False) -> None:
+    """The end of a `region` block whose value packs an object of its own
+    region: the pack's retain and the block's release at once. The count
+    goes up and down by one, so it is left alone unless the region holds
+    packs (then the release is the runtime's business: `release_holding`
+    after the retain); both are counted."""
+    b = fn.b
+    held = b.add(b.load(field(fn, r, BYTES_LESS_CUR), typ=T.I64), b.ptrtoint(b.load(r, typ=T.PTR), T.I64))
+    b.store(held, hint)
+    bump(fn, field(fn, fn.module_cx.counters, RETAINS), 1)
+    plain, holding = fn.block("plain"), fn.block("holding")
+    b.cbranch(b.icmp_unsigned("==", b.load(field(fn, r, HOLD_LEN), typ=T.I32), T.I32(0)), plain, holding)
+    b.position_at_end(plain)
+    bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+    b.ret_void()
+    b.position_at_end(holding)
+    bump(fn, field(fn, r, REFS), 1)
+    if fresh:
+        b.call(fn.module_cx.runtime("hic_release"), [rid])
+    else:
+        release_holding(fn, rid, r)
     b.ret_void()
 
 
@@ -360,6 +530,7 @@ def _unpack(fn: FunctionEmitter, e: ir.Unpack) -> ll.Value | None:
     rid = pack_region(fn, pack)
     fn.push()
     fn.bind_region(e.region, fn.checked.binder(e), rid)
+    fn.look_up_struct(rid)
     fn.bind_var(e.var, pack_object(fn, pack))
     if owned:
         fn.cleanups.append(rid)
@@ -378,7 +549,13 @@ def _pack(fn: FunctionEmitter, e: ir.Pack) -> ll.Value:
 
     obj = emit_expr(fn, e.value)
     rid = fn.region_of(fn.type_of(e.value))
-    retain(fn, rid)
+    result = fn.region_results.get(id(e))
+    if result is not None and result[0] is rid:
+        # retained by the end of the block (_emit_region_end_packed), which
+        # knows more if the object is the block's fresh region's first
+        result[1] = "fresh" if fn.fresh_new is e.value else True
+    else:
+        retain(fn, rid)
     return make_pack(fn, obj, rid)
 
 
@@ -409,8 +586,11 @@ def _merge(fn: FunctionEmitter, s: ir.Merge) -> None:
     object of r, it does in q, as the interpreter does."""
     child, parent = fn.region(s.region), fn.region(s.into)
     fn.b.call(fn.module_cx.runtime("hic_region_merge"), [child, parent])
+    fn.forget_structs()  # the runtime may give the child a new struct
     fn.rebind_uid(fn._find(("r", s.region)), parent)
 
+
+_REGION_ENDS = _region_ends()
 
 EXPR_RULES = {
     ir.Region: _region,

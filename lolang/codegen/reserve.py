@@ -63,8 +63,8 @@ def take(fn: FunctionEmitter) -> None:
     news, region, size = fn.reserve_for
     fn.reserve_before = None  # once
     rid = fn.region(region)
-    room = fn.b.call(regions.helper(fn.module_cx, "reserve", T.PTR, [T.I64, T.I64], _emit_reserve),
-                     [rid, T.I64(size)])
+    room = fn.b.call(regions.helper(fn.module_cx, "reserve", T.PTR, [T.PTR, T.I64], _emit_reserve),
+                     [regions.region_struct(fn, rid), T.I64(size)])
     for new in news:
         fn.reserved[id(new)] = (rid, room)
 
@@ -136,12 +136,11 @@ def _result_news(module_cx, fun: ir.FunDecl):
     return first, (values, names.pop(), sizes.pop())
 
 
-def _emit_reserve(fn, rid: ll.Value, size: ll.Value) -> None:
-    """`hic.reserve(rid, size)`: the allocation fast path without the
+def _emit_reserve(fn, r: ll.Value, size: ll.Value) -> None:
+    """`hic.reserve(r, size)`: the allocation fast path without the
     figures; `hic_region_reserve` when the chunk is full (or in P, or in a
     merged region)."""
     b = fn.b
-    r = regions.region_struct(fn, rid)
     cur = b.load(r, typ=T.PTR)
     end = b.load(regions.field(fn, r, regions.END), typ=T.PTR)
     room = b.sub(b.ptrtoint(end, T.I64), b.ptrtoint(cur, T.I64))

@@ -20,8 +20,11 @@ from lolang.codegen.module import TWIN
 SITES = {
     "inline allocations": ("hic.alloc", "hic_region_alloc", "hic_alloc_in"),
     "region creations": ("hic_region_new", "hic_region_new_sized"),
-    "retain sites": ("hic.retain", "hic_retain", "hic_retain_n"),
-    "release sites": ("hic.release", "hic.region_end", "hic_release"),
+    # the end of a region block whose value packs its own region retains
+    # for the pack and releases for the block (codegen/regions.py)
+    "retain sites": ("hic.retain", "hic.retain_in", "hic.region_end_packed", "hic.region_end_fresh", "hic_retain",
+                     "hic_retain_n"),
+    "release sites": ("hic.release", "hic.region_end", "hic.region_end_packed", "hic.region_end_fresh", "hic_release"),
     "hold sites": ("hic.hold", "hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace"),
 }
 
