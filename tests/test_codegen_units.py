@@ -56,10 +56,11 @@ def test_small_modules_stay_one_unit(monkeypatch):
     monkeypatch.delenv("HIC_CODEGEN_UNITS", raising=False)
     monkeypatch.setattr(native, "_cores", lambda: 8)
     assert native.codegen_units("x\n" * native.PARALLEL_LINES) == 1
-    # every program of bench/ and examples/ is well below the threshold
+    # every program of bench/ and examples/ is below the threshold, with a
+    # margin (the largest, rbtree_ck with its reuse paths, is at about 70%)
     for path in [*(ROOT / "bench").glob("*.hi"), *EXAMPLES.glob("*.hi")]:
         text = llvm_module(Source.read(str(path))).text
-        assert text.count("\n") < native.PARALLEL_LINES * 0.6, path.name
+        assert text.count("\n") < native.PARALLEL_LINES * 0.8, path.name
 
 
 def test_big_modules_are_split_by_size_and_cores(monkeypatch):
