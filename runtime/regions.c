@@ -854,7 +854,8 @@ void hic_region_hold(uint64_t owner, uint64_t held)
     }
     struct hic_region *o = live(owner, "store a pack into");
     struct hic_region *h = live(held, "store a pack of");
-    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2, 1)) {
+    /* a pack of the owner itself closes a cycle at once: hold_slow marks it CYCLIC */
+    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2 && o != h, 1)) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
             uint64_t id = o->held.ids[k];
             if (id == held) {

@@ -52,7 +52,7 @@ void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old)
     if (held == old)
         return;
     struct hic_region *o = hic_region_of(owner);
-    if (held != HIC_PRIMITIVE && old != HIC_PRIMITIVE && !o->hold_log2 &&
+    if (held != HIC_PRIMITIVE && old != HIC_PRIMITIVE && held != owner && !o->hold_log2 &&
         !(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD))) {
         int k = o->held.ids[0] == old ? 0 : o->held.ids[1] == old ? 1 : -1;
         if (k >= 0 && o->held_counts[k] == 1) {

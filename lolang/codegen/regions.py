@@ -294,14 +294,15 @@ def _emit_hold(fn: _Body, o: ll.Value, owner: ll.Value, held: ll.Value) -> None:
     held (no new edge can close a cycle) and its held ids are inline, the
     id is counted where it is, or put in the first free inline place, and
     the held region is flagged HELD; anything else (a pack of P, a store
-    into P, whose struct is flagged HELD for this, a third id, a count at
-    its limit) goes to the runtime, which also checks both ids. The inline
+    into P, whose struct is flagged HELD for this, a pack of the owner
+    itself, which the runtime marks CYCLIC, a third id, a count at its
+    limit) goes to the runtime, which also checks both ids. The inline
     places fill in order and empty from the end (runtime/regions.c,
     hold_remove), so the first free one ends the ids, and putting the id
     in place k makes hold_len k + 1."""
     b = fn.b
     counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
-    b.cbranch(b.icmp_unsigned("!=", held, T.I64(0)), counted, slow)
+    b.cbranch(b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", held, owner)), counted, slow)
     b.position_at_end(counted)
     flags = b.load(field(fn, o, FLAGS), typ=T.I8)
     log2 = b.load(field(fn, o, HOLD_LOG2), typ=T.I8)
@@ -365,29 +366,33 @@ def hold_fresh(fn: FunctionEmitter, rid: ll.Value, packs: list[ll.Value]) -> Non
     its held ids are known to be none, so the first two are written
     straight into its inline places (ids, counts, `hold_len`: what
     `hic.hold` would leave there, the places of a P pack left empty), and
-    each held region is flagged HELD. A first pack of the region itself
-    (a static object read as one of it) flags the region HELD, which sends
-    `hic.hold` to the runtime for the next: then the second is `hic.hold`
-    too. Any third goes through `hic.hold`."""
+    each held region is flagged HELD. A pack of the region itself (a
+    static object read as one of it) is a cycle, which the runtime marks
+    CYCLIC: then each goes through `hic.hold`. Any third goes through
+    `hic.hold` too."""
     b = fn.b
     r = region_struct(fn, rid)
     zero = T.I64(0)
-    h1 = pack_region(fn, packs[0])
+    firsts = packs[:INLINE_HOLDS]
+    ids = [pack_region(fn, p) for p in firsts]
+    own = b.icmp_unsigned("==", ids[0], rid)
+    for h in ids[1:]:
+        own = b.or_(own, b.icmp_unsigned("==", h, rid))
+    fresh, generic, done = fn.block("holds.fresh"), fn.block("holds.hold"), fn.block("holds.done")
+    b.cbranch(own, generic, fresh)
+    b.position_at_end(generic)
+    for p in firsts:
+        hold(fn, rid, p)
+    b.branch(done)
+    b.position_at_end(fresh)
+    h1 = ids[0]
     n1 = b.icmp_unsigned("!=", h1, zero)
-    first = [(h1, b.zext(n1, T.I32))], b.zext(n1, T.I32)
     _mark_held(fn, h1, n1)
-    if len(packs) == 1:
-        _hold_places(fn, r, *first)
+    if len(ids) == 1:
+        _hold_places(fn, r, [(h1, b.zext(n1, T.I32))], b.zext(n1, T.I32))
     else:
-        h2 = pack_region(fn, packs[1])
+        h2 = ids[1]
         n2 = b.icmp_unsigned("!=", h2, zero)
-        fresh, generic, done = fn.block("second.fresh"), fn.block("second.hold"), fn.block("second.done")
-        b.cbranch(b.icmp_unsigned("==", h1, rid), generic, fresh)
-        b.position_at_end(generic)
-        _hold_places(fn, r, *first)
-        hold(fn, rid, packs[1])
-        b.branch(done)
-        b.position_at_end(fresh)
         same = b.icmp_unsigned("==", h1, h2)
         second = b.and_(b.and_(n1, n2), b.not_(same))  # two different ids
         into_first = b.and_(n2, b.or_(same, b.not_(n1)))  # h2 counted in the first place
@@ -396,8 +401,8 @@ def hold_fresh(fn: FunctionEmitter, rid: ll.Value, packs: list[ll.Value]) -> Non
         places = [(b.select(n1, h1, h2), first_count), (b.select(second, h2, zero), b.zext(second, T.I32))]
         _hold_places(fn, r, places, b.add(b.zext(any_, T.I32), b.zext(second, T.I32)))
         _mark_held(fn, h2, n2)
-        b.branch(done)
-        b.position_at_end(done)
+    b.branch(done)
+    b.position_at_end(done)
     for p in packs[INLINE_HOLDS:]:
         hold(fn, rid, p)
 

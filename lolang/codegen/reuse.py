@@ -153,14 +153,15 @@ def _emit_reuse_reset(fn, rid: ll.Value, size: ll.Value) -> None:
 
 def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
     """`hic_reuse_replace` (runtime/reuse.c) with its fast path inline:
-    nothing for the same id; when neither is P, the owner (a unique
+    nothing for the same id; when neither is P, `held` is not the owner
+    itself (a cycle: the runtime marks it CYCLIC), the owner (a unique
     token's region) is neither merged nor HELD, its ids are inline and
     `old` is in one place once while `held` is not in the other, `held`
     takes old's place (the places stay in order) and is flagged HELD;
     anything else goes to the runtime."""
     b = fn.b
     test, inline, slow, done = fn.block("test"), fn.block("inline"), fn.block("slow"), fn.block("done")
-    both = b.and_(b.icmp_unsigned("!=", held, old),
+    both = b.and_(b.and_(b.icmp_unsigned("!=", held, old), b.icmp_unsigned("!=", held, owner)),
                   b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", old, T.I64(0))))
     same = b.icmp_unsigned("==", held, old)
     b.cbranch(same, done, test)
