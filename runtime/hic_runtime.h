@@ -542,6 +542,18 @@ static inline int hic_hold_next(const struct hic_region *r, uint32_t *i, uint64_
 /* pool.c: memory from the OS, in power-of-two blocks recycled LIFO. */
 void *hic_pool_get(size_t bytes);
 void hic_pool_put(void *p, size_t bytes);
+
+/* The region forgets every pack it held (their references are dealt with
+ * by the caller): regions.c, and reuse.c for a token dropped. */
+static inline void hic_holds_clear(struct hic_region *r)
+{
+    if (r->hold_log2)
+        hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
+    r->hold_log2 = 0;
+    r->hold_len = 0;
+}
 void hic_pool_teardown(void);
 
 /* regions.c */

@@ -414,7 +414,7 @@ struct hic_region *hic_region_lookup(uint64_t id)
  * old id is stale from this moment; then the slot goes on the free list.
  * This leaves the slot in the dead state hic_region_new_sized counts on:
  * count 0 (the caller's: a release brought it there, or the collector
- * set it), no held id (the caller cleared them: holds_clear), no block
+ * set it), no held id (the caller cleared them: hic_holds_clear), no block
  * (the caller gave them back), and cur == end == NULL, so an allocation
  * in a dead region takes the slow path, which reports it. The flags are
  * left as they were: creation clears them. */
@@ -771,18 +771,6 @@ static uint64_t hold_count(const struct hic_region *r, uint64_t id)
     return 0;
 }
 
-/* The region forgets every pack it held (their references are dealt with
- * by the caller). */
-static void holds_clear(struct hic_region *r)
-{
-    if (r->hold_log2)
-        hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
-    r->held.ids[0] = r->held.ids[1] = 0;
-    r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_log2 = 0;
-    r->hold_len = 0;
-}
-
 /* Which regions may be on a cycle of the region graph (cycles.c). Take,
  * among the edges of a cycle as it stands, the one that was added last:
  * when it was, the others were there already, so its owner was held by
@@ -1004,7 +992,7 @@ static int release_held_table(struct hic_region *r, uint32_t *todo)
     uint64_t id, n;
     while (hic_hold_next(r, &i, &id, &n))
         buffered |= release_one_held(hic_region_table, id, n, todo);
-    holds_clear(r);
+    hic_holds_clear(r);
     return buffered;
 }
 
@@ -1078,7 +1066,7 @@ void hic_regions_free_collected(const uint64_t *slots, uint64_t n)
         uint64_t id, count;
         while (hic_hold_next(r, &i, &id, &count))
             hic_counters.releases += count;
-        holds_clear(r);
+        hic_holds_clear(r);
         r->refs = 0;
         free_one(r);
         hic_counters.regions_collected++;
@@ -1146,7 +1134,7 @@ void hic_region_merge(uint64_t child, uint64_t parent)
         mark_cyclic(p);
     }
     add_holds(p, c);
-    holds_clear(c);
+    hic_holds_clear(c);
     /* The child's one reference on the parent: a counted retain, recorded
      * as a pack the child holds, so freeing the child releases it. */
     hic_retain(parent);

@@ -87,12 +87,6 @@ void hic_reuse_drop(uint64_t id)
 {
     if (id == HIC_PRIMITIVE)
         return;
-    struct hic_region *r = hic_region_of(id);
-    if (r->hold_log2)
-        hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
-    r->held.ids[0] = r->held.ids[1] = 0;
-    r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_log2 = 0;
-    r->hold_len = 0;
+    hic_holds_clear(hic_region_of(id));
     hic_release(id);
 }
