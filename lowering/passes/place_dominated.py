@@ -193,33 +193,53 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
     shift = 0
     gone: set[str] = set()  # lets an earlier sink already moved (a later run may hold their statement)
     used: set[str] | None = None  # names in the block, and the temporaries made so far
+    carried: set[str] = set()  # drops an earlier sink put after its statement
     for index in sorted(here):
         binder, names, drops = here[index]
         names = [n for n in names if n not in gone]
         gone.update(names)
         at = index + shift
-        width = len(names) + len(drops)
-        span = stmts[at - width: at]
+        # The run of lets and drops just before the statement. An earlier
+        # sink's statement may be one of these lets, with that sink's drops
+        # now after it: they go after this statement too.
+        start, lets_left, drops_left = at, set(names), set(drops)
+        while lets_left or drops_left:
+            start -= 1
+            s = stmts[start]
+            dropped = s.value.name if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) else None
+            if isinstance(s, ir.Let) and s.name in lets_left:
+                lets_left.discard(s.name)
+            elif dropped in drops_left:
+                drops_left.discard(dropped)
+            else:
+                assert dropped in carried, (names, drops, stmts[start:at])
+        span = stmts[start:at]
+        width = len(span)
         lets = tuple(s for s in span if isinstance(s, ir.Let))
-        assert [l.name for l in lets] == names and len(span) == width, (names, drops, span)
+        drops = [s.value.name for s in span if isinstance(s, ir.Drop)]
+        carried.update(drops)
         in_stmts = at < len(stmts)  # (not the block's value)
         target = stmts[at] if in_stmts else result
         moved = _into(target, binder, lets)
         after = [ir.Drop(ir.Var(d)) for d in drops]
-        if after and isinstance(moved, (ir.Assign, ir.Return)):
-            # `drop p; p = <site>` or `drop p; return <site>`: the site is
-            # built first, then p dropped, then the value assigned or returned.
+        if after and (isinstance(moved, (ir.Assign, ir.Return)) or not in_stmts):
+            # `drop p; p = <site>`, `drop p; return <site>` or `drop p;
+            # <site>` as the block's value: the site is built first, then p
+            # dropped, then the value assigned, returned or given.
             if used is None:
                 used = {n.name for n in walk(b) if isinstance(n, (ir.Var, ir.Let))}
             tmp = _fresh_name(used, "t")
-            last = ir.Assign(moved.name, ir.Var(tmp)) if isinstance(moved, ir.Assign) else ir.Return(ir.Var(tmp))
-            replacement = [ir.Let(tmp, None, moved.value), *after, last]
+            if not in_stmts:
+                result = ir.Var(tmp)
+                replacement = [ir.Let(tmp, None, moved), *after]
+            else:
+                last = ir.Assign(moved.name, ir.Var(tmp)) if isinstance(moved, ir.Assign) else ir.Return(ir.Var(tmp))
+                replacement = [ir.Let(tmp, None, moved.value), *after, last]
         elif in_stmts:
             replacement = [moved, *after]
         else:
             result = moved
-            replacement = after
-            assert not after, "a drop cannot follow a block's value"
+            replacement = []
         stmts[at - width: at + (1 if in_stmts else 0)] = replacement
         shift += len(replacement) - width - (1 if in_stmts else 0)
     return replace(b, stmts=tuple(stmts), result=result)
