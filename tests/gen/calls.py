@@ -32,6 +32,8 @@ def callable_funs(cx: Ctx, sc: Scope) -> list[Fn]:
             continue
         if sc.foreach and any(caps_of(t) == "rwa" for _, t in f.params):
             continue  # it could grow the array being iterated
+        if sc.mapeach and any(caps_of(t) == "rwa" and isinstance(t, MapType) for _, t in f.params):
+            continue  # it could double the map being iterated
         found.append(f)
     return found
 

@@ -66,7 +66,10 @@ class Scope:
     """Where a statement or expression is being generated.
     `loops` counts enclosing loops, `foreach` enclosing for-each loops over
     arrays (inside those, nothing may grow an array that could be the one
-    iterated: see `stmts`), `nest` how many more loops may nest here and
+    iterated: see `stmts`), `mapeach` enclosing for-each loops over maps
+    (inside those, no loop walks a map and no function takes a `mut` map:
+    each could double a map the outer loop then walks again), `nest` how
+    many more loops may nest here and
     `room` how many more compound statements. `main` does not `return`
     before its shapes have run (`returns`)."""
 
@@ -74,6 +77,7 @@ class Scope:
     locals: tuple[Local, ...] = ()
     loops: int = 0
     foreach: int = 0
+    mapeach: int = 0
     nest: int = 2
     room: int = 3
     hot: int = 0

@@ -87,7 +87,7 @@ def statement(cx: Ctx, sc: Scope) -> tuple[list[ast.Stmt], Scope]:
             loop = replace(inner, loops=sc.loops + 1, nest=sc.nest - 1)
             options.append((2, lambda: same(_for_range(cx, loop))))
             options.append((1, lambda: (_while(cx, loop), sc)))
-            if sc.find(lambda x: isinstance(x.ty, (ArrayType, MapType))):
+            if sc.find(lambda x: _iterable(sc, x)):
                 options.append((3, lambda: same(_for_each(cx, loop))))
     if sc.loops and not sc.hot:
         options.append((1, lambda: same(ast.If(e(BOOL), ast.Block((cx.choice([ast.Break(), ast.Continue()]),))))))
@@ -247,15 +247,23 @@ def _while(cx: Ctx, sc: Scope) -> list[ast.Stmt]:
     return [ast.Let(k, None, ast.IntLit(0), mutable=True), loop]
 
 
+def _iterable(sc: Scope, x: Local) -> bool:
+    """Whether a for-each loop here may walk `x` (see `Scope.mapeach`)."""
+    return isinstance(x.ty, ArrayType) or (isinstance(x.ty, MapType) and not sc.mapeach)
+
+
 def _for_each(cx: Ctx, sc: Scope) -> ast.Stmt:
-    source = cx.choice(sc.find(lambda x: isinstance(x.ty, (ArrayType, MapType))))
+    source = cx.choice(sc.find(lambda x: _iterable(sc, x)))
     x = cx.name("e")
     if isinstance(source.ty, MapType):
-        # `for k in m` and `for k in keys(m)` both walk a snapshot.
+        # `for k in m` and `for k in keys(m)` both walk a snapshot: the body
+        # may insert into m, but a loop inside walking m again would see
+        # it doubled on each of the outer loop's keys.
         iterable = ast.Var(source.name)
         if cx.chance(50):
             iterable = ast.Call("keys", (iterable,))
-        return ast.ForEach(x, iterable, body(cx, sc.add(Local(x, source.ty.key, "loop"))))
+        inner = replace(sc, mapeach=sc.mapeach + 1).add(Local(x, source.ty.key, "loop"))
+        return ast.ForEach(x, iterable, body(cx, inner))
     inner = replace(sc, foreach=sc.foreach + 1).add(Local(x, with_caps(source.ty.elem, source.ty.caps), "loop"))
     return ast.ForEach(x, ast.Var(source.name), body(cx, inner))
 
