@@ -25,23 +25,31 @@ def check_match(cx: CheckContext, s: ir.Match) -> None:
         need(cx, t.region, "r", "'match'", s.span)
     elif not (isinstance(t, ir.PrimType) and t.name in ("S64", "U8", "Bool")):
         raise Reject(s.scrutinee.span, f"'match' needs a data or String reference, S64, U8 or Bool, not '{cx.show(t)}' (type rule)")
+    _arms(cx, s, "'match'", t, _kind(t), lambda arm: _bind(cx, arm.pattern, t))
+
+
+def _arms(cx: CheckContext, s, what: str, t, kind, enter) -> None:
+    """The arms of a `match` or a `match reset` (`what`) on a `t`: each
+    from the flow state before the match, in a scope of its own where
+    `enter(arm)` binds its pattern; then the join of their flow states,
+    and exhaustiveness over `kind`."""
     before = cx.flow
     ends = []
     for arm in s.arms:
         cx.flow = before.copy()
         scope = cx.push()
-        _bind(cx, arm.pattern, t)
+        enter(arm)
         stmts.body(cx, arm.body, "match arm's")
         stmts.end_scope(cx, scope, arm.body.span)
         cx.pop()
         ends.append(cx.flow)
     state = ends[0] if ends else before
     for other in ends[1:]:
-        state = join(state, other, "'match'", s.span, stmts._reject)
+        state = join(state, other, what, s.span, stmts._reject)
     cx.flow = state
     rows = [[_head(arm.pattern)] for arm in s.arms]
-    if _useful(cx, rows, [WILD], [_kind(t)]):
-        raise Reject(s.span, f"this 'match' on '{cx.show(t)}' is not exhaustive: add the missing cases or '_' (type rule)")
+    if _useful(cx, rows, [WILD], [kind]):
+        raise Reject(s.span, f"this {what} on '{cx.show(t)}' is not exhaustive: add the missing cases or '_' (type rule)")
 
 
 def check_match_reset(cx: CheckContext, s: ir.MatchReset) -> None:
@@ -59,11 +67,8 @@ def check_match_reset(cx: CheckContext, s: ir.MatchReset) -> None:
         for field in ctor.fields:
             if not (isinstance(field.type, (ir.PrimType, ir.PackType))):
                 raise Reject(s.span, f"'match reset' needs fields that are primitives or packs; '{ctor.name}' has a '{ir.type_str(field.type)}' (type rule)")
-    before = cx.flow
-    ends = []
-    for arm in s.arms:
-        cx.flow = before.copy()
-        scope = cx.push()
+
+    def enter(arm):
         ctor = _bind_reset(cx, arm.pattern, data)
         if ctor is None:
             # A `_` arm resets nothing: w is t itself.
@@ -71,17 +76,8 @@ def check_match_reset(cx: CheckContext, s: ir.MatchReset) -> None:
         else:
             token = cx.declare(s.token, ir.PackType("", t.obj), False, arm.pattern.span)
             cx.tokens[token.key] = (data, ctor)
-        stmts.body(cx, arm.body, "match arm's")
-        stmts.end_scope(cx, scope, arm.body.span)
-        cx.pop()
-        ends.append(cx.flow)
-    state = ends[0] if ends else before
-    for other in ends[1:]:
-        state = join(state, other, "'match reset'", s.span, stmts._reject)
-    cx.flow = state
-    rows = [[_head(arm.pattern)] for arm in s.arms]
-    if _useful(cx, rows, [WILD], [t.obj.name]):
-        raise Reject(s.span, f"this 'match reset' on '{cx.show(t)}' is not exhaustive: add the missing cases or '_' (type rule)")
+
+    _arms(cx, s, "'match reset'", t, t.obj.name, enter)
 
 
 def _bind_reset(cx: CheckContext, p, data: ir.DataDecl):

@@ -24,16 +24,24 @@ from lolang.codegen.function import FunctionEmitter
 
 
 def emit_match(fn: FunctionEmitter, s: ir.Match) -> None:
-    from lolang.codegen.statements import emit_block
-
     t = fn.type_of(s.scrutinee)
     value = emit_value(fn, s.scrutinee)
+    emit_arms(fn, s.arms, "match", lambda arm, next_arm: _test(fn, arm.pattern, value, t, next_arm))
+
+
+def emit_arms(fn: FunctionEmitter, arms, name: str, enter) -> None:
+    """The arms of a `match` or a `match reset`, tried in order: each in a
+    scope of its own, `enter(arm, next_arm)` testing its pattern (on to
+    `next_arm` if it fails) and binding what it binds, then its body; past
+    the last arm is unreachable (the checker makes matches exhaustive)."""
+    from lolang.codegen.statements import emit_block
+
     b = fn.b
-    done = fn.block("match.done")
-    for arm in s.arms:
-        next_arm = fn.block("match.next")
+    done = fn.block(f"{name}.done")
+    for arm in arms:
+        next_arm = fn.block(f"{name}.next")
         fn.push()
-        _test(fn, arm.pattern, value, t, next_arm)
+        enter(arm, next_arm)
         emit_block(fn, arm.body)
         fn.pop()
         if not b.block.is_terminated:

@@ -38,33 +38,23 @@ NULL = ll.Constant(T.PTR, None)
 
 
 def emit_match_reset(fn: FunctionEmitter, s: ir.MatchReset) -> None:
-    from lolang.codegen.patterns import _test
-    from lolang.codegen.statements import emit_block
+    from lolang.codegen.patterns import _test, emit_arms
 
     pack_type = fn.type_of(s.scrutinee)
     ref = ir.RefType(pack_type.obj, ir.PRIMITIVE_REGION)  # patterns bind fields only
     pack = emit_value(fn, s.scrutinee)
     obj, rid = regions.pack_object(fn, pack), regions.pack_region(fn, pack)
-    b = fn.b
-    done = fn.block("reset.done")
-    for arm in s.arms:
-        next_arm = fn.block("reset.next")
-        fn.push()
+
+    def enter(arm, next_arm):
         _test(fn, arm.pattern, obj, ref, next_arm)
-        token = _reset(fn, arm.pattern, obj, rid)
-        slot = fn.bind_var(s.token, token)
+        slot = fn.bind_var(s.token, _reset(fn, arm.pattern, obj, rid))
         if isinstance(arm.pattern, ir.PCtor):
             # What `reuse` needs to know of w: the constructor matched and
             # the variable (its storage) taken out of each field.
             fields = tuple(fn.var(sub.name) if isinstance(sub, ir.PVar) else None for sub in arm.pattern.args)
             fn.reuse_tokens[id(slot)] = (arm.pattern.ctor, fields)
-        emit_block(fn, arm.body)
-        fn.pop()
-        if not b.block.is_terminated:
-            b.branch(done)
-        b.position_at_end(next_arm)
-    b.unreachable()
-    b.position_at_end(done)
+
+    emit_arms(fn, s.arms, "reset", enter)
 
 
 def token_of(fn: FunctionEmitter, e):
