@@ -648,9 +648,15 @@ void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
  * (linear probing, at most half full, backward-shift deletion so no
  * tombstones pile up under store/overwrite churn). */
 
+/* An id's home slot: the id mixed by MurmurHash3's finalizer halves. A
+ * plain multiply-shift is linear in slot and generation, and the ids an
+ * array of tasks holds then pile into long probe runs (docs/runtime.md). */
 static uint32_t hold_home(uint64_t id, uint32_t cap)
 {
-    return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+    id ^= id >> 33;
+    id *= 0xff51afd7ed558ccdull;
+    id ^= id >> 33;
+    return (uint32_t)id & (cap - 1);
 }
 
 static void table_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_t count)
