@@ -677,12 +677,17 @@ static void table_grow(struct hic_region *r)
     uint32_t cap = old_cap ? old_cap * 2 : FIRST_HOLD_TABLE;
     struct hic_hold *t = hic_pool_get(cap * sizeof *t);
     memset(t, 0, cap * sizeof *t);
-    uint32_t i = 0;
-    uint64_t id, n;
-    while (hic_hold_next(r, &i, &id, &n))
-        table_put_new(t, cap, id, n);
-    if (old_cap)
-        hic_pool_put(r->held.table, old_cap * sizeof *t);
+    if (old_cap) {  /* the old table's entries, walked directly */
+        struct hic_hold *old = r->held.table;
+        for (uint32_t j = 0; j < old_cap; j++)
+            if (old[j].id)
+                table_put_new(t, cap, old[j].id, old[j].count);
+        hic_pool_put(old, old_cap * sizeof *t);
+    } else {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (r->held.ids[k])
+                table_put_new(t, cap, r->held.ids[k], r->held_counts[k]);
+    }
     r->held.table = t;
     r->held_counts[0] = r->held_counts[1] = 0;
     r->hold_log2 = (uint8_t)__builtin_ctz(cap);
@@ -836,7 +841,9 @@ static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic
 /* hic_region_hold_n(owner, held, 1), the store generated code makes for
  * each pack field of a new object, straight through when the owner is
  * not merged and not held (no edge can close a cycle) and the held id
- * finds its place inline: one check of each id, no call. The inline
+ * finds its place inline: one check of each id, no call; or, such an
+ * owner with a hold table (an array of packs: the calls of hic.hold that
+ * reach the runtime), straight into the table. The inline
  * places are filled in order and emptied from the end (hold_remove), so
  * the first empty one ends the ids: `k` of them means hold_len == k.
  * codegen/regions.py's hic.hold is the same path. */
@@ -849,7 +856,12 @@ void hic_region_hold(uint64_t owner, uint64_t held)
     struct hic_region *o = live(owner, "store a pack into");
     struct hic_region *h = live(held, "store a pack of");
     /* a pack of the owner itself closes a cycle at once: hold_slow marks it CYCLIC */
-    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2 && o != h, 1)) {
+    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && o != h, 1)) {
+        if (o->hold_log2) {  /* a hold table (an array of packs): straight into it */
+            h->flags |= HIC_REGION_HELD;
+            hold_add(o, held, 1);
+            return;
+        }
         for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
             uint64_t id = o->held.ids[k];
             if (id == held) {
