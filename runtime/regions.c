@@ -401,7 +401,13 @@ uint64_t hic_region_new_sized(uint64_t bytes_hint)
     if (__builtin_expect(slot == 0, 0))
         return new_in_new_slot(steps, next_class);
     struct hic_region *r = hic_region_table[slot];
-    regions.free_head[steps] = r->link;
+    uint32_t next = r->link;
+    regions.free_head[steps] = next;
+    /* The next region of this size will be born in that struct, which is
+     * cold by then more often than not (a free slot's struct is touched by
+     * nothing between its death and its reuse): fetch it now. Slot 0 ends
+     * the list: P's struct, a harmless fetch. */
+    __builtin_prefetch(hic_region_table[next], 1);
     return born(r, steps, next_class);
 }
 
@@ -648,9 +654,15 @@ void hic_storage_free(struct hic_region *r, void *storage, uint64_t size)
  * (linear probing, at most half full, backward-shift deletion so no
  * tombstones pile up under store/overwrite churn). */
 
+/* An id's home slot: the id mixed by MurmurHash3's finalizer halves. A
+ * plain multiply-shift is linear in slot and generation, and the ids an
+ * array of tasks holds then pile into long probe runs (docs/runtime.md). */
 static uint32_t hold_home(uint64_t id, uint32_t cap)
 {
-    return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+    id ^= id >> 33;
+    id *= 0xff51afd7ed558ccdull;
+    id ^= id >> 33;
+    return (uint32_t)id & (cap - 1);
 }
 
 static void table_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_t count)
@@ -671,12 +683,17 @@ static void table_grow(struct hic_region *r)
     uint32_t cap = old_cap ? old_cap * 2 : FIRST_HOLD_TABLE;
     struct hic_hold *t = hic_pool_get(cap * sizeof *t);
     memset(t, 0, cap * sizeof *t);
-    uint32_t i = 0;
-    uint64_t id, n;
-    while (hic_hold_next(r, &i, &id, &n))
-        table_put_new(t, cap, id, n);
-    if (old_cap)
-        hic_pool_put(r->held.table, old_cap * sizeof *t);
+    if (old_cap) {  /* the old table's entries, walked directly */
+        struct hic_hold *old = r->held.table;
+        for (uint32_t j = 0; j < old_cap; j++)
+            if (old[j].id)
+                table_put_new(t, cap, old[j].id, old[j].count);
+        hic_pool_put(old, old_cap * sizeof *t);
+    } else {
+        for (int k = 0; k < HIC_INLINE_HOLDS; k++)
+            if (r->held.ids[k])
+                table_put_new(t, cap, r->held.ids[k], r->held_counts[k]);
+    }
     r->held.table = t;
     r->held_counts[0] = r->held_counts[1] = 0;
     r->hold_log2 = (uint8_t)__builtin_ctz(cap);
@@ -830,7 +847,9 @@ static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic
 /* hic_region_hold_n(owner, held, 1), the store generated code makes for
  * each pack field of a new object, straight through when the owner is
  * not merged and not held (no edge can close a cycle) and the held id
- * finds its place inline: one check of each id, no call. The inline
+ * finds its place inline: one check of each id, no call; or, such an
+ * owner with a hold table (an array of packs: the calls of hic.hold that
+ * reach the runtime), straight into the table. The inline
  * places are filled in order and emptied from the end (hold_remove), so
  * the first empty one ends the ids: `k` of them means hold_len == k.
  * codegen/regions.py's hic.hold is the same path. */
@@ -843,7 +862,12 @@ void hic_region_hold(uint64_t owner, uint64_t held)
     struct hic_region *o = live(owner, "store a pack into");
     struct hic_region *h = live(held, "store a pack of");
     /* a pack of the owner itself closes a cycle at once: hold_slow marks it CYCLIC */
-    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && !o->hold_log2 && o != h, 1)) {
+    if (__builtin_expect(!(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD)) && o != h, 1)) {
+        if (o->hold_log2) {  /* a hold table (an array of packs): straight into it */
+            h->flags |= HIC_REGION_HELD;
+            hold_add(o, held, 1);
+            return;
+        }
         for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
             uint64_t id = o->held.ids[k];
             if (id == held) {
