@@ -222,8 +222,11 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
 def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
     found = cx.ctor(e.ctor)
     if e.region == ir.PRIMITIVE_REGION:
-        if found is not None and found[1].fields:
-            raise Reject(e.span, f"only a constructor without fields can be a static object, not '{e.ctor}' (type rule)")
+        if found is not None and found[1].fields and not ir.is_static_data(e):
+            raise Reject(
+                e.span,
+                f"a static object is a constructor without fields or of literals only, not this '{e.ctor}' (type rule)",
+            )
         region = ir.PRIMITIVE_REGION
     else:
         region = need_named(cx, e.region, "a", f"'new[{e.region}] {e.ctor}'", e.span)

@@ -1,14 +1,16 @@
-"""The `static-objects` pass: nullary constructors and string literals
-become static objects (docs/lolang.md §5.4).
+"""The `static-objects` pass: nullary constructors, constructors of
+literals and string literals become static objects (docs/lolang.md §5.4).
 
 Assumes: a checked lolang program.
 
-Finds every `new[r] Leaf` (a constructor without fields) and `new[r] "..."`
-and makes it `new[P] ...`: an object in static memory, allocated once per
-program by no one, never counted, never freed. A `pack` of it takes its
+Finds every `new[r] Leaf` (a constructor without fields), `new[r] Val(0)`
+(every field given a literal) and `new[r] "..."` and makes it `new[P]
+...`: an object in static memory, allocated once per program by no one,
+never counted, never freed (OCaml lays out a constructor of constants
+statically too; deriv makes a quarter of its nodes so). A `pack` of it takes its
 reference on P (id 0), which counts nothing; read where `Leaf @r` is
 expected it stands for any region, which is sound because the object is
-immutable and has nothing inside (§5.4). A `region q { ... }` block left
+immutable and holds no pack (§5.4). A `region q { ... }` block left
 naming q nowhere (the naive lowering's `region q { pack{r} new[q] Leaf }`)
 is no longer needed: it becomes its body (a `do` block, or the value alone).
 A `let t = pack{c} new[P] ...` that is only unpacked, copied and dropped
@@ -73,8 +75,8 @@ def _static(fun: str, remarks: list[Remark], keep: set[int] = frozenset(), regio
             regions.append(node.name)
             return node
         match node:
-            case ir.NewData(region, ctor, ()) if region != ir.PRIMITIVE_REGION:
-                remarks.append(Remark("static object", fun, f"'{ctor}'"))
+            case ir.NewData(region, ctor, args) if region != ir.PRIMITIVE_REGION and ir.is_static_data(node):
+                remarks.append(Remark("static object", fun, f"'{ctor}'" + (" of literals" if args else "")))
                 return replace(node, region=ir.PRIMITIVE_REGION)
             case ir.NewString(region, value) if region != ir.PRIMITIVE_REGION:
                 remarks.append(Remark("static object", fun, f"a string of {len(value.encode())} bytes"))
