@@ -883,6 +883,13 @@ KEYWORDS = frozenset({
 # Helpers over types
 
 
+def is_static_data(e: "NewData") -> bool:
+    """Whether `new[P] C(args)` may be a static object (docs/lolang.md
+    §5.4): C has no field, or every argument is a literal (its fields are
+    primitives, known when the program is compiled)."""
+    return all(type(a) in (IntLit, FloatLit, BoolLit, UnitLit) for a in e.args)
+
+
 def is_obj(t: Type) -> bool:
     return isinstance(t, OBJ_TYPES)
 

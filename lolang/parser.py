@@ -629,13 +629,19 @@ class LolangParser(Parser):
         self._static_region(p)
         return ir.NewData(p.UID0, p.UID1, (), span=self.span(p))
 
+    @_("NEW LBRACKET UID RBRACKET UID LPAREN args RPAREN")
+    def primary(self, p):
+        self._static_region(p)
+        return ir.NewData(p.UID0, p.UID1, tuple(p.args), span=self.span(p))
+
     @_("NEW LBRACKET UID RBRACKET STRING")
     def primary(self, p):
         self._static_region(p)
         return ir.NewString(p.UID, p.STRING, span=self.span(p))
 
     def _static_region(self, p) -> None:
-        """`new[P] Leaf`, `new[P] "s"`: a static object (docs/lolang.md §5.4)."""
+        """`new[P] Leaf`, `new[P] Val(0)`, `new[P] "s"`: a static object
+        (docs/lolang.md §5.4)."""
         region = p[2]
         if region != ir.PRIMITIVE_REGION:
             self.fail(self.span(p), f"'{region}' is not a region (regions are lower-case; `P` is the primitive one)")

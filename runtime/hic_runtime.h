@@ -542,6 +542,7 @@ static inline int hic_hold_next(const struct hic_region *r, uint32_t *i, uint64_
 /* pool.c: memory from the OS, in power-of-two blocks recycled LIFO. */
 void *hic_pool_get(size_t bytes);
 void hic_pool_put(void *p, size_t bytes);
+void *hic_pool_grow(void *p, size_t bytes, size_t more);
 
 /* The region forgets every pack it held (their references are dealt with
  * by the caller): regions.c, and reuse.c for a token dropped. */

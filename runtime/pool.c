@@ -28,6 +28,7 @@
 #define HIC_RUNTIME_INTERNAL
 #include "hic_runtime.h"
 
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -192,6 +193,38 @@ void hic_pool_put(void *p, size_t bytes)
         big_put(p);
     else
         push_free(p, class_of(bytes));
+}
+
+/* `p`, a block of `bytes`, made a block of `more` (> bytes) holding the
+ * same first `bytes`, as `hic_pool_get(more)`, a copy and `hic_pool_put(p,
+ * bytes)` would; but when both sizes are big (a mapping of its own) the
+ * kernel moves the pages (mremap) and nothing is copied: the region table
+ * doubles so (regions.c), 4 MiB and more of it copied at each doubling
+ * before (2% of deriv's instructions). */
+void *hic_pool_grow(void *p, size_t bytes, size_t more)
+{
+    if (bytes > MAX_BLOCK && more > MAX_BLOCK && more <= SIZE_MAX / 2) {
+        struct big *b = (struct big *)p - 1;
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t old = b->mapped;
+        size_t mapped = (more + sizeof(struct big) + page - 1) & ~(page - 1);
+        struct big *n = mremap(b, old, mapped, MREMAP_MAYMOVE);
+        if (n == MAP_FAILED)
+            hic_out_of_memory();
+        n->mapped = mapped;
+        if (n->prev)
+            n->prev->next = n;
+        else
+            pool.bigs = n;
+        if (n->next)
+            n->next->prev = n;
+        pool.mapped += mapped - old;
+        return n + 1;
+    }
+    void *q = hic_pool_get(more);
+    memcpy(q, p, bytes);
+    hic_pool_put(p, bytes);
+    return q;
 }
 
 uint64_t hic_pool_mapped_bytes(void)

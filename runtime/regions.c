@@ -305,10 +305,8 @@ static void grow_table(void)
     if (regions.cap >= (1u << 31))
         hic_out_of_memory();  /* 2^32 - 1 live regions: the id has no more slots */
     uint32_t cap = regions.cap * 2;
-    struct hic_region **table = hic_pool_get(cap * sizeof *table);
-    memcpy(table, hic_region_table, regions.len * sizeof *table);
-    hic_pool_put(hic_region_table, regions.cap * sizeof *table);
-    hic_region_table = table;
+    hic_region_table = hic_pool_grow(hic_region_table, regions.cap * sizeof *hic_region_table,
+                                     cap * sizeof *hic_region_table);
     regions.cap = cap;
 }
 

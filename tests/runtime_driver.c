@@ -1011,6 +1011,37 @@ static void region_cost(struct hic_pack *args)
     hic_release(head);
 }
 
+/* pool.c's blocks grown in place of a copy (the region table's doubling):
+ * a small one is copied, a big one remapped; either keeps its contents,
+ * and the bytes mapped follow. */
+void *hic_pool_get(size_t bytes);
+void hic_pool_put(void *p, size_t bytes);
+void *hic_pool_grow(void *p, size_t bytes, size_t more);
+
+static void pool_grow(struct hic_pack *args)
+{
+    (void)args;
+    uint64_t before = hic_pool_mapped_bytes();
+    size_t bytes = 4096;
+    uint64_t *words = hic_pool_get(bytes);
+    for (size_t i = 0; i < bytes / 8; i++)
+        words[i] = i * 2654435761u;
+    for (int k = 0; k < 6; k++) {  /* 8, 16 KiB, 1, 2 MiB (copied), 4, 8 MiB (remapped) */
+        size_t more = bytes * (k == 2 ? 64 : 2);
+        words = hic_pool_grow(words, bytes, more);
+        for (size_t i = 0; i < bytes / 8; i++)
+            CHECK(words[i] == i * 2654435761u);
+        for (size_t i = bytes / 8; i < more / 8; i++)
+            words[i] = i * 2654435761u;
+        bytes = more;
+    }
+    CHECK(bytes == (size_t)8 << 20);
+    CHECK(hic_pool_mapped_bytes() - before >= bytes && hic_pool_mapped_bytes() - before < bytes + (8 << 20));
+    hic_pool_put(words, bytes);
+    CHECK(hic_pool_mapped_bytes() - before < (8 << 20));
+    say("pool_grow ok\n");
+}
+
 /* ---------------------------------------------------------------------- */
 
 static void everything(struct hic_pack *args)
@@ -1097,6 +1128,7 @@ static const struct {
     {"stale_storage", stale_storage, 0},
     {"churn", churn, 0},
     {"region_cost", region_cost, 0},
+    {"pool_grow", pool_grow, 0},
     {"everything", everything, 0},
 };
 

@@ -366,20 +366,87 @@ fun main() {
 }
 """, ("copy xs[0]@7:27", "xs[0]@7:27"), "a pack read from a container slot can only be copied"),
 
-("lent_place_not_consumed_in_unpack", """
+("unpacked_place_consumed_then_read", """
 fun main() {
     let p = region q {
         pack{r} new[q] "a"
     };
     unpack p as s, x {
         print(x);
+        drop p;
     };
-    drop p;
 }
 """, ("""        print(x);
+        drop p;""", """        drop p;
+        print(x);"""), "'x' is read through a pack consumed at 7:14: it may be freed"),
+
+("unpacked_place_consumed_then_field_read", """
+data Box = Box(Pack{r} String)
+
+fun main() {
+    let p = region q {
+        pack{r} new[q] Box(pack{r} new[P] "a")
     };
-    drop p;""", """        drop p;
-    };"""), "pack 'p' cannot be consumed by 'drop': it is borrowed at 6:5 meanwhile"),
+    unpack p as s, x {
+        match x {
+            Box(f) => {
+                let c = copy f;
+                drop p;
+                drop c;
+            }
+        }
+    };
+}
+""", ("""                let c = copy f;
+                drop p;""", """                drop p;
+                let c = copy f;"""), "'f' is read through a pack consumed at 11:22: it may be freed"),
+
+("unpacked_place_consumed_then_region_used", """
+fun look[s: r](x: String @s) {
+    print(x);
+}
+
+fun main() {
+    let p = region q {
+        pack{r} new[q] "a"
+    };
+    unpack p as s, x {
+        let y = new[P] "b";
+        look[s](y);
+        drop p;
+    };
+}
+""", ("""        look[s](y);
+        drop p;""", """        drop p;
+        look[s](y);"""), "region 's' was unpacked from a pack consumed at 12:14: it may be freed"),
+
+("static_object_of_literals_only", """
+data E = Num(S64) | Neg(Pack{r} E)
+
+fun main() {
+    let n = 3;
+    let e = pack{r} new[P] Num(3);
+    drop e;
+}
+""", ("new[P] Num(3)", "new[P] Num(n)"), "a static object is a constructor without fields or of literals only"),
+
+("unpacked_place_lent_and_consumed_in_one_call", """
+fun both(a: &Pack{r} String, b: Pack{r} String) {
+    drop b;
+}
+
+fun main() {
+    let p = region q {
+        pack{r} new[q] "a"
+    };
+    unpack p as s, x {
+        print(x);
+        both(p, copy p);
+        drop p;
+    };
+}
+""", ("""        both(p, copy p);
+        drop p;""", "        both(p, p);"), "pack 'p' cannot be consumed by the call to 'both': it is borrowed at 10:5 meanwhile"),
 
 ("lent_and_consumed_in_one_call", """
 fun both(a: &Pack{r} String, b: Pack{r} String) {
@@ -813,7 +880,11 @@ POSITIONS = {
     "escape_unpack_value": "7:9",
     "if_branches_disagree": "6:5",
     "lent_and_consumed_in_one_call": "10:13",
-    "lent_place_not_consumed_in_unpack": "7:14",
+    "static_object_of_literals_only": "6:21",
+    "unpacked_place_consumed_then_read": "8:15",
+    "unpacked_place_consumed_then_field_read": "12:30",
+    "unpacked_place_consumed_then_region_used": "13:9",
+    "unpacked_place_lent_and_consumed_in_one_call": "12:17",
     "let_is_not_assignable": "4:5",
     "loop_consumes_outer_pack": "8:17",
     "loop_reestablished_is_fine": "8:14",

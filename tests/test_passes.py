@@ -188,9 +188,59 @@ def test_an_insert_into_a_persistent_tree_rebuilds_its_path_in_place():
 
 def test_reuse_leaves_what_it_cannot_make_unique_alone():
     """deriv's `d(x, e)` passes `copy e`'s parts to itself: owning `e`
-    would only add retains, so the pass leaves it borrowed and says so."""
-    report = _report(ROOT / "bench" / "deriv.hi")["reuse"]
+    would only add retains, so the pass leaves it borrowed and says so
+    (without static-objects: with it, d's `Val(0)`s are static and it
+    makes no cell the pass could fill, so it is no candidate at all)."""
+    report = _report(ROOT / "bench" / "deriv.hi", frozenset({"static-objects"}))["reuse"]
     assert report == {"not reused": 1}, report
+    assert "not reused" not in _report(ROOT / "bench" / "deriv.hi").get("reuse", {})
+
+
+def test_an_owned_argument_is_matched_in_place():
+    """unpack-in-place: deriv's `add` and `mul` look into each owned
+    argument with `unpack n0` instead of `unpack copy n0` (each a retain
+    and a release), moving the copies of fields an arm still needs before
+    its `drop`. At 5 derivatives, under a third of the retains it makes
+    without the pass, as many fewer releases, the same regions and
+    allocations, and both engines count the same."""
+    from lolang import ir
+    from lolang.traverse import walk
+
+    path = ROOT / "bench" / "deriv.hi"
+    report = _report(path)["unpack-in-place"]
+    assert report == {"unpacked in place": 20}, report  # every one in add, mul, powr
+    artifacts = pipeline.run_pipeline(Source.read(str(path)), pipeline.Options(2))
+    program = artifacts[-1].program if artifacts[-1].stage.name.startswith("lo") else next(
+        a.program for a in reversed(artifacts) if a.stage.name.startswith("lo"))
+    for name in ("add", "mul"):
+        f = next(g for g in program.funs if g.name == name)
+        assert not any(isinstance(n, ir.Unpack) and isinstance(n.pack, ir.Copy) for n in walk(f.body)), name
+    args = ("5",)
+    without = run_file(path, engine="native", args=args, level=2, disabled=frozenset({"unpack-in-place"}))
+    best = run_file(path, engine="native", args=args, level=2)
+    interpreted = run_file(path, engine="lolang", args=args, level=2)
+    assert best.stdout == without.stdout == interpreted.stdout
+    for key in ("allocs", "regions_created"):
+        assert best.stats[key] == without.stats[key]
+    assert best.stats["retains"] * 3 <= without.stats["retains"], (without.stats, best.stats)
+    assert without.stats["retains"] - best.stats["retains"] == without.stats["releases"] - best.stats["releases"]
+    assert {k: interpreted.stats[k] for k in SHARED} == {k: best.stats[k] for k in SHARED}
+
+
+def test_a_constructor_of_literals_is_a_static_object():
+    """static-objects: deriv's `Val(0)`, `Val(1)` and `Val(-1)` are
+    constants in the executable, in no region: at 5 derivatives a quarter
+    of its regions go (3,692 -> 2,678), and both engines count the same."""
+    path = ROOT / "bench" / "deriv.hi"
+    report = _report(path)["static-objects"]
+    assert report["static object"] >= 10, report
+    args = ("5",)
+    without = run_file(path, engine="native", args=args, level=2, disabled=frozenset({"static-objects"}))
+    best = run_file(path, engine="native", args=args, level=2)
+    interpreted = run_file(path, engine="lolang", args=args, level=2)
+    assert best.stdout == without.stdout == interpreted.stdout
+    assert best.stats["regions_created"] * 4 <= without.stats["regions_created"] * 3, (without.stats, best.stats)
+    assert {k: interpreted.stats[k] for k in SHARED} == {k: best.stats[k] for k in SHARED}
 
 
 # --------------------------------------------------------------------------

@@ -289,6 +289,21 @@ def test_held_packs_are_a_multiset_released_when_their_holder_dies(driver, tmp_p
     assert r.stats["regions_leaked"] == 0 and conserved(r.stats)
 
 
+def test_a_big_pool_block_grows_in_place_of_a_copy(driver, tmp_path):
+    # The region table doubles with hic_pool_grow: over 1 MiB a mapping of
+    # its own, remapped (mremap), its contents kept; the mapped bytes follow.
+    r = run(driver, "pool_grow", tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "pool_grow ok\n", "")
+
+
+def test_a_chain_of_500000_regions_keeps_every_id_across_table_remaps(driver, tmp_path):
+    # 2^19 table entries: the table is remapped twice past 1 MiB.
+    n = 500_000
+    r = run(driver, "chain", str(n), tmp=tmp_path)
+    assert (r.status, r.out, r.err) == (0, "chain ok\n", "")
+    assert r.stats["regions_freed"] == n + 1 and r.stats["regions_leaked"] == 0
+
+
 def test_a_chain_of_100000_regions_is_freed_without_recursion(driver, tmp_path):
     # A 256 KiB stack: a recursive free would need far more.
     n = 100_000

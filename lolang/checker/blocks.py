@@ -37,7 +37,11 @@ def _unpack(cx: CheckContext, e: ir.Unpack, use) -> Checked:
         raise Reject(e.pack.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
     lent = place and v.var is not None and v.var.owned_pack and v.var.key not in cx.flow.lent
     if lent:
+        # The variable may be consumed inside, which ends this borrow
+        # (`exprs.end_unpack`): what the block reads through it is
+        # declared from the next scope down.
         cx.flow.lent[v.var.key] = e.span
+        cx.flow.unpacked[v.var.key] = cx.depth + 1
     cx.push()
     info = cx.new_region(e.region, pack.caps, "unpack", f"unpacked at {at(e.span)} from a 'Pack{{{pack.caps}}}'")
     cx.result.binders[id(e)] = info.uid
@@ -46,7 +50,8 @@ def _unpack(cx: CheckContext, e: ir.Unpack, use) -> Checked:
     result = _no_escape(cx, result, info.uid, f"the 'unpack' block of region '{e.region}' (at {at(e.span)})", e.body)
     cx.pop()
     if lent:
-        del cx.flow.lent[v.var.key]
+        cx.flow.lent.pop(v.var.key, None)  # gone if consumed inside
+        cx.flow.unpacked.pop(v.var.key, None)
     return result
 
 

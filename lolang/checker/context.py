@@ -170,7 +170,14 @@ class CheckContext:
     def region(self, name: str, span: Span) -> RegionInfo:
         found = self._by_name.get(name)
         if found:
-            return found[-1]
+            info = found[-1]
+            if info.uid in self.flow.ended:
+                raise Reject(
+                    span,
+                    f"region '{name}' was unpacked from a pack consumed at {self.flow.ended[info.uid].line}:"
+                    f"{self.flow.ended[info.uid].col}: it may be freed (linearity rule)",
+                )
+            return info
         raise Reject(span, f"region '{name}' is not in scope here (scope rule)")
 
     def region_by_uid(self, uid: str) -> RegionInfo | None:

@@ -76,6 +76,11 @@ def _int(cx, e, use):
 
 def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
     var = cx.var(e.name, e.span)
+    if var.key in cx.flow.ended:
+        raise Reject(
+            e.span,
+            f"'{var.name}' is read through a pack consumed at {at(cx.flow.ended[var.key])}: it may be freed (linearity rule)",
+        )
     if var.key in cx.tokens and (use is None or use.how not in TOKEN_USES):
         # A unique token's region still records the packs its fields had
         # (docs/lolang.md §5.5): only `reuse` and `drop` know to forget them.
@@ -88,13 +93,34 @@ def _var(cx: CheckContext, e: ir.Var, use) -> Checked:
             raise Reject(e.span, f"pack '{var.name}' is used after it was consumed (by {gone.how} at {at(gone.span)}) (linearity rule)")
         if use is not None:
             lent = cx.flow.lent.get(var.key)
-            if lent is not None:
+            if lent is not None and var.key in cx.flow.unpacked:
+                end_unpack(cx, var, use)
+            elif lent is not None:
                 raise Reject(
                     e.span,
                     f"pack '{var.name}' cannot be consumed by {use.how}: it is borrowed at {at(lent)} meanwhile (linearity rule)",
                 )
             cx.flow.packs[var.key] = use
     return Checked(var.type, var=var, anchors=var.anchors)
+
+
+def end_unpack(cx: CheckContext, var, use: Consumed) -> None:
+    """`var`, which an enclosing `unpack` borrows, is consumed inside it:
+    its region may be freed now, so on this path nothing read through it
+    may be used again (docs/lolang.md 5.2). Conservatively, every reference
+    and borrowed pack declared since the unpack began, and every region an
+    `unpack` bound since (its pack may have been read through this one),
+    ends here; primitives and owned packs live on."""
+    depth = cx.flow.unpacked.pop(var.key)
+    del cx.flow.lent[var.key]
+    ended = cx.flow.ended
+    for v in cx.vars_from(depth):
+        if not v.owned_pack and v.key not in cx.tokens and not isinstance(v.type, ir.PrimType):
+            ended.setdefault(v.key, use.span)
+    for scope in cx.scopes[depth:]:
+        for info in scope.regions.values():
+            if info.kind == "unpack":
+                ended.setdefault(info.uid, use.span)
 
 
 # What may consume a reuse token (`take`'s `how`).
@@ -200,6 +226,7 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
         raise Reject(e.span, f"'{fun.name}' takes {len(fun.params)} argument(s), not {len(e.args)} (type rule)")
     how = f"the call to '{fun.name}'"
     lent: list[int] = []
+    unpacked: dict[int, int] = {}  # lent to an unpack too: not consumable during the call
     for param, arg in zip(fun.params, e.args):
         want = ir.rename_regions(param.type, subst)
         if isinstance(want, ir.BorrowType):
@@ -207,11 +234,14 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
             if v.var is not None and v.var.owned_pack and v.var.key not in cx.flow.lent:
                 cx.flow.lent[v.var.key] = arg.span
                 lent.append(v.var.key)
+            elif v.var is not None and v.var.key in cx.flow.unpacked:
+                unpacked[v.var.key] = cx.flow.unpacked.pop(v.var.key)
         else:
             v = take(cx, arg, how)
         expect(cx, want, v, arg.span, f"argument '{param.name}' of '{fun.name}'")
     for key in lent:
         del cx.flow.lent[key]
+    cx.flow.unpacked.update(unpacked)
     ret = ir.rename_regions(fun.ret, subst)
     return Checked(ret, fresh=isinstance(ret, ir.PackType))
 
@@ -222,8 +252,11 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
 def _new_data(cx: CheckContext, e: ir.NewData, use) -> Checked:
     found = cx.ctor(e.ctor)
     if e.region == ir.PRIMITIVE_REGION:
-        if found is not None and found[1].fields:
-            raise Reject(e.span, f"only a constructor without fields can be a static object, not '{e.ctor}' (type rule)")
+        if found is not None and found[1].fields and not ir.is_static_data(e):
+            raise Reject(
+                e.span,
+                f"a static object is a constructor without fields or of literals only, not this '{e.ctor}' (type rule)",
+            )
         region = ir.PRIMITIVE_REGION
     else:
         region = need_named(cx, e.region, "a", f"'new[{e.region}] {e.ctor}'", e.span)

@@ -10,7 +10,9 @@ owned before it as it found it (else the next iteration consumes it again,
 or leaks it), and every `break` must agree with the loop's normal exit.
 
 Also carried, because they change along the flow too: which owned packs an
-enclosing `unpack` is borrowing (they cannot be consumed there), which
+enclosing call or `unpack` is borrowing (a call's cannot be consumed during
+it; an `unpack`'s can, which ends the block's borrow: `unpacked`, and what
+that made unusable, `ended`), which
 regions a `merge` has made the same as another (`merged`: until the end of
 the block holding the `merge`), and which regions may have been merged on
 some path (`spent`: they hold no `a` and cannot be merged again until their
@@ -50,6 +52,12 @@ class Flow:
 
     packs: dict[int, Consumed | None] = field(default_factory=dict)
     lent: dict[int, Span] = field(default_factory=dict)
+    # An owned variable an enclosing `unpack` borrows (and no call):
+    # its key -> the scope depth of the unpack's region and variable.
+    unpacked: dict[int, int] = field(default_factory=dict)
+    # What consuming such a variable ended (docs/lolang.md 5.2): variable
+    # keys and region uids -> the consuming position.
+    ended: dict = field(default_factory=dict)
     merged: dict[str, str] = field(default_factory=dict)
     merged_at: dict[str, str] = field(default_factory=dict)
     spent: set[str] = field(default_factory=set)
@@ -58,7 +66,15 @@ class Flow:
 
     def copy(self) -> "Flow":
         return Flow(
-            dict(self.packs), dict(self.lent), dict(self.merged), dict(self.merged_at), set(self.spent), self.names, self.dead
+            dict(self.packs),
+            dict(self.lent),
+            dict(self.unpacked),
+            dict(self.ended),
+            dict(self.merged),
+            dict(self.merged_at),
+            set(self.spent),
+            self.names,
+            self.dead,
         )
 
     def own(self, var) -> None:
@@ -96,6 +112,8 @@ def join(a: Flow, b: Flow, what: str, span: Span, reject) -> Flow:
             )
     a.merged = {r: q for r, q in a.merged.items() if b.merged.get(r) == q}
     a.spent |= b.spent
+    for what, how in b.ended.items():  # ended on either path: ended
+        a.ended.setdefault(what, how)
     return a
 
 

@@ -136,6 +136,7 @@ class ModuleContext:
         self._strings: dict[bytes, ll.GlobalVariable] = {}
         self._cstrings: dict[str, ll.GlobalVariable] = {}
         self._arrays: dict[tuple, ll.GlobalVariable] = {}
+        self._static_data: dict[tuple, ll.GlobalVariable] = {}
         self._hints: dict[int, ll.GlobalVariable] = {}  # id(region block) -> its size hint
         self.region_table = self._external("hic_region_table", T.PTR)
         self.counters = self._external("hic_counters", COUNTERS)
@@ -204,6 +205,34 @@ class ModuleContext:
             g.initializer = ll.Constant(lltype, [T.I64(len(data)), ll.Constant(body, bytearray(data))])
             g.align = 8
             self._strings[data] = g
+        return g
+
+    def static_data(self, layout, ctor: ir.CtorDecl, args) -> ll.GlobalVariable:
+        """A constant laid out as an object of `ctor` whose fields are the
+        literals `args`, in no region: a static object (docs/lolang.md
+        §5.4), as OCaml lays out a constructor of constants."""
+        words: list[ll.Constant] = []
+        if layout.tagged:
+            words.append(T.I64(layout.tags[ctor.name]))
+        for a in args:
+            if isinstance(a, ir.FloatLit):
+                words.append(ll.Constant(T.F64, a.value))
+            elif isinstance(a, ir.BoolLit):
+                words.append(T.I64(int(a.value)))
+            elif isinstance(a, ir.UnitLit):
+                words.append(T.I64(0))
+            else:
+                words.append(T.I64(a.value & 0xFF if a.u8 else a.value))
+        key = (ctor.name, tuple(str(w) for w in words))
+        g = self._static_data.get(key)
+        if g is None:
+            lltype = ll.LiteralStructType([w.type for w in words])
+            g = _opaque(ll.GlobalVariable(self.module, lltype, f"static.{len(self._static_data)}"))
+            g.linkage = "private"
+            g.global_constant = True
+            g.initializer = ll.Constant(lltype, words)
+            g.align = 8
+            self._static_data[key] = g
         return g
 
     def array_data(self, slot: ll.Type, words: tuple) -> ll.GlobalVariable:

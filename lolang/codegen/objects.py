@@ -39,6 +39,8 @@ def _new_data(fn: FunctionEmitter, e: ir.NewData) -> ll.Value:
         if e.region != ir.PRIMITIVE_REGION:
             regions.bump(fn, regions.field(fn, fn.module_cx.counters, regions.ALLOCS), 1)
         return layout.immediate(e.ctor)
+    if e.region == ir.PRIMITIVE_REGION:
+        return fn.module_cx.static_data(layout, ctor, e.args)  # `new[P] C(literals)`: a constant
     values = [emit_value(fn, a) for a in e.args]
     rid = fn.region(e.region)
     fresh = regions.is_fresh(fn, rid)

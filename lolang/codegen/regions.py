@@ -261,6 +261,20 @@ def _emit_release_holding(fn: _Body, rid: ll.Value, r: ll.Value) -> None:
     b.position_at_end(candidate)
     b.store(b.sub(count, T.I64(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+    _become_candidate(fn, r, round_, collect)
+    b.position_at_end(call)
+    b.call(fn.module_cx.runtime("hic_release"), [rid])
+    b.ret_void()
+
+
+def _become_candidate(fn: _Body, r: ll.Value, round_: ll.Value, collect: ll.Block) -> None:
+    """A region a release left alive holding packs, not a candidate yet,
+    whose id is not kept (`recheck` is 0), becomes a candidate of the
+    cycle collector as the runtime's `buffer_candidate` makes it one
+    (`buffered = round`, flag `UNKEPT`, `hic_cycles_due.count + 1`), then
+    `hic_collect_cycles` if a collection is due; returns."""
+    b = fn.b
+    buffered_at, flags_at = field(fn, r, BUFFERED), field(fn, r, FLAGS)
     b.store(round_, buffered_at)
     b.store(b.or_(b.load(flags_at, typ=T.I8), T.I8(UNKEPT)), flags_at)
     due = fn.module_cx.cycles_due
@@ -277,9 +291,6 @@ def _emit_release_holding(fn: _Body, rid: ll.Value, r: ll.Value) -> None:
     b.ret_void()
     b.position_at_end(collect)
     b.call(fn.module_cx.runtime("hic_collect_cycles"), [])
-    b.ret_void()
-    b.position_at_end(call)
-    b.call(fn.module_cx.runtime("hic_release"), [rid])
     b.ret_void()
 
 
@@ -495,8 +506,11 @@ def _emit_region_end_fresh(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Value
     """`_emit_region_end_packed` for a block whose value is the pack of its
     fresh region's first object (`region q { pack{r} new[q] C(..) }`):
     nothing has released the region, so it is no candidate of the cycle
-    collector yet (`buffered` is 0, the round never is), which is all
-    `hic.release_holding` would check: if it holds packs, `hic_release`."""
+    collector yet (`buffered` is 0, the round never is). If it holds
+    packs, the release leaves it alive (its pack's reference) and makes it
+    one: here, as `hic.release_holding` would, when no region is CYCLIC
+    (deriv's and cfold's every new node: a call of `hic_release` and of
+    its `left_holding` fewer each), else through `hic_release`."""
     _emit_region_end_packed(fn, rid, r, hint, fresh=True)
 
 
@@ -516,11 +530,21 @@ def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Valu
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.ret_void()
     b.position_at_end(holding)
-    bump(fn, field(fn, r, REFS), 1)
     if fresh:
+        marks = fn.module_cx.cycle_marks
+        candidate, call, collect = fn.block("candidate"), fn.block("runtime"), fn.block("collect")
+        recheck = b.load(field(fn, marks, MARKS_RECHECK), typ=T.I8)
+        b.cbranch(b.icmp_unsigned("==", recheck, T.I8(0)), candidate, call)
+        b.position_at_end(candidate)  # the count goes up and down by one
+        bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
+        _become_candidate(fn, r, b.load(field(fn, marks, MARKS_ROUND), typ=T.I8), collect)
+        b.position_at_end(call)
+        bump(fn, field(fn, r, REFS), 1)
         b.call(fn.module_cx.runtime("hic_release"), [rid])
-    else:
-        release_holding(fn, rid, r)
+        b.ret_void()
+        return
+    bump(fn, field(fn, r, REFS), 1)
+    release_holding(fn, rid, r)
     b.ret_void()
 
 

@@ -89,7 +89,9 @@ def _call(k: FunctionCompiler, e: ir.Call):
 
 def _new_data(k: FunctionCompiler, e: ir.NewData):
     if e.region == ir.PRIMITIVE_REGION:
-        static = (PRIMITIVE, e.ctor)  # a static object: allocated by no one, counted nowhere
+        # A static object: allocated by no one, counted nowhere; its
+        # fields are literals (docs/lolang.md §5.4).
+        static = (PRIMITIVE, e.ctor, *(compile_expr(k, a)(None) for a in e.args))
         return lambda fr: static
     m, table = k.m, k.m.table
     region = k.region_getter(e.region)

@@ -1,14 +1,16 @@
-"""The `static-objects` pass: nullary constructors and string literals
-become static objects (docs/lolang.md §5.4).
+"""The `static-objects` pass: nullary constructors, constructors of
+literals and string literals become static objects (docs/lolang.md §5.4).
 
 Assumes: a checked lolang program.
 
-Finds every `new[r] Leaf` (a constructor without fields) and `new[r] "..."`
-and makes it `new[P] ...`: an object in static memory, allocated once per
-program by no one, never counted, never freed. A `pack` of it takes its
+Finds every `new[r] Leaf` (a constructor without fields), `new[r] Val(0)`
+(every field given a literal) and `new[r] "..."` and makes it `new[P]
+...`: an object in static memory, allocated once per program by no one,
+never counted, never freed (OCaml lays out a constructor of constants
+statically too; deriv makes a quarter of its nodes so). A `pack` of it takes its
 reference on P (id 0), which counts nothing; read where `Leaf @r` is
 expected it stands for any region, which is sound because the object is
-immutable and has nothing inside (§5.4). A `region q { ... }` block left
+immutable and holds no pack (§5.4). A `region q { ... }` block left
 naming q nowhere (the naive lowering's `region q { pack{r} new[q] Leaf }`)
 is no longer needed: it becomes its body (a `do` block, or the value alone).
 A `let t = pack{c} new[P] ...` that is only unpacked, copied and dropped
@@ -56,11 +58,13 @@ def run(program: ir.Program, checked=None):
 
 
 def _var_inits(body) -> set[int]:
-    """The objects that start a `var` declared without a type (`var acc =
-    new[o] ""`): the variable's type is the object's, and a later
-    assignment of another object of region o would not fit `@P`."""
+    """The objects that start a `var` or `let` declared without a type
+    (`var acc = new[o] ""`, `let first = new[q] Leaf`): the variable's
+    type is the object's, and a later assignment of another object of
+    region o would not fit `@P`, nor would a `pack{rwa} first` (P holds
+    only `r`; tests/regressions/static_object_packed_with_more_than_r.lo)."""
     return {id(n.value) for n in walk(body)
-            if isinstance(n, ir.Let) and n.mutable and n.type is None
+            if isinstance(n, ir.Let) and n.type is None
             and isinstance(n.value, (ir.NewData, ir.NewString))}
 
 
@@ -76,6 +80,14 @@ def _static(fun: str, remarks: list[Remark], keep: set[int] = frozenset(), regio
             case ir.NewData(region, ctor, ()) if region != ir.PRIMITIVE_REGION:
                 remarks.append(Remark("static object", fun, f"'{ctor}'"))
                 return replace(node, region=ir.PRIMITIVE_REGION)
+            case ir.Pack(caps, ir.NewData(region, ctor, args) as new) if (
+                    region != ir.PRIMITIVE_REGION and ir.is_static_data(new) and ir.caps_le(caps, "r")):
+                # Packed at once, as the naive lowering makes every object
+                # (`region q { pack{r} new[q] Val(0) }`), and with no more
+                # than P holds: a reference to it kept in a `let` could be
+                # packed later with `w` or `a`, which P does not give.
+                remarks.append(Remark("static object", fun, f"'{ctor}' of literals"))
+                return replace(node, value=replace(new, region=ir.PRIMITIVE_REGION))
             case ir.NewString(region, value) if region != ir.PRIMITIVE_REGION:
                 remarks.append(Remark("static object", fun, f"a string of {len(value.encode())} bytes"))
                 return replace(node, region=ir.PRIMITIVE_REGION)
