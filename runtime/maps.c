@@ -138,35 +138,54 @@ INLINE int key_eq(const char *e, const struct key *k, int is_str)
     return entry_hash(e) == k->hash && str_eq(s, k->str);
 }
 
-/* The index slot holding `k`'s entry (*found = 1), or else, with `place`,
- * where to put it (*found = 0): the first tombstone on its probe run, or
- * the empty slot that ends the run; without `place`, NULL. Reusing
- * tombstones matters: removing and re-inserting one key would otherwise
- * grow a run of tombstones on its path until the next rebuild. The map
- * must have an index. `is_str` and `place` are constants where this is
- * inlined, so each use gets a loop of its own. */
-INLINE uint32_t *probe(const struct hic_map *m, const struct key *k, int is_str, int place,
-                       int *found)
+/* An index slot of a live entry holds entry number + 1 in the bits of
+ * `low` = 2 * cap - 1 (the index's own mask: entry numbers are below cap)
+ * and, above them, as many bits of the entry's hash as are left: a probe
+ * compares those before it reads the entry, so a lookup of a missing key
+ * -- most lookups, in hash_maps -- touches only the index (one cache miss,
+ * where reading the entries on its probe run made it two or three on a map
+ * larger than the cache). A hash's top bit is clear, so a slot's is too,
+ * and no slot is TOMBSTONE. */
+INLINE uint32_t tag(uint64_t hash, uint32_t low)
+{
+    return (uint32_t)(hash >> 32) & ~low;
+}
+
+INLINE uint32_t index_low(const struct hic_map *m)
+{
+    return (uint32_t)m->cap * 2 - 1;
+}
+
+/* `k`'s entry, its index slot in *slot; or else NULL, with *slot (given
+ * `place`) where to put it: the first tombstone on its probe run, or the
+ * empty slot that ends the run. Reusing tombstones matters: removing and
+ * re-inserting one key would otherwise grow a run of tombstones on its
+ * path until the next rebuild. The map must have an index. `is_str` and
+ * `place` are constants where this is inlined, so each use gets a loop of
+ * its own. */
+INLINE char *probe(const struct hic_map *m, const struct key *k, int is_str, int place,
+                   uint32_t **slot)
 {
     size_t size = stride(m);
     char *entries = m->entries;
-    uint64_t mask = (uint64_t)m->cap * 2 - 1;
+    uint32_t low = index_low(m), want = tag(k->hash, low);
     uint32_t *index = (uint32_t *)(entries + (size_t)m->cap * size);
     uint32_t *tombstone = NULL;
-    for (uint64_t i = k->hash & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = (uint32_t)k->hash & low;; i = (i + 1) & low) {
         uint32_t v = index[i];
         if (v == 0) {
-            *found = 0;
-            if (!place)
-                return NULL;
-            return tombstone ? tombstone : &index[i];
+            if (place)
+                *slot = tombstone ? tombstone : &index[i];
+            return NULL;
         }
-        if (v != TOMBSTONE) {
-            if (key_eq(entries + (size_t)(v - 1) * size, k, is_str)) {
-                *found = 1;
-                return &index[i];
+        /* Equal tags; never true of TOMBSTONE, whose top bit no tag has. */
+        if ((v ^ want) <= low) {
+            char *e = entries + (size_t)((v & low) - 1) * size;
+            if (key_eq(e, k, is_str)) {
+                *slot = &index[i];
+                return e;
             }
-        } else if (place && !tombstone) {
+        } else if (place && v == TOMBSTONE && !tombstone) {
             tombstone = &index[i];
         }
     }
@@ -176,12 +195,14 @@ static void rebuild_index(struct hic_map *m)
 {
     uint64_t mask = (uint64_t)m->cap * 2 - 1;
     uint32_t *index = index_of(m);
+    uint32_t low = (uint32_t)mask;
     memset(index, 0, (size_t)m->cap * 2 * sizeof *index);
     for (int64_t n = 0; n < m->used; n++) {
-        uint64_t i = entry_hash(entry(m, n)) & mask;
+        uint64_t hash = entry_hash(entry(m, n));
+        uint64_t i = hash & mask;
         while (index[i])
             i = (i + 1) & mask;
-        index[i] = (uint32_t)(n + 1);
+        index[i] = tag(hash, low) | (uint32_t)(n + 1);
     }
 }
 
@@ -245,18 +266,16 @@ INLINE void copy_field(char *to, const char *from, size_t size)
 INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k, int is_str,
                     uint64_t key_region, int32_t *is_new)
 {
-    int found = 0;
     uint32_t *slot = NULL;
-    if (m->cap)
-        slot = probe(m, k, is_str, 1, &found);
-    if (found) {
+    char *old = m->cap ? probe(m, k, is_str, 1, &slot) : NULL;
+    if (old) {
         if (is_new)
             *is_new = 0;
-        return entry(m, *slot - 1) + 8 + m->key_size;
+        return old + 8 + m->key_size;
     }
     if (m->used == m->cap) {
         make_room(r, m);
-        slot = probe(m, k, is_str, 1, &found);
+        probe(m, k, is_str, 1, &slot);
     }
     char *e = entry(m, m->used);
     memcpy(e, &k->hash, 8);
@@ -269,7 +288,7 @@ INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k
     char *value = e + 8 + m->key_size;
     static const char zeros[16];
     copy_field(value, zeros, m->value_size);
-    *slot = (uint32_t)(m->used + 1);
+    *slot = tag(k->hash, index_low(m)) | (uint32_t)(m->used + 1);
     m->used++;
     m->len++;
     if (is_new)
@@ -277,26 +296,38 @@ INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k
     return value;
 }
 
+/* probe without `place`, returning the value's address: the loop keeps
+ * fewer values live than probe's (no slot to return). */
 INLINE void *get(const struct hic_map *m, const struct key *k, int is_str)
 {
-    int found;
     if (!m->len)
         return NULL;
-    uint32_t *slot = probe(m, k, is_str, 0, &found);
-    return found ? entry(m, *slot - 1) + 8 + m->key_size : NULL;
+    size_t size = stride(m);
+    const char *entries = m->entries;
+    uint32_t low = index_low(m), want = tag(k->hash, low);
+    const uint32_t *index = (const uint32_t *)(entries + (size_t)m->cap * size);
+    for (uint32_t i = (uint32_t)k->hash & low;; i = (i + 1) & low) {
+        uint32_t v = index[i];
+        if (v == 0)
+            return NULL;
+        if ((v ^ want) <= low) {
+            const char *e = entries + (size_t)((v & low) - 1) * size;
+            if (key_eq(e, k, is_str))
+                return (char *)e + 8 + m->key_size;
+        }
+    }
 }
 
 /* The removed entry keeps its key and value in place (only its hash is
  * overwritten) until the next rebuild, which is after the next insert. */
 INLINE void *remove_key(struct hic_map *m, const struct key *k, int is_str)
 {
-    int found;
+    uint32_t *slot;
     if (!m->len)
         return NULL;
-    uint32_t *slot = probe(m, k, is_str, 0, &found);
-    if (!found)
+    char *e = probe(m, k, is_str, 0, &slot);
+    if (!e)
         return NULL;
-    char *e = entry(m, *slot - 1);
     uint64_t removed = HIC_MAP_REMOVED;
     memcpy(e, &removed, 8);
     *slot = TOMBSTONE;
