@@ -421,7 +421,9 @@ void hic_array_retain_packs(uint64_t owner, const struct hic_array *a);
 
 struct hic_map {
     int64_t len;                /*  0: live keys: len(m) */
-    int64_t used;               /*  8: entries appended, removed ones included */
+    int32_t used;               /*  8: entries appended, removed ones included */
+    int32_t hint;               /* 12: the entry last found, inserted or removed
+                                 *     (a guess, checked before it is used) */
     int32_t cap;                /* 16: entries the storage holds */
     uint16_t key_size;          /* 20: 8 or 16 */
     uint16_t value_size;        /* 22: 8 or 16 */

@@ -138,35 +138,54 @@ INLINE int key_eq(const char *e, const struct key *k, int is_str)
     return entry_hash(e) == k->hash && str_eq(s, k->str);
 }
 
-/* The index slot holding `k`'s entry (*found = 1), or else, with `place`,
- * where to put it (*found = 0): the first tombstone on its probe run, or
- * the empty slot that ends the run; without `place`, NULL. Reusing
- * tombstones matters: removing and re-inserting one key would otherwise
- * grow a run of tombstones on its path until the next rebuild. The map
- * must have an index. `is_str` and `place` are constants where this is
- * inlined, so each use gets a loop of its own. */
-INLINE uint32_t *probe(const struct hic_map *m, const struct key *k, int is_str, int place,
-                       int *found)
+/* An index slot of a live entry holds entry number + 1 in the bits of
+ * `low` = 2 * cap - 1 (the index's own mask: entry numbers are below cap)
+ * and, above them, as many bits of the entry's hash as are left: a probe
+ * compares those before it reads the entry, so a lookup of a missing key
+ * -- most lookups, in hash_maps -- touches only the index (one cache miss,
+ * where reading the entries on its probe run made it two or three on a map
+ * larger than the cache). A hash's top bit is clear, so a slot's is too,
+ * and no slot is TOMBSTONE. */
+INLINE uint32_t tag(uint64_t hash, uint32_t low)
+{
+    return (uint32_t)(hash >> 32) & ~low;
+}
+
+INLINE uint32_t index_low(const struct hic_map *m)
+{
+    return (uint32_t)m->cap * 2 - 1;
+}
+
+/* `k`'s entry, its index slot in *slot; or else NULL, with *slot (given
+ * `place`) where to put it: the first tombstone on its probe run, or the
+ * empty slot that ends the run. Reusing tombstones matters: removing and
+ * re-inserting one key would otherwise grow a run of tombstones on its
+ * path until the next rebuild. The map must have an index. `is_str` and
+ * `place` are constants where this is inlined, so each use gets a loop of
+ * its own. */
+INLINE char *probe(const struct hic_map *m, const struct key *k, int is_str, int place,
+                   uint32_t **slot)
 {
     size_t size = stride(m);
     char *entries = m->entries;
-    uint64_t mask = (uint64_t)m->cap * 2 - 1;
+    uint32_t low = index_low(m), want = tag(k->hash, low);
     uint32_t *index = (uint32_t *)(entries + (size_t)m->cap * size);
     uint32_t *tombstone = NULL;
-    for (uint64_t i = k->hash & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = (uint32_t)k->hash & low;; i = (i + 1) & low) {
         uint32_t v = index[i];
         if (v == 0) {
-            *found = 0;
-            if (!place)
-                return NULL;
-            return tombstone ? tombstone : &index[i];
+            if (place)
+                *slot = tombstone ? tombstone : &index[i];
+            return NULL;
         }
-        if (v != TOMBSTONE) {
-            if (key_eq(entries + (size_t)(v - 1) * size, k, is_str)) {
-                *found = 1;
-                return &index[i];
+        /* Equal tags; never true of TOMBSTONE, whose top bit no tag has. */
+        if ((v ^ want) <= low) {
+            char *e = entries + (size_t)((v & low) - 1) * size;
+            if (key_eq(e, k, is_str)) {
+                *slot = &index[i];
+                return e;
             }
-        } else if (place && !tombstone) {
+        } else if (place && v == TOMBSTONE && !tombstone) {
             tombstone = &index[i];
         }
     }
@@ -176,12 +195,14 @@ static void rebuild_index(struct hic_map *m)
 {
     uint64_t mask = (uint64_t)m->cap * 2 - 1;
     uint32_t *index = index_of(m);
+    uint32_t low = (uint32_t)mask;
     memset(index, 0, (size_t)m->cap * 2 * sizeof *index);
     for (int64_t n = 0; n < m->used; n++) {
-        uint64_t i = entry_hash(entry(m, n)) & mask;
+        uint64_t hash = entry_hash(entry(m, n));
+        uint64_t i = hash & mask;
         while (index[i])
             i = (i + 1) & mask;
-        index[i] = (uint32_t)(n + 1);
+        index[i] = tag(hash, low) | (uint32_t)(n + 1);
     }
 }
 
@@ -218,7 +239,7 @@ static void make_room(struct hic_region *r, struct hic_map *m)
         hic_storage_free(r, old, storage_bytes(m, m->cap));
     m->entries = storage;
     m->cap = (int32_t)cap;
-    m->used = live;
+    m->used = (int32_t)live;
     rebuild_index(m);
 }
 
@@ -245,18 +266,17 @@ INLINE void copy_field(char *to, const char *from, size_t size)
 INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k, int is_str,
                     uint64_t key_region, int32_t *is_new)
 {
-    int found = 0;
     uint32_t *slot = NULL;
-    if (m->cap)
-        slot = probe(m, k, is_str, 1, &found);
-    if (found) {
+    char *old = m->cap ? probe(m, k, is_str, 1, &slot) : NULL;
+    if (old) {
+        m->hint = (int32_t)((*slot & index_low(m)) - 1);
         if (is_new)
             *is_new = 0;
-        return entry(m, *slot - 1) + 8 + m->key_size;
+        return old + 8 + m->key_size;
     }
     if (m->used == m->cap) {
         make_room(r, m);
-        slot = probe(m, k, is_str, 1, &found);
+        probe(m, k, is_str, 1, &slot);
     }
     char *e = entry(m, m->used);
     memcpy(e, &k->hash, 8);
@@ -269,7 +289,8 @@ INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k
     char *value = e + 8 + m->key_size;
     static const char zeros[16];
     copy_field(value, zeros, m->value_size);
-    *slot = (uint32_t)(m->used + 1);
+    *slot = tag(k->hash, index_low(m)) | (uint32_t)(m->used + 1);
+    m->hint = (int32_t)m->used;
     m->used++;
     m->len++;
     if (is_new)
@@ -277,31 +298,83 @@ INLINE void *insert(struct hic_region *r, struct hic_map *m, const struct key *k
     return value;
 }
 
+/* probe without `place`, returning the value's address: the loop keeps
+ * fewer values live than probe's (no slot to return). */
 INLINE void *get(const struct hic_map *m, const struct key *k, int is_str)
 {
-    int found;
     if (!m->len)
         return NULL;
-    uint32_t *slot = probe(m, k, is_str, 0, &found);
-    return found ? entry(m, *slot - 1) + 8 + m->key_size : NULL;
+    size_t size = stride(m);
+    const char *entries = m->entries;
+    uint32_t low = index_low(m), want = tag(k->hash, low);
+    const uint32_t *index = (const uint32_t *)(entries + (size_t)m->cap * size);
+    for (uint32_t i = (uint32_t)k->hash & low;; i = (i + 1) & low) {
+        uint32_t v = index[i];
+        if (v == 0)
+            return NULL;
+        if ((v ^ want) <= low) {
+            const char *e = entries + (size_t)((v & low) - 1) * size;
+            if (key_eq(e, k, is_str)) {
+                ((struct hic_map *)m)->hint = (int32_t)((v & low) - 1);  /* see hic_map_get_s64 */
+                return (char *)e + 8 + m->key_size;
+            }
+        }
+    }
 }
 
-/* The removed entry keeps its key and value in place (only its hash is
- * overwritten) until the next rebuild, which is after the next insert. */
-INLINE void *remove_key(struct hic_map *m, const struct key *k, int is_str)
+/* Entry `e`, number n, is removed: its hash becomes HIC_MAP_REMOVED, its
+ * key and value stay in place until the next rebuild (after the next
+ * insert), and its index slot -- the one on its hash's probe run whose
+ * entry number is n -- becomes a tombstone. */
+INLINE void *remove_entry(struct hic_map *m, char *e, int64_t n, uint32_t *slot)
 {
-    int found;
-    if (!m->len)
-        return NULL;
-    uint32_t *slot = probe(m, k, is_str, 0, &found);
-    if (!found)
-        return NULL;
-    char *e = entry(m, *slot - 1);
+    if (!slot) {
+        uint32_t low = index_low(m);
+        uint32_t *index = index_of(m);
+        uint32_t i = (uint32_t)entry_hash(e) & low;
+        while ((index[i] & low) != (uint32_t)(n + 1))
+            i = (i + 1) & low;
+        slot = &index[i];
+    }
     uint64_t removed = HIC_MAP_REMOVED;
     memcpy(e, &removed, 8);
     *slot = TOMBSTONE;
+    m->hint = (int32_t)n;
     m->len--;
     return e + 8;
+}
+
+INLINE void *remove_key(struct hic_map *m, const struct key *k, int is_str)
+{
+    uint32_t *slot;
+    char *e = probe(m, k, is_str, 0, &slot);
+    if (!e)
+        return NULL;
+    return remove_entry(m, e, (int64_t)((*slot & index_low(m)) - 1), slot);
+}
+
+/* The hint: entry n if it is live, else NULL. An operation on a map
+ * follows, mostly, one on the same key (get, then insert or remove) or
+ * one on the key inserted just before it (a loop over `keys(m)` looking
+ * each key up): get tries the entry after the hint, insert and remove the
+ * hint itself, before hashing. A hint that is stale (a rebuild renumbers
+ * the entries) or wrong only fails the check: an S64 key must be equal; a
+ * String key must be the same object for get (a key taken from the map
+ * itself; anything else goes the whole way) or hold the same bytes for
+ * insert and remove (whose key was mostly just looked up by get). */
+INLINE char *hinted(const struct hic_map *m, int64_t n)
+{
+    if ((uint64_t)n >= (uint64_t)m->used)
+        return NULL;
+    char *e = entry(m, n);
+    return entry_hash(e) == HIC_MAP_REMOVED ? NULL : e;
+}
+
+INLINE const struct hic_string *entry_str(const char *e)
+{
+    const struct hic_string *s;
+    memcpy(&s, e + 8, sizeof s);
+    return s;
 }
 
 /* S64 keys are 8 bytes; String keys are 8 (references) or 16 (packs). */
@@ -324,6 +397,12 @@ INLINE struct key str_key(const struct hic_string *key)
 void *hic_map_insert_s64(struct hic_region *r, struct hic_map *m, int64_t key, int32_t *is_new)
 {
     need_s64_keys(m);
+    char *e = hinted(m, m->hint);
+    if (e && (int64_t)load64(e + 8) == key) {
+        if (is_new)
+            *is_new = 0;
+        return e + 16;
+    }
     struct key k = s64_key(key);
     return insert(r, m, &k, 0, 0, is_new);
 }
@@ -331,15 +410,31 @@ void *hic_map_insert_s64(struct hic_region *r, struct hic_map *m, int64_t key, i
 void *hic_map_insert_str(struct hic_region *r, struct hic_map *m, const struct hic_string *key,
                          uint64_t key_region, int32_t *is_new)
 {
+    char *e = hinted(m, m->hint);
+    if (e && str_eq(entry_str(e), key)) {
+        if (is_new)
+            *is_new = 0;
+        return e + 8 + m->key_size;
+    }
     struct key k = str_key(key);
     return insert(r, m, &k, 1, key_region, is_new);
 }
 
 /* Compiled code declares the two lookups `readonly` (codegen/module.py):
- * they must never write memory it can see. */
+ * they must never write memory it can see. They write the hint, which it
+ * never reads, and which is only a guess, so a get that LLVM merges with
+ * another or moves costs at most a failed check. A map with keys was
+ * inserted into, so it is not read-only memory. */
 void *hic_map_get_s64(const struct hic_map *m, int64_t key)
 {
     need_s64_keys(m);
+    if (!m->len)
+        return NULL;
+    char *e = hinted(m, (int64_t)m->hint + 1);
+    if (e && (int64_t)load64(e + 8) == key) {
+        ((struct hic_map *)m)->hint++;
+        return e + 16;
+    }
     struct key k = s64_key(key);
     return get(m, &k, 0);
 }
@@ -348,6 +443,11 @@ void *hic_map_get_str(const struct hic_map *m, const struct hic_string *key)
 {
     if (!m->len)
         return NULL;
+    char *e = hinted(m, (int64_t)m->hint + 1);
+    if (e && entry_str(e) == key) {
+        ((struct hic_map *)m)->hint++;
+        return e + 8 + m->key_size;
+    }
     struct key k = str_key(key);
     return get(m, &k, 1);
 }
@@ -365,6 +465,11 @@ int32_t hic_map_contains_str(const struct hic_map *m, const struct hic_string *k
 void *hic_map_remove_s64(struct hic_map *m, int64_t key)
 {
     need_s64_keys(m);
+    if (!m->len)
+        return NULL;
+    char *e = hinted(m, m->hint);
+    if (e && (int64_t)load64(e + 8) == key)
+        return remove_entry(m, e, m->hint, NULL);
     struct key k = s64_key(key);
     return remove_key(m, &k, 0);
 }
@@ -373,6 +478,9 @@ void *hic_map_remove_str(struct hic_map *m, const struct hic_string *key)
 {
     if (!m->len)
         return NULL;
+    char *e = hinted(m, m->hint);
+    if (e && str_eq(entry_str(e), key))
+        return remove_entry(m, e, m->hint, NULL);
     struct key k = str_key(key);
     return remove_key(m, &k, 1);
 }

@@ -575,6 +575,60 @@ def map_program(rng: random.Random, keys: list[str], steps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def hinted_map_program(rng: random.Random, keys: list[str], rounds: int) -> str:
+    """Operations in the orders the maps' hint guesses (runtime/maps.c):
+    a walk over the keys in insertion order looking each up, some then
+    removed or overwritten (get tries the entry after the last one found),
+    and a get then an insert or a remove of the same key (they try the
+    entry get found); with random ones and rebuilds in between, so that
+    many guesses are stale."""
+    lines = []
+    live: dict[str, None] = {}
+
+    def emit(op: str, key: str = "") -> None:
+        if op == "i":
+            lines.append(f"i {key} {rng.randint(-1000, 1000)}")
+            live.setdefault(key)
+        elif op == "r":
+            lines.append(f"r {key}")
+            live.pop(key, None)
+        else:
+            lines.append(f"{op} {key}".rstrip())
+
+    for key in keys:
+        emit("i", key)
+    for _ in range(rounds):
+        for key in list(live):  # a walk over a snapshot of the keys
+            emit("g", key)
+            if rng.random() < 0.3:
+                emit(rng.choice("ir"), key)
+            if rng.random() < 0.05:
+                emit("i", rng.choice(keys))
+        for _ in range(20):
+            key = rng.choice(keys)
+            emit("g", key)
+            emit(rng.choice("ir"), key)
+            emit("g", key)
+        for _ in range(20):
+            emit(rng.choice("igr"), rng.choice(keys))
+        emit("k")
+        emit("l")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["s64", "str", "ref"])
+def test_maps_guess_right_and_wrong(driver, tmp_path, kind):
+    """The hint is right on walks and on get-then-insert/remove, stale
+    after removals, inserts and rebuilds; the answers are the model's."""
+    rng = random.Random(7)
+    keys = [str(k * 7919) for k in range(60)] if kind == "s64" else [f"w{k}.{k % 7}" for k in range(60)]
+    program = hinted_map_program(rng, keys, 40)
+    r = run(driver, "map_ops", kind, stdin=program, tmp=tmp_path)
+    assert (r.status, r.err) == (0, "")
+    assert r.out == map_model(program)
+    assert r.stats["regions_leaked"] == 0
+
+
 def map_model(program: str) -> str:
     """What the map prints, by a Python dict: insertion ordered, an
     overwrite keeps its place, a removed key re-inserted goes last."""

@@ -170,6 +170,7 @@ def _contains(fn: FunctionEmitter, e: ir.Builtin) -> ll.Value:
     key = _obj(fn, e.args[0]).key
     m, k = _args(fn, e)
     found = map_lookup(fn, "get", key, m, k)
+    fn.contains_found = found  # for objects.found_value
     return fn.b.icmp_unsigned("!=", found, ll.Constant(T.PTR, None))
 
 

@@ -138,14 +138,22 @@ def _short_circuit(fn: FunctionEmitter, e: ir.Binary) -> ll.Value:
 
 def _if_expr(fn: FunctionEmitter, e: ir.IfExpr) -> ll.Value:
     b = fn.b
+    from lolang.codegen.objects import found_value
+
     lltype = fn.llvm_type_of(e)
+    found = found_value(e)  # `get` lowered
     cond = emit_value(fn, e.cond)
     then, els, done = fn.block("ifx.then"), fn.block("ifx.else"), fn.block("ifx.done")
     b.cbranch(coerce(cond, T.I1), then, els)
     incoming = []
     for block, branch in ((then, e.then), (els, e.els)):
         b.position_at_end(block)
-        value = coerce(emit_value(fn, branch), lltype)
+        if found and branch is e.then:
+            fn.map_found[found] = fn.contains_found
+            value = coerce(emit_value(fn, branch), lltype)
+            del fn.map_found[found]
+        else:
+            value = coerce(emit_value(fn, branch), lltype)
         incoming.append((value, b.block))
         b.branch(done)
     b.position_at_end(done)

@@ -74,6 +74,8 @@ class FunctionEmitter:
         self.struct_uses: dict[int, int] = {}
         self.fresh = None  # the region block just opened (codegen/regions.py, is_fresh)
         self.fresh_new = None  # the last `new` made in a fresh region
+        self.map_found: dict[tuple[str, str], ll.Value] = {}  # codegen/objects.py, found_value
+        self.contains_found = None  # the value address the last `contains` emitted found
         self.region_results: dict[int, list] = {}  # id(pack) -> [region, retained at the block's end]
 
     # ------------------------------------------------------------ scopes

@@ -163,11 +163,40 @@ def _index(fn: FunctionEmitter, e: ir.Index) -> ll.Value:
             byte = b.gep(target, [b.add(index, T.I64(ir.STRING_HEADER))], source_etype=T.I8)
             return b.load(byte, typ=T.I8)
         case ir.MapType(key, value):
+            if isinstance(e.target, ir.Var) and isinstance(e.index, ir.Var):
+                found = fn.map_found.get((e.target.name, e.index.name))
+                if found is not None:
+                    return T.load_slot(b, value, found)
             slot = map_lookup(fn, "get", key, target, index)
             fn.guard(b.icmp_unsigned("==", slot, ll.Constant(T.PTR, None)), "key",
                      lambda: fn.panic(KEY_NOT_FOUND, e.pos))
             return T.load_slot(b, value, slot)
     raise TypeError(f"cannot index a {t!r}")
+
+
+def found_value(e: ir.IfExpr) -> tuple[str, str] | None:
+    """`get(m, k)` lowers to `if contains(o, k) then region q { pack new[q]
+    Some(o[k]) } else ...`: in that then-branch nothing runs between the
+    lookup and `o[k]` but the region's creation, so `o[k]` is the value
+    `contains` found, not a second lookup (LLVM cannot merge the two: the
+    region's creation is a call that may write memory). (o, k) if `e` has
+    that shape, for _if_expr to put what `contains` found in
+    `fn.map_found` while it emits the branch."""
+    c, then = e.cond, e.then
+    if not (isinstance(c, ir.Builtin) and c.name == "contains" and len(c.args) == 2
+            and all(isinstance(a, ir.Var) for a in c.args)):
+        return None
+    if not (isinstance(then, ir.Region) and not then.body.stmts and isinstance(then.body.result, ir.Pack)):
+        return None
+    new = then.body.result.value
+    if not (isinstance(new, ir.NewData) and len(new.args) == 1 and isinstance(new.args[0], ir.Index)):
+        return None
+    got = new.args[0]
+    m, k = c.args
+    if isinstance(got.target, ir.Var) and isinstance(got.index, ir.Var) and \
+            (got.target.name, got.index.name) == (m.name, k.name):
+        return m.name, k.name
+    return None
 
 
 def map_lookup(fn: FunctionEmitter, what: str, key, m: ll.Value, k: ll.Value) -> ll.Value:
