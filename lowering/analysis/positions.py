@@ -27,9 +27,11 @@ class Positions:
         self.region_uses: dict[str, list[int]] = {}   # uid -> pre numbers of the nodes naming it
         self.var_uses: dict[tuple[str, str], list] = {}  # (function, variable) -> its Var nodes
         self.unpacks_of: dict[tuple[str, str], list] = {}  # (function, variable) -> unpacks of it
+        global _kept
         region_uses = self.region_uses
+        kept: dict[int, _FunctionPositions] = {}
         for f in checked.program.funs:
-            part = _function_positions(f, checked)
+            part = kept[id(f)] = _function_positions(f, checked)
             self.pre.update(part.pre)
             self.post.update(part.post)
             for uid, numbers in part.region_uses.items():
@@ -40,6 +42,7 @@ class Positions:
                     found.extend(numbers)
             self.var_uses.update(part.var_uses)
             self.unpacks_of.update(part.unpacks_of)
+        _kept = kept  # this program's functions only: the next program asked shares most of them
 
     def inside(self, node, container) -> bool:
         """`node` is `container` or below it."""
@@ -164,14 +167,11 @@ def _function_positions(f: ir.FunDecl, checked) -> _FunctionPositions:
     found = _kept.get(id(f))
     if found is not None and found.holds_for(f, checked):
         return found
-    if len(_kept) >= _KEPT:
-        _kept.clear()
-    found = _kept[id(f)] = _FunctionPositions(f, checked)  # holds `f`: no other object takes its id
-    return found
+    return _FunctionPositions(f, checked)
 
 
-# id(function) -> its positions; cleared when this full (a long-lived
-# process compiling many programs).
+# id(function) -> its positions, for the functions of the last program
+# whose positions were asked (each holds its function: no other object
+# takes its id).
 _kept: dict[int, _FunctionPositions] = {}
-_KEPT = 20_000
 _next_base = 0
