@@ -289,19 +289,27 @@ def region_uses(node) -> Counter:
     name shadowed inside counts for the outer one too, which errs on the
     side of "used"."""
     found: Counter = Counter()
+    # Dispatched on the node's exact type (the IR's classes have no
+    # subclasses), not by a `match` statement's class patterns tried in
+    # turn on every node.
+    one, several, Merge, Let = _ONE_REGION, _REGIONS, ir.Merge, ir.Let
     for n in walk(node):
-        match n:
-            case ir.NewData(region=r) | ir.NewString(region=r) | ir.NewArray(region=r) | ir.NewMap(region=r):
-                found[r] += 1
-            case ir.Call(regions=rs) | ir.Builtin(regions=rs):
-                found.update(rs)
-            case ir.Restrict(region=r):
-                found[r] += 1
-            case ir.Merge(region=r, into=q):
-                found.update((r, q))
-            case ir.Let(type=t) if t is not None:
-                found.update(type_regions(t))
+        kind = type(n)
+        if kind in one:
+            found[n.region] += 1
+        elif kind in several:
+            found.update(n.regions)
+        elif kind is Merge:
+            found.update((n.region, n.into))
+        elif kind is Let and n.type is not None:
+            found.update(type_regions(n.type))
     return found
+
+
+# The nodes that use one region (`region`), and those that use several
+# (`regions`).
+_ONE_REGION = frozenset((ir.NewData, ir.NewString, ir.NewArray, ir.NewMap, ir.Restrict))
+_REGIONS = frozenset((ir.Call, ir.Builtin))
 
 
 def type_regions(t) -> list[str]:

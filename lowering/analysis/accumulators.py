@@ -138,32 +138,40 @@ class _Index:
         self.fields: dict[str, tuple] = {}     # pattern var -> (matched var, ctor, index)
         self.index: dict[int, int] = {}        # id(statement) -> its index in its block
         table = operand_table(checked, f, funs)
+        parents, index, lets = self.parents, self.index, self.lets
+        Block, Assign, Unpack, Copy, Var, Match, Let = ir.Block, ir.Assign, ir.Unpack, ir.Copy, ir.Var, ir.Match, ir.Let
+        # Dispatched on the node's exact type (the IR's classes have no
+        # subclasses): a `match` statement's class patterns, tried in turn
+        # on every node, were a fifth of the `dominated` pass.
         stack = [f.body]
         while stack:
             n = stack.pop()
-            match n:
-                case ir.Block(stmts):
-                    for i, st in enumerate(stmts):
-                        self.index[id(st)] = i
-                        if isinstance(st, ir.Let):
-                            self.lets[st.name] = (n, i, st)
-                case ir.Assign():
-                    self.assigns.append(n)
-                case ir.Unpack(pack):
-                    inner = pack.value if isinstance(pack, ir.Copy) else pack
-                    if isinstance(inner, ir.Var):
-                        self.unpacks.setdefault(inner.name, []).append(n)
-                case ir.Copy(ir.Var(name)):
-                    self.copies.setdefault(name, []).append(n)
-                case ir.Match(ir.Var(scrutinee), arms):
-                    for arm in arms:
-                        p = arm.pattern
-                        if isinstance(p, ir.PCtor):
-                            for i, sub in enumerate(p.args):
-                                if isinstance(sub, ir.PVar):
-                                    self.fields[sub.name] = (scrutinee, p.ctor, i)
+            kind = type(n)
+            if kind is Block:
+                for i, st in enumerate(n.stmts):
+                    index[id(st)] = i
+                    if type(st) is Let:
+                        lets[st.name] = (n, i, st)
+            elif kind is Assign:
+                self.assigns.append(n)
+            elif kind is Unpack:
+                pack = n.pack
+                inner = pack.value if type(pack) is Copy else pack
+                if type(inner) is Var:
+                    self.unpacks.setdefault(inner.name, []).append(n)
+            elif kind is Copy:
+                if type(n.value) is Var:
+                    self.copies.setdefault(n.value.name, []).append(n)
+            elif kind is Match and type(n.scrutinee) is Var:
+                scrutinee = n.scrutinee.name
+                for arm in n.arms:
+                    p = arm.pattern
+                    if isinstance(p, ir.PCtor):
+                        for i, sub in enumerate(p.args):
+                            if isinstance(sub, ir.PVar):
+                                self.fields[sub.name] = (scrutinee, p.ctor, i)
             for child, use in table[id(n)]:
-                self.parents[id(child)] = (n, use)
+                parents[id(child)] = (n, use)
                 stack.append(child)
 
     def statement_of(self, node, block) -> int | None:

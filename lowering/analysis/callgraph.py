@@ -9,8 +9,26 @@ from lolang import ir
 from lolang.traverse import walk
 
 
-def calls(fun: ir.FunDecl) -> set[str]:
-    return {n.func for n in walk(fun.body) if isinstance(n, ir.Call)}
+def calls(fun: ir.FunDecl) -> frozenset[str]:
+    """The functions `fun` calls. Kept by body: a pass leaves most bodies
+    the very same objects, and six passes ask for the call graph (a walk of
+    every function each time, 4% of compiling gl1500)."""
+    body = fun.body
+    found = _calls_of.get(id(body))
+    if found is not None and found[0] is body:
+        return found[1]
+    if len(_calls_of) >= _KEPT:
+        _calls_of.clear()
+    callees = frozenset(n.func for n in walk(body) if type(n) is ir.Call)
+    _calls_of[id(body)] = (body, callees)  # holds the body: no other object takes its id
+    return callees
+
+
+# id(body) -> (body, the functions it calls); cleared when this full, so
+# that a long-lived process compiling many programs does not keep their
+# bodies alive (gl1500 has 115 functions, each asked in up to six versions).
+_calls_of: dict[int, tuple[ir.Block, frozenset[str]]] = {}
+_KEPT = 4_096
 
 
 def components(program: ir.Program) -> list[frozenset[str]]:

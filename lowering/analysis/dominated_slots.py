@@ -291,28 +291,33 @@ class _Shape:
         self.indexes: dict[int, dict[int, int]] = {}
         self.run_starts: dict[int, list[int]] = {}
         table = operand_table(checked, f, funs)
+        Region, Unpack, Match, Let, Assign = ir.Region, ir.Unpack, ir.Match, ir.Let, ir.Assign
         stack = [f.body]
         while stack:
             n = stack.pop()
             for child, use in table[id(n)]:
                 self.parents[id(child)] = (n, use)
                 stack.append(child)
-            match n:
-                case ir.Region(name, _):
-                    self.binder_of[name] = n
-                    self.names[name] += 1
-                case ir.Unpack(pack, region, var, _):
-                    self.binder_of[region] = n
-                    self.bound_by[var] = ("unpack", pack)
-                    self.names[region] += 1
-                case ir.Match(scrutinee, arms):
-                    t = self.checked.types.get(id(scrutinee))
-                    for arm in arms:
-                        self._pattern_vars(arm.pattern, scrutinee, t)
-                case ir.Let(name, _, value, False):
-                    self.bound_by.setdefault(name, ("let", value))
-                case ir.Assign(name):
-                    self.assigns_of.setdefault(name, []).append(n)
+            # dispatched on the exact type (the IR's classes have no
+            # subclasses), not by a `match` statement's patterns in turn
+            kind = type(n)
+            if kind is Region:
+                self.binder_of[n.name] = n
+                self.names[n.name] += 1
+            elif kind is Unpack:
+                self.binder_of[n.region] = n
+                self.bound_by[n.var] = ("unpack", n.pack)
+                self.names[n.region] += 1
+            elif kind is Match:
+                scrutinee = n.scrutinee
+                t = self.checked.types.get(id(scrutinee))
+                for arm in n.arms:
+                    self._pattern_vars(arm.pattern, scrutinee, t)
+            elif kind is Let:
+                if n.mutable is False:
+                    self.bound_by.setdefault(n.name, ("let", n.value))
+            elif kind is Assign:
+                self.assigns_of.setdefault(n.name, []).append(n)
 
     def _pattern_vars(self, p, scrutinee, t) -> None:
         if isinstance(p, ir.PCtor):

@@ -48,22 +48,26 @@ def var_uses(fun: ir.FunDecl, signature, table: dict | None = None) -> VarUses:
     u = VarUses()
     for p in fun.params:
         u.declared[p.name] += 1
+    Let, Assign, Unpack, PVar, Copy, Var = ir.Let, ir.Assign, ir.Unpack, ir.PVar, ir.Copy, ir.Var
+    # Dispatched on the node's exact type (the IR's classes have no
+    # subclasses), not by a `match` statement's class patterns tried in
+    # turn on every node.
     for n in walk(fun.body):
-        match n:
-            case ir.Let(name, _, _, mutable):
-                u.declared[name] += 1
-                if mutable:
-                    u.mutable.add(name)
-                else:
-                    u.defs[name] = n
-            case ir.Assign(name, _):
-                u.mutable.add(name)
-            case ir.Unpack(_, _, var, _):
-                u.declared[var] += 1
-            case ir.PVar(name):
-                u.declared[name] += 1
-            case ir.Copy(ir.Var(name)):
-                u.copied[name] += 1
+        kind = type(n)
+        if kind is Let:
+            u.declared[n.name] += 1
+            if n.mutable:
+                u.mutable.add(n.name)
+            else:
+                u.defs[n.name] = n
+        elif kind is Assign:
+            u.mutable.add(n.name)
+        elif kind is Unpack:
+            u.declared[n.var] += 1
+        elif kind is PVar:
+            u.declared[n.name] += 1
+        elif kind is Copy and type(n.value) is Var:
+            u.copied[n.value.name] += 1
         if table is not None:
             uses = table[id(n)]
         elif _has_var_child(n):

@@ -132,7 +132,10 @@ class _Function:
         self.fresh = 0
 
     def rewrite(self) -> ir.FunDecl:
-        return rebuild(self.f, body=transform(self.f.body, self._block))
+        body = transform(self.f.body, self._block)
+        # unchanged, the very function: the checker and the analyses keep
+        # what they found of it
+        return self.f if body is self.f.body else rebuild(self.f, body=body)
 
     def _fresh(self) -> str:
         while True:
