@@ -23,8 +23,12 @@ parameter now owned) that is x's last mention on its path moves x; any
 other becomes a `copy x`; a variable dead before a statement is dropped
 there (a token is live while a site it could fill follows); a `return`
 drops what is left. A match on an owned field with a `return` inside is
-reset too (a nested match: `balanceLeft`'s inner node), or reset from a
-`copy` when the field is mentioned again inside. Callers: an owned
+reset too (a nested match: `balanceLeft`'s inner node). When the field
+is mentioned again inside, whole, an arm that takes it apart keeps its
+fields and token and rebuilds it from them where it is needed
+(`let rb = reuse{c} w C(fields)`: nothing written when unique, the cell
+itself when shared); the reset is of a `copy` when that cannot be done
+(a field consumed before or needed after). Callers: an owned
 variable passed to a parameter now owned moves when the next statement
 drops it (the `drop` goes); else the caller passes a `copy`.
 
