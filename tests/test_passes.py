@@ -172,7 +172,7 @@ def test_an_insert_into_a_persistent_tree_rebuilds_its_path_in_place():
     program = next(a.program for a in artifacts if a.stage.name == "lo.reuse")
     ins = next(f for f in program.funs if f.name == "ins")
     assert isinstance(ins.params[0].type, ir.PackType)
-    assert sum(isinstance(n, ir.Reuse) for n in walk(ins.body)) == 6
+    assert sum(isinstance(n, ir.Reuse) for n in walk(ins.body)) >= 6  # and the inlined balanceLeft's
     make_tree = next(f for f in program.funs if f.name == "makeTree")
     assert not any(isinstance(n, (ir.Drop, ir.Copy)) for n in walk(make_tree.body))  # the old tree moves in
     args = ("2000",)
@@ -192,10 +192,12 @@ def test_a_cell_taken_apart_by_a_nested_match_is_rebuilt_in_place():
     rebuilds it from its fields (`reuse{r} w Node(..)`: nothing written
     when it is unique, the cell itself when it is shared), so the child is
     reset itself, never a copy of it, and its cell is reused where the
-    first arm makes a node. At 2,000 keys rbtree makes at most 6 regions a
-    key (9.9 before) and rbtree_ck, whose versions share their nodes,
-    fewer regions and counts than without the pass; both engines count
-    the same."""
+    first arm makes a node. `ins` ends a path with a tail call of
+    `balanceLeft`, which is inlined there: its node's token then reaches
+    the node `balanceLeft` made anew. At 2,000 keys rbtree makes one
+    region per key (its new leaf; 9.9 before) and rbtree_ck, whose
+    versions share their nodes, fewer regions and counts than without the
+    pass; both engines count the same."""
     from lolang import ir
     from lolang.traverse import walk
 
@@ -208,7 +210,9 @@ def test_a_cell_taken_apart_by_a_nested_match_is_rebuilt_in_place():
     assert sum(isinstance(n, ir.Reuse) for n in walk(balance.body)) >= 12
     args = ("2000",)
     best = run_file(path, engine="native", args=args, level=2)
-    assert best.stats["regions_created"] <= 6 * 2000, best.stats
+    assert best.stats["regions_created"] <= 2000 + 2, best.stats
+    ins = next(f for f in program.funs if f.name == "ins")
+    assert not any(isinstance(n, ir.Call) and n.func.startswith("balance") for n in walk(ins.body))
     ck = ROOT / "bench" / "rbtree_ck.hi"
     without = run_file(ck, engine="native", args=args, level=2, disabled=frozenset({"reuse"}))
     shared = run_file(ck, engine="native", args=args, level=2)

@@ -107,7 +107,12 @@ def run(program: ir.Program, checked=None):
     if not converted:
         return PassResult(program, refusals)
     if not _checks(new):
-        return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
+        try:
+            new, remarks, _ = _rewrite(facts, converted, inline=False)
+        except _Refused:
+            new = None
+        if new is None or not _checks(new):
+            return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
     return PassResult(new, refusals + remarks)
 
 
@@ -283,18 +288,28 @@ def _kids(n):
 # ------------------------------------------------------------------ rewriting
 
 
-def _rewrite(facts: _Facts, converted: set[tuple[str, int]]):
+def _rewrite(facts: _Facts, converted: set[tuple[str, int]], inline: bool = True):
+    from lowering.passes.reuse_tail_calls import inline_tail_calls, inlinable
+
     remarks: list[Remark] = []
     copied: set[tuple[str, str, int]] = set()
     positions: dict[str, set[int]] = {}
     for name, i in converted:
         positions.setdefault(name, set()).add(i)
+    callees = {name: f for name, f in facts.funs.items()
+               if inline and inlinable(f, positions.get(name, set()), _site)}
     decls = []
     for decl in facts.program.decls:
         if isinstance(decl, ir.FunDecl) and (decl.name in positions or _calls_any(decl, positions)):
             mine = positions.get(decl.name, set())
             params = tuple(rebuild(p, type=p.type.pack) if i in mine else p for i, p in enumerate(decl.params))
+            owned_lets = {}
+            if mine and callees:
+                decl, owned_lets = inline_tail_calls(decl, {n: f for n, f in callees.items() if n != decl.name})
+                for name in owned_lets:
+                    remarks.append(Remark("inlined", decl.name, f"a tail call: '{name}' and the tokens reach its cells"))
             lin = _Linearizer(facts, positions, decl, remarks)
+            lin.owned_lets = owned_lets
             try:
                 for i in sorted(mine):
                     lin.own(decl.params[i].name, params[i].type)
@@ -385,6 +400,7 @@ class _Linearizer:
         self.copy_tokens: set[str] = set()  # tokens of a reset copy: never unique
         self.lent: set[str] = set()  # owned variables an enclosing `unpack` lends
         self.retries = REBUILD_RETRIES
+        self.owned_lets: dict[str, object] = {}  # `let`s an inlined tail call owns: name -> type
         declared = Counter(p.name for p in fun.params)
         for n in walk(fun.body):
             match n:
@@ -635,7 +651,10 @@ class _Linearizer:
                     return out + [rebuild(s, value=ir.Var(tmp))], False
                 return [self.drop(n) for n in left] + [rebuild(s, value=value)], False
             case ir.Let() | ir.Assign():
-                return [rebuild(s, value=self.expr(s.value, here, rest))], True
+                new = [rebuild(s, value=self.expr(s.value, here, rest))]
+                if isinstance(s, ir.Let) and s.name in self.owned_lets:
+                    self.own(s.name, self.owned_lets[s.name])
+                return new, True
             case ir.Drop(value):
                 return [rebuild(s, value=self.expr(value, here, rest))], True
             case ir.ExprStmt(e):
