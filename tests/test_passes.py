@@ -223,6 +223,27 @@ def test_a_cell_taken_apart_by_a_nested_match_is_rebuilt_in_place():
     assert {k: interpreted.stats[k] for k in SHARED} == {k: shared.stats[k] for k in SHARED}
 
 
+def test_a_tail_call_that_can_fail_is_not_inlined(tmp_path):
+    """reuse inlines only a callee that rearranges cells: with an addition
+    in `balanceLeft` (an overflow would report its own place), `ins`
+    still calls it, and prints the same."""
+    from lolang import ir
+    from lolang.traverse import walk
+
+    text = (ROOT / "bench" / "rbtree.hi").read_text()
+    old = "return Node(Black, Node(Red, lx, kx, vx, rx), k, v, r);"
+    assert text.count(old) == 1
+    path = tmp_path / "rbtree_add.hi"
+    path.write_text(text.replace(old, "return Node(Black, Node(Red, lx, kx, vx, rx), k + 0, v, r);"))
+    artifacts = pipeline.run_pipeline(Source.read(str(path)), pipeline.Options(2))
+    program = next(a.program for a in artifacts if a.stage.name == "lo.reuse")
+    ins = next(f for f in program.funs if f.name == "ins")
+    calls = {n.func for n in walk(ins.body) if isinstance(n, ir.Call)}
+    assert "balanceLeft" in calls and "balanceRight" not in calls
+    ran = run_file(path, engine="native", args=("500",), level=2)
+    assert ran.stdout == run_file(ROOT / "bench" / "rbtree.hi", engine="native", args=("500",), level=2).stdout
+
+
 def test_reuse_leaves_what_it_cannot_make_unique_alone():
     """deriv's `d(x, e)` passes `copy e`'s parts to itself: owning `e`
     would only add retains, so the pass leaves it borrowed and says so."""
