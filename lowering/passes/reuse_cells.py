@@ -303,21 +303,28 @@ def _rewrite(facts: _Facts, converted: set[tuple[str, int]], inline: bool = True
         if isinstance(decl, ir.FunDecl) and (decl.name in positions or _calls_any(decl, positions)):
             mine = positions.get(decl.name, set())
             params = tuple(rebuild(p, type=p.type.pack) if i in mine else p for i, p in enumerate(decl.params))
-            owned_lets = {}
+            inlined, owned_lets = decl, {}
             if mine and callees:
-                decl, owned_lets = inline_tail_calls(decl, {n: f for n, f in callees.items() if n != decl.name})
-                for name in owned_lets:
+                inlined, owned_lets = inline_tail_calls(decl, {n: f for n, f in callees.items() if n != decl.name})
+            # With the tail calls inlined, then (refused) without them.
+            for fun, lets in ((inlined, owned_lets), (decl, {})) if owned_lets else ((decl, {}),):
+                mark = len(remarks)
+                lin = _Linearizer(facts, positions, fun, remarks)
+                lin.owned_lets = lets
+                try:
+                    for i in sorted(mine):
+                        lin.own(decl.params[i].name, params[i].type)
+                        remarks.append(Remark("owned parameter", decl.name, f"'{decl.params[i].name}' may be reused"))
+                    body, _ = lin.block(fun.body, Counter())
+                except Refuse as refused:
+                    del remarks[mark:]
+                    if lets:
+                        continue
+                    raise _Refused(decl.name, str(refused)) from None
+                for name in lets:
                     remarks.append(Remark("inlined", decl.name, f"a tail call: '{name}' and the tokens reach its cells"))
-            lin = _Linearizer(facts, positions, decl, remarks)
-            lin.owned_lets = owned_lets
-            try:
-                for i in sorted(mine):
-                    lin.own(decl.params[i].name, params[i].type)
-                    remarks.append(Remark("owned parameter", decl.name, f"'{decl.params[i].name}' may be reused"))
-                body, _ = lin.block(decl.body, Counter())
-            except Refuse as refused:
-                raise _Refused(decl.name, str(refused)) from None
-            decl = rebuild(decl, params=params, body=body)
+                break
+            decl = rebuild(fun, params=params, body=body)
             copied |= {(decl.name, f, i) for f, i in lin.copied}
         decls.append(decl)
     return rebuild(facts.program, decls=tuple(decls)), remarks, copied
