@@ -854,6 +854,66 @@ fun main() {
     drop inc(pack{r} new[P] Leaf)@2:2;
 }
 """, ("            drop w;\n", "            let w2 = w;\n            drop w2;\n"), "reuse token 'w' can only be consumed by 'reuse' or 'drop'"),
+
+# A cell taken apart by a nested reset and rebuilt whole from its fields
+# (the `reuse` pass, docs/lolang.md §5.5): the rebuild consumes the fields
+# and the token.
+("rebuilt_cell_takes_its_fields", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun fix(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w1 {
+        Node(l, y, c) => {
+            match reset l as w2 {
+                Node(a, x, b) => {
+                    let l2 = reuse{r} w2 Node(a, x, b);
+                    return reuse{r} w1 Node(l2, y, c);
+                }
+                _ => {
+                    return reuse{r} w1 Node(w2, y, c);
+                }
+            }
+        }
+        _ => {
+            return w1;
+        }
+    }
+}
+
+fun main() {
+    drop fix(pack{r} new[P] Leaf)@2:2;
+}
+""", ("                    let l2 = reuse{r} w2 Node(a, x, b);\n",
+      "                    let l2 = reuse{r} w2 Node(a, x, b);\n                    drop a;\n"),
+ "pack 'a' is consumed twice (first by 'reuse Node' at 9:47)"),
+
+("rebuilt_cell_takes_its_token", """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun fix(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w1 {
+        Node(l, y, c) => {
+            match reset l as w2 {
+                Node(a, x, b) => {
+                    let l2 = reuse{r} w2 Node(a, x, b);
+                    return reuse{r} w1 Node(l2, y, c);
+                }
+                _ => {
+                    return reuse{r} w1 Node(w2, y, c);
+                }
+            }
+        }
+        _ => {
+            return w1;
+        }
+    }
+}
+
+fun main() {
+    drop fix(pack{r} new[P] Leaf)@2:2;
+}
+""", ("return reuse{r} w1 Node(l2, y, c);", "return reuse{r} w2 Node(l2, y, c);"),
+ "pack 'w2' is consumed twice (first by 'reuse' at 9:30)"),
 ]
 
 # Where the first diagnostic of each rejected program points.
@@ -864,6 +924,8 @@ POSITIONS = {
     "reuse_fills_a_cell_of_its_size": "12:20",
     "reuse_needs_a_token": "12:20",
     "reuse_token_only_reuse_or_drop": "7:22",
+    "rebuilt_cell_takes_its_fields": "10:26",
+    "rebuilt_cell_takes_its_token": "10:28",
     "alloc_needs_a_restricted": "5:21",
     "borrowed_let_of_owned": "6:30",
     "borrowed_never_consumed": "3:10",

@@ -35,6 +35,7 @@ from lolang.codegen.expressions import emit_value
 from lolang.codegen.function import FunctionEmitter
 
 NULL = ll.Constant(T.PTR, None)
+SHARED = 1  # the low bit of a shared token's object (objects are 8-byte aligned)
 
 
 def emit_match_reset(fn: FunctionEmitter, s: ir.MatchReset) -> None:
@@ -73,8 +74,19 @@ def drop_token(fn: FunctionEmitter, info, token: ll.Value) -> None:
         return
     b = fn.b
     rid = regions.pack_region(fn, token)
+    shared = _shared(fn, regions.pack_object(fn, token))
     with b.if_then(b.icmp_unsigned("!=", rid, T.I64(0))):
-        b.call(fn.module_cx.runtime("hic_reuse_drop"), [rid])
+        with b.if_else(shared) as (then, otherwise):
+            with then:
+                regions.release(fn, rid)
+            with otherwise:
+                b.call(fn.module_cx.runtime("hic_reuse_drop"), [rid])
+
+
+def _shared(fn: FunctionEmitter, obj: ll.Value) -> ll.Value:
+    """Whether a token's object is marked shared."""
+    b = fn.b
+    return b.icmp_unsigned("!=", b.and_(b.ptrtoint(obj, T.I64), T.I64(SHARED)), T.I64(0))
 
 
 def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Value:
@@ -108,11 +120,11 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     for offset, slot, named in packs:
         if named:
             regions.retain(fn, regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset))))
-    regions.release(fn, rid)
-    b.branch(join)
+    b.branch(join)  # shared: the token keeps t's reference, its object marked
 
     b.position_at_end(join)
-    return b.select(unique, regions.make_pack(fn, obj, rid), empty)
+    marked = b.inttoptr(b.or_(b.ptrtoint(obj, T.I64), T.I64(SHARED)), T.PTR)
+    return regions.make_pack(fn, b.select(unique, obj, marked), rid)
 
 
 def _emit_reuse_reset(fn, rid: ll.Value, size: ll.Value) -> None:
@@ -197,13 +209,45 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     # constructor): neither stored nor recorded again in place.
     kept = [same and isinstance(a, ir.Var) and taken[i] is not None and fn.var(a.name) is taken[i]
             for i, a in enumerate(e.args)]
+    prims_kept = same and all(kept[i] for i, f in enumerate(ctor.fields) if not isinstance(f.type, ir.PackType))
     token = emit_value(fn, e.token)
     values = [emit_value(fn, a) for a in e.args]
     b = fn.b
     old, old_rid = regions.pack_object(fn, token), regions.pack_region(fn, token)
     reused = b.icmp_unsigned("!=", old_rid, T.I64(0))
     fast, slow, join = fn.block("reuse.in_place"), fn.block("reuse.new"), fn.block("reuse.join")
-    b.cbranch(reused, fast, slow)
+    shared, check = fn.block("reuse.shared"), fn.block("reuse.check")
+    b.cbranch(reused, check, slow)
+
+    b.position_at_end(check)
+    b.cbranch(_shared(fn, old), shared, fast)
+
+    # A shared token keeps t's reference: the same constructor, each
+    # primitive field given back the variable taken out of it and each pack
+    # field its old pack (the same object) give t back, the references
+    # given back released; anything else releases t and makes a new object.
+    b.position_at_end(shared)
+    if prims_kept:
+        unmarked = b.inttoptr(b.and_(b.ptrtoint(old, T.I64), T.I64(~SHARED)), T.PTR)
+        equal = T.I1(1)
+        for f, value, offset in zip(ctor.fields, values, layout.field_offsets(ctor)):
+            if isinstance(f.type, ir.PackType):
+                was = T.load_slot(b, f.type, regions.field(fn, unmarked, offset))
+                same_obj = b.icmp_unsigned("==", b.ptrtoint(regions.pack_object(fn, was), T.I64),
+                                           b.ptrtoint(regions.pack_object(fn, value), T.I64))
+                same_rid = b.icmp_unsigned("==", regions.pack_region(fn, was), regions.pack_region(fn, value))
+                equal = b.and_(equal, b.and_(same_obj, same_rid))
+        give_back, renew = fn.block("reuse.give_back"), fn.block("reuse.renew")
+        b.cbranch(equal, give_back, renew)
+        b.position_at_end(give_back)
+        for f, value in zip(ctor.fields, values):
+            if isinstance(f.type, ir.PackType):
+                regions.release(fn, regions.pack_region(fn, value))
+        shared_end = b.block
+        b.branch(join)
+        b.position_at_end(renew)
+    regions.release(fn, old_rid)
+    b.branch(slow)
 
     b.position_at_end(slow)
     new_rid = b.call(fn.module_cx.runtime("hic_region_new_sized"), [T.I64(size)])
@@ -254,6 +298,9 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     rid = b.phi(T.I64)
     rid.add_incoming(old_rid, fast_end)
     rid.add_incoming(new_rid, slow_end)
+    if prims_kept:
+        obj.add_incoming(unmarked, shared_end)
+        rid.add_incoming(old_rid, shared_end)
     return regions.make_pack(fn, obj, rid)
 
 

@@ -15,6 +15,7 @@ from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.regions import PRIMITIVE
 
 EMPTY = (None, PRIMITIVE)  # the empty reuse token
+SHARED = "shared"  # a shared token's third item: (object, region, SHARED)
 
 
 def unique(table, rid: int, size: int) -> bool:
@@ -66,6 +67,9 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
         for i, named in packs:
             if named:
                 table.retain(obj[i][1])
+        if size:  # shared: the token keeps t's reference (`reuse` may give t back)
+            fr[token] = (obj, rid, SHARED)
+            return
         table.release(rid)
         fr[token] = EMPTY
 
@@ -81,6 +85,15 @@ def compile_match_reset(k: FunctionCompiler, s: ir.MatchReset):
     return match
 
 
+def same_pack(a, b) -> bool:
+    """Whether two packs are the same object (native code compares the
+    addresses; an immediate is its constructor, in its region)."""
+    if a[1] != b[1]:
+        return False
+    x, y = a[0], b[0]
+    return x is y or (type(x) is tuple and len(x) == 2 and x == y)
+
+
 def token_of(k: FunctionCompiler, e):
     """(slot, (constructor, field slots)) when `e` names a reuse token of a
     constructor arm, else None."""
@@ -94,13 +107,15 @@ def token_of(k: FunctionCompiler, e):
 def compile_drop_token(k: FunctionCompiler, slot: int):
     """`drop w` of a token: a unique one's region forgets the packs it
     still records (they moved out at the reset), then is released
-    (`hic_reuse_drop`)."""
+    (`hic_reuse_drop`); a shared one is released."""
     table = k.m.table
 
     def drop(fr):
-        rid = fr[slot][1]
+        token = fr[slot]
+        rid = token[1]
         if rid != PRIMITIVE:
-            table.unrecord_all(rid)
+            if len(token) == 2:
+                table.unrecord_all(rid)
             table.release(rid)
 
     return drop
@@ -121,13 +136,25 @@ def compile_reuse(k: FunctionCompiler, e: ir.Reuse):
     packs = [i for i, f in enumerate(ctor.fields) if isinstance(f.type, ir.PackType)]
     # A `_` pack field was forgotten at the reset: its new pack is only recorded.
     changed = [(i, taken[i] is not None) for i in packs if not kept[i]] if same else []
+    # A shared token's object is given back unchanged when the constructor
+    # is the same, every primitive field is given back the variable taken
+    # out of it, and every pack field its old pack (the same object).
+    prims_kept = same and all(kept[i] for i, f in enumerate(ctor.fields) if not isinstance(f.type, ir.PackType))
     old_ctor = k.tables.ctors[matched]
     old_packs = [2 + i for i, f in enumerate(old_ctor.fields)
                  if isinstance(f.type, ir.PackType) and taken[i] is not None]
 
     def reuse(fr):
-        old, rid = token(fr)
+        old, rid, *shared = token(fr)
         values = [a(fr) for a in args]
+        if shared:
+            if prims_kept and all(same_pack(values[i], old[2 + i]) for i in packs):
+                # t, whose fields keep their packs: the references given back go
+                for i in packs:
+                    table.release(values[i][1])
+                return (old, rid)
+            table.release(rid)
+            rid = PRIMITIVE
         if rid != PRIMITIVE:
             # In place: what a field kept is recorded already.
             if same:

@@ -23,8 +23,12 @@ parameter now owned) that is x's last mention on its path moves x; any
 other becomes a `copy x`; a variable dead before a statement is dropped
 there (a token is live while a site it could fill follows); a `return`
 drops what is left. A match on an owned field with a `return` inside is
-reset too (a nested match: `balanceLeft`'s inner node), or reset from a
-`copy` when the field is mentioned again inside. Callers: an owned
+reset too (a nested match: `balanceLeft`'s inner node). When the field
+is mentioned again inside, whole, an arm that takes it apart keeps its
+fields and token and rebuilds it from them where it is needed
+(`let rb = reuse{c} w C(fields)`: nothing written when unique, the cell
+itself when shared); the reset is of a `copy` when that cannot be done
+(a field consumed before or needed after). Callers: an owned
 variable passed to a parameter now owned moves when the next statement
 drops it (the `drop` goes); else the caller passes a `copy`.
 
@@ -61,6 +65,16 @@ class Refuse(Exception):
     """The linearizer cannot make one function's owned variables linear."""
 
 
+class _NoRebuild(Exception):
+    """A cell taken apart cannot be rebuilt from its fields where its
+    variable is needed whole: its reset goes back to a `copy`."""
+
+
+# How many resets of one function may go back from rebuilding to a copy
+# (each redoes its arms: nested ones could otherwise redo exponentially).
+REBUILD_RETRIES = 32
+
+
 def run(program: ir.Program, checked=None):
     """Find the parameters to own, rewrite; drop a function's parameters
     when its rewrite is refused, or a recursion would pass a copy, and
@@ -93,7 +107,12 @@ def run(program: ir.Program, checked=None):
     if not converted:
         return PassResult(program, refusals)
     if not _checks(new):
-        return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
+        try:
+            new, remarks, _ = _rewrite(facts, converted, inline=False)
+        except _Refused:
+            new = None
+        if new is None or not _checks(new):
+            return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
     return PassResult(new, refusals + remarks)
 
 
@@ -269,26 +288,43 @@ def _kids(n):
 # ------------------------------------------------------------------ rewriting
 
 
-def _rewrite(facts: _Facts, converted: set[tuple[str, int]]):
+def _rewrite(facts: _Facts, converted: set[tuple[str, int]], inline: bool = True):
+    from lowering.passes.reuse_tail_calls import inline_tail_calls, inlinable
+
     remarks: list[Remark] = []
     copied: set[tuple[str, str, int]] = set()
     positions: dict[str, set[int]] = {}
     for name, i in converted:
         positions.setdefault(name, set()).add(i)
+    callees = {name: f for name, f in facts.funs.items()
+               if inline and inlinable(f, positions.get(name, set()), _site)}
     decls = []
     for decl in facts.program.decls:
         if isinstance(decl, ir.FunDecl) and (decl.name in positions or _calls_any(decl, positions)):
             mine = positions.get(decl.name, set())
             params = tuple(rebuild(p, type=p.type.pack) if i in mine else p for i, p in enumerate(decl.params))
-            lin = _Linearizer(facts, positions, decl, remarks)
-            try:
-                for i in sorted(mine):
-                    lin.own(decl.params[i].name, params[i].type)
-                    remarks.append(Remark("owned parameter", decl.name, f"'{decl.params[i].name}' may be reused"))
-                body, _ = lin.block(decl.body, Counter())
-            except Refuse as refused:
-                raise _Refused(decl.name, str(refused)) from None
-            decl = rebuild(decl, params=params, body=body)
+            inlined, owned_lets = decl, {}
+            if mine and callees:
+                inlined, owned_lets = inline_tail_calls(decl, {n: f for n, f in callees.items() if n != decl.name})
+            # With the tail calls inlined, then (refused) without them.
+            for fun, lets in ((inlined, owned_lets), (decl, {})) if owned_lets else ((decl, {}),):
+                mark = len(remarks)
+                lin = _Linearizer(facts, positions, fun, remarks)
+                lin.owned_lets = lets
+                try:
+                    for i in sorted(mine):
+                        lin.own(decl.params[i].name, params[i].type)
+                        remarks.append(Remark("owned parameter", decl.name, f"'{decl.params[i].name}' may be reused"))
+                    body, _ = lin.block(fun.body, Counter())
+                except Refuse as refused:
+                    del remarks[mark:]
+                    if lets:
+                        continue
+                    raise _Refused(decl.name, str(refused)) from None
+                for name in lets:
+                    remarks.append(Remark("inlined", decl.name, f"a tail call: '{name}' and the tokens reach its cells"))
+                break
+            decl = rebuild(fun, params=params, body=body)
             copied |= {(decl.name, f, i) for f, i in lin.copied}
         decls.append(decl)
     return rebuild(facts.program, decls=tuple(decls)), remarks, copied
@@ -362,6 +398,16 @@ class _Linearizer:
         self.skip_drops: set[str] = set()
         self.copied: set[tuple[str, int]] = set()  # (callee, position) given a copy
         self.next_drop: str | None = None
+        # Cells taken apart that are rebuilt from their fields where their
+        # variable is needed whole: variable -> (token, constructor,
+        # [(field variable, is a pack)], caps, type), and back.
+        self.groups: dict[str, tuple] = {}
+        self.token_group: dict[str, str] = {}
+        self.field_group: dict[str, str] = {}
+        self.copy_tokens: set[str] = set()  # tokens of a reset copy: never unique
+        self.lent: set[str] = set()  # owned variables an enclosing `unpack` lends
+        self.retries = REBUILD_RETRIES
+        self.owned_lets: dict[str, object] = {}  # `let`s an inlined tail call owns: name -> type
         declared = Counter(p.name for p in fun.params)
         for n in walk(fun.body):
             match n:
@@ -371,7 +417,7 @@ class _Linearizer:
                     declared[var] += 1
         self.declared = declared
         names = set(declared) | {n.name for n in walk(fun.body) if isinstance(n, ir.Var)}
-        self._fresh = (f"{stem}{k}" for k in itertools.count(1) for stem in ("w", "rv")
+        self._fresh = (f"{stem}{k}" for k in itertools.count(1) for stem in ("w", "rv", "rb", "fd")
                        if f"{stem}{k}" not in names)
 
     def fresh(self, stem: str) -> str:
@@ -417,9 +463,92 @@ class _Linearizer:
         return found
 
     def live(self, name: str, counter: Counter) -> bool:
+        """Whether `counter` mentions `name`: for a token, a site it could
+        fill; for a token or field of a cell to rebuild, also the cell."""
         if name in self.tokens:
-            return self.tokens[name] > 0 and counter[f"#{self.tokens[name]}"] > 0
-        return counter[name] > 0
+            if self.tokens[name] > 0 and counter[f"#{self.tokens[name]}"] > 0:
+                return True
+            return self.needed(self.token_group.get(name), counter)
+        return counter[name] > 0 or self.needed(self.field_group.get(name), counter)
+
+    def needed(self, cell: str | None, counter: Counter) -> bool:
+        """Whether the cell to rebuild `cell` is needed whole in `counter`."""
+        return cell is not None and cell in self.groups and self.live(cell, counter)
+
+    # -------------------------------------------------------- rebuilding
+
+    def snapshot(self):
+        return (set(self.owned), dict(self.tracked), dict(self.tokens), list(self.order), set(self.frozen),
+                set(self.skip_drops), set(self.copied), len(self.remarks), self.next_drop, dict(self.groups),
+                dict(self.token_group), dict(self.field_group), set(self.copy_tokens), set(self.lent))
+
+    def restore(self, snap) -> None:
+        (self.owned, self.tracked, self.tokens, self.order, self.frozen, self.skip_drops, self.copied, n,
+         self.next_drop, self.groups, self.token_group, self.field_group, self.copy_tokens, self.lent) = snap
+        del self.remarks[n:]
+
+    def group_state(self):
+        return dict(self.groups), dict(self.token_group), dict(self.field_group)
+
+    def set_group_state(self, state) -> None:
+        self.groups, self.token_group, self.field_group = (dict(d) for d in state)
+
+    def due(self, s, here: Counter, rest: Counter) -> str | None:
+        """A cell to rebuild that statement `s` needs whole, before it:
+        unless `s` only branches on something else and the cell is not
+        needed after it (then each branch rebuilds it if it needs it)."""
+        for cell in self.groups:
+            if not here[cell]:
+                continue
+            if self.live(cell, rest):
+                return cell
+            match s:
+                case ir.If(cond) if not self.mentions(cond)[cell]:
+                    continue
+                case ir.Match(scrutinee) if not self.mentions(scrutinee)[cell]:
+                    continue
+                case ir.ExprStmt(ir.Unpack(ir.Var(name))) if name != cell:
+                    continue
+            return cell
+        return None
+
+    def rebuild_cell(self, cell: str, here: Counter, rest: Counter):
+        """The statements that rebuild `cell` from its token and fields
+        (`let rb = reuse{c} w C(fields)`, every field given back: nothing
+        written when w is unique, the cell itself when it is shared), and
+        the new variable's name. _NoRebuild when a field is gone, lent or
+        needed later."""
+        token, ctor, fields, caps, t = self.groups[cell]
+        out, args = [], []
+        for name, is_pack in fields:
+            if is_pack and name not in self.owned:
+                if name not in self.groups:
+                    raise _NoRebuild(name)
+                more, name = self.rebuild_cell(name, here, rest)
+                out += more
+            elif is_pack and (name in self.frozen or name in self.lent or here[name] or rest[name]):
+                raise _NoRebuild(name)
+            args.append(ir.Var(name))
+        if token not in self.owned or token in self.frozen:
+            raise _NoRebuild(token)
+        for a, (_, is_pack) in zip(args, fields):
+            if is_pack:
+                self.owned.discard(a.name)
+        self.owned.discard(token)
+        del self.groups[cell]
+        self.token_group.pop(token, None)
+        for name, _ in fields:
+            self.field_group.pop(name, None)
+        new = self.fresh("rb")
+        if args:
+            value = ir.Reuse(ir.Var(token), caps, ctor, tuple(args))
+        else:  # an immediate: its token is always empty
+            out.append(ir.Drop(ir.Var(token)))
+            value = ir.Pack(caps, ir.NewData(ir.PRIMITIVE_REGION, ctor))
+        out.append(ir.Let(new, None, value))
+        self.own(new, t)
+        self.remarks.append(Remark("reuse", self.fun.name, f"'{cell}' rebuilt from its fields in the place of '{token}'"))
+        return out, new
 
     def drop(self, name: str) -> ir.Drop:
         self.owned.discard(name)
@@ -449,6 +578,9 @@ class _Linearizer:
                 continue
             here = self.mentions(s)
             rest = suffix[k + 1]
+            cell = self.due(s, here, rest)
+            if cell is not None:
+                return self.rebuilt(b, out, items[k:], cell, here, rest, later)
             out += self.drops_of_dead(here, rest)
             nxt = items[k + 1] if k + 1 < len(items) else None
             self.next_drop = nxt.value.name if isinstance(nxt, ir.Drop) and isinstance(nxt.value, ir.Var) else None
@@ -460,6 +592,9 @@ class _Linearizer:
         result = b.result
         if result is not None:
             here = self.mentions(result)
+            cell = next((c for c in self.groups if here[c]), None)
+            if cell is not None:
+                return self.rebuilt(b, out, [], cell, here, later, later)
             out += self.drops_of_dead(here, later)
             self.next_drop = None
             result = self.expr(result, here, later)
@@ -473,19 +608,31 @@ class _Linearizer:
             out += self.drops_of_dead(later)
         return rebuild(b, stmts=tuple(out), result=result), True
 
+    def rebuilt(self, b: ir.Block, out: list, items: list, cell: str, here: Counter, rest: Counter,
+                later: Counter):
+        """The block `b` whose statements `out` are done and `items` (and
+        its result) to do, `cell` rebuilt before them."""
+        stmts, new = self.rebuild_cell(cell, here, rest)
+        tail = _renamed(rebuild(b, stmts=tuple(items)), cell, new)
+        nb, falls = self.block(tail, later)
+        return rebuild(b, stmts=tuple(out) + tuple(stmts) + nb.stmts, result=nb.result), falls
+
     def branches(self, blocks, later: Counter):
         """Each of `blocks` (None: an empty `else`) from the same state;
         returns the new blocks and whether any falls through."""
         entry = set(self.owned)
+        groups = self.group_state()
         new, ends = [], []
         for b in blocks:
             self.owned = set(entry)
+            self.set_group_state(groups)
             nb, falls = self.block(b if b is not None else ir.Block(()), later)
             if b is None and not nb.stmts:
                 nb = None
             new.append(nb)
             if falls:
                 ends.append(set(self.owned))
+        self.set_group_state(groups)
         if not ends:
             self.owned = set()
             return new, False
@@ -511,7 +658,10 @@ class _Linearizer:
                     return out + [rebuild(s, value=ir.Var(tmp))], False
                 return [self.drop(n) for n in left] + [rebuild(s, value=value)], False
             case ir.Let() | ir.Assign():
-                return [rebuild(s, value=self.expr(s.value, here, rest))], True
+                new = [rebuild(s, value=self.expr(s.value, here, rest))]
+                if isinstance(s, ir.Let) and s.name in self.owned_lets:
+                    self.own(s.name, self.owned_lets[s.name])
+                return new, True
             case ir.Drop(value):
                 return [rebuild(s, value=self.expr(value, here, rest))], True
             case ir.ExprStmt(e):
@@ -561,59 +711,99 @@ class _Linearizer:
             if exits:
                 raise Refuse(f"'{x}' would be lent across a return")
             return None
+        arms = shape[2]
         # A `_` arm sees x as the token's name: it resets nothing.
-        in_wild = sum(self.mentions(a.body)[x] for a in shape[2] if isinstance(a.pattern, ir.PWild))
-        last = here[x] - in_wild == 1 and not self.live(x, rest)
+        in_wild = sum(self.mentions(a.body)[x] for a in arms if isinstance(a.pattern, ir.PWild))
+        # A cell to rebuild that x is a field of, needed in an arm that
+        # takes x apart, needs x whole there.
+        inside = any(self.needed(self.field_group.get(x), self.mentions(a.body))
+                     for a in arms if isinstance(a.pattern, ir.PCtor))
+        last = here[x] - in_wild == 1 and not self.live(x, rest) and not inside
         if not last and not exits:
             return None
-        if any(_jumps_out(arm.body) for arm in shape[2]):
+        if any(_jumps_out(arm.body) for arm in arms):
             raise Refuse("a 'match reset' arm would leave a loop")
+        if not last and not self.live(x, rest) and x not in self.frozen and self.retries > 0:
+            # x is needed whole only inside: the arms that take it apart
+            # rebuild it from its fields where they need it (Perceus: the
+            # cell is the token, the fields stay alive).
+            snap = self.snapshot()
+            try:
+                return self.reset_arms(s, u, x, t, arms, "rebuild", rest)
+            except (_NoRebuild, Refuse):
+                self.restore(snap)
+                self.retries -= 1
+        return self.reset_arms(s, u, x, t, arms, "last" if last else "copy", rest)
+
+    def reset_arms(self, s, u, x: str, t, arms, mode: str, rest: Counter):
         scrutinee = ir.Var(x)
-        if last:
-            self.owned.discard(x)
-        else:
+        if mode == "copy":
             scrutinee = ir.Copy(scrutinee)
+        else:
+            self.owned.discard(x)
         token = self.fresh("w")
+        if mode == "copy":
+            self.copy_tokens.add(token)
         entry = set(self.owned)
-        arms, ends = [], []
+        groups = self.group_state()
+        new_arms, ends = [], []
         data = self.facts.datas[t.obj.name]
-        for arm in shape[2]:
+        caps = (t if isinstance(t, ir.PackType) else t.pack).caps
+        for arm in arms:
             self.owned = set(entry)
+            self.set_group_state(groups)
             pattern = arm.pattern
-            size = 0
             body = arm.body
             if isinstance(pattern, ir.PWild):
                 self.tokens.pop(token, None)
                 self.own(token, t if isinstance(t, ir.PackType) else t.pack)
-                if last:
+                if mode != "copy":
                     body = _renamed(body, x, token)
+                    # A cell to rebuild that x is a field of takes the token.
+                    cell = self.field_group.pop(x, None)
+                    if cell is not None:
+                        w, ctor, fields, c, ct = self.groups[cell]
+                        fields = [(token if n == x else n, p) for n, p in fields]
+                        self.groups[cell] = (w, ctor, fields, c, ct)
+                        self.field_group[token] = cell
             if isinstance(pattern, ir.PCtor):
                 _, ctor = self.facts.ctors[pattern.ctor]
                 size = ir.data_size(data, ctor)
                 used = self.mentions(arm.body)
+                whole = mode == "rebuild" and used[x] > 0
                 subs = []
                 for f, sub in zip(ctor.fields, pattern.args):
+                    if whole and isinstance(sub, ir.PWild):
+                        sub = ir.PVar(self.fresh("fd"), span=sub.span)
                     if isinstance(sub, ir.PVar) and isinstance(f.type, ir.PackType):
-                        if not used[sub.name]:
+                        if not used[sub.name] and not whole:
                             sub = ir.PWild(span=sub.span)
                         else:
                             self.own(sub.name, f.type)
                     subs.append(sub)
                 pattern = rebuild(pattern, args=tuple(subs))
                 self.own_token(token, size)
+                if whole:
+                    fields = [(sub.name, isinstance(f.type, ir.PackType)) for f, sub in zip(ctor.fields, subs)]
+                    self.groups[x] = (token, pattern.ctor, fields, caps, t if isinstance(t, ir.PackType) else t.pack)
+                    self.token_group[token] = x
+                    for name, is_pack in fields:
+                        if is_pack:
+                            self.field_group[name] = x
             body, falls = self.block(body, rest)
-            arms.append(rebuild(arm, pattern=pattern, body=body))
+            new_arms.append(rebuild(arm, pattern=pattern, body=body))
             if falls:
                 ends.append(set(self.owned))
-        self.remarks.append(Remark("reset", self.fun.name, f"'{x}'" + ("" if last else " (a copy: it is read again)"),
-                                   where(u)))
+        self.set_group_state(groups)
+        note = {"last": "", "copy": " (a copy: it is read again)", "rebuild": " (rebuilt where it is read again)"}
+        self.remarks.append(Remark("reset", self.fun.name, f"'{x}'" + note[mode], where(u)))
         if not ends:
             self.owned = set()
-            return [ir.MatchReset(scrutinee, token, tuple(arms), span=s.span)], False
+            return [ir.MatchReset(scrutinee, token, tuple(new_arms), span=s.span)], False
         if any(e != ends[0] for e in ends):
             raise Refuse("the arms leave owned variables in different states")
         self.owned = ends[0]
-        return [ir.MatchReset(scrutinee, token, tuple(arms), span=s.span)], True
+        return [ir.MatchReset(scrutinee, token, tuple(new_arms), span=s.span)], True
 
     # -------------------------------------------------------- expressions
 
@@ -646,7 +836,7 @@ class _Linearizer:
                         new.append(self.expr(a, here, rest))
                 return rebuild(e, args=tuple(new))
             case ir.Region() if not self.no_consume and (site := _site(e)) is not None:
-                token = self.token_for(self.facts.sizes[site[1]])
+                token = self.token_for(self.facts.sizes[site[1]], here, rest)
                 if token is not None:
                     caps, ctor, args = site
                     self.owned.discard(token)
@@ -669,7 +859,12 @@ class _Linearizer:
                 # `unpack copy x` consumes the copy: it stays a copy.
                 pack = self.expr(pack, here, rest) if not isinstance(pack, ir.Copy) else pack
             saved, self.next_drop = self.next_drop, None
+            lends = pack.name if isinstance(pack, ir.Var) and pack.name in self.owned else None
+            lent = self.lent
+            if lends is not None:
+                self.lent = lent | {lends}
             body, _ = self.block(e.body, later)
+            self.lent = lent
             self.next_drop = saved
             return rebuild(e, body=body, pack=pack) if pack is not None else rebuild(e, body=body)
         return map_children(e, lambda c: self.expr(c, here, rest))
@@ -689,8 +884,13 @@ class _Linearizer:
                 return a
         return ir.Copy(a, span=a.span)
 
-    def token_for(self, size: int) -> str | None:
-        for name in reversed(self.order):
-            if name in self.owned and name not in self.frozen and self.tokens.get(name) == size and size:
-                return name
-        return None
+    def token_for(self, size: int, here: Counter, rest: Counter) -> str | None:
+        """The innermost token that can fill a site of `size`: not one of a
+        cell to rebuild that is needed later, and one of a reset copy
+        (never unique) only when there is no other."""
+        found = [name for name in reversed(self.order)
+                 if name in self.owned and name not in self.frozen and self.tokens.get(name) == size and size
+                 and not self.needed(self.token_group.get(name), here)
+                 and not self.needed(self.token_group.get(name), rest)]
+        found.sort(key=lambda name: name in self.copy_tokens)
+        return found[0] if found else None
