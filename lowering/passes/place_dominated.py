@@ -245,6 +245,16 @@ def _sink_block(b: ir.Block, here: dict) -> ir.Block:
     return replace(b, stmts=tuple(stmts), result=result)
 
 
+def _value_ends(e):
+    """The expressions whose value `e` gives: through blocks' results and
+    both branches of an `if` (`if c then copy xs[0] else []`)."""
+    while isinstance(e, (ir.Do, ir.Unpack, ir.Region, ir.Restrict)) and e.body.result is not None:
+        e = e.body.result
+    if isinstance(e, ir.IfExpr):
+        return [*_value_ends(e.then), *_value_ends(e.els)]
+    return [e]
+
+
 def _fresh_name(used: set[str], base: str) -> str:
     """A name not in `used` (which then holds it: two sinks in one block
     that each need a temporary get two)."""
@@ -294,11 +304,10 @@ class _Function:
         # with those (`dominated_slots.copy_caps`).
         self.copy_caps: dict[int, str] = {}
         for let in self._lets.values():
-            end = let.value
-            while isinstance(end, (ir.Do, ir.Unpack, ir.Region, ir.Restrict)) and end.body.result is not None:
-                end = end.body.result
-            if isinstance(end, ir.Copy) and isinstance(let.type, ir.PackType):
-                self.copy_caps[id(end)] = let.type.caps
+            if isinstance(let.type, ir.PackType):
+                for end in _value_ends(let.value):
+                    if isinstance(end, ir.Copy):
+                        self.copy_caps[id(end)] = let.type.caps
         self.fresh = FreshNames(f)
         self.dests = self._dests()         # temporary -> the region its value is made in
         # Accumulators (analysis/accumulators.py): one new region each.
