@@ -244,12 +244,12 @@ def test_a_tail_call_that_can_fail_is_not_inlined(tmp_path):
     assert ran.stdout == run_file(ROOT / "bench" / "rbtree.hi", engine="native", args=("500",), level=2).stdout
 
 
-@pytest.mark.xfail(strict=True, reason="reuse: a shared cell's reset retains the fields the naive lowering borrows")
 def test_a_kept_tree_passed_to_a_reusing_function_costs_no_more_retains_than_naive():
     """tests/regressions/kept_tree_passed_to_a_reusing_function.hi: with
     static-objects off, `mirror(copy t)` of a tree main keeps takes the
     shared path of every reset (fields retained); the naive lowering
-    borrows them. Found by the differential test; not fixed yet."""
+    borrows them. Found by the differential test. The pass now owns no
+    parameter a call passes a copy of."""
     path = ROOT / "tests" / "regressions" / "kept_tree_passed_to_a_reusing_function.hi"
     off = frozenset({"static-objects"})
     naive = run_file(path, engine="lolang", stage="lo", disabled=off)

@@ -95,13 +95,16 @@ def run(program: ir.Program, checked=None):
             removed |= {k for k in converted if k[0] == refused.function}
             converted = _passed_on(facts, base, removed)
             continue
-        # A parameter its own recursion would pass a copy of is never
-        # unique there: owning it would only add counts.
-        shared = {(f, i) for caller, f, i in copied if (f, i) in converted and caller in reach[f]}
+        # A parameter some call passes a copy of is not unique there: each
+        # reset would take the shared path, which retains the fields the
+        # naive lowering only borrows (tests/regressions/
+        # kept_tree_passed_to_a_reusing_function), so owning it could add
+        # counts.
+        shared = {(f, i) for caller, f, i in copied if (f, i) in converted}
         if not shared:
             break
         for f, i in sorted(shared):
-            refusals.append(Remark("not reused", f, f"'{facts.funs[f].params[i].name}': a recursive call passes a copy"))
+            refusals.append(Remark("not reused", f, f"'{facts.funs[f].params[i].name}': a call passes a copy"))
         removed |= shared
         converted = _passed_on(facts, base, removed)
     if not converted:
