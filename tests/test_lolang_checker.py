@@ -18,6 +18,36 @@ PROGRAMS = Path(__file__).parent / "lolang_programs"
 # of the first diagnostic). A program starts with a newline, so its first
 # line of code is line 2.
 BOX = "data Box = Box(inner: Pack{r} String)\n"
+# A cell taken apart by a nested reset and rebuilt whole from its fields
+# (the `reuse` pass, docs/lolang.md §5.5): the rebuild consumes the fields
+# and the token (two pairs below).
+REBUILT_CELL = """
+data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
+
+fun fix(t: Pack{r} Tree): Pack{r} Tree {
+    match reset t as w1 {
+        Node(l, y, c) => {
+            match reset l as w2 {
+                Node(a, x, b) => {
+                    let l2 = reuse{r} w2 Node(a, x, b);
+                    return reuse{r} w1 Node(l2, y, c);
+                }
+                _ => {
+                    return reuse{r} w1 Node(w2, y, c);
+                }
+            }
+        }
+        _ => {
+            return w1;
+        }
+    }
+}
+
+fun main() {
+    drop fix(pack{r} new[P] Leaf)@2:2;
+}
+"""
+
 CASES = [
 ("read_only_packs_are_covariant", """
 fun total(g: &Pack{r} (Array (Pack{r} (Array S64)))): S64 {
@@ -855,64 +885,12 @@ fun main() {
 }
 """, ("            drop w;\n", "            let w2 = w;\n            drop w2;\n"), "reuse token 'w' can only be consumed by 'reuse' or 'drop'"),
 
-# A cell taken apart by a nested reset and rebuilt whole from its fields
-# (the `reuse` pass, docs/lolang.md §5.5): the rebuild consumes the fields
-# and the token.
-("rebuilt_cell_takes_its_fields", """
-data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
-
-fun fix(t: Pack{r} Tree): Pack{r} Tree {
-    match reset t as w1 {
-        Node(l, y, c) => {
-            match reset l as w2 {
-                Node(a, x, b) => {
-                    let l2 = reuse{r} w2 Node(a, x, b);
-                    return reuse{r} w1 Node(l2, y, c);
-                }
-                _ => {
-                    return reuse{r} w1 Node(w2, y, c);
-                }
-            }
-        }
-        _ => {
-            return w1;
-        }
-    }
-}
-
-fun main() {
-    drop fix(pack{r} new[P] Leaf)@2:2;
-}
-""", ("                    let l2 = reuse{r} w2 Node(a, x, b);\n",
+# REBUILT_CELL: the rebuild consumes the fields and the token.
+("rebuilt_cell_takes_its_fields", REBUILT_CELL, ("                    let l2 = reuse{r} w2 Node(a, x, b);\n",
       "                    let l2 = reuse{r} w2 Node(a, x, b);\n                    drop a;\n"),
  "pack 'a' is consumed twice (first by 'reuse Node' at 9:47)"),
 
-("rebuilt_cell_takes_its_token", """
-data Tree = Leaf | Node(Pack{r} Tree, S64, Pack{r} Tree)
-
-fun fix(t: Pack{r} Tree): Pack{r} Tree {
-    match reset t as w1 {
-        Node(l, y, c) => {
-            match reset l as w2 {
-                Node(a, x, b) => {
-                    let l2 = reuse{r} w2 Node(a, x, b);
-                    return reuse{r} w1 Node(l2, y, c);
-                }
-                _ => {
-                    return reuse{r} w1 Node(w2, y, c);
-                }
-            }
-        }
-        _ => {
-            return w1;
-        }
-    }
-}
-
-fun main() {
-    drop fix(pack{r} new[P] Leaf)@2:2;
-}
-""", ("return reuse{r} w1 Node(l2, y, c);", "return reuse{r} w2 Node(l2, y, c);"),
+("rebuilt_cell_takes_its_token", REBUILT_CELL, ("return reuse{r} w1 Node(l2, y, c);", "return reuse{r} w2 Node(l2, y, c);"),
  "pack 'w2' is consumed twice (first by 'reuse' at 9:30)"),
 ]
 
