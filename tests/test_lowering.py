@@ -285,6 +285,13 @@ def test_random_programs_lower_faithfully(program):
     assert lolang[:3] == hilang[:3]
     stats = lolang[3]
     assert stats["allocs"] == hilang[3]["allocs"]
-    assert stats["regions_created"] == stats["allocs"] + engine_regions(by_stage["lo"].program, ())
+    made = stats["allocs"] + engine_regions(by_stage["lo"].program, ())
+    if lolang[2] == 0:
+        assert stats["regions_created"] == made
+    else:
+        # A region opened for a value whose computation then failed
+        # (`str(i % 0)`: the naive lowering opens str's region first) is
+        # made without an allocation, and is still open at the error.
+        assert made <= stats["regions_created"] <= made + stats["regions_created"] - stats["regions_freed"]
     if lolang[2] == 0:
         assert stats["regions_leaked"] == 0
