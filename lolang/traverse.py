@@ -115,7 +115,9 @@ def _pusher_lines(fields) -> list[str]:
     return lines
 
 
-_PUSH_CHILDREN = _written_out("push_children", "node, push, extend", _pusher_lines, _REVERSED_FIELDS)
+# class -> push_children(node, push, extend): `walk`'s step, also for
+# analyses that keep a stack of their own (lowering/analysis/positions.py).
+PUSH_CHILDREN = _written_out("push_children", "node, push, extend", _pusher_lines, _REVERSED_FIELDS)
 
 
 def walk(node) -> Iterator:
@@ -123,7 +125,7 @@ def walk(node) -> Iterator:
     children, in evaluation order; iterative."""
     stack = [node]
     pop, push, extend = stack.pop, stack.append, stack.extend
-    pushers = _PUSH_CHILDREN.get
+    pushers = PUSH_CHILDREN.get
     while stack:
         current = pop()
         yield current
