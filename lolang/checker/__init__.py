@@ -22,7 +22,10 @@ calls (their signatures), the data types and constructors it names. So
 `check` keeps each accepted function's facts from its last run, with the
 declarations it looked up, and hands them out again for the same function
 object while those declarations are equal: the answer it would compute
-again, without the walk.
+again, without the walk. A pass that checks a function it rewrote
+(`check_function_kept`: rc-elide's rounds, unpack-in-place's trials) leaves
+those facts for the next `check` in the same way, so the pipeline's check
+after the pass does not walk that very function again.
 """
 
 from __future__ import annotations
@@ -73,20 +76,26 @@ class _Facts:
 # The functions of the last program accepted, their facts by id (each
 # holds its function, so no other object takes its id).
 _last_facts: dict[int, _Facts] = {}
+# The functions a pass checked itself since (`check_function_kept`), by id.
+_kept_facts: dict[int, _Facts] = {}
 
 
 def check(program: ir.Program) -> CheckResult:
     """Check `program`; return what was learnt of it (every expression's
     type, every region binder's uid: `CheckResult`)."""
-    global _last_facts
+    global _last_facts, _kept_facts
     errors: list[Diagnostic] = []
     result = CheckResult(program)
     info = decls.collect(program, errors)
     last = _last_facts if not errors else {}
+    kept = _kept_facts if not errors else {}
+    _kept_facts = {}
     facts_now: dict[int, _Facts] = {}
     types, binders, params = result.types, result.binders, result.params
     for fun in program.funs:
         facts = last.get(id(fun))
+        if facts is None or facts.fun is not fun:
+            facts = kept.get(id(fun))
         if facts is None or facts.fun is not fun or not facts.hold_in(info):
             part = CheckResult(program)
             try:
@@ -103,6 +112,19 @@ def check(program: ir.Program) -> CheckResult:
     if errors:
         raise CompileError(errors)
     _last_facts = facts_now
+    return result
+
+
+def check_function_kept(info: ProgramInfo, fun: ir.FunDecl, program: ir.Program) -> CheckResult:
+    """`check_function` of `fun` (raising `Reject` as it does) into a
+    result of its own, returned; what it found is also kept for the next
+    `check`, which hands it out for this very function object if the
+    declarations it looked up are still as they were (the module
+    docstring)."""
+    result = CheckResult(program)
+    cx = check_function(info, fun, result)
+    _kept_facts[id(fun)] = _Facts(fun, result.types, result.binders, result.params[fun.name], cx.callees,
+                                  cx.datas_seen, cx.ctors_seen)
     return result
 
 
@@ -141,4 +163,4 @@ def check_function(info: ProgramInfo, fun: ir.FunDecl, result: CheckResult) -> C
     return cx
 
 
-__all__ = ["check", "CheckResult"]
+__all__ = ["check", "check_function_kept", "CheckResult"]

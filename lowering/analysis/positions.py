@@ -17,7 +17,7 @@ conservative).
 from __future__ import annotations
 
 from lolang import ir
-from lolang.traverse import CHILD_FIELDS
+from lolang.traverse import PUSH_CHILDREN
 
 
 class Positions:
@@ -100,13 +100,14 @@ class _FunctionPositions:
         self.pre, self.post, self.region_uses = pre, post, region_uses
         self.var_uses: dict[tuple[str, str], list] = {}
         self.unpacks_of: dict[tuple[str, str], list] = {}
-        fields = CHILD_FIELDS
+        pushers = PUSH_CHILDREN.get
         binders = checked.binders
         Var, Unpack, Region = ir.Var, ir.Unpack, ir.Region
         uid_of = dict(zip((r.name for r in f.regions), self.params))
         # Numbered in preorder; an int on the stack closes the node it numbers.
         order: list = []
         stack: list = [f.body]
+        push, extend = stack.append, stack.extend
         base = _next_base
         while stack:
             node = stack.pop()
@@ -117,17 +118,9 @@ class _FunctionPositions:
             pre[id(node)] = number
             order.append(node)
             stack.append(number)
-            kids = fields.get(type(node))
-            if kids:
-                below = []
-                for name, many in kids:
-                    value = getattr(node, name)
-                    if many:
-                        below.extend(value)
-                    elif value is not None:
-                        below.append(value)
-                below.reverse()
-                stack.extend(below)
+            push_children = pushers(type(node))
+            if push_children is not None:
+                push_children(node, push, extend)  # the first child on top
             if type(node) is Region or type(node) is Unpack:
                 uid = binders.get(id(node))
                 self.binders.append((node, uid))

@@ -34,6 +34,8 @@ class Exits:
 
 
 NONE = Exits()
+_RETURNS = Exits(returns=True)
+_JUMPS = Exits(jumps=True)
 _NOTHING: frozenset[str] = frozenset()
 
 
@@ -66,17 +68,19 @@ class Facts:
         found = self._exits.get(id(node))
         if found is not None:
             return found[1]
-        match node:
-            case ir.Return():
-                result = Exits(returns=True)
-            case ir.Break() | ir.Continue():
-                result = Exits(jumps=True)
-            case _:
-                result = NONE
-                for c in children(node):
-                    result = result | self.exits(c)
-                if isinstance(node, ir.While):
-                    result = Exits(returns=result.returns)  # its jumps stay inside
+        # Dispatched on the node's exact type (the IR's classes have no
+        # subclasses), not by class patterns tried in turn.
+        kind = type(node)
+        if kind is ir.Return:
+            result = _RETURNS
+        elif kind is ir.Break or kind is ir.Continue:
+            result = _JUMPS
+        else:
+            result = NONE
+            for c in children(node):
+                result = result | self.exits(c)
+            if kind is ir.While:
+                result = Exits(returns=result.returns)  # its jumps stay inside
         self._exits[id(node)] = (node, result)
         return result
 

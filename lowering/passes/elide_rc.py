@@ -105,15 +105,13 @@ def _recheck(info, program: ir.Program, fun: ir.FunDecl):
     """The checker's facts for a rewritten function (a rejection is hic's
     bug)."""
     from diagnostics import CompilerBug
-    from lolang.checker import CheckResult, check_function
+    from lolang.checker import check_function_kept
     from lolang.checker.context import Reject
 
-    result = CheckResult(program)
     try:
-        check_function(info, fun, result)
+        return check_function_kept(info, fun, program)
     except Reject as error:
         raise CompilerBug(f"rc-elide made '{fun.name}' a function the checker rejects: {error.message}") from None
-    return result
 
 
 class _Function:

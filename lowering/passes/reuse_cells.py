@@ -238,20 +238,33 @@ def _passed_on(facts: _Facts, base: set, removed: set) -> set[tuple[str, int]]:
     """`base` less `removed`, and every borrowed parameter passed on
     directly (outside loops) to one of those, to a fixpoint."""
     converted = set(base) - removed
-    changed = bool(converted)
+    if not converted:
+        return converted
+    # Each function's borrowed parameters passed on directly, outside
+    # loops: (callee, argument index, the parameter's index), found once,
+    # in the order the fixpoint below visits them.
+    passes: list[tuple[str, list[tuple[str, int, int]]]] = []
+    for f in facts.funs.values():
+        if f.name == "main":
+            continue
+        names = {p.name: i for i, p in enumerate(f.params) if isinstance(p.type, ir.BorrowType)}
+        found = []
+        if names:
+            for n in _outside_loops(f.body):
+                if type(n) is ir.Call:
+                    for k, a in enumerate(n.args):
+                        if type(a) is ir.Var and a.name in names:
+                            found.append((n.func, k, names[a.name]))
+        if found:
+            passes.append((f.name, found))
+    changed = True
     while changed:
         changed = False
-        for f in facts.funs.values():
-            if f.name == "main":
-                continue
-            names = {p.name: i for i, p in enumerate(f.params) if isinstance(p.type, ir.BorrowType)}
-            for n in _outside_loops(f.body):
-                if isinstance(n, ir.Call):
-                    for k, a in enumerate(n.args):
-                        if ((n.func, k) in converted and isinstance(a, ir.Var) and a.name in names
-                                and (f.name, names[a.name]) not in converted | removed):
-                            converted.add((f.name, names[a.name]))
-                            changed = True
+        for name, found in passes:
+            for callee, k, i in found:
+                if (callee, k) in converted and (name, i) not in converted and (name, i) not in removed:
+                    converted.add((name, i))
+                    changed = True
     return converted
 
 
@@ -571,15 +584,16 @@ class _Linearizer:
         items = list(b.stmts)
         suffix = [Counter() for _ in range(len(items) + 1)]
         suffix[len(items)] = self.mentions(b.result) + (later if not _always_exits(b) else Counter())
+        heres = [None] * len(items)  # each statement's mentions, found once
         for k in range(len(items) - 1, -1, -1):
-            here = self.mentions(items[k])
+            here = heres[k] = self.mentions(items[k])
             suffix[k] = here if _always_exits(items[k]) else here + suffix[k + 1]
         out: list = []
         for k, s in enumerate(items):
             if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in self.skip_drops:
                 self.skip_drops.discard(s.value.name)
                 continue
-            here = self.mentions(s)
+            here = heres[k]  # counters are never changed in place: shared safely
             rest = suffix[k + 1]
             cell = self.due(s, here, rest)
             if cell is not None:

@@ -99,11 +99,11 @@ class _Function:
         return new
 
     def _accepted(self, f: ir.FunDecl) -> bool:
-        from lolang.checker import CheckResult, check_function
+        from lolang.checker import check_function_kept
         from lolang.checker.context import Reject
 
         try:
-            check_function(self.info, f, CheckResult(self.program))
+            check_function_kept(self.info, f, self.program)
         except Reject:
             return False
         return True
