@@ -471,6 +471,36 @@ fun main() {
 }
 """, ("unpack copy m[1]@9:21", "unpack m[1]@9:21"), "a map value can only be copied, not unpacked in place"),
 
+("unpacked_place_not_consumed_by_a_loop_body", """
+fun main() {
+    var p = region q {
+        pack{rwa} new[q] Array S64 [1]
+    };
+    unpack p as s, x {
+        var i = 0;
+        while i < len(x) {
+            i = i + 1;
+            print(i);
+        }
+        drop p;
+        p = region q2 {
+            pack{rwa} new[q2] Array S64 []
+        };
+    };
+    drop p;
+}
+""", ("""            print(i);
+        }
+        drop p;
+        p = region q2 {
+            pack{rwa} new[q2] Array S64 []
+        };""", """            print(i);
+            drop p;
+            p = region q2 {
+                pack{rwa} new[q2] Array S64 []
+            };
+        }"""), "'x' is read through a pack consumed here, inside the loop at 8:9: the next iteration may read through it again"),
+
 ("unpacked_place_consumed_then_read", """
 fun main() {
     let p = region q {
@@ -971,6 +1001,7 @@ fun main() {
 
 # Where the first diagnostic of each rejected program points.
 POSITIONS = {
+    "unpacked_place_not_consumed_by_a_loop_body": "11:18",
     "element_unpack_writes_nothing_older": "13:17",
     "element_unpack_merged_region_is_older": "11:34",
     "element_unpack_calls_no_writer": "18:28",
