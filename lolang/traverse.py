@@ -247,6 +247,13 @@ def is_place(e) -> bool:
     return isinstance(e, (ir.Var, ir.FieldGet))
 
 
+def unpack_borrows(e) -> bool:
+    """Whether `unpack e` borrows e (a place, or an array element, which
+    the array keeps alive while the block writes nothing: docs/lolang.md
+    §5.2) rather than consuming it."""
+    return isinstance(e, (ir.Var, ir.FieldGet, ir.Index))
+
+
 def operands(node, signature: Callable[[str], ir.FunDecl | None] = lambda name: None) -> list[tuple[object, str]]:
     """`(child, use)` for every direct child of `node`, in evaluation order.
     `signature(name)` gives a called function's declaration (its parameter
@@ -312,7 +319,7 @@ _OPERAND_RULES: dict[type, Callable] = {
     ir.Builtin: _builtin,
     ir.NewData: lambda node, signature: [(a, CONSUMED) for a in node.args],
     ir.NewArray: lambda node, signature: [(a, CONSUMED) for a in node.elems],
-    ir.Unpack: lambda node, signature: [(node.pack, PLACE if is_place(node.pack) else CONSUMED), (node.body, BLOCK)],
+    ir.Unpack: lambda node, signature: [(node.pack, PLACE if unpack_borrows(node.pack) else CONSUMED), (node.body, BLOCK)],
     ir.Region: _body,
     ir.Restrict: _body,
     ir.Do: _body,

@@ -262,10 +262,13 @@ void hic_regions_init(void)
     hic_cycles_reset();
 }
 
+static void holds_forget(void);
+
 /* After the pool is torn down: nothing here points anywhere any more. */
 void hic_regions_forget(void)
 {
     memset(&regions, 0, sizeof regions);
+    holds_forget();
     hic_region_table = NULL;
 }
 
@@ -672,6 +675,54 @@ static void table_put_new(struct hic_hold *t, uint32_t cap, uint64_t id, uint64_
     t[i].count = count;
 }
 
+/* Hold tables given back by a walk that emptied every entry (a table
+ * outgrown, or its region freed), by capacity (log2): all zeroes but the
+ * link in the first entry's id, so the next table of that size needs no
+ * memset. A queue copied into a fresh array grows a table of thousands of
+ * entries from 8 each time, and zeroing each new table cold was 8% of
+ * work_queue's instructions. At most ZEROED_BYTES are kept this way; the
+ * rest goes back to the pool. */
+#define ZEROED_BYTES ((uint64_t)4 << 20)
+static struct {
+    struct hic_hold *head[32];
+    uint64_t bytes;
+} zeroed;
+
+/* A zeroed table of `cap` entries. */
+static struct hic_hold *zeroed_table(uint32_t cap)
+{
+    unsigned k = (unsigned)__builtin_ctz(cap);
+    struct hic_hold *t = zeroed.head[k];
+    if (t) {
+        zeroed.head[k] = (struct hic_hold *)(uintptr_t)t->id;
+        t->id = 0;
+        zeroed.bytes -= cap * sizeof *t;
+        return t;
+    }
+    t = hic_pool_get(cap * sizeof *t);
+    memset(t, 0, cap * sizeof *t);
+    return t;
+}
+
+/* Table `t` of `cap` entries, every entry zero now, is no longer used. */
+static void table_done_zeroed(struct hic_hold *t, uint32_t cap)
+{
+    if (zeroed.bytes + cap * sizeof *t > ZEROED_BYTES) {
+        hic_pool_put(t, cap * sizeof *t);
+        return;
+    }
+    unsigned k = (unsigned)__builtin_ctz(cap);
+    t->id = (uint64_t)(uintptr_t)zeroed.head[k];
+    zeroed.head[k] = t;
+    zeroed.bytes += cap * sizeof *t;
+}
+
+/* The pool is torn down: the kept tables went with it. */
+static void holds_forget(void)
+{
+    memset(&zeroed, 0, sizeof zeroed);
+}
+
 /* Double the table, or move the inline entries into a first one. */
 static void table_grow(struct hic_region *r)
 {
@@ -679,14 +730,16 @@ static void table_grow(struct hic_region *r)
     if (old_cap >= (1u << 30))
         hic_out_of_memory();
     uint32_t cap = old_cap ? old_cap * 2 : FIRST_HOLD_TABLE;
-    struct hic_hold *t = hic_pool_get(cap * sizeof *t);
-    memset(t, 0, cap * sizeof *t);
-    if (old_cap) {  /* the old table's entries, walked directly */
+    struct hic_hold *t = zeroed_table(cap);
+    if (old_cap) {  /* the old table's entries, walked directly, emptied as they move */
         struct hic_hold *old = r->held.table;
         for (uint32_t j = 0; j < old_cap; j++)
-            if (old[j].id)
+            if (old[j].id) {
                 table_put_new(t, cap, old[j].id, old[j].count);
-        hic_pool_put(old, old_cap * sizeof *t);
+                old[j].id = 0;
+                old[j].count = 0;
+            }
+        table_done_zeroed(old, old_cap);
     } else {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
             if (r->held.ids[k])
@@ -1010,11 +1063,20 @@ static inline __attribute__((always_inline)) int release_one_held(struct hic_reg
 static int release_held_table(struct hic_region *r, uint32_t *todo)
 {
     int buffered = 0;
-    uint32_t i = 0;
-    uint64_t id, n;
-    while (hic_hold_next(r, &i, &id, &n))
-        buffered |= release_one_held(hic_region_table, id, n, todo);
-    hic_holds_clear(r);
+    struct hic_hold *t = r->held.table;
+    uint32_t cap = hic_hold_cap(r);
+    for (uint32_t j = 0; j < cap; j++)  /* each entry emptied as it is released */
+        if (t[j].id) {
+            uint64_t id = t[j].id, n = t[j].count;
+            t[j].id = 0;
+            t[j].count = 0;
+            buffered |= release_one_held(hic_region_table, id, n, todo);
+        }
+    r->hold_log2 = 0;  /* hic_holds_clear, but the table is kept zeroed */
+    r->hold_len = 0;
+    r->held.ids[0] = r->held.ids[1] = 0;
+    r->held_counts[0] = r->held_counts[1] = 0;
+    table_done_zeroed(t, cap);
     return buffered;
 }
 

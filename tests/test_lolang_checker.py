@@ -396,6 +396,111 @@ fun main() {
 }
 """, ("copy xs[0]@7:27", "xs[0]@7:27"), "a pack read from a container slot can only be copied"),
 
+("element_unpack_writes_nothing_older", """
+fun main() {
+    region q {
+        let p = region r {
+            pack{r} new[r] "a"
+        };
+        let ys = new[q] Array S64 [0];
+        let xs = new[q] Array (Pack{r} String) [p];
+        unpack xs[0]@9:16 as s, x {
+            print(x, ys[0]@10:22);
+            region r2 {
+                let zs = new[r2] Array S64 [0];
+                zs[0]@13:17 = 1;
+            };
+        };
+    };
+}
+""", ("zs[0]@13:17 = 1", "ys[0]@13:17 = 1"), "nothing may write but into a region opened inside the 'unpack' of an array element at 9:9"),
+
+("element_unpack_merged_region_is_older", """
+fun main() {
+    region q {
+        let p = region r {
+            pack{r} new[r] "a"
+        };
+        let xs = new[q] Array (Pack{r} String) [p];
+        unpack xs[0]@8:16 as s, x {
+            region r2 {
+                let zs = new[r2] Array S64 [0];
+                zs[0]@11:17 = 1;
+            };
+        };
+    };
+}
+""", ("zs[0]@11:17 = 1;", "merge r2 into q; zs[0]@11:34 = 1;"), "needs capability 'w' on region 'q', and nothing may write but into a region opened inside"),
+
+("element_unpack_calls_no_writer", """
+fun first(g: &Pack{r} (Array S64)): S64 {
+    return unpack g as s, x {
+        x[0]@3:11
+    };
+}
+
+fun main() {
+    let g = region q {
+        pack{rwa} new[q] Array S64 [7]
+    };
+    region q2 {
+        let p = region r {
+            pack{r} new[r] "a"
+        };
+        let xs = new[q2] Array (Pack{r} String) [p];
+        unpack xs[0]@17:16 as s, x {
+            print(x, first(g)@18:22);
+        };
+    };
+    drop g;
+}
+""", ("g: &Pack{r} (Array S64)", "g: &Pack{rw} (Array S64)"), "argument 'g' of 'first' leads to a pack holding 'w'"),
+
+("element_unpack_not_a_map_value", """
+fun main() {
+    region q {
+        let p = region r {
+            pack{r} new[r] "a"
+        };
+        let m = new[q] Map S64 (Pack{r} String);
+        insert(m, 1, p);
+        unpack copy m[1]@9:21 as s, x {
+            print(x);
+        };
+    };
+}
+""", ("unpack copy m[1]@9:21", "unpack m[1]@9:21"), "a map value can only be copied, not unpacked in place"),
+
+("unpacked_place_not_consumed_by_a_loop_body", """
+fun main() {
+    var p = region q {
+        pack{rwa} new[q] Array S64 [1]
+    };
+    unpack p as s, x {
+        var i = 0;
+        while i < len(x) {
+            i = i + 1;
+            print(i);
+        }
+        drop p;
+        p = region q2 {
+            pack{rwa} new[q2] Array S64 []
+        };
+    };
+    drop p;
+}
+""", ("""            print(i);
+        }
+        drop p;
+        p = region q2 {
+            pack{rwa} new[q2] Array S64 []
+        };""", """            print(i);
+            drop p;
+            p = region q2 {
+                pack{rwa} new[q2] Array S64 []
+            };
+        }"""), "'x' is read through a pack consumed here, inside the loop at 8:9: the next iteration may read through it again"),
+
 ("unpacked_place_consumed_then_read", """
 fun main() {
     let p = region q {
@@ -896,6 +1001,11 @@ fun main() {
 
 # Where the first diagnostic of each rejected program points.
 POSITIONS = {
+    "unpacked_place_not_consumed_by_a_loop_body": "11:18",
+    "element_unpack_writes_nothing_older": "13:17",
+    "element_unpack_merged_region_is_older": "11:34",
+    "element_unpack_calls_no_writer": "18:28",
+    "element_unpack_not_a_map_value": "9:16",
     "match_reset_token_is_consumed": "7:13",
     "match_reset_fields_are_owned": "12:13",
     "match_reset_consumes_its_pack": "5:17",
@@ -984,7 +1094,7 @@ def test_rejects_the_bad_program(name, good, edit, fragment):
 
 
 def test_there_is_a_pair_for_every_rule():
-    rules = {"scope", "capability", "escape", "linearity", "type", "merge"}
+    rules = {"scope", "capability", "escape", "linearity", "type", "merge", "read-only"}
     seen = set()
     for name, good, (old, new), fragment in CASES:
         first = _first_error(good.replace(old, new, 1))

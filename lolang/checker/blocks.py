@@ -12,6 +12,7 @@ from lolang.checker import exprs
 from lolang.checker.capabilities import at
 from lolang.checker.context import CheckContext, Reject
 from lolang.checker.flow import Consumed
+from lolang.traverse import unpack_borrows
 from lolang.checker.types import NEVER, UNIT_VAL, Checked, mentions, norm, pack_of
 
 
@@ -28,13 +29,17 @@ def _region(cx: CheckContext, e: ir.Region, use) -> Checked:
 
 
 def _unpack(cx: CheckContext, e: ir.Unpack, use) -> Checked:
-    place = isinstance(e.pack, (ir.Var, ir.FieldGet))
+    place = unpack_borrows(e.pack)
     v = exprs.check(cx, e.pack, None) if place else exprs.take(cx, e.pack, "'unpack'")
     pack = pack_of(v.type)
     if pack is None:
         raise Reject(e.pack.span, f"'unpack' needs a pack, not '{cx.show(v.type)}' (type rule)")
-    if v.element:
+    # `unpack xs[i]`: an array's element, borrowed while nothing writes.
+    element = isinstance(e.pack, ir.Index)
+    if v.element and not element:
         raise Reject(e.pack.span, "a pack read from a container slot can only be copied: write 'copy' (linearity rule)")
+    if element and not isinstance(norm(cx, cx.types[id(e.pack.target)]).obj, ir.ArrayType):
+        raise Reject(e.pack.span, "a map value can only be copied, not unpacked in place: write 'copy' (linearity rule)")
     lent = place and v.var is not None and v.var.owned_pack and v.var.key not in cx.flow.lent
     if lent:
         # The variable may be consumed inside, which ends this borrow
@@ -46,7 +51,13 @@ def _unpack(cx: CheckContext, e: ir.Unpack, use) -> Checked:
     info = cx.new_region(e.region, pack.caps, "unpack", f"unpacked at {at(e.span)} from a 'Pack{{{pack.caps}}}'")
     cx.result.binders[id(e)] = info.uid
     cx.declare(e.var, ir.RefType(pack.obj, info.uid), False, e.span)
+    if element:
+        # The array keeps the element's region alive while nothing writes
+        # (docs/lolang.md §5.2, the read-only rule).
+        cx.read_only.append((e.span, cx.depth))
     result = block(cx, e.body)
+    if element:
+        cx.read_only.pop()
     result = _no_escape(cx, result, info.uid, f"the 'unpack' block of region '{e.region}' (at {at(e.span)})", e.body)
     cx.pop()
     if lent:

@@ -111,6 +111,11 @@ class CheckContext:
         # A reuse token's variable key -> (data type, the constructor its
         # `match reset` arm matched, None for `_`): what `reuse` may make.
         self.tokens: dict[int, tuple] = {}
+        # The enclosing `unpack xs[i]` blocks (a borrowed element,
+        # docs/lolang.md §5.2), as (span, scope depth): inside the
+        # innermost nothing may write but into a region opened in it
+        # (`capabilities.need`, `exprs._call`).
+        self.read_only: list[tuple[Span, int]] = []
         self._uids = itertools.count()
         self._keys = itertools.count()
         self._by_name: dict[str, list[RegionInfo]] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from lolang import ir
 from lolang.checker import builtins
-from lolang.checker.capabilities import at, need, need_named
+from lolang.checker.capabilities import at, need, need_named, reaches_write
 from lolang.checker.context import CheckContext, Reject
 from lolang.checker.flow import Consumed, join
 from lolang.checker.types import (
@@ -229,6 +229,12 @@ def _call(cx: CheckContext, e: ir.Call, use) -> Checked:
     unpacked: dict[int, int] = {}  # lent to an unpack too: not consumable during the call
     for param, arg in zip(fun.params, e.args):
         want = ir.rename_regions(param.type, subst)
+        if cx.read_only and reaches_write(cx, want):
+            raise Reject(
+                arg.span,
+                f"argument '{param.name}' of '{fun.name}' leads to a pack holding 'w', and nothing may write inside "
+                f"the 'unpack' of an array element at {at(cx.read_only[-1][0])} (read-only rule)",
+            )
         if isinstance(want, ir.BorrowType):
             v = lend(cx, arg, how)
             if v.var is not None and v.var.owned_pack and v.var.key not in cx.flow.lent:

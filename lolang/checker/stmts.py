@@ -155,8 +155,10 @@ def _while(cx: CheckContext, s: ir.While) -> None:
     body(cx, s.body, "'while'")
     cx.loops.pop()
     same_as_entry(entry, cx.flow, "the end of the loop body", s.span, _reject)
+    _none_ended(cx, entry, cx.flow, s.span)
     for state, span in loop.continues:
         same_as_entry(entry, state, f"the 'continue' at {at(span)}", s.span, _reject)
+        _none_ended(cx, entry, state, s.span)
     forever = isinstance(s.cond, ir.BoolLit) and s.cond.value
     exits = [] if forever else [after_cond]
     exits += [state for state, _ in loop.breaks]
@@ -168,6 +170,28 @@ def _while(cx: CheckContext, s: ir.While) -> None:
     for other in exits[1:]:
         state = join(state, other, "loop's exits", s.span, _reject)
     cx.flow = state
+
+
+def _none_ended(cx: CheckContext, entry, now, span) -> None:
+    """A loop's body end (or a `continue`) may not have ended (consumed
+    the pack an `unpack` outside the loop borrows, docs/lolang.md 5.2)
+    what was in use before the loop: the next iteration, its condition
+    first, may read through it again."""
+    if now.dead:
+        return
+    new = [key for key in now.ended if key not in entry.ended]
+    if not new:
+        return
+    outer = {v.key: v.name for v in cx.vars_from(0)}
+    for key in new:
+        name = outer.get(key) if isinstance(key, int) else (
+            key.split("#")[0] if cx.region_by_uid(key) is not None else None)
+        if name is not None:
+            raise Reject(
+                now.ended[key],
+                f"'{name}' is read through a pack consumed here, inside the loop at {at(span)}: the next "
+                f"iteration may read through it again (linearity rule)",
+            )
 
 
 def _jump(kind: str):

@@ -54,6 +54,7 @@ from llvmlite import ir as ll
 
 from diagnostics import CompilerBug
 from lolang import ir
+from lolang.traverse import unpack_borrows
 from lolang.codegen import types as T
 from lolang.codegen.function import FunctionEmitter
 
@@ -552,9 +553,9 @@ def _unpack(fn: FunctionEmitter, e: ir.Unpack) -> ll.Value | None:
     from lolang.codegen.expressions import emit_expr
     from lolang.codegen.statements import emit_block
 
-    # A place (a variable, a field read) is borrowed for the block; any
-    # other pack is an owned temporary the block consumes.
-    owned = not isinstance(e.pack, (ir.Var, ir.FieldGet))
+    # A place (a variable, a field read) or an array element is borrowed
+    # for the block; any other pack is an owned temporary the block consumes.
+    owned = not unpack_borrows(e.pack)
     pack = emit_expr(fn, e.pack)
     rid = pack_region(fn, pack)
     fn.push()

@@ -7,6 +7,7 @@ owned `unpack`'s temporary) releases it whichever way control leaves.
 from __future__ import annotations
 
 from lolang import ir
+from lolang.traverse import unpack_borrows
 from lolang.interp import exprs
 from lolang.interp.compiler import FunctionCompiler
 from lolang.interp.machine import ESCAPES, Escape
@@ -56,7 +57,7 @@ def _region(k: FunctionCompiler, e: ir.Region):
 
 def _unpack(k: FunctionCompiler, e: ir.Unpack):
     m, table = k.m, k.m.table
-    owned = not isinstance(e.pack, (ir.Var, ir.FieldGet))
+    owned = not unpack_borrows(e.pack)
     pack = compile_expr(k, e.pack)
     k.push()
     region_slot = k.bind_region(e.region, k.checked.binder(e))

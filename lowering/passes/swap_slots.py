@@ -2,7 +2,7 @@
 temporary is one `swap`, which counts nothing (docs/passes.md).
 
 Assumes: a checked lolang program, as `rc-elide` leaves it (the pass runs
-last).
+after `unpack-in-place`; only `borrow-elements` follows).
 
 Finds, in one block, the three statements
 

@@ -21,9 +21,13 @@ moving each `copy f` of something read through p that follows the arm's
  -> let c1 = copy f; drop m0; drop n0; return add(region q { .. }, c1);
 
 A copy moves only over what cannot fail (allocation, arithmetic but `/`
-and `%`, other drops and copies): no runtime error or stack overflow can
-come between its old place and its new one, so a failing run counts the
-same.
+and `%`, assignments, other drops and copies): no runtime error or stack
+overflow can come between its old place and its new one, so a failing run
+counts the same. Where a call comes between (nqueens' `extend`: `drop
+rest; out = appendSafe(.., xs, out); rest = copy tail;`), the `drop p`
+moves down instead, to just before the statement that mentions p again,
+and the copy then moves before it: p's region was kept alive to the end
+of the block by the copy, so it lives no longer than before.
 
 Guarantees: the same output, allocations and regions; one retain and one
 release fewer per rewritten match; p's region is released where the arm
@@ -86,10 +90,18 @@ class _Function:
             # others one at a time.
             chosen: set[int] = set()
             new = self.f
+            sunk: set[int] = set()
             for u in candidates:
-                trial = self._rewritten(chosen | {id(u)})
+                trial = self._rewritten(chosen | {id(u)}, sunk)
                 if self._accepted(trial):
                     chosen.add(id(u))
+                    new = trial
+                    continue
+                # The arm reads through p after a call: drop p after it.
+                trial = self._rewritten(chosen | {id(u)}, sunk | {id(u)})
+                if self._accepted(trial):
+                    chosen.add(id(u))
+                    sunk.add(id(u))
                     new = trial
             if not chosen:
                 return self.f
@@ -108,14 +120,18 @@ class _Function:
             return False
         return True
 
-    def _rewritten(self, chosen: set[int]) -> ir.FunDecl:
+    def _rewritten(self, chosen: set[int], sunk: frozenset | set = frozenset()) -> ir.FunDecl:
         def rewrite(node):
             convert = id(node) in chosen  # the input's nodes, before their children are rebuilt
+            sink = id(node) in sunk
             node = map_children(node, rewrite)
             if convert:
                 p = node.pack.value.name
                 inner = _bound(node.body) | {node.var}
-                body = transform(node.body, lambda n: self._hoist(n, p, inner) if isinstance(n, ir.Block) else n)
+                body = node.body
+                if sink:
+                    body = transform(body, lambda n: _sink(n, p) if isinstance(n, ir.Block) else n)
+                body = transform(body, lambda n: self._hoist(n, p, inner) if isinstance(n, ir.Block) else n)
                 node = rebuild(node, pack=node.pack.value, body=body)
             return node
 
@@ -164,6 +180,39 @@ class _Function:
         if not changed:
             return b
         return rebuild(b, stmts=tuple(out))
+
+
+def _sink(b: ir.Block, p: str) -> ir.Block:
+    """Each `drop p` of block b moved down past the statements after it
+    that neither mention p nor leave the block (`return`, `break`,
+    `continue`): to just before the next that mentions p (`p = copy t`),
+    or to the end. The copy `unpack copy p` made kept p's region alive to
+    the end of the block anyway, so no region lives longer than it did."""
+    stmts = list(b.stmts)
+    k = 0
+    changed = False
+    while k < len(stmts):
+        s = stmts[k]
+        if not (_is_drop(s) and s.value.name == p):
+            k += 1
+            continue
+        j = k + 1
+        while j < len(stmts) and not _mentions_or_leaves(stmts[j], p):
+            j += 1
+        if j > k + 1:
+            stmts[k:j] = stmts[k + 1:j] + [s]
+            changed = True
+        k = j
+    return rebuild(b, stmts=tuple(stmts)) if changed else b
+
+
+def _mentions_or_leaves(node, p: str) -> bool:
+    for n in walk(node):
+        if isinstance(n, (ir.Var, ir.Assign)) and n.name == p:
+            return True
+        if isinstance(n, (ir.Return, ir.Break, ir.Continue)):
+            return True
+    return False
 
 
 def _is_drop(s) -> bool:
@@ -222,7 +271,7 @@ def _scan(node, copies: list) -> bool:
         return False  # a call may overflow the stack, and does anything
     if cls in (ir.NewData, ir.Reuse):
         return _scan_all(node.args, copies)
-    if cls in (ir.Pack, ir.Drop, ir.Let, ir.Return):
+    if cls in (ir.Pack, ir.Drop, ir.Let, ir.Assign, ir.Return):
         return node.value is None or _scan(node.value, copies)
     if cls in (ir.Region, ir.Block):
         body = node.body if cls is ir.Region else node
