@@ -194,8 +194,14 @@ def _emit_retain(fn: _Body, rid: ll.Value, r: ll.Value | None = None) -> None:
     b.ret_void()
 
 
-def release(fn: FunctionEmitter, rid: ll.Value) -> None:
-    fn.b.call(helper(fn.module_cx, "release", T.VOID, [T.I64], _emit_release), [rid])
+def release(fn: FunctionEmitter, rid: ll.Value, always_inline: bool = False) -> None:
+    """One release of `rid`: `hic.release`, or with `always_inline` its
+    twin `hic.release_inline`, marked `alwaysinline` (the releases of
+    `match reset` and `reuse`, in functions as big as rbtree's `ins`,
+    where LLVM's inliner leaves `hic.release` a call: P colors, shared
+    cells)."""
+    name, inline = ("release_inline", "always") if always_inline else ("release", True)
+    fn.b.call(helper(fn.module_cx, name, T.VOID, [T.I64], _emit_release, inline=inline), [rid])
 
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:

@@ -98,7 +98,7 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     empty = regions.make_pack(fn, NULL, T.I64(0))
     layout, ctor = fn.module_cx.ctors[pattern.ctor]
     if not ctor.fields:  # an immediate is never reused: t is released
-        regions.release(fn, rid)
+        regions.release(fn, rid, always_inline=True)
         return empty
     offsets = layout.field_offsets(ctor)
     packs = [(offsets[i], f.type, isinstance(sub, ir.PVar))
@@ -113,7 +113,7 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
         if not named:
             gone = regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset)))
             regions.unhold(fn, rid, gone)
-            regions.release(fn, gone)
+            regions.release(fn, gone, always_inline=True)
     b.branch(join)
 
     b.position_at_end(slow)
@@ -178,17 +178,32 @@ def _emit_reuse_same(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None
 
 def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
     """`hic_reuse_replace` (runtime/reuse.c) of two different ids
-    (`hic.reuse_replace` tests that) with its fast path inline: when
-    neither is P, `held` is not the owner
-    itself (a cycle: the runtime marks it CYCLIC), the owner (a unique
-    token's region) is neither merged nor HELD, its ids are inline and
-    `old` is in one place once while `held` is not in the other, `held`
-    takes old's place (the places stay in order) and is flagged HELD;
-    anything else goes to the runtime."""
+    (`hic.reuse_replace` tests that): the runtime's unhold then hold,
+    where holding or unholding P does nothing. So a field that was P (a
+    `Leaf` given a node: every new key in rbtree) is `hic.hold` of the new
+    id, with its fast path; a field given P is the runtime's unhold of
+    the old one. Else the fast path is inline: when `held` is not the
+    owner itself (a cycle: the runtime marks it CYCLIC), the owner (a
+    unique token's region) is neither merged nor HELD, its ids are
+    inline and `old` is in one place once while `held` is not in the
+    other, `held` takes old's place (the places stay in order) and is
+    flagged HELD; anything else goes to the runtime."""
     b = fn.b
     inline, slow, done = fn.block("inline"), fn.block("slow"), fn.block("done")
-    both = b.and_(b.icmp_unsigned("!=", held, owner),
-                  b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", old, T.I64(0))))
+    from_p, given_p, neither = fn.block("from_p"), fn.block("given_p"), fn.block("neither")
+    b.cbranch(b.icmp_unsigned("==", old, T.I64(0)), from_p, given_p)
+    b.position_at_end(from_p)
+    b.call(regions.helper(fn.module_cx, "hold", T.VOID, [T.PTR, T.I64, T.I64], regions._emit_hold, inline=False),
+           [regions.region_struct(fn, owner), owner, held])
+    b.ret_void()
+    b.position_at_end(given_p)
+    to_p = fn.block("to_p")
+    b.cbranch(b.icmp_unsigned("==", held, T.I64(0)), to_p, neither)
+    b.position_at_end(to_p)
+    b.call(fn.module_cx.runtime("hic_region_unhold"), [owner, old])
+    b.ret_void()
+    b.position_at_end(neither)
+    both = b.icmp_unsigned("!=", held, owner)
     o = regions.region_struct(fn, owner)
     flags = b.load(regions.field(fn, o, regions.FLAGS), typ=T.I8)
     log2 = b.load(regions.field(fn, o, regions.HOLD_LOG2), typ=T.I8)
@@ -267,7 +282,7 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
         shared_end = b.block
         b.branch(join)
         b.position_at_end(renew)
-    regions.release(fn, old_rid)
+    regions.release(fn, old_rid, always_inline=True)
     b.branch(slow)
 
     b.position_at_end(slow)

@@ -24,7 +24,8 @@ SITES = {
     # for the pack and releases for the block (codegen/regions.py)
     "retain sites": ("hic.retain", "hic.retain_in", "hic.region_end_packed", "hic.region_end_fresh", "hic_retain",
                      "hic_retain_n"),
-    "release sites": ("hic.release", "hic.region_end", "hic.region_end_packed", "hic.region_end_fresh", "hic_release"),
+    "release sites": ("hic.release", "hic.release_inline", "hic.region_end", "hic.region_end_packed",
+                      "hic.region_end_fresh", "hic_release"),
     "hold sites": ("hic.hold", "hic_region_hold", "hic_region_hold_n", "hic_region_unhold", "hic_region_replace",
                    "hic.hold_any", "hic.unhold", "hic.hold_fresh", "hic.reuse_replace"),
 }
