@@ -44,6 +44,9 @@
 #define MAX_BLOCK ((size_t)1 << 20)
 #define SLAB_BYTES ((size_t)4 << 20)
 #define BIG_CACHE_BYTES ((size_t)16 << 20)
+/* Slabs mapped once the pool has mapped this much are faulted in whole
+ * (map_slab). */
+#define POPULATE_AFTER_BYTES ((size_t)32 << 20)
 
 /* The first 64 bytes of a slab link the slabs for teardown. */
 struct slab {
@@ -113,6 +116,26 @@ static void *map_or_die(size_t bytes)
     return p;
 }
 
+/* A new slab. Once the pool has mapped POPULATE_AFTER_BYTES, the program
+ * keeps what it makes (a persistent structure, or a big heap), and the
+ * slab will be used up: it is mapped with MAP_POPULATE, the kernel
+ * faulting in its 1,024 pages in one call instead of one fault each as
+ * they are first touched (about 3.5 us a fault on the VM we measure on).
+ * rbtree_ck at 420,000 keys (400 MiB of regions): CPU time 0.69 -> 0.61 s
+ * (sys 0.32 -> 0.25), medians of 11 interleaved runs (docs/runtime.md).
+ * A program that never maps that much is unchanged; one that does holds
+ * at most one slab (4 MiB) it has not touched yet. */
+static char *map_slab(void)
+{
+    if (pool.mapped < POPULATE_AFTER_BYTES)
+        return map_or_die(SLAB_BYTES);
+    void *p = mmap(NULL, SLAB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED)
+        hic_out_of_memory();
+    pool.mapped += SLAB_BYTES;
+    return p;
+}
+
 static void push_free(void *p, unsigned cls)
 {
     HIC_VG_UNDEFINED(p, sizeof(void *)); /* a slab's tail was never handed out */
@@ -128,7 +151,7 @@ static void *carve(unsigned cls)
 {
     size_t size = class_size(cls);
     if ((size_t)(pool.slab_end - pool.slab_cur) < size) {
-        char *slab = map_or_die(SLAB_BYTES);
+        char *slab = map_slab();
         while (pool.slab_end - pool.slab_cur >= (ptrdiff_t)SLAB_HEADER) {
             size_t rest = (size_t)(pool.slab_end - pool.slab_cur);
             unsigned c = rest >= MAX_BLOCK ? NCLASSES - 1 : class_of(rest);

@@ -55,12 +55,12 @@ void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old)
     if (held != HIC_PRIMITIVE && old != HIC_PRIMITIVE && held != owner && !o->hold_log2 &&
         !(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD))) {
         int k = o->held.ids[0] == old ? 0 : o->held.ids[1] == old ? 1 : -1;
+        int other = 1 - k;
         if (k >= 0 && o->held_counts[k] == 1) {
             struct hic_region *h = hic_region_of(held);
             if (h->id != held)
                 hic_internal_error("a pack of a dead region stored into a reused object");
             h->flags |= HIC_REGION_HELD;  /* the owner is not HELD: no cycle closes */
-            int other = 1 - k;
             if (o->held.ids[other] != held) {
                 o->held.ids[k] = held;
                 return;
@@ -74,6 +74,24 @@ void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old)
                 o->hold_len--;
                 return;
             }
+        } else if (k >= 0 && (o->held.ids[other] == held || o->held.ids[other] == 0) &&
+                   o->held_counts[other] < UINT32_MAX) {
+            /* `old` is there more than once (a rotation gave one field the
+             * other's child, then moves that one on: rbtree's balance):
+             * one fewer of it, and `held` counted in the other place or,
+             * free (the places fill in order: k is 0), put there -- what
+             * unhold then hold would leave, without the two calls. */
+            struct hic_region *h = hic_region_of(held);
+            if (h->id != held)
+                hic_internal_error("a pack of a dead region stored into a reused object");
+            h->flags |= HIC_REGION_HELD;
+            o->held_counts[k]--;
+            if (o->held.ids[other] == 0) {
+                o->held.ids[other] = held;
+                o->hold_len = 2;
+            }
+            o->held_counts[other]++;
+            return;
         }
     }
     hic_region_unhold(owner, old);

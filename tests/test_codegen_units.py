@@ -58,17 +58,8 @@ def test_the_threshold_is_one_unit(monkeypatch):
     assert native.codegen_units("x\n" * native.PARALLEL_LINES) == 1
 
 
-# The reuse pass inlines balanceLeft/balanceRight into ins (its tail calls,
-# lowering/passes/reuse_tail_calls.py): 6,900 -> 19,000 lines of IR, so
-# these two are compiled in parts, which costs rbtree_ck 6.5% more
-# instructions (242 M -> 258 M at 42,000 keys) than one unit. Not fixed yet.
-SPLIT_SINCE_TAIL_CALLS_INLINED = {"rbtree", "rbtree_ck"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, id=p.stem, marks=(pytest.mark.xfail(strict=True, reason="inlined balance functions: 19,000 lines of IR")
-                                      if p.stem in SPLIT_SINCE_TAIL_CALLS_INLINED else ()))
-    for p in [*sorted((ROOT / "bench").glob("*.hi")), *sorted(EXAMPLES.glob("*.hi"))]])
+@pytest.mark.parametrize("path", [*sorted((ROOT / "bench").glob("*.hi")), *sorted(EXAMPLES.glob("*.hi"))],
+                         ids=lambda p: p.stem)
 def test_small_modules_stay_one_unit(path):
     """Every program of bench/ and examples/ is below the threshold, with a
     margin: they stay one unit, so their inlining and speed do not change."""

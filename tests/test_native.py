@@ -354,6 +354,26 @@ def test_early_exits_stop_where_every_engine_stops(jit_level, monkeypatch):
     assert (got.stdout, got.stderr_line) == (b"", "runtime error: stack overflow at 6:12")
 
 
+@pytest.mark.parametrize("jit_level", ["1", "2"])
+def test_big_recursive_functions_get_no_twin_and_dead_ones_no_code(jit_level, monkeypatch):
+    """A recursive function over TWIN_MAX_INSTRUCTIONS (here: every one)
+    calls itself, or its early-exit entry, with no `.twin`; a function
+    no call reaches from main is not emitted. The engines still agree,
+    at the same overflow."""
+    from lolang.codegen import module
+
+    monkeypatch.setenv("HIC_JIT_OPT", jit_level)
+    monkeypatch.setattr(module, "TWIN_MAX_INSTRUCTIONS", 0)
+    text = EARLY_EXITS.replace("fun main()", "fun unused(n: S64): S64 { return size(tree(n)); }\nfun main()")
+    program = lowered("no_twin.hi", text=text)
+    ir_text = native.compile(program).text
+    assert ".twin" not in ir_text and '@"lo.f.early"' in ir_text
+    assert '"lo.unused"' not in ir_text and '"lo.size"' in ir_text
+    got = assert_same(program)
+    assert got.stdout == b"63 5 199998\n"
+    assert got.stderr_line == "runtime error: division by zero at 4:8"
+
+
 def test_unbounded_recursion_is_a_stack_overflow():
     got = assert_same(lowered("forever.hi", text="""
 fun down(n: S64): S64 { return down(n + 1) + 1; }

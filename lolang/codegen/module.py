@@ -281,8 +281,9 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
     module_cx = ModuleContext(program, checked, name, sites)
     bodies: dict[str, ll.Function] = {}
     exits: dict[str, tuple] = {}
-    recursive = {fun.name for fun in program.funs if _calls_itself(fun)}
-    for fun in program.funs:
+    funs = _reachable(program)
+    recursive = {fun.name for fun in funs if _calls_itself(fun)}
+    for fun in funs:
         # the hidden call depth, the regions, their structs, the parameters
         params = [T.I64] * (1 + len(fun.regions)) + [T.PTR] * len(fun.regions)
         params += [T.value_type(p.type) for p in fun.params]
@@ -300,26 +301,29 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
             func.attributes.add("noinline")
             exits[fun.name] = (entry, stmts)
             module_cx.funs[fun.name] = (fun, entry)
-    for fun in program.funs:
+    for fun in funs:
         _, callee = module_cx.funs[fun.name]
         func = bodies[fun.name]
         if fun.name not in recursive:
             _function(module_cx, fun, func, func)
             continue
-        name = f"lo.{fun.name}{TWIN}"
-        if fun.name not in exits:
-            twin = _Twin(module_cx.module, func, name)
+        # emitted calling itself (or its entry) first: a body too big to be
+        # inlined gets no twin (TWIN_MAX_INSTRUCTIONS)
+        _function(module_cx, fun, func, callee)
+        if _instructions(func) <= TWIN_MAX_INSTRUCTIONS:
+            name = f"lo.{fun.name}{TWIN}"
+            if fun.name not in exits:
+                twin = _Twin(module_cx.module, func, name)
+            else:
+                # the twin's calls go to the entry, not to the original: emitted apart
+                twin = ll.Function(module_cx.module, func.function_type, name)
+                twin.linkage = "internal"
+                _function(module_cx, fun, twin, callee)
             twin.attributes.add("inlinehint")
-            _function(module_cx, fun, func, twin)
-            continue
-        # the twin's calls go to the entry, not to the original: emitted apart
-        twin = ll.Function(module_cx.module, func.function_type, name)
-        twin.linkage = "internal"
-        twin.attributes.add("inlinehint")
-        _function(module_cx, fun, func, twin)
-        _function(module_cx, fun, twin, callee)
-        entry, stmts = exits[fun.name]
-        early_exits.emit(module_cx, fun, entry, func, stmts)
+            _retarget(func, callee, twin)
+        if fun.name in exits:
+            entry, stmts = exits[fun.name]
+            early_exits.emit(module_cx, fun, entry, func, stmts)
     _entry(module_cx, stage)
     return module_cx.module
 
@@ -337,6 +341,47 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
 # runs 9% fewer instructions. Only the twin is marked, so a function's
 # size grows at most by one copy of its body per call of itself.
 TWIN = ".twin"
+
+
+# A recursive function of more IR instructions than this (as emitted,
+# before any optimization) gets no twin: LLVM's inliner would never inline
+# a body that size (O2's threshold for an `inlinehint` callee is a cost of
+# 325, about 65 instructions after simplification), so the twin would be
+# a second copy of the function calling the first, doubling what LLVM
+# compiles for nothing. rbtree's `ins`, with balanceLeft/Right inlined
+# (lowering/passes/reuse_tail_calls.py), is 6,400 lines of IR: its twin
+# put the module over PARALLEL_LINES (codegen/native.py) and split it
+# into parts. The next biggest recursive function of bench/ and
+# examples/ is cfold's `cfold`, 1,290 instructions (json_tree's `render`
+# 542, deriv's `mul` 445): they keep their twins.
+TWIN_MAX_INSTRUCTIONS = 2_000
+
+
+def _instructions(func: ll.Function) -> int:
+    return sum(len(block.instructions) for block in func.blocks)
+
+
+def _retarget(func: ll.Function, old: ll.Function, new: ll.Function) -> None:
+    """`func`'s calls of `old` call `new` instead."""
+    for block in func.blocks:
+        for instr in block.instructions:
+            if isinstance(instr, ll.CallInstr) and instr.callee is old:
+                instr.callee = new
+
+
+def _reachable(program: ir.Program) -> list[ir.FunDecl]:
+    """The functions `main` may call, directly or not, in the program's
+    order: a function no call reaches (rbtree's balanceLeft once the
+    `reuse` pass has inlined every call of it) is not emitted, so it
+    costs LLVM nothing and counts for nothing in the module's size."""
+    by_name = {fun.name: fun for fun in program.funs}
+    seen, todo = {"main"}, ["main"]
+    while todo:
+        for node in walk(by_name[todo.pop()].body):
+            if isinstance(node, ir.Call) and node.func not in seen and node.func in by_name:
+                seen.add(node.func)
+                todo.append(node.func)
+    return [fun for fun in program.funs if fun.name in seen]
 
 
 def _calls_itself(fun: ir.FunDecl) -> bool:

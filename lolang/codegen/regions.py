@@ -126,16 +126,19 @@ class _Body:
         return self.func.append_basic_block(name)
 
 
-def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit, inline: bool = True) -> ll.Function:
+def helper(module_cx, name: str, ret: ll.Type, params: list[ll.Type], emit, inline: bool | str = True) -> ll.Function:
     """The module's internal function `hic.<name>`, emitted on first use.
     Each is small and marked `inlinehint`: LLVM's inliner copies it into
     its callers (the fast paths end up inline), while the IR text stays one
-    copy, which keeps code generation and the JIT quick."""
+    copy, which keeps code generation and the JIT quick. `inline` False
+    marks it `noinline`, "always" `alwaysinline` (a test of a few
+    instructions that must be inline even in a caller as big as rbtree's
+    `ins`, where LLVM's inliner leaves `inlinehint` helpers out of line)."""
     func = module_cx.helpers.get(name)
     if func is None:
         func = ll.Function(module_cx.module, ll.FunctionType(ret, params), f"hic.{name}")
         func.linkage = "internal"
-        func.attributes.add("inlinehint" if inline else "noinline")
+        func.attributes.add({True: "inlinehint", False: "noinline", "always": "alwaysinline"}[inline])
         func.attributes.add("nounwind")
         module_cx.helpers[name] = func
         emit(_Body(module_cx, func), *func.args)
@@ -192,8 +195,14 @@ def _emit_retain(fn: _Body, rid: ll.Value, r: ll.Value | None = None) -> None:
     b.ret_void()
 
 
-def release(fn: FunctionEmitter, rid: ll.Value) -> None:
-    fn.b.call(helper(fn.module_cx, "release", T.VOID, [T.I64], _emit_release), [rid])
+def release(fn: FunctionEmitter, rid: ll.Value, always_inline: bool = False) -> None:
+    """One release of `rid`: `hic.release`, or with `always_inline` its
+    twin `hic.release_inline`, marked `alwaysinline` (the releases of
+    `match reset` and `reuse`, in functions as big as rbtree's `ins`,
+    where LLVM's inliner leaves `hic.release` a call: P colors, shared
+    cells)."""
+    name, inline = ("release_inline", "always") if always_inline else ("release", True)
+    fn.b.call(helper(fn.module_cx, name, T.VOID, [T.I64], _emit_release, inline=inline), [rid])
 
 
 def _emit_release(fn: _Body, rid: ll.Value) -> None:
@@ -295,6 +304,35 @@ def _become_candidate(fn: _Body, r: ll.Value, round_: ll.Value, collect: ll.Bloc
     b.ret_void()
 
 
+def hold_any(fn: FunctionEmitter, owner: ll.Value, held: ll.Value) -> None:
+    """`hold` of an id that is P more often than not (a reused object's
+    `_` field given a static color): `hic.hold_any` tests it inline and
+    calls `hic.hold` for any other."""
+    fn.b.call(helper(fn.module_cx, "hold_any", T.VOID, [T.I64, T.I64], _emit_hold_any, inline="always"),
+              [owner, held])
+
+
+def _emit_hold_any(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
+    b = fn.b
+    with b.if_then(b.icmp_unsigned("!=", held, T.I64(0))):
+        b.call(helper(fn.module_cx, "hold", T.VOID, [T.PTR, T.I64, T.I64], _emit_hold, inline=False),
+               [region_struct(fn, owner), owner, held])
+    b.ret_void()
+
+
+def unhold(fn: FunctionEmitter, owner: ll.Value, held: ll.Value) -> None:
+    """`hic_region_unhold`, which does nothing for a P id, called only for
+    another (`hic.unhold`, inline): a reset's `_` color field is P."""
+    fn.b.call(helper(fn.module_cx, "unhold", T.VOID, [T.I64, T.I64], _emit_unhold, inline="always"), [owner, held])
+
+
+def _emit_unhold(fn: _Body, owner: ll.Value, held: ll.Value) -> None:
+    b = fn.b
+    with b.if_then(b.icmp_unsigned("!=", held, T.I64(0))):
+        b.call(fn.module_cx.runtime("hic_region_unhold"), [owner, held])
+    b.ret_void()
+
+
 def hold(fn: FunctionEmitter, owner: ll.Value, pack: ll.Value) -> None:
     """An owned pack was stored into an object of region `owner`."""
     fn.b.call(helper(fn.module_cx, "hold", T.VOID, [T.PTR, T.I64, T.I64], _emit_hold, inline=False),
@@ -314,7 +352,10 @@ def _emit_hold(fn: _Body, o: ll.Value, owner: ll.Value, held: ll.Value) -> None:
     in place k makes hold_len k + 1."""
     b = fn.b
     counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
-    b.cbranch(b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", held, owner)), counted, slow)
+    other = fn.block("other")
+    b.cbranch(b.icmp_unsigned("==", held, T.I64(0)), done, other)  # a P pack: nothing (hic_region_hold_n)
+    b.position_at_end(other)
+    b.cbranch(b.icmp_unsigned("!=", held, owner), counted, slow)
     b.position_at_end(counted)
     flags = b.load(field(fn, o, FLAGS), typ=T.I8)
     log2 = b.load(field(fn, o, HOLD_LOG2), typ=T.I8)
@@ -374,49 +415,68 @@ _FRESH_CALLS = ("hic.retain", "hic.retain_in")
 
 
 def hold_fresh(fn: FunctionEmitter, rid: ll.Value, packs: list[ll.Value]) -> None:
-    """The holds of a `new`'s pack fields in a fresh region (`is_fresh`):
-    its held ids are known to be none, so the first two are written
-    straight into its inline places (ids, counts, `hold_len`: what
-    `hic.hold` would leave there, the places of a P pack left empty), and
-    each held region is flagged HELD. A pack of the region itself (a
-    static object read as one of it) is a cycle, which the runtime marks
-    CYCLIC: then each goes through `hic.hold`. Any third goes through
-    `hic.hold` too."""
+    """The holds of a `new`'s pack fields in a fresh region (`is_fresh`),
+    by `hic.hold_freshN` (N the number of packs)."""
+    n = len(packs)
+    func = helper(fn.module_cx, f"hold_fresh{n}", T.VOID, [T.PTR, T.I64] + [T.I64] * n, _emit_hold_fresh)
+    fn.b.call(func, [region_struct(fn, rid), rid] + [pack_region(fn, p) for p in packs])
+
+
+def _emit_hold_fresh(fn: _Body, r: ll.Value, rid: ll.Value, *ids: ll.Value) -> None:
+    """A fresh region's held ids are known to be none, so what `hic.hold`
+    would leave in its inline places after holding each id in turn (P
+    nowhere, an id met again counted in its place, a new one in the first
+    free place) is worked out in registers (the places are allocas SROA
+    makes values of) and written straight into them (ids, counts,
+    `hold_len`), each held region flagged HELD (P's struct is flagged HELD
+    for good: flagging it again changes nothing). A pack of the region
+    itself (a static object read as one of it) is a cycle, which the
+    runtime marks CYCLIC, and a third distinct id needs the runtime's
+    table: then each goes through `hic.hold`."""
     b = fn.b
-    r = region_struct(fn, rid)
-    zero = T.I64(0)
-    firsts = packs[:INLINE_HOLDS]
-    ids = [pack_region(fn, p) for p in firsts]
-    own = b.icmp_unsigned("==", ids[0], rid)
-    for h in ids[1:]:
+    zero, zero32, one32 = T.I64(0), T.I32(0), T.I32(1)
+    generic = fn.block("hold")
+    places = []
+    for _ in range(INLINE_HOLDS):
+        held, count = b.alloca(T.I64), b.alloca(T.I32)
+        b.store(zero, held)
+        b.store(zero32, count)
+        places.append((held, count))
+    own = T.I1(0)
+    for h in ids:
         own = b.or_(own, b.icmp_unsigned("==", h, rid))
-    fresh, generic, done = fn.block("holds.fresh"), fn.block("holds.hold"), fn.block("holds.done")
-    b.cbranch(own, generic, fresh)
+    start = fn.block("start")
+    b.cbranch(own, generic, start)
+    b.position_at_end(start)
+    for h in ids:
+        next_ = fn.block("next")
+        given = fn.block("given")
+        b.cbranch(b.icmp_unsigned("==", h, zero), next_, given)
+        b.position_at_end(given)
+        for held, count in places:
+            here, other = fn.block("here"), fn.block("other")
+            value = b.load(held, typ=T.I64)
+            b.cbranch(b.or_(b.icmp_unsigned("==", value, h), b.icmp_unsigned("==", value, zero)), here, other)
+            b.position_at_end(here)
+            b.store(h, held)
+            b.store(b.add(b.load(count, typ=T.I32), one32), count)
+            b.branch(next_)
+            b.position_at_end(other)
+        b.branch(generic)  # a third id
+        b.position_at_end(next_)
+    distinct = zero32
+    final = [(b.load(held, typ=T.I64), b.load(count, typ=T.I32)) for held, count in places]
+    for held, _ in final:
+        distinct = b.add(distinct, b.zext(b.icmp_unsigned("!=", held, zero), T.I32))
+    _hold_places(fn, r, final, distinct)
+    for h in ids:
+        _mark_held(fn, h)
+    b.ret_void()
     b.position_at_end(generic)
-    for p in firsts:
-        hold(fn, rid, p)
-    b.branch(done)
-    b.position_at_end(fresh)
-    h1 = ids[0]
-    n1 = b.icmp_unsigned("!=", h1, zero)
-    _mark_held(fn, h1, n1)
-    if len(ids) == 1:
-        _hold_places(fn, r, [(h1, b.zext(n1, T.I32))], b.zext(n1, T.I32))
-    else:
-        h2 = ids[1]
-        n2 = b.icmp_unsigned("!=", h2, zero)
-        same = b.icmp_unsigned("==", h1, h2)
-        second = b.and_(b.and_(n1, n2), b.not_(same))  # two different ids
-        into_first = b.and_(n2, b.or_(same, b.not_(n1)))  # h2 counted in the first place
-        any_ = b.or_(n1, n2)
-        first_count = b.add(b.zext(any_, T.I32), b.zext(b.and_(into_first, n1), T.I32))
-        places = [(b.select(n1, h1, h2), first_count), (b.select(second, h2, zero), b.zext(second, T.I32))]
-        _hold_places(fn, r, places, b.add(b.zext(any_, T.I32), b.zext(second, T.I32)))
-        _mark_held(fn, h2, n2)
-    b.branch(done)
-    b.position_at_end(done)
-    for p in packs[INLINE_HOLDS:]:
-        hold(fn, rid, p)
+    hold_in = helper(fn.module_cx, "hold", T.VOID, [T.PTR, T.I64, T.I64], _emit_hold, inline=False)
+    for h in ids:
+        b.call(hold_in, [r, rid, h])
+    b.ret_void()
 
 
 def _hold_places(fn: FunctionEmitter, r: ll.Value, places: list, distinct: ll.Value) -> None:
@@ -428,16 +488,11 @@ def _hold_places(fn: FunctionEmitter, r: ll.Value, places: list, distinct: ll.Va
     b.store(distinct, field(fn, r, HOLD_LEN))
 
 
-def _mark_held(fn: FunctionEmitter, held: ll.Value, given: ll.Value) -> None:
-    """The region `held` flagged HELD, if `given` (it is not P)."""
+def _mark_held(fn: FunctionEmitter, held: ll.Value) -> None:
+    """The region `held` flagged HELD (P's struct is HELD already)."""
     b = fn.b
-    mark, done = fn.block("held"), fn.block("held.done")
-    b.cbranch(given, mark, done)
-    b.position_at_end(mark)
     flags = field(fn, region_struct(fn, held), FLAGS)
     b.store(b.or_(b.load(flags, typ=T.I8), T.I8(HELD)), flags)
-    b.branch(done)
-    b.position_at_end(done)
 
 
 def pack_region(fn: FunctionEmitter, pack: ll.Value) -> ll.Value:

@@ -98,12 +98,12 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     empty = regions.make_pack(fn, NULL, T.I64(0))
     layout, ctor = fn.module_cx.ctors[pattern.ctor]
     if not ctor.fields:  # an immediate is never reused: t is released
-        regions.release(fn, rid)
+        regions.release(fn, rid, always_inline=True)
         return empty
     offsets = layout.field_offsets(ctor)
     packs = [(offsets[i], f.type, isinstance(sub, ir.PVar))
              for i, (f, sub) in enumerate(zip(ctor.fields, pattern.args)) if isinstance(f.type, ir.PackType)]
-    reset = regions.helper(fn.module_cx, "reuse_reset", T.I1, [T.I64, T.I64], _emit_reuse_reset)
+    reset = regions.helper(fn.module_cx, "reuse_reset", T.I1, [T.I64, T.I64], _emit_reuse_reset, inline="always")
     unique = b.call(reset, [rid, T.I64(layout.size(ctor))])
     fast, slow, join = fn.block("reset.unique"), fn.block("reset.shared"), fn.block("reset.join")
     b.cbranch(unique, fast, slow)
@@ -112,8 +112,8 @@ def _reset(fn: FunctionEmitter, pattern, obj: ll.Value, rid: ll.Value) -> ll.Val
     for offset, slot, named in packs:
         if not named:
             gone = regions.pack_region(fn, T.load_slot(b, slot, regions.field(fn, obj, offset)))
-            b.call(fn.module_cx.runtime("hic_region_unhold"), [rid, gone])
-            regions.release(fn, gone)
+            regions.unhold(fn, rid, gone)
+            regions.release(fn, gone, always_inline=True)
     b.branch(join)
 
     b.position_at_end(slow)
@@ -153,21 +153,57 @@ def _emit_reuse_reset(fn, rid: ll.Value, size: ll.Value) -> None:
     b.ret(T.I1(0))
 
 
-def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
-    """`hic_reuse_replace` (runtime/reuse.c) with its fast path inline:
-    nothing for the same id; when neither is P, `held` is not the owner
-    itself (a cycle: the runtime marks it CYCLIC), the owner (a unique
-    token's region) is neither merged nor HELD, its ids are inline and
-    `old` is in one place once while `held` is not in the other, `held`
-    takes old's place (the places stay in order) and is flagged HELD;
-    anything else goes to the runtime."""
+def _replace(fn: FunctionEmitter, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
+    """A reused object's field given pack `held` where it had `old`:
+    `hic.reuse_replace`."""
+    replace = regions.helper(fn.module_cx, "reuse_replace", T.VOID, [T.I64, T.I64, T.I64], _emit_reuse_same,
+                             inline="always")
+    fn.b.call(replace, [owner, held, old])
+
+
+def _emit_reuse_same(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
+    """Nothing when the id is the same (the recursion reused the child in
+    place, a P pack given for a P pack: most fields of rbtree's `ins`);
+    else `hic.reuse_replace_ids`, kept out of line (`noinline`: inlined
+    here, it made this helper too big for LLVM to inline into a caller as
+    big as `ins`). This one is a few instructions, inlined everywhere:
+    the common case costs no call."""
     b = fn.b
-    test, inline, slow, done = fn.block("test"), fn.block("inline"), fn.block("slow"), fn.block("done")
-    both = b.and_(b.and_(b.icmp_unsigned("!=", held, old), b.icmp_unsigned("!=", held, owner)),
-                  b.and_(b.icmp_unsigned("!=", held, T.I64(0)), b.icmp_unsigned("!=", old, T.I64(0))))
-    same = b.icmp_unsigned("==", held, old)
-    b.cbranch(same, done, test)
-    b.position_at_end(test)
+    with b.if_then(b.icmp_unsigned("!=", held, old)):
+        replace = regions.helper(fn.module_cx, "reuse_replace_ids", T.VOID, [T.I64, T.I64, T.I64],
+                                 _emit_reuse_replace, inline=False)
+        b.call(replace, [owner, held, old])
+    b.ret_void()
+
+
+def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> None:
+    """`hic_reuse_replace` (runtime/reuse.c) of two different ids
+    (`hic.reuse_replace` tests that): the runtime's unhold then hold,
+    where holding or unholding P does nothing. So a field that was P (a
+    `Leaf` given a node: every new key in rbtree) is `hic.hold` of the new
+    id, with its fast path; a field given P is the runtime's unhold of
+    the old one. Else the fast path is inline: when `held` is not the
+    owner itself (a cycle: the runtime marks it CYCLIC), the owner (a
+    unique token's region) is neither merged nor HELD, its ids are
+    inline and `old` is in one place once while `held` is not in the
+    other, `held` takes old's place (the places stay in order) and is
+    flagged HELD; anything else goes to the runtime."""
+    b = fn.b
+    inline, slow, done = fn.block("inline"), fn.block("slow"), fn.block("done")
+    from_p, given_p, neither = fn.block("from_p"), fn.block("given_p"), fn.block("neither")
+    b.cbranch(b.icmp_unsigned("==", old, T.I64(0)), from_p, given_p)
+    b.position_at_end(from_p)
+    b.call(regions.helper(fn.module_cx, "hold", T.VOID, [T.PTR, T.I64, T.I64], regions._emit_hold, inline=False),
+           [regions.region_struct(fn, owner), owner, held])
+    b.ret_void()
+    b.position_at_end(given_p)
+    to_p = fn.block("to_p")
+    b.cbranch(b.icmp_unsigned("==", held, T.I64(0)), to_p, neither)
+    b.position_at_end(to_p)
+    b.call(fn.module_cx.runtime("hic_region_unhold"), [owner, old])
+    b.ret_void()
+    b.position_at_end(neither)
+    both = b.icmp_unsigned("!=", held, owner)
     o = regions.region_struct(fn, owner)
     flags = b.load(regions.field(fn, o, regions.FLAGS), typ=T.I8)
     log2 = b.load(regions.field(fn, o, regions.HOLD_LOG2), typ=T.I8)
@@ -246,16 +282,17 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
         shared_end = b.block
         b.branch(join)
         b.position_at_end(renew)
-    regions.release(fn, old_rid)
+    regions.release(fn, old_rid, always_inline=True)
     b.branch(slow)
 
     b.position_at_end(slow)
     new_rid = b.call(fn.module_cx.runtime("hic_region_new_sized"), [T.I64(size)])
+    fn.look_up_struct(new_rid)
     new = regions.alloc_object(fn, new_rid, size)
     _write(fn, layout, e.ctor, ctor, new, values, [False] * len(values))
-    for f, value in zip(ctor.fields, values):
-        if isinstance(f.type, ir.PackType):
-            regions.hold(fn, new_rid, value)
+    packs = [value for f, value in zip(ctor.fields, values) if isinstance(f.type, ir.PackType)]
+    if packs:  # the region is as hic_region_new_sized made it
+        regions.hold_fresh(fn, new_rid, packs)
     slow_end = b.block
     b.branch(join)
 
@@ -276,15 +313,13 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     if same:
         for i, old_id in olds.items():
             if old_id is None:
-                regions.hold(fn, old_rid, values[i])
+                regions.hold_any(fn, old_rid, regions.pack_region(fn, values[i]))
             else:
                 new_id = regions.pack_region(fn, values[i])
-                replace = regions.helper(fn.module_cx, "reuse_replace", T.VOID, [T.I64, T.I64, T.I64],
-                                         _emit_reuse_replace)
-                b.call(replace, [old_rid, new_id, old_id])
+                _replace(fn, old_rid, new_id, old_id)
     else:
         for old_id in olds:  # first: the inline places do not spill
-            b.call(fn.module_cx.runtime("hic_region_unhold"), [old_rid, old_id])
+            regions.unhold(fn, old_rid, old_id)
         for f, value in zip(ctor.fields, values):
             if isinstance(f.type, ir.PackType):
                 regions.hold(fn, old_rid, value)
