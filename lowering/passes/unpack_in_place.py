@@ -67,19 +67,12 @@ def run(program: ir.Program, checked=None):
 
 def _candidates(f: ir.FunDecl) -> list[ir.Unpack]:
     """`unpack copy p` of a variable p the block mentions (else `rc-elide`
-    has made it `unpack p` already) and does not assign: a block that
-    drops p and gives it a new pack in a loop (`for x in xs { ..; xs =
-    []; }`) reads what it unpacked again in the loop's next round, after
-    the drop freed it, which the checker does not see (it follows no
-    back edge after the consuming drop): such a block keeps its copy
-    (tests/regressions/array_variable_replaced_while_a_loop_walks_it)."""
+    has made it `unpack p` already)."""
     found = []
     for n in walk(f.body):
         if isinstance(n, ir.Unpack) and isinstance(n.pack, ir.Copy) and isinstance(n.pack.value, ir.Var):
             name = n.pack.value.name
-            inside = list(walk(n.body))
-            if (any(isinstance(m, ir.Var) and m.name == name for m in inside)
-                    and not any(isinstance(m, ir.Assign) and m.name == name for m in inside)):
+            if any(isinstance(m, ir.Var) and m.name == name for m in walk(n.body)):
                 found.append(n)
     return found
 
