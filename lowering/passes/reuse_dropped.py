@@ -118,12 +118,22 @@ def _pairs(f: ir.FunDecl, ctors: dict, resettable: set) -> list[tuple]:
     variable whose constructor an enclosing match found, followed in its
     block by a site of the same size and data type."""
     declared = Counter(p.name for p in f.params)
+    assigned = set()
+    drops = made = False  # whether the function drops a variable, makes a cell
     for n in walk(f.body):
-        if type(n) in (ir.Let, ir.PVar):
+        kind = type(n)
+        if kind in (ir.Let, ir.PVar):
             declared[n.name] += 1
-        elif type(n) is ir.Unpack:
+        elif kind is ir.Unpack:
             declared[n.var] += 1
-    assigned = {n.name for n in walk(f.body) if type(n) is ir.Assign}
+        elif kind is ir.Assign:
+            assigned.add(n.name)
+        elif kind is ir.Drop:
+            drops = drops or type(n.value) is ir.Var
+        elif kind is ir.NewData:
+            made = made or (n.ctor in ctors and n.region != ir.PRIMITIVE_REGION)
+    if not (drops and made):
+        return []
     # A name declared twice may stand for another value where it is dropped.
     assigned |= {name for name, k in declared.items() if k > 1}
     found = []

@@ -40,7 +40,7 @@ import itertools
 from collections import Counter
 
 from lolang import ir
-from lolang.traverse import map_children, rebuild, updated, walk
+from lolang.traverse import children, map_children, rebuild, updated, walk
 from lowering.passes.remarks import Remark, where
 
 NAME = "share-rebuilt"
@@ -102,13 +102,19 @@ def _sites(f: ir.FunDecl, ctors: set[str]) -> list[_Site]:
     # Every name involved must mean one thing in the whole function:
     # declared once, never assigned.
     declared = Counter(p.name for p in f.params)
+    made = False  # whether the function makes a constructor of primitives at all
     for n in walk(f.body):
-        if type(n) in (ir.Let, ir.PVar):
+        kind = type(n)
+        if kind in (ir.Let, ir.PVar):
             declared[n.name] += 1
-        elif type(n) is ir.Unpack:
+        elif kind is ir.Unpack:
             declared[n.var] += 1
-        elif type(n) is ir.Assign:
+        elif kind is ir.Assign:
             declared[n.name] += 2
+        elif kind is ir.NewData and n.ctor in ctors:
+            made = True
+    if not made:
+        return []
     once = {name for name, k in declared.items() if k == 1}
     found: list[_Site] = []
 
@@ -135,8 +141,6 @@ def _sites(f: ir.FunDecl, ctors: set[str]) -> list[_Site]:
 
 
 def _kids(node) -> list:
-    from lolang.traverse import children
-
     return children(node)
 
 
