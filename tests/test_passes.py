@@ -342,6 +342,21 @@ def test_a_value_rebuilt_from_its_own_fields_is_shared():
     assert {k: interpreted.stats[k] for k in SHARED} == {k: best.stats[k] for k in SHARED}
 
 
+def test_sharing_a_rebuilt_value_keeps_its_structure_in_one_region():
+    """share-rebuilt runs after dominated: `first` rebuilds the `Val(n)`
+    it finds as the first field of a `Pair`, and a `copy` of that field
+    would keep `dominated` from putting it in the Pair's region (one
+    region per tree becomes one per node). tests/lowering/
+    rebuilt_value_of_a_dominated_field.hi: one region per tree, with the
+    pass or without."""
+    path = ROOT / "tests" / "lowering" / "rebuilt_value_of_a_dominated_field.hi"
+    args = ("100",)
+    best = run_file(path, engine="native", args=args, level=2)
+    without = run_file(path, engine="native", args=args, level=2, disabled=frozenset({"share-rebuilt"}))
+    assert best.stdout == without.stdout
+    assert best.stats["regions_created"] == without.stats["regions_created"] <= 100 + 3, best.stats
+
+
 def test_a_dropped_cell_is_reused_for_the_next_of_its_size():
     """reuse-dropped: cfold's folding of two constants drops `f1` (a `Val`)
     and makes `Val(a + b)`: the new value is written in f1's cell when it

@@ -15,8 +15,8 @@ from lowering.passes import (
     output_regions, place_dominated, reuse_cells, reuse_dropped, scratch_regions, share_rebuilt, swap_slots, unpack_in_place,
 )
 
-PASSES = (fuse_concat, make_static, borrow_params, reuse_cells, share_rebuilt, borrow_regions, fold_known_constructors, output_regions, place_dominated,
-          scratch_regions, elide_rc, unpack_in_place, reuse_dropped, swap_slots)
+PASSES = (fuse_concat, make_static, borrow_params, reuse_cells, borrow_regions, fold_known_constructors, output_regions, place_dominated,
+          share_rebuilt, scratch_regions, elide_rc, unpack_in_place, reuse_dropped, swap_slots)
 
 
 def stages():

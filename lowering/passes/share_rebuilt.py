@@ -3,7 +3,8 @@ very fields a match took out of a value is that value, shared, not a new
 object (docs/passes.md).
 
 Assumes: a checked lolang program in the naive lowering's form, as
-`static-objects` leaves it.
+`dominated` leaves it (after it, so that the `copy` this pass adds never
+keeps `dominated` from putting a field in its holder's region).
 
 deriv's smart constructors swap their arguments and rebuild the number
 they matched: `(f, Val(n)) -> mul(Val(n), f)`, `(f, Mul(Val(n), g)) ->
