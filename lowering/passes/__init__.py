@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from lowering.passes import (
     borrow_elements, borrow_params, borrow_regions, elide_rc, fold_known_constructors, fuse_concat, make_static,
-    output_regions, place_dominated, reuse_cells, scratch_regions, swap_slots, unpack_in_place,
+    output_regions, place_dominated, reuse_cells, reuse_dropped, scratch_regions, share_rebuilt, swap_slots,
+    unpack_in_place,
 )
 
 PASSES = (fuse_concat, make_static, borrow_params, reuse_cells, borrow_regions, fold_known_constructors, output_regions, place_dominated,
-          scratch_regions, elide_rc, unpack_in_place, swap_slots, borrow_elements)
+          share_rebuilt, scratch_regions, elide_rc, unpack_in_place, reuse_dropped, swap_slots, borrow_elements)
 
 
 def stages():
