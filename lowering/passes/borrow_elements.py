@@ -39,6 +39,7 @@ from collections import Counter
 from lolang import ir
 from lolang.rename import rename_region, rename_var
 from lolang.traverse import map_children, rebuild, updated, walk
+from lowering.passes.checker_trials import Trials
 from lowering.passes.remarks import Remark, where
 
 NAME = "borrow-elements"
@@ -49,15 +50,11 @@ def run(program: ir.Program, checked=None):
     from lowering.pipeline import PassResult
 
     remarks: list[Remark] = []
-    info = None
+    trials = Trials(program)
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl) and _candidates(decl):
-            if info is None:
-                from lolang.checker import decls as signatures
-
-                info = signatures.collect(program, [])
-            decl = _Function(decl, program, info, remarks).rewrite()
+            decl = _Function(decl, trials, remarks).rewrite()
         decls.append(decl)
     if not remarks:
         return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
@@ -127,8 +124,9 @@ def _unpacks_of(b: ir.Block, k: int, t: str) -> list[ir.Unpack] | None:
 
 
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, info, remarks):
-        self.f, self.program, self.info, self.remarks = f, program, info, remarks
+    def __init__(self, f: ir.FunDecl, trials: Trials, remarks):
+        self.f, self.remarks = f, remarks
+        self._accepted = trials.accepted
 
     def rewrite(self) -> ir.FunDecl:
         candidates = _candidates(self.f)
@@ -150,16 +148,6 @@ class _Function:
             node = c if isinstance(c, ir.Unpack) else c[0].stmts[c[1]].value
             self.remarks.append(Remark("element borrowed", self.f.name, "unpacked where it lies, not copied", where(node)))
         return new
-
-    def _accepted(self, f: ir.FunDecl) -> bool:
-        from lolang.checker import CheckResult, check_function
-        from lolang.checker.context import Reject
-
-        try:
-            check_function(self.info, f, CheckResult(self.program))
-        except Reject:
-            return False
-        return True
 
     def _rewritten(self, chosen: set) -> ir.FunDecl:
         def rewrite(node):

@@ -46,6 +46,7 @@ from collections import Counter
 
 from lolang import ir
 from lolang.traverse import children, map_children, rebuild, updated, walk
+from lowering.passes.checker_trials import Trials
 from lowering.passes.remarks import Remark
 
 NAME = "reuse-dropped"
@@ -66,21 +67,17 @@ def run(program: ir.Program, checked=None):
     resettable = {d.name for d in datas.values()
                   if all(c.name in ctors for c in d.ctors)}
     remarks: list[Remark] = []
-    info = None
+    trials = Trials(program)
     decls = []
     changed = False
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl):
             pairs = _pairs(decl, ctors, resettable)
             if pairs:
-                if info is None:
-                    from lolang.checker import decls as signatures
-
-                    info = signatures.collect(program, [])
                 new = decl
                 for drop_, site, ctor in pairs:
                     trial = _paired(new, drop_, site, ctor, len(ctors[ctor][1].fields))
-                    if trial is not None and _accepted(info, program, trial):
+                    if trial is not None and trials.accepted(trial):
                         new = trial
                         remarks.append(Remark("dropped cell reused", decl.name,
                                               f"'{drop_.value.name}' ({ctor}) for '{site.body.result.value.ctor}'"))
@@ -90,17 +87,6 @@ def run(program: ir.Program, checked=None):
     if not changed:
         return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
     return PassResult(rebuild(program, decls=tuple(decls)), remarks)
-
-
-def _accepted(info, program, f: ir.FunDecl) -> bool:
-    from lolang.checker import CheckResult, check_function
-    from lolang.checker.context import Reject
-
-    try:
-        check_function(info, f, CheckResult(program))
-    except Reject:
-        return False
-    return True
 
 
 def _site(node) -> str | None:

@@ -42,6 +42,7 @@ from collections import Counter
 
 from lolang import ir
 from lolang.traverse import children, map_children, rebuild, updated, walk
+from lowering.passes.checker_trials import Trials
 from lowering.passes.remarks import Remark, where
 
 NAME = "share-rebuilt"
@@ -55,18 +56,14 @@ def run(program: ir.Program, checked=None):
     remarks: list[Remark] = []
     if not primitive_ctors:
         return PassResult(program, remarks)
-    info = None
+    trials = Trials(program)
     decls = []
     changed = False
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl):
             sites = _sites(decl, primitive_ctors)
             if sites:
-                if info is None:
-                    from lolang.checker import decls as signatures
-
-                    info = signatures.collect(program, [])
-                new = _Function(decl, program, info, remarks).rewrite(sites)
+                new = _Function(decl, trials, remarks).rewrite(sites)
                 changed = changed or new is not decl
                 decl = new
         decls.append(decl)
@@ -146,18 +143,9 @@ def _kids(node) -> list:
 
 
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, info, remarks):
-        self.f, self.program, self.info, self.remarks = f, program, info, remarks
-
-    def _accepted(self, f: ir.FunDecl) -> bool:
-        from lolang.checker import CheckResult, check_function
-        from lolang.checker.context import Reject
-
-        try:
-            check_function(self.info, f, CheckResult(self.program))
-        except Reject:
-            return False
-        return True
+    def __init__(self, f: ir.FunDecl, trials: Trials, remarks):
+        self.f, self.remarks = f, remarks
+        self._accepted = trials.accepted
 
     def rewrite(self, sites: list[_Site]) -> ir.FunDecl:
         f = self.f

@@ -40,6 +40,7 @@ from __future__ import annotations
 from lolang import ir
 from lolang.rename import FreshNames
 from lolang.traverse import map_children, rebuild, transform, updated, walk
+from lowering.passes.checker_trials import Trials
 from lowering.passes.remarks import Remark, where
 
 NAME = "unpack-in-place"
@@ -50,15 +51,11 @@ def run(program: ir.Program, checked=None):
     from lowering.pipeline import PassResult
 
     remarks: list[Remark] = []
-    info = None
+    trials = Trials(program)
     decls = []
     for decl in program.decls:
         if isinstance(decl, ir.FunDecl) and _candidates(decl):
-            if info is None:
-                from lolang.checker import decls as signatures
-
-                info = signatures.collect(program, [])
-            decl = _Function(decl, program, info, remarks).rewrite()
+            decl = _Function(decl, trials, remarks).rewrite()
         decls.append(decl)
     if not remarks:
         return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
@@ -78,8 +75,9 @@ def _candidates(f: ir.FunDecl) -> list[ir.Unpack]:
 
 
 class _Function:
-    def __init__(self, f: ir.FunDecl, program, info, remarks):
-        self.f, self.program, self.info, self.remarks = f, program, info, remarks
+    def __init__(self, f: ir.FunDecl, trials: Trials, remarks):
+        self.f, self.remarks = f, remarks
+        self._accepted = trials.accepted
         self.fresh = FreshNames(f)
 
     def rewrite(self) -> ir.FunDecl:
@@ -109,16 +107,6 @@ class _Function:
         for u in candidates:
             self.remarks.append(Remark("unpacked in place", self.f.name, f"'{u.pack.value.name}'", where(u)))
         return new
-
-    def _accepted(self, f: ir.FunDecl) -> bool:
-        from lolang.checker import check_function_kept
-        from lolang.checker.context import Reject
-
-        try:
-            check_function_kept(self.info, f, self.program)
-        except Reject:
-            return False
-        return True
 
     def _rewritten(self, chosen: set[int], sunk: frozenset | set = frozenset()) -> ir.FunDecl:
         def rewrite(node):
