@@ -39,7 +39,7 @@ from collections import Counter
 from lolang import ir
 from lolang.rename import rename_region, rename_var
 from lolang.traverse import map_children, rebuild, updated, walk
-from lowering.passes.checker_trials import Trials
+from lowering.passes.checker_trials import Trials, rewrite_functions
 from lowering.passes.remarks import Remark, where
 
 NAME = "borrow-elements"
@@ -47,18 +47,7 @@ LEVEL = 2
 
 
 def run(program: ir.Program, checked=None):
-    from lowering.pipeline import PassResult
-
-    remarks: list[Remark] = []
-    trials = Trials(program)
-    decls = []
-    for decl in program.decls:
-        if isinstance(decl, ir.FunDecl) and _candidates(decl):
-            decl = _Function(decl, trials, remarks).rewrite()
-        decls.append(decl)
-    if not remarks:
-        return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
-    return PassResult(rebuild(program, decls=tuple(decls)), remarks)
+    return rewrite_functions(program, _candidates, lambda f, trials, remarks: _Function(f, trials, remarks).rewrite())
 
 
 def _element_copy(e) -> bool:

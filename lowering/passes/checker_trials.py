@@ -12,6 +12,7 @@ the pass (`check_function_kept`).
 from __future__ import annotations
 
 from lolang import ir
+from lolang.traverse import rebuild
 
 
 class Trials:
@@ -34,3 +35,20 @@ class Trials:
         except Reject:
             return False
         return True
+
+
+def rewrite_functions(program: ir.Program, has_candidates, rewrite):
+    """The driver of a pass that rewrites function by function: each
+    function `has_candidates` accepts is given to `rewrite(f, trials,
+    remarks)`, which returns it rewritten (or itself) and says what it
+    did in `remarks`. A program nothing was done to is returned itself,
+    so the pipeline keeps its check."""
+    from lowering.pipeline import PassResult
+
+    remarks: list = []
+    trials = Trials(program)
+    decls = [rewrite(d, trials, remarks) if isinstance(d, ir.FunDecl) and has_candidates(d) else d
+             for d in program.decls]
+    if not remarks:
+        return PassResult(program, remarks)
+    return PassResult(rebuild(program, decls=tuple(decls)), remarks)

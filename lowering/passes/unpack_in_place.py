@@ -40,7 +40,7 @@ from __future__ import annotations
 from lolang import ir
 from lolang.rename import FreshNames
 from lolang.traverse import map_children, rebuild, transform, updated, walk
-from lowering.passes.checker_trials import Trials
+from lowering.passes.checker_trials import Trials, rewrite_functions
 from lowering.passes.remarks import Remark, where
 
 NAME = "unpack-in-place"
@@ -48,18 +48,7 @@ LEVEL = 2
 
 
 def run(program: ir.Program, checked=None):
-    from lowering.pipeline import PassResult
-
-    remarks: list[Remark] = []
-    trials = Trials(program)
-    decls = []
-    for decl in program.decls:
-        if isinstance(decl, ir.FunDecl) and _candidates(decl):
-            decl = _Function(decl, trials, remarks).rewrite()
-        decls.append(decl)
-    if not remarks:
-        return PassResult(program, remarks)  # unchanged: the pipeline keeps its check
-    return PassResult(rebuild(program, decls=tuple(decls)), remarks)
+    return rewrite_functions(program, _candidates, lambda f, trials, remarks: _Function(f, trials, remarks).rewrite())
 
 
 def _candidates(f: ir.FunDecl) -> list[ir.Unpack]:
