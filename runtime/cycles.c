@@ -156,7 +156,7 @@ static void mark_gray(void)
         uint64_t id, n;
         while (hic_hold_next(r, &i, &id, &n)) {
             struct hic_region *t = target(id);
-            t->refs -= (int64_t)n;
+            t->refs -= (int32_t)n;
             if (t->color != GRAY) {
                 t->color = GRAY;
                 push(&cc.stack, (uint32_t)id);
@@ -177,7 +177,7 @@ static void scan_black(struct hic_region *r)
         uint64_t id, n;
         while (hic_hold_next(x, &i, &id, &n)) {
             struct hic_region *t = target(id);
-            t->refs += (int64_t)n;
+            t->refs += (int32_t)n;
             if (t->color != BLACK) {
                 t->color = BLACK;
                 push(&cc.black, (uint32_t)id);

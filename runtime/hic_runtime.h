@@ -55,10 +55,11 @@ struct hic_pack {           /* 16 bytes: Pack{c} T at run time */
  * chosen when the region is created: 8 to 256 bytes, from what the last
  * region made at the same place held (hic_region_new_sized), 48 when that
  * is not known. So a region that holds one object costs one struct and a
- * table entry: 88 + the object, + 8; a 64-byte tree node 160 bytes, a
- * 32-byte one 128 (or 136 + 8 with the default 48 inline bytes), with two
+ * table entry: 64 + the object, + 8; a 64-byte tree node 136 bytes, a
+ * 32-byte one 104 (or 112 + 8 with the default 48 inline bytes), with two
  * distinct held region ids inline; the hold table is allocated only for a
- * third.
+ * third, or for a count beyond 16 bits. The header is one cache line's
+ * worth: what the fast paths and the frees touch is in its first 48 bytes.
  */
 struct hic_block;
 struct hic_hold;
@@ -70,42 +71,49 @@ struct hic_hold;
 #define HIC_INLINE_HOLDS 2      /* distinct held ids recorded inside it */
 
 struct hic_region {
+    /* What allocation, retain, release, hold and free touch: */
     char *cur;                  /*  0: next free byte of the current chunk */
     char *end;                  /*  8: end of the current chunk */
     uint64_t bytes_less_cur;    /* 16: the region's bytes (handed out here and not
                                  *     reclaimed, sizes requested) minus the
                                  *     address in `cur`: see hic_region_bytes_of */
     uint64_t id;                /* 24: this slot's id; a dead slot holds its next life's */
-    int64_t refs;               /* 32: reference count; 0 while the slot is free */
-    uint32_t hold_len;          /* 40: distinct region ids held; 0: holds no pack */
-    uint8_t hold_log2;          /* 44: 0: they are in `held.ids` (at most two);
-                                 *     else log2 of the capacity of `held.table` */
-    uint8_t inline_steps;       /* 45: the inline chunk's size / HIC_INLINE_STEP:
-                                 *     fixed for the slot's struct */
-    uint8_t spare_[2];          /* 46 */
+    int32_t refs;               /* 32: reference count while the region lives; once it
+                                 *     is 0, minus `link` (regions.c, set_link): the next
+                                 *     slot on the free list or on the list of regions
+                                 *     being freed (0 ends either) */
     union {
-        uint64_t ids[HIC_INLINE_HOLDS];   /* 48: inline: the ids (0 = empty) */
-        struct hic_hold *table;           /* 48: the multiset as a hash table */
+        uint32_t len;           /* 36: held in a table: the distinct ids in it */
+        uint16_t counts[HIC_INLINE_HOLDS]; /* 36: held inline: their multiplicities
+                                 *     (0: the place is empty) */
+    } holds;                    /*     either way, 0 as a word: holds no pack */
+    union {
+        uint32_t slots[HIC_INLINE_HOLDS]; /* 40: inline: the slots of the held ids
+                                 *     (0 = empty; a held region is live, so its
+                                 *     slot names it: hic_hold_next) */
+        struct hic_hold *table; /* 40: the multiset as a hash table */
     } held;
-    uint32_t held_counts[HIC_INLINE_HOLDS]; /* 64: inline: their multiplicities */
     union {
-        struct hic_block *blocks; /* 72: chunks and storage blocks from the pool
+        struct hic_block *blocks; /* 48: chunks and storage blocks from the pool
                                    *     (a circular list), or NULL */
-        uint64_t forward;         /* 72: merged (HIC_REGION_MERGED): the region
+        uint64_t forward;         /* 48: merged (HIC_REGION_MERGED): the region
                                    *     it was merged into */
     } own;
-    uint32_t link;              /* 80: next slot on the free list, or on the list
-                                 *     of regions being freed (0 ends either) */
-    uint8_t next_class;         /* 84: log2 size of the next pool chunk */
-    uint8_t color;              /* 85: the cycle collector's mark (cycles.c) */
-    uint8_t flags;              /* 86: HIC_REGION_* */
-    uint8_t buffered;           /* 87: a candidate root of the cycle collector when equal
+    uint8_t hold_log2;          /* 56: 0: the held ids are inline (at most two);
+                                 *     else log2 of the capacity of `held.table` */
+    uint8_t inline_steps;       /* 57: the inline chunk's size / HIC_INLINE_STEP:
+                                 *     fixed for the slot's struct */
+    uint8_t next_class;         /* 58: log2 size of the next pool chunk */
+    uint8_t color;              /* 59: the cycle collector's mark (cycles.c) */
+    uint8_t flags;              /* 60: HIC_REGION_* */
+    uint8_t buffered;           /* 61: a candidate root of the cycle collector when equal
                                  *     to its current round (cycles.c); 0: never */
-    char inline_chunk[HIC_INLINE_CHUNK]; /* 88: the first chunk: really
+    uint8_t spare_[2];          /* 62 */
+    char inline_chunk[HIC_INLINE_CHUNK]; /* 64: the first chunk: really
                                  *     inline_steps * HIC_INLINE_STEP bytes, the
                                  *     struct's memory running on past this array
                                  *     (regions.c, `struct_size`) */
-};                              /* 136 bytes with the default inline chunk */
+};                              /* 112 bytes with the default inline chunk */
 
 #define HIC_REGION_MERGED 1     /* merged into `own.forward`; owns nothing */
 #define HIC_REGION_UNKEPT 2     /* buffered (`buffered`) without its id kept (cycles.c) */
@@ -145,14 +153,15 @@ HIC_AT(hic_region, end, 8);
 HIC_AT(hic_region, bytes_less_cur, 16);
 HIC_AT(hic_region, id, 24);
 HIC_AT(hic_region, refs, 32);
-HIC_AT(hic_region, hold_len, 40);
-HIC_AT(hic_region, hold_log2, 44);
-HIC_AT(hic_region, held, 48);
-HIC_AT(hic_region, held_counts, 64);
-HIC_AT(hic_region, flags, 86);
-HIC_AT(hic_region, buffered, 87);
-HIC_AT(hic_region, inline_chunk, 88);
-_Static_assert(sizeof(struct hic_region) == 136, "struct hic_region changed size");
+HIC_AT(hic_region, holds.len, 36);
+HIC_AT(hic_region, holds.counts, 36);
+HIC_AT(hic_region, held.slots, 40);
+HIC_AT(hic_region, own, 48);
+HIC_AT(hic_region, hold_log2, 56);
+HIC_AT(hic_region, flags, 60);
+HIC_AT(hic_region, buffered, 61);
+HIC_AT(hic_region, inline_chunk, 64);
+_Static_assert(sizeof(struct hic_region) == 112, "struct hic_region changed size");
 _Static_assert(HIC_INLINE_CHUNK % HIC_INLINE_STEP == 0 && HIC_INLINE_MAX / HIC_INLINE_STEP <= 255,
                "inline chunk sizes");
 HIC_AT(hic_counters, allocs, 0);
@@ -515,16 +524,20 @@ static inline uint32_t hic_hold_cap(const struct hic_region *r)
 
 /* Walk a region's held multiset, inline or table:
  *     uint32_t i = 0; uint64_t id, n;
- *     while (hic_hold_next(r, &i, &id, &n)) ... */
+ *     while (hic_hold_next(r, &i, &id, &n)) ...
+ * An inline place records a slot: the id is the one that slot's region
+ * has, since a held region is live (the pack's reference is the owner's).
+ * Only the collector's free of a garbage cycle walks the places of a
+ * region whose held ones may be dead already, and it reads the counts. */
 static inline int hic_hold_next(const struct hic_region *r, uint32_t *i, uint64_t *id,
                                 uint64_t *count)
 {
     if (!r->hold_log2) {
         while (*i < HIC_INLINE_HOLDS) {
             uint32_t k = (*i)++;
-            if (r->held.ids[k]) {
-                *id = r->held.ids[k];
-                *count = r->held_counts[k];
+            if (r->holds.counts[k]) {
+                *id = hic_region_table[r->held.slots[k]]->id;
+                *count = r->holds.counts[k];
                 return 1;
             }
         }
@@ -552,10 +565,9 @@ static inline void hic_holds_clear(struct hic_region *r)
 {
     if (r->hold_log2)
         hic_pool_put(r->held.table, hic_hold_cap(r) * sizeof *r->held.table);
-    r->held.ids[0] = r->held.ids[1] = 0;
-    r->held_counts[0] = r->held_counts[1] = 0;
+    r->held.table = NULL;  /* both inline slots 0 */
+    r->holds.len = 0;      /* both inline counts 0 */
     r->hold_log2 = 0;
-    r->hold_len = 0;
 }
 void hic_pool_teardown(void);
 

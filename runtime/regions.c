@@ -23,7 +23,7 @@
  * through the region structs, so a chain of a million regions frees in
  * constant C stack and without allocating.
  *
- * What a region costs: its struct (88 bytes, two held ids inside, and an
+ * What a region costs: its struct (64 bytes, two held ids inside, and an
  * inline chunk sized by the region's hint: 48 bytes by default) and its
  * table entry (8). Pool chunks, a hold table and storage blocks come only
  * when needed.
@@ -48,7 +48,7 @@ struct hic_region **hic_region_table;
 #define FIRST_HOLD_TABLE 8
 
 /* Region structs are carved from 64 KiB batches: a pool block each would
- * round 136 bytes up to 256. Their inline chunks come in sizes (steps of
+ * round 112 bytes up to 128. Their inline chunks come in sizes (steps of
  * HIC_INLINE_STEP bytes up to HIC_INLINE_MAX), chosen at creation from
  * the region's size hint, so that a region holding one object of up to
  * 256 bytes is one struct, not a struct and a pool chunk. A slot keeps its
@@ -88,14 +88,27 @@ static inline size_t inline_bytes(const struct hic_region *r)
     return (size_t)r->inline_steps * HIC_INLINE_STEP;
 }
 
-/* The struct's last eight bytes before the inline chunk, written as one
- * word when a region is created (little-endian: `link` is the low half). */
-#define TAIL_OFFSET offsetof(struct hic_region, link)
-_Static_assert(offsetof(struct hic_region, next_class) == TAIL_OFFSET + 4 &&
-               offsetof(struct hic_region, buffered) == TAIL_OFFSET + 7 &&
-               offsetof(struct hic_region, inline_chunk) == TAIL_OFFSET + 8 &&
+/* The four bytes after `inline_steps`, written as one word when a region
+ * is created (little-endian: `next_class` is the low byte). */
+#define TAIL_OFFSET offsetof(struct hic_region, next_class)
+_Static_assert(offsetof(struct hic_region, color) == TAIL_OFFSET + 1 &&
+               offsetof(struct hic_region, buffered) == TAIL_OFFSET + 3 &&
                __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                "the struct's tail word");
+
+/* A dead slot's `link` (the next slot on the free list, or on the list of
+ * regions being freed; 0 ends either) is kept in its count, negated: a
+ * slot is below 2^31 (grow_table), and a count of 0 or less says dead to
+ * every check of liveness. */
+static inline void set_link(struct hic_region *r, uint32_t next)
+{
+    r->refs = -(int32_t)next;
+}
+
+static inline uint32_t get_link(const struct hic_region *r)
+{
+    return (uint32_t)-r->refs;
+}
 
 /* The marks of a region's inline chunk for valgrind (and ASan): undefined
  * when a region is created, off limits when it dies. Under valgrind the
@@ -207,13 +220,12 @@ static void release_blocks(struct hic_region *r)
  * hand_over_struct. */
 static inline void zero_header(struct hic_region *r)
 {
-    _Static_assert(offsetof(struct hic_region, inline_chunk) == 88, "a field was added");
+    _Static_assert(offsetof(struct hic_region, inline_chunk) == 64, "a field was added");
     r->cur = r->end = NULL;
     r->refs = 0;
-    r->hold_len = 0;
+    r->holds.len = 0;
     r->hold_log2 = 0;  /* inline_steps is set by new_struct */
-    r->held.ids[0] = r->held.ids[1] = 0;
-    r->held_counts[0] = r->held_counts[1] = 0;
+    r->held.table = NULL;
     r->own.blocks = NULL;
 }
 
@@ -349,8 +361,8 @@ static inline __attribute__((always_inline)) uint64_t born(struct hic_region *r,
     r->end = chunk + bytes;
     r->bytes_less_cur = -(uint64_t)(uintptr_t)chunk;  /* 0 bytes */
     r->refs = 1;
-    /* link 0, next_class, color BLACK, no flags, never buffered */
-    uint64_t tail = (uint64_t)next_class << 32;
+    /* next_class, color BLACK, no flags, never buffered */
+    uint32_t tail = next_class;
     memcpy((char *)r + TAIL_OFFSET, &tail, sizeof tail);
     hic_counters.regions_created++;  /* live and peak: hic_regions_take_peak */
     return r->id;
@@ -402,7 +414,7 @@ uint64_t hic_region_new_sized(uint64_t bytes_hint)
     if (__builtin_expect(slot == 0, 0))
         return new_in_new_slot(steps, next_class);
     struct hic_region *r = hic_region_table[slot];
-    uint32_t next = r->link;
+    uint32_t next = get_link(r);
     regions.free_head[steps] = next;
     /* The next region of this size will be born in that struct, which is
      * cold by then more often than not (a free slot's struct is touched by
@@ -435,7 +447,7 @@ static inline __attribute__((always_inline)) void end_slot(struct hic_region *r)
     CHUNK_MARK(r->inline_chunk, inline_bytes(r), 1);  /* its objects are dead */
     r->id = id + ((uint64_t)1 << 32);  /* the generation wraps after 2^32 lives of one slot */
     unsigned steps = r->inline_steps;
-    r->link = regions.free_head[steps];
+    set_link(r, regions.free_head[steps]);
     regions.free_head[steps] = SLOT(id);
 }
 
@@ -740,13 +752,17 @@ static void table_grow(struct hic_region *r)
                 old[j].count = 0;
             }
         table_done_zeroed(old, old_cap);
-    } else {
+    } else {  /* the inline places: a held region is live, its slot gives its id */
+        uint32_t len = 0;
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (r->held.ids[k])
-                table_put_new(t, cap, r->held.ids[k], r->held_counts[k]);
+            if (r->holds.counts[k]) {
+                table_put_new(t, cap, hic_region_table[r->held.slots[k]]->id,
+                              r->holds.counts[k]);
+                len++;
+            }
+        r->holds.len = len;
     }
     r->held.table = t;
-    r->held_counts[0] = r->held_counts[1] = 0;
     r->hold_log2 = (uint8_t)__builtin_ctz(cap);
 }
 
@@ -754,20 +770,22 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
 {
     if (!r->hold_log2) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (r->held.ids[k] == id && r->held_counts[k] + n <= UINT32_MAX) {
-                r->held_counts[k] += (uint32_t)n;
+            if (r->held.slots[k] == SLOT(id)) {
+                if (r->holds.counts[k] + n > UINT16_MAX)
+                    goto grow;  /* a count beyond 16 bits */
+                r->holds.counts[k] += (uint16_t)n;
                 return;
             }
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (!r->held.ids[k] && n <= UINT32_MAX) {
-                r->held.ids[k] = id;
-                r->held_counts[k] = (uint32_t)n;
-                r->hold_len++;
+            if (!r->held.slots[k] && n <= UINT16_MAX) {
+                r->held.slots[k] = SLOT(id);
+                r->holds.counts[k] = (uint16_t)n;
                 return;
             }
-        table_grow(r);  /* a third id, or a count beyond 32 bits */
+    grow:
+        table_grow(r);  /* a third id, or a count beyond 16 bits */
     }
-    if ((r->hold_len + 1) * 2 > hic_hold_cap(r))
+    if ((r->holds.len + 1) * 2 > hic_hold_cap(r))
         table_grow(r);
     struct hic_hold *t = r->held.table;
     uint32_t cap = hic_hold_cap(r), mask = cap - 1;
@@ -781,7 +799,7 @@ static void hold_add(struct hic_region *r, uint64_t id, uint64_t n)
     }
     t[i].id = id;
     t[i].count = n;
-    r->hold_len++;
+    r->holds.len++;
 }
 
 /* Remove one occurrence of `id`; 0 if there was none. */
@@ -789,16 +807,15 @@ static int hold_remove(struct hic_region *r, uint64_t id)
 {
     if (!r->hold_log2) {
         for (int k = 0; k < HIC_INLINE_HOLDS; k++)
-            if (r->held.ids[k] == id) {
-                if (--r->held_counts[k] == 0) {
+            if (r->holds.counts[k] && r->held.slots[k] == SLOT(id)) {
+                if (--r->holds.counts[k] == 0) {
                     /* the last one moves into the hole: the empty places
                      * are always the last ones (hic_region_hold) */
                     int last = HIC_INLINE_HOLDS - 1;
-                    r->held.ids[k] = r->held.ids[last];
-                    r->held_counts[k] = r->held_counts[last];
-                    r->held.ids[last] = 0;
-                    r->held_counts[last] = 0;
-                    r->hold_len--;
+                    r->held.slots[k] = r->held.slots[last];
+                    r->holds.counts[k] = r->holds.counts[last];
+                    r->held.slots[last] = 0;
+                    r->holds.counts[last] = 0;
                 }
                 return 1;
             }
@@ -825,7 +842,7 @@ static int hold_remove(struct hic_region *r, uint64_t id)
     }
     t[i].id = 0;
     t[i].count = 0;
-    r->hold_len--;
+    r->holds.len--;
     return 1;
 }
 
@@ -902,7 +919,7 @@ static __attribute__((noinline)) void hold_slow(struct hic_region *o, struct hic
  * owner with a hold table (an array of packs: the calls of hic.hold that
  * reach the runtime), straight into the table. The inline
  * places are filled in order and emptied from the end (hold_remove), so
- * the first empty one ends the ids: `k` of them means hold_len == k.
+ * the first empty one ends the ids.
  * codegen/regions.py's hic.hold is the same path. */
 void hic_region_hold(uint64_t owner, uint64_t held)
 {
@@ -920,19 +937,18 @@ void hic_region_hold(uint64_t owner, uint64_t held)
             return;
         }
         for (int k = 0; k < HIC_INLINE_HOLDS; k++) {
-            uint64_t id = o->held.ids[k];
-            if (id == held) {
-                if (o->held_counts[k] == UINT32_MAX)
+            uint32_t slot = o->held.slots[k];
+            if (slot == SLOT(held)) {
+                if (o->holds.counts[k] == UINT16_MAX)
                     break;
                 h->flags |= HIC_REGION_HELD;
-                o->held_counts[k]++;
+                o->holds.counts[k]++;
                 return;
             }
-            if (!id) {
+            if (!slot) {
                 h->flags |= HIC_REGION_HELD;
-                o->held.ids[k] = held;
-                o->held_counts[k] = 1;
-                o->hold_len = (uint32_t)k + 1;
+                o->held.slots[k] = SLOT(held);
+                o->holds.counts[k] = 1;
                 return;
             }
         }
@@ -977,7 +993,10 @@ void hic_retain_n(uint64_t id, uint64_t n)
 {
     if (id == HIC_PRIMITIVE || n == 0)
         return;
-    live(id, "retain")->refs += (int64_t)n;
+    struct hic_region *r = live(id, "retain");
+    if (n > (uint64_t)(INT32_MAX - r->refs))
+        hic_out_of_memory();  /* 2^31 references: as many packs are 32 GiB */
+    r->refs += (int32_t)n;
     hic_counters.retains += n;
 }
 
@@ -1036,26 +1055,30 @@ static inline void maybe_collect(void)
  * count reaches zero goes on the worklist `*todo`, one left alive that
  * holds packs is a candidate. Whether a new candidate was buffered. A
  * held id was live when it was stored, so its slot exists: the check is
- * the generation's and the count's. */
+ * the count's, and the generation's when `id` is a whole id (from a hold
+ * table), not a slot (an inline place: `whole` 0). */
 static inline __attribute__((always_inline)) int release_one_held(struct hic_region **table,
-                                                                  uint64_t id, uint64_t n,
-                                                                  uint32_t *todo)
+                                                                  uint64_t id, int whole,
+                                                                  uint64_t n, uint32_t *todo)
 {
-    struct hic_region *h = table[SLOT(id)];
-    if (__builtin_expect(h->id != id || h->refs < (int64_t)n, 0)) {
+    uint32_t slot = SLOT(id);
+    struct hic_region *h = table[slot];
+    if (__builtin_expect((whole && h->id != id) || (int64_t)h->refs < (int64_t)n, 0)) {
+        if (!whole)
+            id = h->id;
         if (h->id != id || h->refs <= 0)
             stale(id, "release a pack held by a freed region");
         hic_internal_error("region #%u.%u released more often than retained", SLOT(id),
                            GEN(id));
     }
     hic_counters.releases += n;
-    h->refs -= (int64_t)n;
+    h->refs -= (int32_t)n;
     if (h->refs == 0) {
-        h->link = *todo;
-        *todo = SLOT(id);
+        set_link(h, *todo);
+        *todo = slot;
         return 0;
     }
-    return h->hold_len ? buffer_candidate(h) : 0;
+    return h->holds.len ? buffer_candidate(h) : 0;
 }
 
 /* `r`, whose count reached zero, releases every pack it holds and forgets
@@ -1070,12 +1093,11 @@ static int release_held_table(struct hic_region *r, uint32_t *todo)
             uint64_t id = t[j].id, n = t[j].count;
             t[j].id = 0;
             t[j].count = 0;
-            buffered |= release_one_held(hic_region_table, id, n, todo);
+            buffered |= release_one_held(hic_region_table, id, 1, n, todo);
         }
     r->hold_log2 = 0;  /* hic_holds_clear, but the table is kept zeroed */
-    r->hold_len = 0;
-    r->held.ids[0] = r->held.ids[1] = 0;
-    r->held_counts[0] = r->held_counts[1] = 0;
+    r->holds.len = 0;
+    r->held.table = NULL;
     table_done_zeroed(t, cap);
     return buffered;
 }
@@ -1083,19 +1105,18 @@ static int release_held_table(struct hic_region *r, uint32_t *todo)
 /* The same for ids held inline (the common case: a node's 1 or 2 children),
  * straight through. `r` holds something, so its first place is taken (the
  * places fill in order and empty from the end: hic_region_hold); an empty
- * second place is id 0, P, whose release of 0 references changes nothing. */
+ * second place is slot 0, P, whose release of 0 references changes nothing. */
 static inline __attribute__((always_inline)) int release_held_inline(struct hic_region **table,
                                                                      struct hic_region *r,
                                                                      uint32_t *todo)
 {
     _Static_assert(HIC_INLINE_HOLDS == 2, "two inline places");
-    uint64_t id0 = r->held.ids[0], id1 = r->held.ids[1];
-    uint32_t n0 = r->held_counts[0], n1 = r->held_counts[1];
-    r->held.ids[0] = r->held.ids[1] = 0;
-    r->held_counts[0] = r->held_counts[1] = 0;
-    r->hold_len = 0;
-    int buffered = release_one_held(table, id0, n0, todo);
-    return buffered | release_one_held(table, id1, n1, todo);
+    uint32_t s0 = r->held.slots[0], s1 = r->held.slots[1];
+    uint32_t n0 = r->holds.counts[0], n1 = r->holds.counts[1];
+    r->held.table = NULL;
+    r->holds.len = 0;
+    int buffered = release_one_held(table, s0, 0, n0, todo);
+    return buffered | release_one_held(table, s1, 0, n1, todo);
 }
 
 /* The worklist of regions whose count reached zero is threaded through
@@ -1105,15 +1126,15 @@ static __attribute__((noinline)) void free_cascade(struct hic_region *first)
 {
     int buffered = 0;
     take_peaks();
-    first->link = 0;
+    set_link(first, 0);
     uint32_t todo = SLOT(first->id);
     struct hic_region **table = hic_region_table;  /* no region is created meanwhile */
     do {
         struct hic_region *r = table[todo];
-        todo = r->link;
+        todo = get_link(r);  /* its count stays <= 0: dead to every check */
         if (__builtin_expect(r->hold_log2 != 0, 0))
             buffered |= release_held_table(r, &todo);
-        else if (r->hold_len)
+        else if (r->holds.len)
             buffered |= release_held_inline(table, r, &todo);
         free_one(r);
     } while (todo);
@@ -1137,7 +1158,7 @@ void hic_release(uint64_t id)
     hic_counters.releases++;
     if (--r->refs == 0)
         free_cascade(r);
-    else if (r->hold_len)
+    else if (r->holds.len)
         left_holding(r);
 }
 
@@ -1213,7 +1234,7 @@ void hic_region_merge(uint64_t child, uint64_t parent)
     if (c->next_class > p->next_class)
         p->next_class = c->next_class;
     move_cur(c, NULL, NULL);  /* every allocation in c now takes the slow path */
-    if (c->hold_len) {  /* edges of p now, new ones (a cycle may run through them) */
+    if (c->holds.len) {  /* edges of p now, new ones (a cycle may run through them) */
         p->flags |= HIC_REGION_HELD;
         mark_cyclic(p);
     }

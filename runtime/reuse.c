@@ -10,7 +10,7 @@
  * the same operations.
  *
  * Kept apart from regions.c; it relies on the header's layout (`refs`,
- * `flags`, the inline held ids, hic_region_bytes_of) and on two facts of
+ * `flags`, the inline held slots and counts, hic_region_bytes_of) and on two facts of
  * regions.c: HIC_REGION_HELD only filters which regions the cycle
  * collector looks at, and an emptied multiset is inline ids of 0.
  */
@@ -54,28 +54,28 @@ void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old)
     struct hic_region *o = hic_region_of(owner);
     if (held != HIC_PRIMITIVE && old != HIC_PRIMITIVE && held != owner && !o->hold_log2 &&
         !(o->flags & (HIC_REGION_MERGED | HIC_REGION_HELD))) {
-        int k = o->held.ids[0] == old ? 0 : o->held.ids[1] == old ? 1 : -1;
+        uint32_t hs = (uint32_t)held, os = (uint32_t)old;  /* places hold slots */
+        int k = o->held.slots[0] == os ? 0 : o->held.slots[1] == os ? 1 : -1;
         int other = 1 - k;
-        if (k >= 0 && o->held_counts[k] == 1) {
+        if (k >= 0 && o->holds.counts[k] == 1) {
             struct hic_region *h = hic_region_of(held);
             if (h->id != held)
                 hic_internal_error("a pack of a dead region stored into a reused object");
             h->flags |= HIC_REGION_HELD;  /* the owner is not HELD: no cycle closes */
-            if (o->held.ids[other] != held) {
-                o->held.ids[k] = held;
+            if (o->held.slots[other] != hs) {
+                o->held.slots[k] = hs;
                 return;
             }
-            if (o->held_counts[other] < UINT32_MAX) {
-                o->held_counts[other]++;
-                o->held.ids[k] = o->held.ids[1];
-                o->held_counts[k] = o->held_counts[1];
-                o->held.ids[1] = 0;
-                o->held_counts[1] = 0;
-                o->hold_len--;
+            if (o->holds.counts[other] < UINT16_MAX) {
+                o->holds.counts[other]++;
+                o->held.slots[k] = o->held.slots[1];
+                o->holds.counts[k] = o->holds.counts[1];
+                o->held.slots[1] = 0;
+                o->holds.counts[1] = 0;
                 return;
             }
-        } else if (k >= 0 && (o->held.ids[other] == held || o->held.ids[other] == 0) &&
-                   o->held_counts[other] < UINT32_MAX) {
+        } else if (k >= 0 && (o->held.slots[other] == hs || o->held.slots[other] == 0) &&
+                   o->holds.counts[other] < UINT16_MAX) {
             /* `old` is there more than once (a rotation gave one field the
              * other's child, then moves that one on: rbtree's balance):
              * one fewer of it, and `held` counted in the other place or,
@@ -85,12 +85,10 @@ void hic_reuse_replace(uint64_t owner, uint64_t held, uint64_t old)
             if (h->id != held)
                 hic_internal_error("a pack of a dead region stored into a reused object");
             h->flags |= HIC_REGION_HELD;
-            o->held_counts[k]--;
-            if (o->held.ids[other] == 0) {
-                o->held.ids[other] = held;
-                o->hold_len = 2;
-            }
-            o->held_counts[other]++;
+            o->holds.counts[k]--;
+            if (o->held.slots[other] == 0)
+                o->held.slots[other] = hs;
+            o->holds.counts[other]++;
             return;
         }
     }

@@ -248,6 +248,26 @@ static void holds(struct hic_pack *args)
     hic_release(two);
     CHECK(!hic_region_is_live(a) && !hic_region_is_live(b));
 
+    /* An inline count is 16 bits: one more pack of the same region moves
+     * the holds into a table, where the count goes on; the releases count
+     * every pack. */
+    uint64_t many = hic_region_new(), m = hic_region_new(), m2 = hic_region_new();
+    hic_retain_n(m, 70000);
+    for (int i = 0; i < 70000; i++)
+        hic_region_hold(many, m);
+    hic_retain(m2);
+    hic_region_hold(many, m2);
+    CHECK(hic_region_held(many, m) == 70000 && hic_region_held(many, m2) == 1);
+    hic_region_unhold(many, m);
+    hic_release(m);
+    CHECK(hic_region_held(many, m) == 69999 && hic_region_refs(m) == 70000);
+    hic_release(m);
+    hic_release(m2);
+    uint64_t releases = hic_counters.releases;
+    hic_release(many);
+    CHECK(hic_counters.releases - releases == 1 + 69999 + 1);
+    CHECK(!hic_region_is_live(m) && !hic_region_is_live(m2));
+
     /* The multiset against a model, through growth and backward-shift
      * deletion: 2000 held regions, random holds and unholds. */
     enum { N = 2000 };

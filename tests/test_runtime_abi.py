@@ -31,9 +31,12 @@ int main(void)
 {
     printf("{\n");
     AT(hic_region, cur); AT(hic_region, end); AT(hic_region, bytes_less_cur);
-    AT(hic_region, refs); AT(hic_region, hold_len); AT(hic_region, hold_log2);
-    AT(hic_region, held); AT(hic_region, held_counts); AT(hic_region, flags);
+    AT(hic_region, refs); AT(hic_region, holds); AT(hic_region, holds.counts);
+    AT(hic_region, held.slots); AT(hic_region, hold_log2); AT(hic_region, flags);
     AT(hic_region, buffered);
+#define WIDTH(t, f) printf("\"width %s.%s\": %zu,\n", #t, #f, sizeof(((struct t *)0)->f))
+    WIDTH(hic_region, refs); WIDTH(hic_region, holds); WIDTH(hic_region, holds.counts[0]);
+    WIDTH(hic_region, held.slots[0]);
     AT(hic_cycle_marks, round); AT(hic_cycle_marks, recheck); SIZE(hic_cycle_marks);
     AT(hic_cycles_due, count); AT(hic_cycles_due, threshold); AT(hic_cycles_due, bytes_trigger);
     SIZE(hic_cycles_due);
@@ -69,10 +72,14 @@ def test_codegen_offsets_are_the_runtime_s(layout):
         "hic_region.end": regions.END,
         "hic_region.bytes_less_cur": regions.BYTES_LESS_CUR,
         "hic_region.refs": regions.REFS,
-        "hic_region.hold_len": regions.HOLD_LEN,
+        "hic_region.holds": regions.HOLDS,
+        "hic_region.holds.counts": regions.HELD_COUNTS,
+        "hic_region.held.slots": regions.HELD_SLOTS,
         "hic_region.hold_log2": regions.HOLD_LOG2,
-        "hic_region.held": regions.HELD_IDS,
-        "hic_region.held_counts": regions.HELD_COUNTS,
+        "width hic_region.refs": 4,  # loaded as i32
+        "width hic_region.holds": 4,
+        "width hic_region.holds.counts[0]": regions.I16.width // 8,
+        "width hic_region.held.slots[0]": 4,
         "hic_region.flags": regions.FLAGS,
         "hic_region.buffered": regions.BUFFERED,
         "HIC_REGION_MERGED": regions.MERGED,

@@ -13,7 +13,7 @@ does.
 Retain and release are inlined the same way: an id of 0 (P) is never
 counted; a release that would bring the count to 0 calls `hic_release`,
 which frees the region and everything it held, and so does a release of a
-region that holds packs (`hold_len` != 0): that one may have cut a cycle
+region that holds packs (`holds` != 0): that one may have cut a cycle
 loose, and the runtime makes it a candidate of the cycle collector. The
 liveness checks of the runtime's out-of-line versions are skipped on the
 fast path: the checker has proved that a checked program never uses a dead
@@ -60,9 +60,14 @@ from lolang.codegen.function import FunctionEmitter
 
 # struct hic_region (runtime/hic_runtime.h): byte offsets (tests/test_runtime_abi.py
 # compares them with the header's)
-CUR, END, BYTES_LESS_CUR, REFS, HOLD_LEN = 0, 8, 16, 32, 40
-HOLD_LOG2, HELD_IDS, HELD_COUNTS, FLAGS, BUFFERED = 44, 48, 64, 86, 87
+# and widths: `refs` is an i32; `holds` (36) is an i32 word, nonzero when
+# the region holds packs: the table's length, or inline, the places' i16
+# counts; the inline places record i32 slots (`held.slots`, 40)
+CUR, END, BYTES_LESS_CUR, REFS, HOLDS = 0, 8, 16, 32, 36
+HELD_COUNTS, HELD_SLOTS, HOLD_LOG2, FLAGS, BUFFERED = 36, 40, 56, 60, 61
 INLINE_HOLDS = 2
+COUNT_MAX = 0xFFFF  # an inline place's count: beyond it, the runtime's table
+I16 = ll.IntType(16)  # its type
 # its flags
 MERGED, UNKEPT, HELD = 1, 2, 4
 # struct hic_counters: byte offsets
@@ -87,11 +92,21 @@ def field(fn: FunctionEmitter, base: ll.Value, offset: int) -> ll.Value:
     return fn.b.gep(base, [T.I64(offset)], source_etype=T.I8)
 
 
-def bump(fn: FunctionEmitter, address: ll.Value, amount: int | ll.Value) -> None:
-    """`*address += amount` on an i64."""
+def bump(fn: FunctionEmitter, address: ll.Value, amount: int | ll.Value, typ=T.I64) -> None:
+    """`*address += amount` on an i64 (or `typ`)."""
     b = fn.b
-    value = b.load(address, typ=T.I64)
-    b.store(b.add(value, amount if isinstance(amount, ll.Value) else T.I64(amount)), address)
+    value = b.load(address, typ=typ)
+    b.store(b.add(value, amount if isinstance(amount, ll.Value) else typ(amount)), address)
+
+
+def bump_refs(fn: FunctionEmitter, r: ll.Value, amount: int) -> None:
+    """A region's count (an i32) up by `amount`."""
+    bump(fn, field(fn, r, REFS), amount, T.I32)
+
+
+def slot_of(fn: FunctionEmitter, rid: ll.Value) -> ll.Value:
+    """An id's slot, as an inline place records it (an i32)."""
+    return fn.b.trunc(rid, T.I32)
 
 
 def region_struct(fn: FunctionEmitter, rid: ll.Value) -> ll.Value:
@@ -188,7 +203,7 @@ def _emit_retain(fn: _Body, rid: ll.Value, r: ll.Value | None = None) -> None:
     counted, done = fn.block("counted"), fn.block("done")
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), counted, done)
     b.position_at_end(counted)
-    bump(fn, field(fn, r if r is not None else region_struct(fn, rid), REFS), 1)
+    bump_refs(fn, r if r is not None else region_struct(fn, rid), 1)
     bump(fn, field(fn, fn.module_cx.counters, RETAINS), 1)
     b.branch(done)
     b.position_at_end(done)
@@ -214,12 +229,12 @@ def _emit_release(fn: _Body, rid: ll.Value) -> None:
     b.position_at_end(check)
     r = region_struct(fn, rid)
     refs = field(fn, r, REFS)
-    count = b.load(refs, typ=T.I64)
-    holds = b.load(field(fn, r, HOLD_LEN), typ=T.I32)
-    plain = b.and_(b.icmp_signed(">", count, T.I64(1)), b.icmp_unsigned("==", holds, T.I32(0)))
+    count = b.load(refs, typ=T.I32)
+    holds = b.load(field(fn, r, HOLDS), typ=T.I32)
+    plain = b.and_(b.icmp_signed(">", count, T.I32(1)), b.icmp_unsigned("==", holds, T.I32(0)))
     b.cbranch(plain, decrement, call)
     b.position_at_end(decrement)
-    b.store(b.sub(count, T.I64(1)), refs)
+    b.store(b.sub(count, T.I32(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.branch(done)
     b.position_at_end(call)
@@ -249,8 +264,8 @@ def _emit_release_holding(fn: _Body, rid: ll.Value, r: ll.Value) -> None:
     unbuffered, candidate, collect = fn.block("unbuffered"), fn.block("candidate"), fn.block("collect")
     call = fn.block("runtime")
     refs = field(fn, r, REFS)
-    count = b.load(refs, typ=T.I64)
-    b.cbranch(b.icmp_signed(">", count, T.I64(1)), alive, call)
+    count = b.load(refs, typ=T.I32)
+    b.cbranch(b.icmp_signed(">", count, T.I32(1)), alive, call)
     b.position_at_end(alive)
     marks = fn.module_cx.cycle_marks
     buffered_at = field(fn, r, BUFFERED)
@@ -262,14 +277,14 @@ def _emit_release_holding(fn: _Body, rid: ll.Value, r: ll.Value) -> None:
     flags = b.load(flags_at, typ=T.I8)
     b.cbranch(b.icmp_unsigned("==", b.and_(flags, recheck), T.I8(0)), decrement, call)
     b.position_at_end(decrement)
-    b.store(b.sub(count, T.I64(1)), refs)
+    b.store(b.sub(count, T.I32(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.ret_void()
     b.position_at_end(unbuffered)  # a new candidate: its id is kept only while some region is CYCLIC
     recheck = b.load(field(fn, marks, MARKS_RECHECK), typ=T.I8)
     b.cbranch(b.icmp_unsigned("==", recheck, T.I8(0)), candidate, call)
     b.position_at_end(candidate)
-    b.store(b.sub(count, T.I64(1)), refs)
+    b.store(b.sub(count, T.I32(1)), refs)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     _become_candidate(fn, r, round_, collect)
     b.position_at_end(call)
@@ -348,8 +363,9 @@ def _emit_hold(fn: _Body, o: ll.Value, owner: ll.Value, held: ll.Value) -> None:
     itself, which the runtime marks CYCLIC, a third id, a count at its
     limit) goes to the runtime, which also checks both ids. The inline
     places fill in order and empty from the end (runtime/regions.c,
-    hold_remove), so the first free one ends the ids, and putting the id
-    in place k makes hold_len k + 1."""
+    hold_remove), so the first free one ends the ids. A place records the
+    id's slot (the held region is live, so its slot names it) and an i16
+    count."""
     b = fn.b
     counted, slow, done = fn.block("counted"), fn.block("slow"), fn.block("done")
     other = fn.block("other")
@@ -364,26 +380,26 @@ def _emit_hold(fn: _Body, o: ll.Value, owner: ll.Value, held: ll.Value) -> None:
     b.cbranch(plain, inline, slow)
     b.position_at_end(inline)
     mark = fn.block("mark")
+    slot = slot_of(fn, held)
     for k in range(INLINE_HOLDS):
-        id_at = field(fn, o, HELD_IDS + 8 * k)
-        count_at = field(fn, o, HELD_COUNTS + 4 * k)
-        value = b.load(id_at, typ=T.I64)
+        slot_at = field(fn, o, HELD_SLOTS + 4 * k)
+        count_at = field(fn, o, HELD_COUNTS + 2 * k)
+        value = b.load(slot_at, typ=T.I32)
         same, other = fn.block(f"same{k}"), fn.block(f"other{k}")
-        b.cbranch(b.icmp_unsigned("==", value, held), same, other)
+        b.cbranch(b.icmp_unsigned("==", value, slot), same, other)
         b.position_at_end(same)  # the id held already: one more
-        count = b.load(count_at, typ=T.I32)
+        count = b.load(count_at, typ=I16)
         room = fn.block(f"room{k}")
-        b.cbranch(b.icmp_unsigned("!=", count, T.I32(0xFFFFFFFF)), room, slow)
+        b.cbranch(b.icmp_unsigned("!=", count, I16(COUNT_MAX)), room, slow)
         b.position_at_end(room)
-        b.store(b.add(count, T.I32(1)), count_at)
+        b.store(b.add(count, I16(1)), count_at)
         b.branch(mark)
         b.position_at_end(other)
         free, taken = fn.block(f"free{k}"), fn.block(f"taken{k}")
-        b.cbranch(b.icmp_unsigned("==", value, T.I64(0)), free, taken)
+        b.cbranch(b.icmp_unsigned("==", value, T.I32(0)), free, taken)
         b.position_at_end(free)  # the first free place
-        b.store(held, id_at)
-        b.store(T.I32(1), count_at)
-        b.store(T.I32(k + 1), field(fn, o, HOLD_LEN))
+        b.store(slot, slot_at)
+        b.store(I16(1), count_at)
         b.branch(mark)
         b.position_at_end(taken)
     b.branch(slow)
@@ -427,8 +443,8 @@ def _emit_hold_fresh(fn: _Body, r: ll.Value, rid: ll.Value, *ids: ll.Value) -> N
     would leave in its inline places after holding each id in turn (P
     nowhere, an id met again counted in its place, a new one in the first
     free place) is worked out in registers (the places are allocas SROA
-    makes values of) and written straight into them (ids, counts,
-    `hold_len`), each held region flagged HELD (P's struct is flagged HELD
+    makes values of) and written straight into them (slots and counts,
+    which make `holds` nonzero), each held region flagged HELD (P's struct is flagged HELD
     for good: flagging it again changes nothing). A pack of the region
     itself (a static object read as one of it) is a cycle, which the
     runtime marks CYCLIC, and a third distinct id needs the runtime's
@@ -464,11 +480,8 @@ def _emit_hold_fresh(fn: _Body, r: ll.Value, rid: ll.Value, *ids: ll.Value) -> N
             b.position_at_end(other)
         b.branch(generic)  # a third id
         b.position_at_end(next_)
-    distinct = zero32
     final = [(b.load(held, typ=T.I64), b.load(count, typ=T.I32)) for held, count in places]
-    for held, _ in final:
-        distinct = b.add(distinct, b.zext(b.icmp_unsigned("!=", held, zero), T.I32))
-    _hold_places(fn, r, final, distinct)
+    _hold_places(fn, r, final)
     for h in ids:
         _mark_held(fn, h)
     b.ret_void()
@@ -479,13 +492,13 @@ def _emit_hold_fresh(fn: _Body, r: ll.Value, rid: ll.Value, *ids: ll.Value) -> N
     b.ret_void()
 
 
-def _hold_places(fn: FunctionEmitter, r: ll.Value, places: list, distinct: ll.Value) -> None:
-    """A region's inline held ids and counts, and `hold_len`, stored."""
+def _hold_places(fn: FunctionEmitter, r: ll.Value, places: list) -> None:
+    """A region's inline places stored: each id's slot and its count (at
+    most the number of packs of one `new`, far below COUNT_MAX)."""
     b = fn.b
     for k, (held, count) in enumerate(places):
-        b.store(held, field(fn, r, HELD_IDS + 8 * k))
-        b.store(count, field(fn, r, HELD_COUNTS + 4 * k))
-    b.store(distinct, field(fn, r, HOLD_LEN))
+        b.store(slot_of(fn, held), field(fn, r, HELD_SLOTS + 4 * k))
+        b.store(b.trunc(count, I16), field(fn, r, HELD_COUNTS + 2 * k))
 
 
 def _mark_held(fn: FunctionEmitter, held: ll.Value) -> None:
@@ -581,7 +594,7 @@ def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Valu
     b.store(held, hint)
     bump(fn, field(fn, fn.module_cx.counters, RETAINS), 1)
     plain, holding = fn.block("plain"), fn.block("holding")
-    b.cbranch(b.icmp_unsigned("==", b.load(field(fn, r, HOLD_LEN), typ=T.I32), T.I32(0)), plain, holding)
+    b.cbranch(b.icmp_unsigned("==", b.load(field(fn, r, HOLDS), typ=T.I32), T.I32(0)), plain, holding)
     b.position_at_end(plain)
     bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
     b.ret_void()
@@ -595,11 +608,11 @@ def _emit_region_end_packed(fn: _Body, rid: ll.Value, r: ll.Value, hint: ll.Valu
         bump(fn, field(fn, fn.module_cx.counters, RELEASES), 1)
         _become_candidate(fn, r, b.load(field(fn, marks, MARKS_ROUND), typ=T.I8), collect)
         b.position_at_end(call)
-        bump(fn, field(fn, r, REFS), 1)
+        bump_refs(fn, r, 1)
         b.call(fn.module_cx.runtime("hic_release"), [rid])
         b.ret_void()
         return
-    bump(fn, field(fn, r, REFS), 1)
+    bump_refs(fn, r, 1)
     release_holding(fn, rid, r)
     b.ret_void()
 

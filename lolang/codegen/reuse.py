@@ -136,10 +136,10 @@ def _emit_reuse_reset(fn, rid: ll.Value, size: ll.Value) -> None:
     b.cbranch(b.icmp_unsigned("!=", rid, T.I64(0)), test, shared)
     b.position_at_end(test)
     r = regions.region_struct(fn, rid)
-    count = b.load(regions.field(fn, r, regions.REFS), typ=T.I64)
+    count = b.load(regions.field(fn, r, regions.REFS), typ=T.I32)
     flags_at = regions.field(fn, r, regions.FLAGS)
     flags = b.load(flags_at, typ=T.I8)
-    alone = b.and_(b.icmp_signed("==", count, T.I64(1)),
+    alone = b.and_(b.icmp_signed("==", count, T.I32(1)),
                    b.icmp_unsigned("==", b.and_(flags, T.I8(regions.MERGED)), T.I8(0)))
     b.cbranch(alone, check, shared)
     b.position_at_end(check)
@@ -211,17 +211,18 @@ def _emit_reuse_replace(fn, owner: ll.Value, held: ll.Value, old: ll.Value) -> N
     b.cbranch(b.and_(both, plain), inline, slow)
     b.position_at_end(inline)
     mark = fn.block("mark")
-    ids = [b.load(regions.field(fn, o, regions.HELD_IDS + 8 * k), typ=T.I64) for k in range(regions.INLINE_HOLDS)]
+    held_slot, old_slot = regions.slot_of(fn, held), regions.slot_of(fn, old)  # the places record slots
+    slots = [b.load(regions.field(fn, o, regions.HELD_SLOTS + 4 * k), typ=T.I32) for k in range(regions.INLINE_HOLDS)]
     for k in range(regions.INLINE_HOLDS):
-        count = b.load(regions.field(fn, o, regions.HELD_COUNTS + 4 * k), typ=T.I32)
-        others = [b.icmp_unsigned("!=", ids[j], held) for j in range(regions.INLINE_HOLDS) if j != k]
-        fits = b.and_(b.icmp_unsigned("==", ids[k], old), b.icmp_unsigned("==", count, T.I32(1)))
+        count = b.load(regions.field(fn, o, regions.HELD_COUNTS + 2 * k), typ=regions.I16)
+        others = [b.icmp_unsigned("!=", slots[j], held_slot) for j in range(regions.INLINE_HOLDS) if j != k]
+        fits = b.and_(b.icmp_unsigned("==", slots[k], old_slot), b.icmp_unsigned("==", count, regions.I16(1)))
         for other in others:
             fits = b.and_(fits, other)
         here, next_k = fn.block(f"place{k}"), fn.block(f"not{k}")
         b.cbranch(fits, here, next_k)
         b.position_at_end(here)
-        b.store(held, regions.field(fn, o, regions.HELD_IDS + 8 * k))
+        b.store(held_slot, regions.field(fn, o, regions.HELD_SLOTS + 4 * k))
         b.branch(mark)
         b.position_at_end(next_k)
     b.branch(slow)
