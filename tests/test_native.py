@@ -354,6 +354,59 @@ def test_early_exits_stop_where_every_engine_stops(jit_level, monkeypatch):
     assert (got.stdout, got.stderr_line) == (b"", "runtime error: stack overflow at 6:12")
 
 
+# Match exits (lolang/codegen/early_exits.py): `walk` starts with a match
+# whose `Leaf` arm calls nothing, so its entry, and its twin's, run that
+# arm and send a `Node` on to the full body, which matches again. The
+# entries are no calls: the overflow comes at the same call, and the
+# exit's division by zero stops the program where the interpreter does.
+MATCH_EXITS = """
+data T = Leaf(S64) | Node(T, T)
+fun walk(t: T): S64 {
+    match t {
+        Leaf(v) => { return 100 / v; }
+        Node(l, r) => { return walk(l) + walk(r); }
+    }
+}
+fun chain(n: S64): T {
+    var t = Leaf(1);
+    var i = 0;
+    while i < n { t = Node(t, Leaf(50)); i = i + 1; }
+    return t;
+}
+fun main() {
+    let a = chain(3);
+    let b = chain(199998);
+    print(walk(a), walk(b));
+    let c = Node(Leaf(5), Leaf(0));
+    print(walk(c));
+}
+"""
+
+
+def _optimized(text: str):
+    """The last lolang stage of hilang `text` at -O2 (where `walk` takes
+    a reference: its body starts with the match)."""
+    artifacts = pipeline.run_pipeline(Source("match_exits.hi", text), pipeline.Options(2))
+    return next(a.program for a in reversed(artifacts) if a.stage.language == pipeline.LOLANG)
+
+
+@pytest.mark.parametrize("jit_level", ["1", "2"])
+def test_match_exits_stop_where_every_engine_stops(jit_level, monkeypatch):
+    from lolang.codegen import early_exits
+
+    monkeypatch.setenv("HIC_JIT_OPT", jit_level)
+    monkeypatch.setattr(early_exits, "SMALL_BODY", 0)  # whatever walk's size
+    program = _optimized(MATCH_EXITS)
+    text = native.compile(program).text
+    assert '@"lo.walk.early"' in text and '@"lo.walk.twin.early"' in text  # the split this is about
+    got = assert_same(program)
+    assert got.stdout == b"106 400096\n"
+    assert got.stderr_line == "runtime error: division by zero at 5:29"
+    deeper = _optimized(MATCH_EXITS.replace("chain(199998)", "chain(199999)"))
+    got = assert_same(deeper)
+    assert (got.stdout, got.stderr_line) == (b"", "runtime error: stack overflow at 6:32")
+
+
 @pytest.mark.parametrize("jit_level", ["1", "2"])
 def test_big_recursive_functions_get_no_twin_and_dead_ones_no_code(jit_level, monkeypatch):
     """A recursive function over TWIN_MAX_INSTRUCTIONS (here: every one)

@@ -310,7 +310,13 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
         # emitted calling itself (or its entry) first: a body too big to be
         # inlined gets no twin (TWIN_MAX_INSTRUCTIONS)
         _function(module_cx, fun, func, callee)
-        if _instructions(func) <= TWIN_MAX_INSTRUCTIONS:
+        size = _instructions(func)
+        if fun.name in exits:
+            entry, stmts = exits[fun.name]
+            exits[fun.name] = (entry, early_exits.sized(stmts, size))
+        # the twin's own entry (codegen/early_exits.py, "The twin's entry")
+        own_entry = fun.name in exits and early_exits.twin_entry(size)
+        if size <= TWIN_MAX_INSTRUCTIONS:
             name = f"lo.{fun.name}{TWIN}"
             if fun.name not in exits:
                 twin = _Twin(module_cx.module, func, name)
@@ -320,7 +326,13 @@ def compile_program(program: ir.Program, checked, stage: str, name: str = "hic",
                 twin.linkage = "internal"
                 _function(module_cx, fun, twin, callee)
             twin.attributes.add("inlinehint")
-            _retarget(func, callee, twin)
+            if own_entry:
+                twin_entry = ll.Function(module_cx.module, func.function_type, f"{name}{early_exits.EARLY}")
+                twin_entry.linkage = "internal"
+                early_exits.emit(module_cx, fun, twin_entry, twin, exits[fun.name][1])
+                _retarget(func, callee, twin_entry)
+            else:
+                _retarget(func, callee, twin)
         if fun.name in exits:
             entry, stmts = exits[fun.name]
             early_exits.emit(module_cx, fun, entry, func, stmts)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
+from diagnostics import CompilerBug
 from lolang import ir
 from lolang.codegen import regions
 from lolang.codegen import types as T
@@ -241,6 +242,8 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     layout, ctor = fn.module_cx.ctors[e.ctor]
     size = layout.size(ctor)
     matched, taken = token_of(fn, e.token)
+    if not fn.module_cx.ctors[matched][1].fields:
+        raise CompilerBug(f"llvm: `reuse` of the token of an immediate ({matched}) in '{fn.decl.name}'")
     same = matched == e.ctor
     # The fields given back the variable taken out of them (same
     # constructor): neither stored nor recorded again in place.
@@ -254,10 +257,27 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     reused = b.icmp_unsigned("!=", old_rid, T.I64(0))
     fast, slow, join = fn.block("reuse.in_place"), fn.block("reuse.new"), fn.block("reuse.join")
     shared, check = fn.block("reuse.shared"), fn.block("reuse.check")
-    b.cbranch(reused, check, slow)
+    # The token of an arm of a constructor with fields (the only ones
+    # `reuse` takes: an immediate's object has no size) is never empty: it
+    # is unmarked exactly when it is unique (`_reset`), so the mark alone
+    # picks the in-place path, and only a marked one asks whether it is of
+    # P. (The unmarked test first: one test on the hot path instead of
+    # two, and the id need not be tested after the calls between reset
+    # and reuse.)
+    b.cbranch(_shared(fn, old), check, fast)
 
+    # Off the in-place path a kept field's value is read back from t's
+    # object (shared: nothing writes it while the token holds t; of P:
+    # constant), before anything releases t: the variable taken out of it
+    # is then needed on the in-place path only, where it is not written,
+    # so it is not live across the calls between reset and reuse (cfold's
+    # `appendAdd`: two values fewer kept across its recursive call).
     b.position_at_end(check)
-    b.cbranch(_shared(fn, old), shared, fast)
+    unmarked = b.inttoptr(b.and_(b.ptrtoint(old, T.I64), T.I64(~SHARED)), T.PTR)
+    values_in_place = values
+    values = [T.load_slot(b, f.type, regions.field(fn, unmarked, offset)) if keep else value
+              for f, value, offset, keep in zip(ctor.fields, values, layout.field_offsets(ctor), kept)]
+    b.cbranch(reused, shared, slow)
 
     # A shared token keeps t's reference: the same constructor, each
     # primitive field given back the variable taken out of it and each pack
@@ -265,7 +285,6 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     # given back released; anything else releases t and makes a new object.
     b.position_at_end(shared)
     if prims_kept:
-        unmarked = b.inttoptr(b.and_(b.ptrtoint(old, T.I64), T.I64(~SHARED)), T.PTR)
         equal = T.I1(1)
         for f, value, offset in zip(ctor.fields, values, layout.field_offsets(ctor)):
             if isinstance(f.type, ir.PackType):
@@ -298,6 +317,7 @@ def emit_reuse(fn: FunctionEmitter, e: ir.Reuse) -> ll.Value:
     b.branch(join)
 
     b.position_at_end(fast)
+    values = values_in_place
     old_layout, old_ctor = fn.module_cx.ctors[matched]
     # A `_` pack field was forgotten at the reset: its new pack is only
     # recorded (hic.hold); a named one's old pack is still recorded.
