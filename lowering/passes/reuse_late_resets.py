@@ -44,7 +44,8 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import rename_own
-from lolang.traverse import map_children, region_uses, walk
+from lolang.traverse import map_children, name_mentions, region_uses, walk
+from lowering.passes.reuse_tail_calls import _binders
 
 
 def push_down(stmt: ir.ExprStmt, x: str, data: ir.DataDecl, sizes: dict, site, fresh, declared: Counter,
@@ -286,13 +287,7 @@ class _Leaves:
 
 
 def _mentions(node) -> Counter:
-    found: Counter = Counter()
-    if node is None:
-        return found
-    for n in walk(node):
-        if isinstance(n, (ir.Var, ir.Assign)):
-            found[n.name] += 1
-    return found
+    return name_mentions(node) if node is not None else Counter()
 
 
 def _always_returns(node) -> bool:
@@ -321,19 +316,6 @@ def _rename_vars(node, names: dict[str, str]):
         return map_children(n, go)
 
     return go(node)
-
-
-def _binders(n):
-    match n:
-        case ir.Let(name) | ir.PVar(name):
-            return (name,)
-        case ir.Unpack(_, region, var, _):
-            return (region, var)
-        case ir.Region(name):
-            return (name,)
-        case ir.MatchReset(_, token, _):
-            return (token,)
-    return ()
 
 
 def _freshened(node, fresh, declared: Counter):
@@ -365,8 +347,6 @@ def _freshened(node, fresh, declared: Counter):
                 n = replace(n, region=names.get(r, r), var=names.get(v, v))
             case ir.Region(name) if name in names:
                 n = replace(n, name=names[name])
-            case ir.MatchReset(_, token, _) if token in names:
-                n = replace(n, token=names[token])
         n = rename_own(n, region)
         return map_children(n, go)
 
