@@ -279,6 +279,44 @@ def test_a_cell_taken_apart_by_a_nested_match_is_rebuilt_in_place():
     assert {k: interpreted.stats[k] for k in SHARED} == {k: shared.stats[k] for k in SHARED}
 
 
+def test_a_nested_cell_is_reset_only_in_the_arm_that_reuses_it(monkeypatch):
+    """reuse (Perceus: the arm decided by borrowed tests first): in
+    rbtree's `ins`, `balanceLeft` inlined, the match on the left child
+    stays a borrowed `unpack`, and the child is reset (a `match reset`
+    inside that unpack) only in the arm of its colour's test that rotates
+    it, where its cell is reused; the common case, no rotation, passes it
+    on whole, no reset, no rebuild (no remark 'rebuilt from its fields',
+    in rbtree or rbtree_ck). rbtree_ck, whose versions share their nodes,
+    makes the same regions at 2,000 keys as with the children reset where
+    their matches are (the pass before), with fewer retains and releases
+    (a shared reset retained the fields its rebuild released again); both
+    engines count the same."""
+    from lolang import ir
+    from lolang.traverse import walk
+    from lowering.passes import reuse_cells
+
+    for name in ("rbtree", "rbtree_ck"):
+        artifacts = pipeline.run_pipeline(Source.read(str(ROOT / "bench" / f"{name}.hi")), pipeline.Options(2))
+        stage = next(a for a in artifacts if a.stage.name == "lo.reuse")
+        assert not any("rebuilt from its fields" in r.detail for r in stage.remarks), name
+        assert any("in the arms that reuse it" in r.detail for r in stage.remarks), name
+    ins = next(f for f in stage.program.funs if f.name == "ins")
+    pushed = [u for u in walk(ins.body) if isinstance(u, ir.Unpack) and isinstance(u.pack, ir.Var)
+              and any(isinstance(n, ir.MatchReset) and n.scrutinee == u.pack for n in walk(u.body))]
+    assert pushed
+    path, args = ROOT / "bench" / "rbtree_ck.hi", ("2000",)
+    late = run_file(path, engine="native", args=args, level=2)
+    interpreted = run_file(path, engine="lolang", args=args, level=2)
+    monkeypatch.setattr(reuse_cells._Linearizer, "late_reset", lambda *a: None)
+    before = run_file(path, engine="native", args=args, level=2)
+    assert late.stdout == before.stdout == interpreted.stdout
+    for key in ("regions_created", "allocs"):
+        assert late.stats[key] == before.stats[key], (key, before.stats, late.stats)
+    for key in ("retains", "releases"):
+        assert late.stats[key] < before.stats[key], (key, before.stats, late.stats)
+    assert {k: interpreted.stats[k] for k in SHARED} == {k: late.stats[k] for k in SHARED}
+
+
 def test_a_tail_call_that_can_fail_is_not_inlined(tmp_path):
     """reuse inlines only a callee that rearranges cells: with an addition
     in `balanceLeft` (an overflow would report its own place), `ins`

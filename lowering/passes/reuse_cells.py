@@ -24,8 +24,11 @@ other becomes a `copy x`; a variable dead before a statement is dropped
 there (a token is live while a site it could fill follows); a `return`
 drops what is left. A match on an owned field with a `return` inside is
 reset too (a nested match: `balanceLeft`'s inner node). When the field
-is mentioned again inside, whole, an arm that takes it apart keeps its
-fields and token and rebuilds it from them where it is needed
+is mentioned again inside, whole, the match stays borrowed and the field
+is reset only in the blocks below it that reuse its cell (Perceus;
+reuse_late_resets.py); where that cannot be done, an arm that takes it
+apart keeps its fields and token and rebuilds it from them where it is
+needed
 (`let rb = reuse{c} w C(fields)`: nothing written when unique, the cell
 itself when shared); the reset is of a `copy` when that cannot be done
 (a field consumed before or needed after). Callers: an owned
@@ -54,6 +57,7 @@ from collections import Counter
 from lolang import ir
 from lolang.traverse import children, map_children, rebuild, region_uses, walk
 from lowering.passes.remarks import Remark, where
+from lowering.passes.reuse_late_resets import push_down
 
 NAME = "reuse"
 LEVEL = 2
@@ -73,6 +77,11 @@ class _NoRebuild(Exception):
 # How many resets of one function may go back from rebuilding to a copy
 # (each redoes its arms: nested ones could otherwise redo exponentially).
 REBUILD_RETRIES = 32
+
+# How many matches of one function may have their resets pushed down into
+# their arms (each copies the arms a reset's `_` arm needs: nested ones
+# could otherwise copy exponentially).
+LATE_RESETS = 16
 
 
 def run(program: ir.Program, checked=None):
@@ -109,13 +118,17 @@ def run(program: ir.Program, checked=None):
         converted = _passed_on(facts, base, removed)
     if not converted:
         return PassResult(program, refusals)
-    if not _checks(new):
+    # Should the result not check: without the resets pushed into the
+    # arms, then without the inlined tail calls.
+    for inline, late in ((True, False), (False, False)):
+        if new is not None and _checks(new):
+            return PassResult(new, refusals + remarks)
         try:
-            new, remarks, _ = _rewrite(facts, converted, inline=False)
+            new, remarks, _ = _rewrite(facts, converted, inline=inline, late=late)
         except _Refused:
             new = None
-        if new is None or not _checks(new):
-            return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
+    if new is None or not _checks(new):
+        return PassResult(program, refusals + [Remark("not reused", "*", "the rewritten program would not check")])
     return PassResult(new, refusals + remarks)
 
 
@@ -304,7 +317,7 @@ def _kids(n):
 # ------------------------------------------------------------------ rewriting
 
 
-def _rewrite(facts: _Facts, converted: set[tuple[str, int]], inline: bool = True):
+def _rewrite(facts: _Facts, converted: set[tuple[str, int]], inline: bool = True, late: bool = True):
     from lowering.passes.reuse_tail_calls import inline_tail_calls, inlinable
 
     remarks: list[Remark] = []
@@ -326,6 +339,7 @@ def _rewrite(facts: _Facts, converted: set[tuple[str, int]], inline: bool = True
             for fun, lets in ((inlined, owned_lets), (decl, {})) if owned_lets else ((decl, {}),):
                 mark = len(remarks)
                 lin = _Linearizer(facts, positions, fun, remarks)
+                lin.late = late
                 lin.owned_lets = lets
                 try:
                     for i in sorted(mine):
@@ -424,6 +438,13 @@ class _Linearizer:
         self.lent: set[str] = set()  # owned variables an enclosing `unpack` lends
         self.retries = REBUILD_RETRIES
         self.owned_lets: dict[str, object] = {}  # `let`s an inlined tail call owns: name -> type
+        # Resets pushed into the arms that reuse the cell (reuse_late_resets):
+        # whether to try them, and for a variable lent by such a match, the
+        # names read through it (it stays alive while they are).
+        self.late = True
+        self.late_deps: dict[str, frozenset] = {}
+        self.no_late: set[str] = set()  # the variables of the matches on x the `_` arms they add make
+        self.late_left = LATE_RESETS
         declared = Counter(p.name for p in fun.params)
         for n in walk(fun.body):
             match n:
@@ -433,6 +454,7 @@ class _Linearizer:
                     declared[var] += 1
         self.declared = declared
         names = set(declared) | {n.name for n in walk(fun.body) if isinstance(n, ir.Var)}
+        self.names = names
         self._fresh = (f"{stem}{k}" for k in itertools.count(1) for stem in ("w", "rv", "rb", "fd")
                        if f"{stem}{k}" not in names)
 
@@ -442,6 +464,16 @@ class _Linearizer:
             name = next(self._fresh)
             if name.startswith(stem):
                 return name
+
+    def fresh_name(self, base: str) -> str:
+        """`base` and a number, a name used nowhere in the function (never
+        one `fresh` gives: `base` ends in `_r` or `_c`)."""
+        k = 1
+        while f"{base}{k}" in self.names:
+            k += 1
+        name = f"{base}{k}"
+        self.names.add(name)
+        return name
 
     def own(self, name: str, t) -> None:
         if self.declared[name] > 1:
@@ -485,7 +517,10 @@ class _Linearizer:
             if self.tokens[name] > 0 and counter[f"#{self.tokens[name]}"] > 0:
                 return True
             return self.needed(self.token_group.get(name), counter)
-        return counter[name] > 0 or self.needed(self.field_group.get(name), counter)
+        if counter[name] > 0 or self.needed(self.field_group.get(name), counter):
+            return True
+        deps = self.late_deps.get(name)
+        return deps is not None and any(counter[d] for d in deps)
 
     def needed(self, cell: str | None, counter: Counter) -> bool:
         """Whether the cell to rebuild `cell` is needed whole in `counter`."""
@@ -669,7 +704,8 @@ class _Linearizer:
                 if not left:
                     return [rebuild(s, value=value)], False
                 used = self.mentions(value)
-                if value is not None and any(self.live(n, used) for n in left if n not in self.tokens):
+                if value is not None and any(self.live(n, used) or n in self.lent for n in left
+                                             if n not in self.tokens):
                     tmp = self.fresh("rv")
                     out = [ir.Let(tmp, None, value)] + [self.drop(n) for n in left]
                     return out + [rebuild(s, value=ir.Var(tmp))], False
@@ -740,6 +776,13 @@ class _Linearizer:
             return None
         if any(_jumps_out(arm.body) for arm in arms):
             raise Refuse("a 'match reset' arm would leave a loop")
+        if (not last and not self.live(x, rest) and x not in self.frozen and self.retries > 0 and self.late
+                and x not in self.field_group and u.var not in self.no_late and self.late_left > 0):
+            # x is needed whole only inside: the match stays borrowed, and
+            # the blocks that reuse its cell reset it there (Perceus).
+            done = self.late_reset(s, x, t, rest)
+            if done is not None:
+                return done
         if not last and not self.live(x, rest) and x not in self.frozen and self.retries > 0:
             # x is needed whole only inside: the arms that take it apart
             # rebuild it from its fields where they need it (Perceus: the
@@ -751,6 +794,42 @@ class _Linearizer:
                 self.restore(snap)
                 self.retries -= 1
         return self.reset_arms(s, u, x, t, arms, "last" if last else "copy", rest)
+
+    def late_reset(self, s: ir.ExprStmt, x: str, t, rest: Counter):
+        """The match on x kept borrowed, x reset in the blocks below it that
+        reuse its cell (reuse_late_resets.py); None when there is none, or
+        the linearizer cannot make it linear."""
+        data = self.facts.datas[(t if isinstance(t, ir.PackType) else t.pack).obj.name]
+        pushed = push_down(s, x, data, self.facts.sizes, _site, self.fresh_name, self.declared, self.no_late)
+        if pushed is None:
+            return None
+        self.late_left -= 1
+        new, through = pushed
+        u = new.expr
+        snap = self.snapshot()
+        if through is None:
+            # Split: the arms that reuse x whole first, reset as before.
+            self.no_late.add(u.var)
+            try:
+                return self.reset(new, self.mentions(new), rest)
+            except (_NoRebuild, Refuse):
+                self.restore(snap)
+                self.retries -= 1
+                return None
+        lent, deps, saved = self.lent, self.late_deps, self.next_drop
+        self.lent = lent | {x}
+        self.late_deps = {**deps, x: frozenset(through)}
+        self.next_drop = None
+        try:
+            body, falls = self.block(u.body, rest)
+        except (_NoRebuild, Refuse):
+            self.restore(snap)
+            self.retries -= 1
+            return None
+        finally:
+            self.lent, self.late_deps, self.next_drop = lent, deps, saved
+        self.remarks.append(Remark("reset", self.fun.name, f"'{x}' (in the arms that reuse it)", where(u)))
+        return [rebuild(new, expr=rebuild(u, body=body))], falls
 
     def reset_arms(self, s, u, x: str, t, arms, mode: str, rest: Counter):
         scrutinee = ir.Var(x)

@@ -58,9 +58,12 @@ def inline_tail_calls(fun: ir.FunDecl, callees: dict[str, ir.FunDecl]):
     fresh = FreshNames(fun)
     owned: dict[str, ir.Type] = {}
     lets: dict[str, ir.Let] = {}
+    assigned = set()
     for n in walk(fun.body):
         if isinstance(n, ir.Let) and isinstance(n.type, ir.PackType):
             lets[n.name] = n
+        elif isinstance(n, ir.Assign):
+            assigned.add(n.name)
 
     def block(b: ir.Block) -> ir.Block:
         stmts = list(b.stmts)
@@ -94,6 +97,11 @@ def inline_tail_calls(fun: ir.FunDecl, callees: dict[str, ir.FunDecl]):
                 if not (isinstance(a, ir.Var) and a.name in dropped and a.name in lets and a.name not in given):
                     return None
                 given.add(a.name)
+                names[p.name] = a.name
+            elif isinstance(p.type, ir.PrimType) and isinstance(a, ir.Var) and a.name not in assigned:
+                # A primitive variable no one assigns is the parameter
+                # itself: a field given back the variable taken out of it
+                # is then seen to be unchanged (not written again).
                 names[p.name] = a.name
             else:
                 new = fresh(p.name + "_")
