@@ -327,6 +327,25 @@ _OPERAND_RULES: dict[type, Callable] = {
 }
 
 
+BLOCK_EXPRS = (ir.Region, ir.Unpack, ir.Restrict, ir.Do)  # statements with a body of their own
+
+
+def always_exits(node, exits: tuple[type, ...] = (ir.Return, ir.Break, ir.Continue)) -> bool:
+    """Whether control never goes on after `node` (a statement or block):
+    every path through it ends in one of `exits` (by default a `return`,
+    `break` or `continue`; `(ir.Return,)`: every path returns)."""
+    match node:
+        case ir.Block(stmts):
+            return any(always_exits(s, exits) for s in stmts)
+        case ir.If(_, then, els):
+            return els is not None and always_exits(then, exits) and always_exits(els, exits)
+        case ir.Match(_, arms) | ir.MatchReset(_, _, arms):
+            return bool(arms) and all(always_exits(a.body, exits) for a in arms)
+        case ir.ExprStmt(e) if isinstance(e, BLOCK_EXPRS):
+            return always_exits(e.body, exits)
+    return isinstance(node, exits)
+
+
 def name_mentions(node) -> Counter:
     """How many times each variable name is mentioned in `node`'s subtree:
     read (a `Var`) or assigned (an `Assign`); declarations not counted."""

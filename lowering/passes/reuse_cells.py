@@ -55,14 +55,12 @@ import itertools
 from collections import Counter
 
 from lolang import ir
-from lolang.traverse import children, map_children, rebuild, region_uses, walk
+from lolang.traverse import BLOCK_EXPRS, always_exits, children, map_children, rebuild, region_uses, walk
 from lowering.passes.remarks import Remark, where
 from lowering.passes.reuse_late_resets import push_down
 
 NAME = "reuse"
 LEVEL = 2
-
-_BLOCK_EXPRS = (ir.Region, ir.Unpack, ir.Restrict, ir.Do)
 
 
 class Refuse(Exception):
@@ -377,22 +375,6 @@ def _calls_any(decl: ir.FunDecl, positions) -> bool:
     return any(isinstance(n, ir.Call) and n.func in positions for n in walk(decl.body))
 
 
-def _always_exits(node) -> bool:
-    """Whether control never goes on after `node` (a statement or block)."""
-    match node:
-        case ir.Return() | ir.Break() | ir.Continue():
-            return True
-        case ir.Block(stmts):
-            return any(_always_exits(s) for s in stmts)
-        case ir.If(_, then, els):
-            return els is not None and _always_exits(then) and _always_exits(els)
-        case ir.Match(_, arms) | ir.MatchReset(_, _, arms):
-            return bool(arms) and all(_always_exits(a.body) for a in arms)
-        case ir.ExprStmt(e) if isinstance(e, _BLOCK_EXPRS):
-            return _always_exits(e.body)
-    return False
-
-
 def _has_exit(node, kinds=(ir.Return,)) -> bool:
     return any(isinstance(n, kinds) for n in walk(node))
 
@@ -618,11 +600,11 @@ class _Linearizer:
         """(the new block, whether it falls through)."""
         items = list(b.stmts)
         suffix = [Counter() for _ in range(len(items) + 1)]
-        suffix[len(items)] = self.mentions(b.result) + (later if not _always_exits(b) else Counter())
+        suffix[len(items)] = self.mentions(b.result) + (later if not always_exits(b) else Counter())
         heres = [None] * len(items)  # each statement's mentions, found once
         for k in range(len(items) - 1, -1, -1):
             here = heres[k] = self.mentions(items[k])
-            suffix[k] = here if _always_exits(items[k]) else here + suffix[k + 1]
+            suffix[k] = here if always_exits(items[k]) else here + suffix[k + 1]
         out: list = []
         for k, s in enumerate(items):
             if isinstance(s, ir.Drop) and isinstance(s.value, ir.Var) and s.value.name in self.skip_drops:
@@ -721,7 +703,7 @@ class _Linearizer:
                 reset = self.reset(s, here, rest)
                 if reset is not None:
                     return reset
-                return [rebuild(s, expr=self.expr(e, here, rest))], not _always_exits(s)
+                return [rebuild(s, expr=self.expr(e, here, rest))], not always_exits(s)
             case ir.IndexSet():
                 return [map_children(s, lambda c: self.expr(c, here, rest))], True
             case ir.If(cond, then, els):
@@ -947,7 +929,7 @@ class _Linearizer:
                     self.no_consume -= 1
             case ir.Unpack(ir.Var(name), _, _, body) if name in self.owned and _has_exit(body):
                 raise Refuse(f"'{name}' would be lent across a return")
-        if isinstance(e, _BLOCK_EXPRS):
+        if isinstance(e, BLOCK_EXPRS):
             inner = self.mentions(e.body)
             later = rest + (here - inner)
             pack = e.pack if isinstance(e, ir.Unpack) else None

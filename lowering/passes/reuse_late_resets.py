@@ -44,7 +44,7 @@ from dataclasses import replace
 
 from lolang import ir
 from lolang.rename import rename_own
-from lolang.traverse import map_children, name_mentions, region_uses, walk
+from lolang.traverse import always_exits, map_children, name_mentions, region_uses, walk
 from lowering.passes.reuse_tail_calls import _binders
 
 
@@ -230,7 +230,7 @@ class _Leaves:
 
     def leaf(self, b: ir.Block, through: set, regions: set) -> bool:
         used = _mentions(b)
-        if used[self.x] or not _always_returns(b):
+        if used[self.x] or not always_exits(b, (ir.Return,)):
             return False
         if any(used[n] for n in through if n not in self.fields):
             return False
@@ -288,22 +288,6 @@ class _Leaves:
 
 def _mentions(node) -> Counter:
     return name_mentions(node) if node is not None else Counter()
-
-
-def _always_returns(node) -> bool:
-    """Whether every path through `node` ends in a `return`."""
-    match node:
-        case ir.Return():
-            return True
-        case ir.Block(stmts):
-            return any(_always_returns(s) for s in stmts)
-        case ir.If(_, then, els):
-            return els is not None and _always_returns(then) and _always_returns(els)
-        case ir.Match(_, arms) | ir.MatchReset(_, _, arms):
-            return bool(arms) and all(_always_returns(a.body) for a in arms)
-        case ir.ExprStmt(e) if isinstance(e, (ir.Region, ir.Unpack, ir.Restrict, ir.Do)):
-            return _always_returns(e.body)
-    return False
 
 
 def _rename_vars(node, names: dict[str, str]):
