@@ -62,11 +62,11 @@ def test_the_threshold_is_one_unit(monkeypatch):
                          ids=lambda p: p.stem)
 def test_small_modules_stay_one_unit(path):
     """Every program of bench/ and examples/ is below the threshold, with a
-    margin of 5%: they stay one unit, so their inlining and speed do not
-    change (rbtree_ck, the biggest, is at 86%: split in parts it runs 3%
-    more instructions)."""
+    margin: they stay one unit, so their inlining and speed do not change
+    (rbtree_ck, the biggest, is at 79%: split in parts it runs 3% more
+    instructions)."""
     text = llvm_module(Source.read(str(path))).text
-    assert text.count("\n") < native.PARALLEL_LINES * 0.95, path.name
+    assert text.count("\n") < native.PARALLEL_LINES * 0.8, path.name
 
 
 def test_big_modules_are_split_by_size_and_cores(monkeypatch):
@@ -184,7 +184,7 @@ def test_a_split_program_behaves_as_one_unit(name, args, tmp_path, monkeypatch):
 
 
 def test_a_program_above_the_threshold_is_split(tmp_path, monkeypatch):
-    module = llvm_module(generated(800))
+    module = llvm_module(generated(950))
     monkeypatch.delenv("HIC_CODEGEN_UNITS", raising=False)
     monkeypatch.setattr(native, "_cores", lambda: 2)
     assert module.text.count("\n") > native.PARALLEL_LINES
